@@ -1,0 +1,159 @@
+# dev/lib.sh - shared by dev/up, dev/check and dev/down: install what is
+# missing, build, and start/stop each service by its PID. Sourced, not run.
+# There is no systemd here: every service is started by hand and stopped
+# by the PID it left behind.
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PGBIN=/usr/lib/postgresql/15/bin
+
+# Debian packages the build, the tests and the dev stack need.
+PACKAGES="build-essential autoconf automake libtool pkg-config \
+	libfcgi-dev libpq-dev libjson-c-dev libcurl4-openssl-dev libssl-dev \
+	libsystemd-dev check postgresql-15 postgresql-client-15 nginx \
+	systemd curl wrk"
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_deps() {
+	missing=""
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q "install ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	say "installing:$missing"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
+	    die "apt-get update failed"
+	# shellcheck disable=SC2086
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $missing >/dev/null ||
+	    die "apt-get install failed"
+}
+
+# build DIR [configure flags...]: configure DIR once per flag set
+# (out of tree, so several variants can coexist), then make.
+build() {
+	dir=$1; shift
+	(cd "$ROOT" && { [ -x configure ] || { say "autoreconf";
+	    autoreconf -fi >/dev/null 2>&1; }; }) || die "autoreconf failed"
+	mkdir -p "$dir"
+	flags="$*"
+	if [ ! -f "$dir/Makefile" ] ||
+	    [ "$(cat "$dir/.configured" 2>/dev/null)" != "$flags" ]; then
+		say "configure $flags (in $dir)"
+		# shellcheck disable=SC2086
+		(cd "$dir" && "$ROOT/configure" -q $flags) ||
+		    die "configure failed"
+		echo "$flags" > "$dir/.configured"
+	fi
+	say "make (in $dir)"
+	(cd "$dir" && make -s -j"$(nproc)" all >/dev/null) ||
+	    (cd "$dir" && make -j1 all) || die "build failed"
+}
+
+# Run a command as the postgres user when we are root (initdb refuses root).
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+psql_su() {
+	var=$1 db=$2; shift 2
+	psql -X -q -v ON_ERROR_STOP=1 -h "$var/run" -U postgres -d "$db" "$@"
+}
+
+# pg_start VAR: a cluster in VAR/pg, socket in VAR/run, and the two roles.
+pg_start() {
+	var=$1
+	mkdir -p "$var/run" "$var/pg"
+	[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$var/run" "$var/pg"
+	if [ ! -f "$var/pg/PG_VERSION" ]; then
+		say "initdb $var/pg"
+		as_pg "$PGBIN/initdb" -D "$var/pg" -U postgres --auth=trust \
+		    -E UTF8 --locale=C.UTF-8 >/dev/null || die "initdb failed"
+	fi
+	touch "$var/pg.log"
+	[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$var/pg.log"
+	if ! as_pg "$PGBIN/pg_ctl" -D "$var/pg" status >/dev/null 2>&1; then
+		say "start PostgreSQL (socket in $var/run)"
+		as_pg "$PGBIN/pg_ctl" -D "$var/pg" -l "$var/pg.log" -w -t 60 \
+		    -o "-k $var/run -c listen_addresses=''" start >/dev/null ||
+		    { cat "$var/pg.log"; die "PostgreSQL did not start"; }
+	fi
+	# The two roles of docs/database.md: the owner runs migrations, the
+	# runtime role passion_app owns nothing and bypasses nothing.
+	psql_su "$var" postgres >/dev/null <<'SQL' || die "creating roles failed"
+SELECT 'CREATE ROLE passion_owner LOGIN'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'passion_owner')\gexec
+SELECT 'CREATE ROLE passion_app LOGIN NOSUPERUSER NOBYPASSRLS'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'passion_app')\gexec
+SQL
+}
+
+# db_create VAR NAME: a database owned by passion_owner, if missing.
+db_create() {
+	psql_su "$1" postgres >/dev/null <<SQL || die "createdb $2 failed"
+SELECT 'CREATE DATABASE $2 OWNER passion_owner'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$2')\gexec
+SQL
+}
+
+pg_stop() {
+	var=$1
+	[ -f "$var/pg/postmaster.pid" ] || return 0
+	say "stop PostgreSQL"
+	as_pg "$PGBIN/pg_ctl" -D "$var/pg" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# write_conf VAR: the dev passiond.conf (trust auth on a private socket).
+write_conf() {
+	var=$1
+	cat > "$var/passiond.conf" <<CONF
+# Written by dev/lib.sh for the local stack; see docs/operations.md.
+listen = unix:$var/passiond.sock
+socket_mode = 0666
+workers = 2
+database_url = host=$var/run dbname=passion user=passion_app
+migrate_database_url = host=$var/run dbname=passion user=passion_owner
+log_file = $var/passiond.log
+CONF
+}
+
+# start_bg PIDFILE LOG CMD...: start in the background, remember its PID.
+start_bg() {
+	pidfile=$1 log=$2; shift 2
+	"$@" >>"$log" 2>&1 &
+	echo $! > "$pidfile"
+}
+
+running() {
+	[ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+stop_pidfile() {
+	pidfile=$1
+	[ -f "$pidfile" ] || return 0
+	pid=$(cat "$pidfile")
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$pidfile"
+}
+
+wait_http() {
+	url=$1 i=0
+	while [ $i -lt 100 ]; do
+		curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}

@@ -1,0 +1,79 @@
+/*
+ * app.c - the worker's application context and the request entry point:
+ * choose the table, dispatch, and map database failures to replies.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "http/routes.h"
+
+#define DEBUG_PREFIX	"/api/_debug/"
+
+void
+api_app_init(struct app *app, const struct config *cfg)
+{
+	memset(app, 0, sizeof(*app));
+	app->cfg = cfg;
+	db_init(&app->db, cfg->database_url, cfg->database_password);
+}
+
+void
+api_app_cleanup(struct app *app)
+{
+	db_cleanup(&app->db);
+}
+
+struct app *
+api_app(struct http_request *req)
+{
+	return req->app;
+}
+
+void
+api_handle(struct app *app, struct http_request *req)
+{
+	req->app = app;
+	if (app->cfg->debug_routes &&
+	    strncmp(req->path, DEBUG_PREFIX, strlen(DEBUG_PREFIX)) == 0)
+		http_dispatch(req, http_debug_routes, http_debug_routes_count,
+		    (size_t)app->cfg->max_body, NULL);
+	else
+		http_dispatch(req, http_routes, http_routes_count,
+		    (size_t)app->cfg->max_body, NULL);
+	/* A handler that left a transaction open loses it. */
+	db_tx_rollback(&app->db);
+}
+
+void
+api_reply_db_error(struct http_request *req, enum db_status st)
+{
+	char	 secs[16];
+
+	switch (st) {
+	case DB_OK:
+		return;
+	case DB_UNAVAILABLE:
+		snprintf(secs, sizeof(secs), "%ld",
+		    api_app(req)->cfg->db_retry_after);
+		http_header_add(req, "Retry-After", secs);
+		http_reply_error(req, 503, "db_unavailable",
+		    "the database is unavailable; try again shortly");
+		return;
+	case DB_NOTFOUND:
+	case DB_DENIED:
+		/* Another user's row answers exactly like a missing one. */
+		http_reply_error(req, 404, "not_found", "not found");
+		return;
+	case DB_CONFLICT:
+		http_reply_error(req, 409, "conflict",
+		    "conflicts with existing data");
+		return;
+	case DB_ERROR:
+		break;
+	}
+	log_error("%s: %s", __func__, api_app(req)->db.errstr);
+	http_reply_error(req, 500, "internal", "internal error");
+}

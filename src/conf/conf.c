@@ -1,0 +1,497 @@
+/*
+ * conf.c - the configuration table and its three sources. It validates
+ * each value as it is set; it does not open sockets or databases.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "util/util.h"
+
+enum conf_type { CONF_STR, CONF_INT, CONF_BOOL, CONF_MODE, CONF_SIZE,
+	CONF_SECRET, CONF_LEVEL };
+
+struct conf_key {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 offset;
+	const char	*def;
+	long		 min;
+	long		 max;
+};
+
+#define STR(f)		offsetof(struct config, f)
+#define SECRET_MAX	4096
+#define FILE_MAX	(1 << 20)
+
+static const struct conf_key keys[] = {
+	{ "listen", CONF_STR, STR(listen), "unix:/run/passiond/passiond.sock",
+	    0, 0 },
+	{ "socket_owner", CONF_STR, STR(socket_owner), "", 0, 0 },
+	{ "socket_group", CONF_STR, STR(socket_group), "", 0, 0 },
+	{ "socket_mode", CONF_MODE, STR(socket_mode), "0660", 0, 0777 },
+	{ "backlog", CONF_INT, STR(backlog), "511", 1, 65535 },
+	{ "workers", CONF_INT, STR(workers), "4", 1, 256 },
+	{ "max_requests", CONF_INT, STR(max_requests), "10000", 0, 100000000 },
+	{ "request_timeout", CONF_INT, STR(request_timeout), "60", 1, 86400 },
+	{ "shutdown_timeout", CONF_INT, STR(shutdown_timeout), "30", 1, 3600 },
+	{ "database_url", CONF_STR, STR(database_url),
+	    "dbname=passion user=passion_app", 0, 0 },
+	{ "database_password", CONF_SECRET, STR(database_password), "", 0, 0 },
+	{ "migrate_database_url", CONF_STR, STR(migrate_database_url),
+	    "dbname=passion user=passion_owner", 0, 0 },
+	{ "migrate_database_password", CONF_SECRET,
+	    STR(migrate_database_password), "", 0, 0 },
+	{ "db_retry_after", CONF_INT, STR(db_retry_after), "5", 1, 3600 },
+	{ "max_body", CONF_SIZE, STR(max_body), "2M", 1024, 1L << 30 },
+	{ "log_file", CONF_STR, STR(log_file), "", 0, 0 },
+	{ "log_level", CONF_LEVEL, STR(log_level), "info", 0, 0 },
+	{ "debug_routes", CONF_BOOL, STR(debug_routes), "off", 0, 1 },
+};
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+static const struct conf_key	*key_find(const char *name, size_t len);
+static int			 set_value(struct config *c,
+				    const struct conf_key *k, const char *v,
+				    char *err, size_t errlen);
+static char			*read_file(const char *path, size_t max,
+				    char *err, size_t errlen);
+
+static const struct conf_key *
+key_find(const char *name, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].name) == len &&
+		    strncmp(keys[i].name, name, len) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static char **
+str_slot(struct config *c, const struct conf_key *k)
+{
+	return (char **)(void *)((char *)c + k->offset);
+}
+
+static long *
+long_slot(struct config *c, const struct conf_key *k)
+{
+	return (long *)(void *)((char *)c + k->offset);
+}
+
+static int
+parse_size(const char *v, long min, long max, long *out)
+{
+	char		 num[32];
+	size_t		 n = strlen(v);
+	long long	 mult = 1, x;
+
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, v, n + 1);
+	switch (toupper((unsigned char)num[n - 1])) {
+	case 'K': mult = 1024; break;
+	case 'M': mult = 1024 * 1024; break;
+	case 'G': mult = 1024 * 1024 * 1024; break;
+	default: break;
+	}
+	if (mult != 1)
+		num[n - 1] = '\0';
+	if (str_to_ll(num, 0, max, &x) != 0 || x * mult > max ||
+	    x * mult < min)
+		return -1;
+	*out = (long)(x * mult);
+	return 0;
+}
+
+static int
+set_value(struct config *c, const struct conf_key *k, const char *v,
+    char *err, size_t errlen)
+{
+	long long	 x;
+	long		 l;
+	char		*end;
+
+	switch (k->type) {
+	case CONF_STR:
+	case CONF_SECRET:
+		if (strlen(v) > FILE_MAX)
+			goto bad;
+		free(*str_slot(c, k));
+		*str_slot(c, k) = strdup(v);
+		if (*str_slot(c, k) == NULL)
+			fatal("conf: out of memory");
+		return 0;
+	case CONF_LEVEL:
+		if (log_level_parse(v) < 0) {
+			snprintf(err, errlen, "%s: '%s' is not one of debug, "
+			    "info, warn, error", k->name, v);
+			return -1;
+		}
+		free(*str_slot(c, k));
+		*str_slot(c, k) = strdup(v);
+		if (*str_slot(c, k) == NULL)
+			fatal("conf: out of memory");
+		return 0;
+	case CONF_INT:
+		if (str_to_ll(v, k->min, k->max, &x) != 0) {
+			snprintf(err, errlen, "%s: '%s' is not a whole number "
+			    "from %ld to %ld", k->name, v, k->min, k->max);
+			return -1;
+		}
+		*long_slot(c, k) = (long)x;
+		return 0;
+	case CONF_BOOL:
+		if (strcmp(v, "on") == 0 || strcmp(v, "true") == 0 ||
+		    strcmp(v, "yes") == 0 || strcmp(v, "1") == 0)
+			*long_slot(c, k) = 1;
+		else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0 ||
+		    strcmp(v, "no") == 0 || strcmp(v, "0") == 0)
+			*long_slot(c, k) = 0;
+		else {
+			snprintf(err, errlen, "%s: '%s' is not on or off",
+			    k->name, v);
+			return -1;
+		}
+		return 0;
+	case CONF_MODE:
+		errno = 0;
+		l = strtol(v, &end, 8);
+		if (*v == '\0' || *end != '\0' || errno != 0 || l < k->min ||
+		    l > k->max) {
+			snprintf(err, errlen, "%s: '%s' is not an octal mode "
+			    "such as 0660", k->name, v);
+			return -1;
+		}
+		*long_slot(c, k) = l;
+		return 0;
+	case CONF_SIZE:
+		if (parse_size(v, k->min, k->max, &l) != 0) {
+			snprintf(err, errlen, "%s: '%s' is not a size from %ld "
+			    "to %ld bytes (K, M, G suffixes allowed)",
+			    k->name, v, k->min, k->max);
+			return -1;
+		}
+		*long_slot(c, k) = l;
+		return 0;
+	}
+bad:
+	snprintf(err, errlen, "%s: value too long", k->name);
+	return -1;
+}
+
+void
+conf_defaults(struct config *c)
+{
+	size_t	 i;
+	char	 err[256];
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NKEYS; i++)
+		if (set_value(c, &keys[i], keys[i].def, err, sizeof(err)) != 0)
+			fatal("conf: bad default: %s", err);
+}
+
+void
+conf_free(struct config *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].type != CONF_STR && keys[i].type != CONF_SECRET &&
+		    keys[i].type != CONF_LEVEL)
+			continue;
+		free(*str_slot(c, &keys[i]));
+		*str_slot(c, &keys[i]) = NULL;
+	}
+}
+
+/* A secret's file: read whole, one trailing newline dropped. */
+static int
+set_secret_from_file(struct config *c, const struct conf_key *k,
+    const char *path, char *err, size_t errlen)
+{
+	char	*s;
+	size_t	 n;
+	int	 rc;
+
+	s = read_file(path, SECRET_MAX, err, errlen);
+	if (s == NULL) {
+		char inner[256];
+
+		snprintf(inner, sizeof(inner), "%s", err);
+		snprintf(err, errlen, "%s: %s", k->name, inner);
+		return -1;
+	}
+	n = strlen(s);
+	if (n > 0 && s[n - 1] == '\n')
+		s[--n] = '\0';
+	if (n > 0 && s[n - 1] == '\r')
+		s[--n] = '\0';
+	rc = set_value(c, k, s, err, errlen);
+	explicit_bzero(s, n);
+	free(s);
+	return rc;
+}
+
+int
+conf_set(struct config *c, const char *key, const char *value, char *err,
+    size_t errlen)
+{
+	const struct conf_key	*k;
+	size_t			 len = strlen(key);
+
+	k = key_find(key, len);
+	if (k != NULL && k->type == CONF_SECRET) {
+		snprintf(err, errlen, "%s: is a secret and is read only from "
+		    "a file: set %s_file = PATH or provide the credential "
+		    "'%s' ($CREDENTIALS_DIRECTORY)", key, key, key);
+		return -1;
+	}
+	if (k == NULL && len > 5 && strcmp(key + len - 5, "_file") == 0) {
+		k = key_find(key, len - 5);
+		if (k != NULL && k->type == CONF_SECRET)
+			return set_secret_from_file(c, k, value, err, errlen);
+		k = NULL;
+	}
+	if (k == NULL) {
+		snprintf(err, errlen, "%s: unknown key", key);
+		return -1;
+	}
+	return set_value(c, k, value, err, errlen);
+}
+
+int
+conf_parse_text(struct config *c, const char *text, const char *name,
+    char *err, size_t errlen)
+{
+	const char	*line = text, *nl;
+	char		*copy, *key, *value, *eq;
+	char		 inner[512];
+	int		 lineno = 0;
+
+	while (*line != '\0') {
+		lineno++;
+		nl = strchr(line, '\n');
+		copy = nl ? strndup(line, (size_t)(nl - line)) : strdup(line);
+		if (copy == NULL)
+			fatal("conf: out of memory");
+		line = nl ? nl + 1 : line + strlen(line);
+		/* '#' starts a comment only at the start of a line. */
+		key = str_trim(copy);
+		if (*key == '#' || *key == '\0') {
+			free(copy);
+			continue;
+		}
+		eq = strchr(key, '=');
+		if (eq == NULL) {
+			snprintf(err, errlen, "%s:%d: expected 'key = value'",
+			    name, lineno);
+			free(copy);
+			return -1;
+		}
+		*eq = '\0';
+		value = str_trim(eq + 1);
+		key = str_trim(key);
+		if (conf_set(c, key, value, inner, sizeof(inner)) != 0) {
+			snprintf(err, errlen, "%s:%d: %s", name, lineno, inner);
+			free(copy);
+			return -1;
+		}
+		free(copy);
+	}
+	return 0;
+}
+
+static char *
+read_file(const char *path, size_t max, char *err, size_t errlen)
+{
+	struct buf	 b;
+	char		 chunk[4096];
+	ssize_t		 n;
+	int		 fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	buf_init(&b, max);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "cannot read %s: %s", path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (buf_append(&b, chunk, (size_t)n) != 0) {
+			snprintf(err, errlen, "%s is larger than %zu bytes",
+			    path, max);
+			goto fail;
+		}
+	}
+	close(fd);
+	if (b.data == NULL && buf_append(&b, "", 0) != 0)
+		goto fail;
+	return b.data;
+fail:
+	explicit_bzero(b.data, b.len);
+	buf_cleanup(&b);
+	close(fd);
+	return NULL;
+}
+
+static int
+load_env(struct config *c, char *err, size_t errlen)
+{
+	char		 name[128], inner[512];
+	const char	*v;
+	size_t		 i, j;
+	int		 suffix;
+
+	for (i = 0; i < NKEYS; i++) {
+		for (suffix = 0; suffix < 2; suffix++) {
+			snprintf(name, sizeof(name), "PASSIOND_%s%s",
+			    keys[i].name, suffix ? "_file" : "");
+			for (j = 0; name[j] != '\0'; j++)
+				name[j] = (char)toupper((unsigned char)name[j]);
+			v = getenv(name);
+			if (v == NULL)
+				continue;
+			snprintf(name, sizeof(name), "%s%s", keys[i].name,
+			    suffix ? "_file" : "");
+			if (conf_set(c, name, v, inner, sizeof(inner)) != 0) {
+				snprintf(err, errlen, "environment: %s",
+				    inner);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+load_credentials(struct config *c, char *err, size_t errlen)
+{
+	const char	*dir;
+	char		 path[4096];
+	size_t		 i;
+
+	dir = getenv("CREDENTIALS_DIRECTORY");
+	if (dir == NULL || *dir == '\0')
+		return 0;
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].type != CONF_SECRET)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, keys[i].name);
+		if (access(path, F_OK) != 0)
+			continue;
+		if (set_secret_from_file(c, &keys[i], path, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+conf_load(struct config *c, const char *path, int missing_ok, char *err,
+    size_t errlen)
+{
+	char	*text;
+
+	conf_defaults(c);
+	if (path != NULL) {
+		if (missing_ok && access(path, F_OK) != 0 && errno == ENOENT) {
+			text = NULL;
+		} else {
+			text = read_file(path, FILE_MAX, err, errlen);
+			if (text == NULL)
+				return -1;
+		}
+		if (text != NULL) {
+			int rc = conf_parse_text(c, text, path, err, errlen);
+			free(text);
+			if (rc != 0)
+				return -1;
+		}
+	}
+	if (load_env(c, err, errlen) != 0 ||
+	    load_credentials(c, err, errlen) != 0)
+		return -1;
+	return conf_validate(c, err, errlen);
+}
+
+int
+conf_validate(const struct config *c, char *err, size_t errlen)
+{
+	const char	*colon;
+
+	if (strncmp(c->listen, "unix:", 5) == 0) {
+		if (c->listen[5] != '/') {
+			snprintf(err, errlen, "listen: unix socket path must "
+			    "be absolute: '%s'", c->listen);
+			return -1;
+		}
+		return 0;
+	}
+	colon = strrchr(c->listen, ':');
+	if (colon == NULL || colon == c->listen || colon[1] == '\0') {
+		snprintf(err, errlen, "listen: '%s' is neither unix:PATH nor "
+		    "HOST:PORT", c->listen);
+		return -1;
+	}
+	if (*c->socket_owner != '\0' || *c->socket_group != '\0') {
+		snprintf(err, errlen, "socket_owner/socket_group: only for a "
+		    "unix socket, but listen is '%s'", c->listen);
+		return -1;
+	}
+	return 0;
+}
+
+void
+conf_dump(const struct config *c, int fd)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct conf_key *k = &keys[i];
+		const char *s = *(char *const *)(const void *)
+		    ((const char *)c + k->offset);
+		long l = *(const long *)(const void *)
+		    ((const char *)c + k->offset);
+
+		switch (k->type) {
+		case CONF_STR:
+		case CONF_LEVEL:
+			dprintf(fd, "%s = %s\n", k->name, s);
+			break;
+		case CONF_SECRET:
+			dprintf(fd, "%s = %s\n", k->name,
+			    *s ? "(set)" : "(unset)");
+			break;
+		case CONF_MODE:
+			dprintf(fd, "%s = %04lo\n", k->name, l);
+			break;
+		case CONF_BOOL:
+			dprintf(fd, "%s = %s\n", k->name, l ? "on" : "off");
+			break;
+		default:
+			dprintf(fd, "%s = %ld\n", k->name, l);
+			break;
+		}
+	}
+}

@@ -1,0 +1,57 @@
+/*
+ * conf.h - passiond.conf: one table of keys, read from a key = value file,
+ * each key overridable by PASSIOND_<KEY> in the environment, secrets only
+ * from files ($CREDENTIALS_DIRECTORY/<key> or <key>_file = PATH).
+ */
+#ifndef PASSION_CONF_H
+#define PASSION_CONF_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CONF_DEFAULT_PATH	"/etc/passiond/passiond.conf"
+
+struct config {
+	char	*listen;		/* "unix:PATH" or "HOST:PORT" */
+	char	*socket_owner;
+	char	*socket_group;
+	long	 socket_mode;
+	long	 backlog;
+	long	 workers;
+	long	 max_requests;
+	long	 request_timeout;	/* seconds */
+	long	 shutdown_timeout;	/* seconds */
+	char	*database_url;		/* libpq conninfo, runtime role */
+	char	*database_password;	/* secret */
+	char	*migrate_database_url;	/* conninfo, owner role */
+	char	*migrate_database_password;	/* secret */
+	long	 db_retry_after;	/* seconds, in 503 answers */
+	long	 max_body;		/* bytes, default route body limit */
+	char	*log_file;		/* "" = stderr */
+	char	*log_level;
+	long	 debug_routes;		/* bool: /api/_debug/ routes, tests only */
+};
+
+/* Fill c with the defaults (allocated strings). */
+void	 conf_defaults(struct config *c);
+/* Free every string in c. */
+void	 conf_free(struct config *c);
+/*
+ * Defaults, then the file at path (missing is an error unless
+ * missing_ok), then the environment, then the secrets. On failure
+ * returns -1 and writes a message naming the key to err.
+ */
+int	 conf_load(struct config *c, const char *path, int missing_ok,
+	    char *err, size_t errlen);
+/* Parse one "key = value" text (a whole file's content); same contract. */
+int	 conf_parse_text(struct config *c, const char *text, const char *name,
+	    char *err, size_t errlen);
+/* Set one key from its text value; -1 with a message on a bad key/value. */
+int	 conf_set(struct config *c, const char *key, const char *value,
+	    char *err, size_t errlen);
+/* Cross-key checks done after loading (owner needs a unix socket…). */
+int	 conf_validate(const struct config *c, char *err, size_t errlen);
+/* Print every key and its value (secrets as "(set)"/"(unset)"). */
+void	 conf_dump(const struct config *c, int fd);
+
+#endif

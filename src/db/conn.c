@@ -1,0 +1,268 @@
+/*
+ * conn.c - the worker's connection: opened lazily, reopened after the
+ * server went away, statements prepared on first use per connection.
+ * A broken link is reported as DB_UNAVAILABLE (503), never a crash.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db_internal.h"
+
+static void	pgresult_clear(void *p);
+static void	notice_drop(void *arg, const char *message);
+static int	link_broken(struct db *db, const PGresult *res);
+
+PGconn *
+db_open(const char *conninfo, const char *password, const char *app_name,
+    char *err, size_t errlen)
+{
+	const char	*keys[5], *vals[5];
+	PGconn		*conn;
+	int		 n = 0;
+
+	/* Later keywords override the conninfo, earlier ones are defaults. */
+	keys[n] = "connect_timeout";	vals[n++] = "5";
+	keys[n] = "application_name";	vals[n++] = app_name;
+	keys[n] = "dbname";		vals[n++] = conninfo;
+	if (password != NULL && *password != '\0') {
+		keys[n] = "password";	vals[n++] = password;
+	}
+	keys[n] = NULL;			vals[n] = NULL;
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (conn == NULL)
+		fatal("PQconnectdbParams: out of memory");
+	if (PQstatus(conn) != CONNECTION_OK) {
+		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+		err[strcspn(err, "\n")] = '\0';
+		PQfinish(conn);
+		return NULL;
+	}
+	PQsetNoticeProcessor(conn, notice_drop, NULL);
+	return conn;
+}
+
+/* NOTICEs ("already exists, skipping") are not for the operator. */
+static void
+notice_drop(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+void
+db_init(struct db *db, const char *conninfo, const char *password)
+{
+	memset(db, 0, sizeof(*db));
+	db->conninfo = strdup(conninfo);
+	db->password = strdup(password ? password : "");
+	if (db->conninfo == NULL || db->password == NULL)
+		fatal("db_init: out of memory");
+}
+
+void
+db_cleanup(struct db *db)
+{
+	db_disconnect(db);
+	free(db->conninfo);
+	explicit_bzero(db->password, strlen(db->password));
+	free(db->password);
+	memset(db, 0, sizeof(*db));
+}
+
+void
+db_disconnect(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->in_tx = 0;
+	memset(db->prepared, 0, sizeof(db->prepared));
+}
+
+enum db_status
+db_connect(struct db *db)
+{
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return DB_OK;
+	db_disconnect(db);
+	db->conn = db_open(db->conninfo, db->password, "passiond",
+	    db->errstr, sizeof(db->errstr));
+	if (db->conn == NULL) {
+		log_msg(LOG_WARN, NULL, "%s: database unavailable: %s",
+		    __func__, db->errstr);
+		return DB_UNAVAILABLE;
+	}
+	return DB_OK;
+}
+
+static int
+link_broken(struct db *db, const PGresult *res)
+{
+	const char	*state;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return 1;
+	if (res == NULL)
+		return 1;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	/* 08: connection exception; 57P0x: the server is going down. */
+	return state != NULL && (strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "57P", 3) == 0);
+}
+
+enum db_status
+db_result_status(struct db *db, const PGresult *res)
+{
+	const char	*state;
+
+	if (link_broken(db, res)) {
+		snprintf(db->errstr, sizeof(db->errstr), "%s",
+		    db->conn ? PQerrorMessage(db->conn) : "not connected");
+		db->errstr[strcspn(db->errstr, "\n")] = '\0';
+		db_disconnect(db);
+		return DB_UNAVAILABLE;
+	}
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+		return DB_OK;
+	default:
+		break;
+	}
+	snprintf(db->errstr, sizeof(db->errstr), "%s",
+	    PQresultErrorMessage(res));
+	db->errstr[strcspn(db->errstr, "\n")] = '\0';
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (state == NULL)
+		return DB_ERROR;
+	if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0)
+		return DB_CONFLICT;
+	if (strcmp(state, "42501") == 0)
+		return DB_DENIED;
+	return DB_ERROR;
+}
+
+static void
+pgresult_clear(void *p)
+{
+	PQclear(p);
+}
+
+static enum db_status
+prepare(struct db *db, enum db_stmt stmt)
+{
+	const struct db_stmt_def	*d = &db_stmt_defs[stmt];
+	PGresult			*res;
+	enum db_status			 st;
+
+	if (db->prepared[stmt])
+		return DB_OK;
+	res = PQprepare(db->conn, d->name, d->sql, d->nparams, NULL);
+	st = db_result_status(db, res);
+	PQclear(res);
+	if (st == DB_OK)
+		db->prepared[stmt] = 1;
+	else
+		log_error("%s: %s: %s", __func__, d->name, db->errstr);
+	return st;
+}
+
+enum db_status
+db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
+    const char *const *params, PGresult **out)
+{
+	const struct db_stmt_def	*d = &db_stmt_defs[stmt];
+	PGresult			*res;
+	enum db_status			 st;
+
+	if (out != NULL)
+		*out = NULL;
+	if ((st = db_connect(db)) != DB_OK || (st = prepare(db, stmt)) != DB_OK)
+		return st;
+	res = PQexecPrepared(db->conn, d->name, d->nparams, params, NULL,
+	    NULL, 0);
+	st = db_result_status(db, res);
+	if (st != DB_OK || out == NULL) {
+		PQclear(res);
+		return st;
+	}
+	arena_defer(a, pgresult_clear, res);
+	*out = res;
+	return DB_OK;
+}
+
+static enum db_status
+simple(struct db *db, const char *sql)
+{
+	PGresult	*res;
+	enum db_status	 st;
+
+	res = PQexec(db->conn, sql);
+	st = db_result_status(db, res);
+	PQclear(res);
+	return st;
+}
+
+enum db_status
+db_ping(struct db *db)
+{
+	enum db_status	 st;
+	int		 was_open = db->conn != NULL;
+
+	st = db_exec(db, NULL, DB_STMT_PING, NULL, NULL);
+	/* A link opened before a server restart fails once: try a new one. */
+	if (st == DB_UNAVAILABLE && was_open)
+		st = db_exec(db, NULL, DB_STMT_PING, NULL, NULL);
+	return st;
+}
+
+enum db_status
+db_tx_begin(struct db *db, const char *user_id)
+{
+	const char	*params[1] = { user_id ? user_id : "" };
+	enum db_status	 st;
+	int		 attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		int was_open = db->conn != NULL;
+
+		if ((st = db_connect(db)) != DB_OK)
+			return st;
+		st = simple(db, "BEGIN");
+		if (st == DB_UNAVAILABLE && was_open)
+			continue;
+		if (st != DB_OK)
+			return st;
+		db->in_tx = 1;
+		st = db_exec(db, NULL, DB_STMT_SET_USER, params, NULL);
+		if (st != DB_OK)
+			db_tx_rollback(db);
+		return st;
+	}
+	return st;
+}
+
+enum db_status
+db_tx_commit(struct db *db)
+{
+	enum db_status	 st;
+
+	if (!db->in_tx)
+		return DB_ERROR;
+	st = simple(db, "COMMIT");
+	db->in_tx = 0;
+	return st;
+}
+
+void
+db_tx_rollback(struct db *db)
+{
+	if (!db->in_tx || db->conn == NULL)
+		return;
+	db->in_tx = 0;
+	if (simple(db, "ROLLBACK") != DB_OK)
+		log_warn("%s: %s", __func__, db->errstr);
+}

@@ -1,0 +1,129 @@
+/*
+ * router.c - match a request against the static route table and run the
+ * handler. Patterns are literal segments and {name} placeholders that
+ * match one non-empty segment; the first matching route wins.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http.h"
+
+static int	match_pattern(const char *pattern, const char *path,
+		    struct http_request *req);
+
+static int
+match_pattern(const char *pattern, const char *path, struct http_request *req)
+{
+	const char	*p = pattern, *s = path, *end;
+	char		*v;
+	size_t		 np = 0;
+
+	while (*p != '\0') {
+		if (*p == '{') {
+			end = strchr(s, '/');
+			if (end == NULL)
+				end = s + strlen(s);
+			if (end == s || np >= HTTP_MAX_PARAMS)
+				return 0;
+			if (req != NULL) {
+				v = arena_strndup(req->arena, s,
+				    (size_t)(end - s));
+				if (str_percent_decode(v, 0) != 0 ||
+				    strchr(v, '/') != NULL)
+					return 0;
+				req->params[np] = v;
+			}
+			np++;
+			s = end;
+			p = strchr(p, '}');
+			if (p == NULL)
+				return 0;
+			p++;
+			continue;
+		}
+		if (*p != *s)
+			return 0;
+		p++;
+		s++;
+	}
+	if (*s != '\0')
+		return 0;
+	if (req != NULL)
+		req->nparams = np;
+	return 1;
+}
+
+enum http_route_result
+http_route_match(const struct http_route *table, size_t n,
+    struct http_request *req, const struct http_route **out, char *allow,
+    size_t allowlen)
+{
+	size_t	 i, used = 0;
+	int	 path_known = 0;
+
+	if (allowlen > 0)
+		allow[0] = '\0';
+	if (strlen(req->path) > HTTP_MAX_PATH)
+		return HTTP_ROUTE_NOT_FOUND;
+	for (i = 0; i < n; i++) {
+		if (!match_pattern(table[i].pattern, req->path, NULL))
+			continue;
+		if (strcmp(table[i].method, req->method) == 0) {
+			match_pattern(table[i].pattern, req->path, req);
+			*out = &table[i];
+			return HTTP_ROUTE_OK;
+		}
+		path_known = 1;
+		/* Allow: every method this path answers, once each. */
+		if (allowlen > 0 && strstr(allow, table[i].method) == NULL) {
+			int w = snprintf(allow + used, allowlen - used, "%s%s",
+			    used ? ", " : "", table[i].method);
+			if (w > 0 && (size_t)w < allowlen - used)
+				used += (size_t)w;
+		}
+	}
+	return path_known ? HTTP_ROUTE_BAD_METHOD : HTTP_ROUTE_NOT_FOUND;
+}
+
+void
+http_dispatch(struct http_request *req, const struct http_route *table,
+    size_t n, size_t default_limit, auth_fn auth)
+{
+	const struct http_route	*route = NULL;
+	char			 allow[128];
+
+	switch (http_route_match(table, n, req, &route, allow, sizeof(allow))) {
+	case HTTP_ROUTE_NOT_FOUND:
+		http_reply_error(req, 404, "not_found", "no such resource: %s",
+		    req->path);
+		return;
+	case HTTP_ROUTE_BAD_METHOD:
+		http_header_add(req, "Allow", allow);
+		http_reply_error(req, 405, "method_not_allowed",
+		    "%s is not allowed here; allowed: %s", req->method, allow);
+		return;
+	case HTTP_ROUTE_OK:
+		break;
+	}
+	req->route = route;
+	req->body_limit = route->body_limit ? route->body_limit : default_limit;
+	if (req->content_length > 0 &&
+	    (unsigned long long)req->content_length > req->body_limit) {
+		http_reply_error(req, 413, "payload_too_large",
+		    "request body is %lld bytes; the limit here is %zu",
+		    req->content_length, req->body_limit);
+		return;
+	}
+	if (route->auth == HTTP_AUTH_USER && (auth == NULL || auth(req) != 0)) {
+		if (req->status == 0)
+			http_reply_error(req, 401, "unauthenticated",
+			    "sign in first");
+		return;
+	}
+	route->handler(req);
+	if (req->status == 0)
+		http_reply_error(req, 500, "internal",
+		    "the handler sent no response");
+}

@@ -1,0 +1,98 @@
+/*
+ * main.c - passiond: parse argv, load the config, hand off to the master.
+ * Secrets never come from argv; see conf/conf.h.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "server/server.h"
+#include "util/util.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: passiond [-c PATH] [--check-config] [--help] [--version]\n"
+	    "\n"
+	    "  -c, --config PATH   configuration file (default %s)\n"
+	    "      --check-config  load and validate the configuration, print\n"
+	    "                      it (secrets hidden) and exit\n"
+	    "  -h, --help          this text\n"
+	    "  -V, --version       print the version and exit\n"
+	    "\n"
+	    "Every key can be overridden by PASSIOND_<KEY> in the environment;\n"
+	    "secrets are read from $CREDENTIALS_DIRECTORY/<key> or\n"
+	    "<key>_file = PATH. Signals: TERM/INT drain and stop, HUP reloads,\n"
+	    "USR1 reopens the log file. See docs/operations.md.\n",
+	    CONF_DEFAULT_PATH);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct config	 cfg;
+	const char	*path = NULL;
+	char		 err[512];
+	int		 ch, check = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("passiond %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "passiond: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	/* The default file may be absent (environment-only set-ups). */
+	if (conf_load(&cfg, path ? path : CONF_DEFAULT_PATH, path == NULL, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "passiond: configuration error: %s\n", err);
+		conf_free(&cfg);
+		return 2;
+	}
+	if (check) {
+		conf_dump(&cfg, STDOUT_FILENO);
+		printf("configuration OK\n");
+		conf_free(&cfg);
+		return 0;
+	}
+	log_set_level((enum log_level)log_level_parse(cfg.log_level));
+	if (log_open(cfg.log_file) != 0) {
+		fprintf(stderr, "passiond: cannot open log_file %s\n",
+		    cfg.log_file);
+		conf_free(&cfg);
+		return 1;
+	}
+	rc = server_run(path ? path : CONF_DEFAULT_PATH, &cfg);
+	conf_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,400 @@
+/*
+ * master.c - the supervisor. It owns the listening socket and forks the
+ * workers; it serves no request and opens no database connection.
+ *
+ * Signals are blocked and taken synchronously with sigtimedwait, so there
+ * are no handlers here at all: CHLD reaps and respawns (with back-off when
+ * workers die in a loop), TERM/INT/QUIT drain and stop, HUP re-reads the
+ * config and replaces workers one at a time (a new one is accepting before
+ * an old one is told to finish), USR1 reopens the log. Every tick also
+ * enforces the request deadline and reports status to systemd.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "server/server.h"
+
+#define MAX_SLOTS	(2 * 256 + 2)
+#define TICK_MS		200
+#define BACKOFF_MIN_MS	100
+#define BACKOFF_MAX_MS	10000
+#define STABLE_MS	10000
+
+struct master {
+	const char		*config_path;
+	struct config		*cfg;
+	int			 listen_fd;
+	int			 owned_socket;
+	struct worker_slot	*slots;
+	unsigned		 generation;
+	int			 stopping;
+	int64_t			 stop_deadline;
+	int			 killed;
+	int			 reloading;
+	int			 crash_streak;
+	int64_t			 next_spawn_ms;
+	unsigned long		 retired_served;
+	char			 status[128];
+};
+
+static void	spawn(struct master *m);
+static void	reap(struct master *m);
+static void	begin_stop(struct master *m, int sig);
+static void	begin_reload(struct master *m);
+static void	maintain(struct master *m);
+static void	check_deadlines(struct master *m);
+static void	report(struct master *m);
+static size_t	count(struct master *m, int current_gen, int retiring);
+
+static size_t
+count(struct master *m, int current_gen, int retiring)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < MAX_SLOTS; i++) {
+		struct worker_slot *s = &m->slots[i];
+
+		if (s->pid == 0 || s->retiring != retiring)
+			continue;
+		if (current_gen >= 0 &&
+		    (s->generation == m->generation) != current_gen)
+			continue;
+		n++;
+	}
+	return n;
+}
+
+static void
+spawn(struct master *m)
+{
+	struct worker_slot	*s = NULL;
+	sigset_t		 none;
+	pid_t			 pid;
+	size_t			 i;
+
+	for (i = 0; i < MAX_SLOTS && s == NULL; i++)
+		if (m->slots[i].pid == 0)
+			s = &m->slots[i];
+	if (s == NULL) {
+		log_error("%s: no free worker slot", __func__);
+		return;
+	}
+	memset(s, 0, sizeof(*s));
+	s->generation = m->generation;
+	s->started_ms = time_mono_ms();
+	pid = fork();
+	if (pid == -1) {
+		log_error("%s: fork: %s", __func__, strerror(errno));
+		m->next_spawn_ms = time_mono_ms() + BACKOFF_MIN_MS;
+		return;
+	}
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		worker_run(m->cfg, m->listen_fd, s);
+	}
+	s->pid = pid;
+	log_msg(LOG_INFO, NULL, "worker %ld started (generation %u)",
+	    (long)pid, m->generation);
+}
+
+static void
+reap(struct master *m)
+{
+	struct worker_slot	*s;
+	pid_t			 pid;
+	size_t			 i;
+	int			 status, crashed;
+	int64_t			 now = time_mono_ms();
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		s = NULL;
+		for (i = 0; i < MAX_SLOTS; i++)
+			if (m->slots[i].pid == pid)
+				s = &m->slots[i];
+		if (s == NULL)
+			continue;
+		crashed = !s->retiring && !s->slow &&
+		    !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		if (WIFSIGNALED(status))
+			log_msg(crashed ? LOG_ERROR : LOG_INFO, NULL,
+			    "worker %ld killed by signal %d%s", (long)pid,
+			    WTERMSIG(status), s->slow ? " (slow request)" : "");
+		else if (WEXITSTATUS(status) != 0)
+			log_error("worker %ld exited with status %d",
+			    (long)pid, WEXITSTATUS(status));
+		else
+			log_info("worker %ld exited after %lu requests",
+			    (long)pid, s->served);
+		if (crashed) {
+			/* Dying soon after start, again and again: slow down. */
+			if (now - s->started_ms < STABLE_MS)
+				m->crash_streak++;
+			else
+				m->crash_streak = 1;
+			int64_t delay = BACKOFF_MIN_MS;
+			for (int k = 1; k < m->crash_streak &&
+			    delay < BACKOFF_MAX_MS; k++)
+				delay *= 2;
+			if (delay > BACKOFF_MAX_MS)
+				delay = BACKOFF_MAX_MS;
+			m->next_spawn_ms = now + delay;
+			if (m->crash_streak > 1)
+				log_warn("workers keep dying; next start in "
+				    "%lld ms", (long long)delay);
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			m->crash_streak = 0;
+		}
+		m->retired_served += s->served;
+		memset(s, 0, sizeof(*s));
+	}
+}
+
+static void
+signal_all(struct master *m, int sig)
+{
+	size_t	 i;
+
+	for (i = 0; i < MAX_SLOTS; i++)
+		if (m->slots[i].pid != 0)
+			kill(m->slots[i].pid, sig);
+}
+
+static void
+begin_stop(struct master *m, int sig)
+{
+	size_t	 i;
+
+	if (m->stopping)
+		return;
+	log_info("signal %d: stopping after in-flight requests (at most "
+	    "%ld s)", sig, m->cfg->shutdown_timeout);
+	sd_notify(0, "STOPPING=1\nSTATUS=draining");
+	m->stopping = 1;
+	m->stop_deadline = time_mono_ms() + m->cfg->shutdown_timeout * 1000;
+	for (i = 0; i < MAX_SLOTS; i++)
+		if (m->slots[i].pid != 0)
+			m->slots[i].retiring = 1;
+	signal_all(m, SIGTERM);
+}
+
+static void
+begin_reload(struct master *m)
+{
+	struct config	*next;
+	char		 err[512];
+
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
+	next = malloc(sizeof(*next));
+	if (next == NULL)
+		fatal("reload: out of memory");
+	if (conf_load(next, m->config_path, m->config_path == NULL, err,
+	    sizeof(err)) != 0) {
+		log_error("reload refused, keeping the running config: %s",
+		    err);
+		conf_free(next);
+		free(next);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	if (strcmp(next->listen, m->cfg->listen) != 0)
+		log_warn("listen changed to %s: takes effect only on restart",
+		    next->listen);
+	if (log_open(next->log_file) != 0)
+		log_error("cannot open log_file %s: %s", next->log_file,
+		    strerror(errno));
+	log_set_level((enum log_level)log_level_parse(next->log_level));
+	/*
+	 * Workers of the old generation still point at the old config in
+	 * their own copy of memory; the master's copy can go.
+	 */
+	conf_free(m->cfg);
+	*m->cfg = *next;
+	free(next);
+	m->generation++;
+	m->reloading = 1;
+	log_info("reloading: replacing workers one by one (generation %u)",
+	    m->generation);
+}
+
+/* Keep the right number of workers; move a reload on by one step. */
+static void
+maintain(struct master *m)
+{
+	struct worker_slot	*old = NULL;
+	size_t			 i, fresh, retiring;
+	int64_t			 now = time_mono_ms();
+
+	fresh = count(m, 1, 0);
+	if (m->reloading) {
+		retiring = count(m, -1, 1);
+		for (i = 0; i < MAX_SLOTS && old == NULL; i++)
+			if (m->slots[i].pid != 0 && !m->slots[i].retiring &&
+			    m->slots[i].generation != m->generation)
+				old = &m->slots[i];
+		if (old == NULL && retiring == 0) {
+			m->reloading = 0;
+			log_info("reload done");
+			sd_notify(0, "READY=1");
+		} else if (old != NULL && retiring == 0) {
+			/* The replacement accepts before the old one stops. */
+			if (fresh < (size_t)m->cfg->workers)
+				spawn(m);
+			old->retiring = 1;
+			kill(old->pid, SIGTERM);
+			return;
+		}
+	}
+	if (fresh + (m->reloading ? count(m, 0, 0) : 0) <
+	    (size_t)m->cfg->workers && now >= m->next_spawn_ms)
+		spawn(m);
+	else if (!m->reloading && fresh > (size_t)m->cfg->workers) {
+		for (i = 0; i < MAX_SLOTS; i++)
+			if (m->slots[i].pid != 0 && !m->slots[i].retiring) {
+				m->slots[i].retiring = 1;
+				kill(m->slots[i].pid, SIGTERM);
+				break;
+			}
+	}
+}
+
+static void
+check_deadlines(struct master *m)
+{
+	int64_t	 now = time_mono_ms(), start;
+	size_t	 i;
+
+	for (i = 0; i < MAX_SLOTS; i++) {
+		struct worker_slot *s = &m->slots[i];
+
+		if (s->pid == 0 || s->slow)
+			continue;
+		start = __atomic_load_n(&s->req_start_ms, __ATOMIC_ACQUIRE);
+		if (start == 0 || now - start < m->cfg->request_timeout * 1000)
+			continue;
+		log_msg(LOG_ERROR, NULL, "slow request: %s %.*s ran %lld ms, "
+		    "past request_timeout; killing worker %ld", s->method,
+		    (int)sizeof(s->path), s->path, (long long)(now - start),
+		    (long)s->pid);
+		s->slow = 1;
+		kill(s->pid, SIGKILL);
+	}
+}
+
+static void
+report(struct master *m)
+{
+	unsigned long	 served = m->retired_served;
+	char		 status[128];
+	size_t		 i, busy = 0, live = 0;
+
+	for (i = 0; i < MAX_SLOTS; i++) {
+		if (m->slots[i].pid == 0)
+			continue;
+		live++;
+		served += m->slots[i].served;
+		busy += m->slots[i].req_start_ms != 0;
+	}
+	snprintf(status, sizeof(status), "STATUS=%zu workers, %zu busy, "
+	    "%lu requests served", live, busy, served);
+	if (strcmp(status, m->status) != 0) {
+		sd_notify(0, status);
+		memcpy(m->status, status, sizeof(status));
+	}
+}
+
+int
+server_run(const char *config_path, struct config *cfg)
+{
+	struct master	 m;
+	sigset_t	 set;
+	siginfo_t	 info;
+	struct timespec	 tick = { 0, TICK_MS * 1000000L };
+	char		 err[512];
+	int		 sig;
+
+	memset(&m, 0, sizeof(m));
+	m.config_path = config_path;
+	m.cfg = cfg;
+	log_set_component("master");
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	m.listen_fd = server_listen(cfg, &m.owned_socket, err, sizeof(err));
+	if (m.listen_fd == -1) {
+		log_error("%s", err);
+		return 1;
+	}
+	m.slots = mmap(NULL, MAX_SLOTS * sizeof(*m.slots),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m.slots == MAP_FAILED)
+		fatal("mmap: %s", strerror(errno));
+	log_info("passiond %s listening on %s with %ld workers",
+	    PACKAGE_VERSION, cfg->listen, cfg->workers);
+	while (count(&m, 1, 0) < (size_t)cfg->workers)
+		spawn(&m);
+	sd_notify(0, "READY=1");
+
+	for (;;) {
+		sig = sigtimedwait(&set, &info, &tick);
+		switch (sig) {
+		case SIGCHLD:
+			break;
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT:
+			begin_stop(&m, sig);
+			break;
+		case SIGHUP:
+			if (!m.stopping)
+				begin_reload(&m);
+			break;
+		case SIGUSR1:
+			if (log_open(cfg->log_file) != 0)
+				log_error("cannot reopen %s: %s",
+				    cfg->log_file, strerror(errno));
+			signal_all(&m, SIGUSR1);
+			break;
+		default:
+			break;
+		}
+		reap(&m);
+		check_deadlines(&m);
+		if (m.stopping) {
+			if (count(&m, -1, 0) + count(&m, -1, 1) == 0)
+				break;
+			if (!m.killed && time_mono_ms() > m.stop_deadline) {
+				log_error("shutdown_timeout passed: killing "
+				    "the remaining workers");
+				signal_all(&m, SIGKILL);
+				m.killed = 1;
+			}
+			continue;
+		}
+		maintain(&m);
+		report(&m);
+	}
+	if (m.owned_socket)
+		unlink(cfg->listen + 5);
+	close(m.listen_fd);
+	munmap(m.slots, MAX_SLOTS * sizeof(*m.slots));
+	log_info("stopped");
+	return 0;
+}

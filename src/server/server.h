@@ -1,0 +1,49 @@
+/*
+ * server.h - the prefork server: a master that owns the listening socket
+ * and supervises workers, and the workers' FastCGI accept loop. The master
+ * never touches the database or a request.
+ */
+#ifndef PASSION_SERVER_H
+#define PASSION_SERVER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf/conf.h"
+#include "http/http.h"
+
+struct FCGX_Request;
+
+/* What the master knows of one worker, in memory shared with it. */
+struct worker_slot {
+	pid_t		 pid;		/* 0: free */
+	unsigned	 generation;	/* config generation it runs */
+	int		 retiring;	/* told to stop (reload, shutdown) */
+	int		 slow;		/* killed by the master for a deadline */
+	int64_t		 started_ms;	/* fork time, monotonic */
+	int64_t		 req_start_ms;	/* 0 when idle; written by the worker */
+	unsigned long	 served;	/* requests done; written by the worker */
+	char		 method[8];	/* of the request in flight */
+	char		 path[120];
+};
+
+/*
+ * Run the master until SIGTERM/SIGINT: open or inherit the socket, fork
+ * and supervise workers, reload on SIGHUP. config_path is re-read on
+ * reload. Returns the process exit status.
+ */
+int	 server_run(const char *config_path, struct config *cfg);
+/*
+ * Open the listening socket cfg->listen (unix with owner/group/mode, or
+ * TCP), or take the one systemd passed (LISTEN_FDS). Sets *owned when we
+ * made a unix socket file that we should unlink at exit. -1 with err.
+ */
+int	 server_listen(const struct config *cfg, int *owned, char *err,
+	    size_t errlen);
+/* The worker process: accept and serve until told to stop; never returns. */
+void	 worker_run(const struct config *cfg, int listen_fd,
+	    struct worker_slot *slot) __attribute__((noreturn));
+/* Bind an http_io to a FastCGI request's streams. */
+void	 fcgi_io_init(struct http_io *io, struct FCGX_Request *fr);
+
+#endif

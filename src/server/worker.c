@@ -1,0 +1,167 @@
+/*
+ * worker.c - one worker process: wait for a connection, serve one request,
+ * reset the arena, repeat, until told to stop or max_requests is reached.
+ *
+ * Signals (TERM, USR1) stay blocked except while the worker waits in
+ * ppoll, which unblocks them atomically. So a stop request never cuts a
+ * request short (libfcgi's reads give up on EINTR), and never races the
+ * wait: a TERM that comes during a request is delivered at the next wait.
+ * The listening socket is non-blocking, so a worker that lost the race for
+ * a connection gets EAGAIN from accept and waits again.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "server/server.h"
+
+#define ARENA_BLOCK	(64 * 1024)
+
+static volatile sig_atomic_t	stop_flag;
+static volatile sig_atomic_t	reopen_flag;
+
+static void	on_stop(int sig);
+static void	on_reopen(int sig);
+static void	setup_signals(sigset_t *wait_mask);
+static void	serve(struct app *app, FCGX_Request *fr, struct arena *a,
+		    struct worker_slot *slot);
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void
+on_reopen(int sig)
+{
+	(void)sig;
+	reopen_flag = 1;
+}
+
+static void
+setup_signals(sigset_t *wait_mask)
+{
+	struct sigaction	 sa;
+	sigset_t		 block;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: ppoll must return EINTR */
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_reopen;
+	sigaction(SIGUSR1, &sa, NULL);
+	/* The master decides about INT, QUIT and HUP for everyone. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_SETMASK, &block, NULL);
+	sigemptyset(wait_mask);
+}
+
+static void
+serve(struct app *app, FCGX_Request *fr, struct arena *a,
+    struct worker_slot *slot)
+{
+	struct http_request	 req;
+	struct http_io		 io;
+
+	fcgi_io_init(&io, fr);
+	http_request_init(&req, a, fr->envp, &io);
+	strncpy(slot->method, req.method, sizeof(slot->method) - 1);
+	strncpy(slot->path, req.path, sizeof(slot->path) - 1);
+	__atomic_store_n(&slot->req_start_ms, req.start_ms, __ATOMIC_RELEASE);
+	api_handle(app, &req);
+	FCGX_Finish_r(fr);
+	http_log_access(&req);
+	__atomic_store_n(&slot->req_start_ms, 0, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&slot->served, 1, __ATOMIC_RELAXED);
+	arena_reset(a);
+}
+
+void
+worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
+{
+	FCGX_Request	 fr;
+	struct app	 app;
+	struct arena	 arena;
+	struct pollfd	 pfd;
+	sigset_t	 wait_mask;
+	unsigned long	 served = 0;
+	int		 rc;
+
+	log_set_component("worker");
+	setup_signals(&wait_mask);
+	/* Die with the master rather than serve on unsupervised. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		_exit(0);
+	if (FCGX_Init() != 0) {
+		log_error("FCGX_Init failed");
+		_exit(3);
+	}
+	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_error("FCGX_InitRequest failed");
+		_exit(3);
+	}
+	api_app_init(&app, cfg);
+	arena_init(&arena, ARENA_BLOCK);
+
+	while (!stop_flag) {
+		if (cfg->max_requests > 0 &&
+		    served >= (unsigned long)cfg->max_requests) {
+			log_info("recycling after %lu requests", served);
+			break;
+		}
+		pfd.fd = listen_fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		rc = ppoll(&pfd, 1, NULL, &wait_mask);
+		if (reopen_flag) {
+			reopen_flag = 0;
+			if (log_open(cfg->log_file) != 0)
+				log_error("cannot reopen %s: %s", cfg->log_file,
+				    strerror(errno));
+		}
+		if (rc == -1) {
+			if (errno == EINTR)
+				continue;
+			log_error("ppoll: %s", strerror(errno));
+			break;
+		}
+		if (stop_flag)
+			break;
+		rc = FCGX_Accept_r(&fr);
+		if (rc < 0) {
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
+			    rc == -EINTR || rc == -ECONNABORTED)
+				continue;
+			log_error("FCGX_Accept_r: %s", strerror(-rc));
+			break;
+		}
+		serve(&app, &fr, &arena, slot);
+		served++;
+	}
+	FCGX_Free(&fr, 1);
+	arena_cleanup(&arena);
+	api_app_cleanup(&app);
+	_exit(0);
+}

@@ -1,0 +1,106 @@
+/*
+ * util.h - arena, bounded buffers, logging, time and small string helpers.
+ *
+ * Everything here is free of libfcgi, libpq and json-c; it is the floor the
+ * other rooms stand on.
+ */
+#ifndef PASSION_UTIL_H
+#define PASSION_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Arena: request-scoped memory, freed all at once by arena_reset. */
+struct arena_block;
+struct arena_defer;
+struct arena {
+	struct arena_block	*head;
+	struct arena_defer	*defers;
+	size_t			 block_size;
+	size_t			 total;
+};
+
+/* Prepare an empty arena whose blocks are at least block_size bytes. */
+void		 arena_init(struct arena *a, size_t block_size);
+/* Run deferred cleanups (last first) and free every block. */
+void		 arena_cleanup(struct arena *a);
+/* Like cleanup, but keep the first block for the next request. */
+void		 arena_reset(struct arena *a);
+/* n bytes, aligned for any type; aborts with a log line when out of memory. */
+void		*arena_alloc(struct arena *a, size_t n);
+/* n zeroed bytes. */
+void		*arena_calloc(struct arena *a, size_t n);
+/* Copy of s (NULL stays NULL). */
+char		*arena_strdup(struct arena *a, const char *s);
+/* Copy of the first n bytes of s, NUL-terminated. */
+char		*arena_strndup(struct arena *a, const char *s, size_t n);
+/* printf into the arena. */
+char		*arena_printf(struct arena *a, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Call fn(p) when the arena is reset or cleaned up (LIFO). */
+void		 arena_defer(struct arena *a, void (*fn)(void *), void *p);
+
+/* Growable byte buffer with a hard cap; past the cap appends fail. */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 size;
+	size_t	 cap;
+};
+
+/* Empty buffer that never grows past cap bytes. */
+void		 buf_init(struct buf *b, size_t cap);
+void		 buf_cleanup(struct buf *b);
+/* Append n bytes; -1 (and nothing appended) when the cap would be passed. */
+int		 buf_append(struct buf *b, const void *p, size_t n);
+/* Append a NUL-terminated string; -1 past the cap. */
+int		 buf_puts(struct buf *b, const char *s);
+/* printf-append; -1 past the cap. */
+int		 buf_printf(struct buf *b, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* Log levels, in order of severity. */
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Set the least severe level that is written (default LOG_INFO). */
+void		 log_set_level(enum log_level lvl);
+/* Parse "debug", "info", "warn" or "error"; -1 when unknown. */
+int		 log_level_parse(const char *s);
+/* Set a component name written as comp=… on every line ("master"…). */
+void		 log_set_component(const char *comp);
+/*
+ * Send log lines to path (append) instead of the stderr we were given;
+ * NULL or "" keeps stderr. Reopening the same path after rotation is how
+ * SIGUSR1 is served. Returns 0 or -1 with errno.
+ */
+int		 log_open(const char *path);
+/* One logfmt line: time, level, comp, msg="…" and then the raw kv text. */
+void		 log_msg(enum log_level lvl, const char *kv, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+#define log_error(...)	log_msg(LOG_ERROR, NULL, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_WARN, NULL, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_INFO, NULL, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_DEBUG, NULL, __VA_ARGS__)
+/* Append key=value to b, quoting the value as logfmt requires. */
+int		 log_kv(struct buf *b, const char *key, const char *value);
+/* Log and abort: for allocation failure and broken invariants only. */
+void		 fatal(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2), noreturn));
+
+/* Milliseconds on the monotonic clock. */
+int64_t		 time_mono_ms(void);
+/* Milliseconds since the epoch (wall clock). */
+int64_t		 time_wall_ms(void);
+/* ISO 8601 UTC with milliseconds, "2026-01-02T12:00:00.000Z"; out >= 25. */
+void		 time_iso8601(int64_t epoch_ms, char *out, size_t outlen);
+
+/* Parse a base-10 integer in [min, max], whole string; 0 or -1. */
+int		 str_to_ll(const char *s, long long min, long long max,
+		    long long *out);
+/* Decode %XX and (when plus_space) '+' in place; -1 on a bad escape. */
+int		 str_percent_decode(char *s, int plus_space);
+/* Trim ASCII white space at both ends, in place; returns s. */
+char		*str_trim(char *s);
+
+#endif
