@@ -215,6 +215,36 @@ is_json_type(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+/*
+ * What json-c lets through but RFC 8259 does not: single-quoted strings
+ * (json-c takes them as object keys even in strict mode) and raw control
+ * characters inside strings. Returns the offending offset or -1.
+ */
+static long
+json_lexical_check(const char *s, size_t n)
+{
+	size_t	 i;
+	int	 in_string = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+			else if (c < 0x20)
+				return (long)i;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '\'') {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
 int
 http_body_json_or_reply(struct http_request *req, struct json_object **out)
 {
@@ -222,12 +252,24 @@ http_body_json_or_reply(struct http_request *req, struct json_object **out)
 	struct json_object	*obj;
 	enum json_tokener_error	 jerr;
 	size_t			 off;
+	long			 bad;
 
 	if (http_body_read_or_reply(req, req->body_limit) != 0)
 		return -1;
 	if (!is_json_type(http_header_get(req, "Content-Type"))) {
 		http_reply_error(req, 415, "unsupported_media_type",
 		    "request body must be application/json");
+		return -1;
+	}
+	if (!utf8_valid(req->body, req->body_len, &off)) {
+		http_reply_error(req, 400, "invalid_utf8",
+		    "request body is not valid UTF-8 (at byte %zu)", off);
+		return -1;
+	}
+	if ((bad = json_lexical_check(req->body, req->body_len)) >= 0) {
+		http_reply_error(req, 400, "malformed_json",
+		    "request body is not valid JSON: unexpected character "
+		    "at byte %ld", bad);
 		return -1;
 	}
 	tok = json_tokener_new();

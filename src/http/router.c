@@ -27,14 +27,12 @@ match_pattern(const char *pattern, const char *path, struct http_request *req)
 				end = s + strlen(s);
 			if (end == s || np >= HTTP_MAX_PARAMS)
 				return 0;
-			if (req != NULL) {
-				v = arena_strndup(req->arena, s,
-				    (size_t)(end - s));
-				if (str_percent_decode(v, 0) != 0 ||
-				    strchr(v, '/') != NULL)
-					return 0;
-				req->params[np] = v;
-			}
+			/* A param is decoded; "%2F" or a bad escape is no match. */
+			v = arena_strndup(req->arena, s, (size_t)(end - s));
+			if (str_percent_decode(v, 0) != 0 ||
+			    strchr(v, '/') != NULL)
+				return 0;
+			req->params[np] = v;
 			np++;
 			s = end;
 			p = strchr(p, '}');
@@ -50,8 +48,7 @@ match_pattern(const char *pattern, const char *path, struct http_request *req)
 	}
 	if (*s != '\0')
 		return 0;
-	if (req != NULL)
-		req->nparams = np;
+	req->nparams = np;
 	return 1;
 }
 
@@ -68,10 +65,9 @@ http_route_match(const struct http_route *table, size_t n,
 	if (strlen(req->path) > HTTP_MAX_PATH)
 		return HTTP_ROUTE_NOT_FOUND;
 	for (i = 0; i < n; i++) {
-		if (!match_pattern(table[i].pattern, req->path, NULL))
+		if (!match_pattern(table[i].pattern, req->path, req))
 			continue;
 		if (strcmp(table[i].method, req->method) == 0) {
-			match_pattern(table[i].pattern, req->path, req);
 			*out = &table[i];
 			return HTTP_ROUTE_OK;
 		}

@@ -27,8 +27,8 @@ struct arena_defer {
 static struct arena_block	*block_new(size_t size);
 static void			 run_defers(struct arena *a);
 
-#define ALIGN_UP(n)	(((n) + sizeof(max_align_t) - 1) & \
-			    ~(sizeof(max_align_t) - 1))
+#define ALIGN		_Alignof(max_align_t)
+#define ALIGN_UP(n)	(((n) + ALIGN - 1) & ~(ALIGN - 1))
 
 static struct arena_block *
 block_new(size_t size)

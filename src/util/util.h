@@ -100,6 +100,8 @@ int		 str_to_ll(const char *s, long long min, long long max,
 		    long long *out);
 /* Decode %XX and (when plus_space) '+' in place; -1 on a bad escape. */
 int		 str_percent_decode(char *s, int plus_space);
+/* Whether s[0..n) is strict UTF-8; on failure *bad is the byte offset. */
+int		 utf8_valid(const char *s, size_t n, size_t *bad);
 /* Trim ASCII white space at both ends, in place; returns s. */
 char		*str_trim(char *s);
 

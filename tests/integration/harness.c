@@ -1,0 +1,442 @@
+/*
+ * harness.c - starts the real stack for one test program and talks to it.
+ * Nothing here is mocked: nginx, passiond and PostgreSQL are the real
+ * programs. Every test program gets its own database, socket and port.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "harness.h"
+
+static const char *
+env_or(const char *name, const char *def)
+{
+	const char	*v = getenv(name);
+
+	return v && *v ? v : def;
+}
+
+const char *
+harness_pghost(void)
+{
+	const char	*h = getenv("PASSION_TEST_PGHOST");
+	const char	*ci = getenv("CI");
+
+	if (h != NULL && *h != '\0')
+		return h;
+	if (ci != NULL && strcmp(ci, "true") == 0) {
+		fprintf(stderr, "PASSION_TEST_PGHOST is not set: CI must run "
+		    "the integration tests through dev/check\n");
+		exit(1);
+	}
+	fprintf(stderr, "SKIP: PASSION_TEST_PGHOST not set (run dev/check)\n");
+	exit(77);
+}
+
+void
+harness_sleep_ms(int ms)
+{
+	struct timespec	 ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+PGconn *
+harness_pg(const char *pghost, const char *dbname, const char *user)
+{
+	const char	*k[] = { "host", "dbname", "user", NULL };
+	const char	*v[] = { pghost, dbname, user, NULL };
+	PGconn		*c = PQconnectdbParams(k, v, 0);
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "connect %s@%s: %s", user,
+	    dbname, PQerrorMessage(c));
+	return c;
+}
+
+char *
+harness_sql(PGconn *c, const char *sql)
+{
+	PGresult	*r = PQexec(c, sql);
+	static char	 out[1024];
+
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
+	    PQresultErrorMessage(r));
+	out[0] = '\0';
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
+		snprintf(out, sizeof(out), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return out;
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE	*f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	fclose(f);
+}
+
+void
+harness_db_create(const char *pghost, const char *dbname)
+{
+	PGconn	*c = harness_pg(pghost, "postgres", "postgres");
+	char	 sql[256], conf[256], cmd[1024];
+	int	 rc;
+
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
+	    dbname);
+	harness_sql(c, sql);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s OWNER passion_owner",
+	    dbname);
+	harness_sql(c, sql);
+	PQfinish(c);
+	snprintf(conf, sizeof(conf), "/tmp/%s-migrate.conf", dbname);
+	snprintf(cmd, sizeof(cmd), "migrate_database_url = host=%s dbname=%s "
+	    "user=passion_owner\n", pghost, dbname);
+	write_text(conf, cmd);
+	snprintf(cmd, sizeof(cmd), "%s/passionctl -c %s migrate >/dev/null",
+	    env_or("abs_top_builddir", "."), conf);
+	rc = system(cmd);
+	unlink(conf);
+	ck_assert_msg(rc == 0, "passionctl migrate failed for %s", dbname);
+}
+
+pid_t
+harness_spawn(char *const argv[], const char *log)
+{
+	pid_t	 pid, parent = getpid();
+	int	 fd;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		/* Never outlive the test: a failed assertion exits early. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd != -1) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int
+harness_wait(pid_t pid, int ms)
+{
+	int	 status, i;
+
+	for (i = 0; i < ms / 10 + 1; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		harness_sleep_ms(10);
+	}
+	return -1;
+}
+
+int
+harness_children(pid_t pid, pid_t *out, int max)
+{
+	DIR		*d = opendir("/proc");
+	struct dirent	*e;
+	char		 path[300], buf[512], *p;
+	int		 n = 0;
+	FILE		*f;
+	long		 ppid;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL && n < max) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    (p = strrchr(buf, ')')) != NULL &&
+		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == pid &&
+		    p[2] != 'Z')
+			out[n++] = (pid_t)atol(e->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+int
+harness_file_has(const char *path, const char *needle, int ms)
+{
+	char	 buf[1 << 16];
+	int	 i;
+
+	for (i = 0; i <= ms / 50; i++) {
+		FILE *f = fopen(path, "r");
+
+		if (f != NULL) {
+			while (fgets(buf, sizeof(buf), f) != NULL)
+				if (strstr(buf, needle) != NULL) {
+					fclose(f);
+					return 1;
+				}
+			fclose(f);
+		}
+		if (i < ms / 50)
+			harness_sleep_ms(50);
+	}
+	return 0;
+}
+
+static int
+free_port(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+pid_t
+harness_passiond_start(struct stack *s)
+{
+	char	 bin[512];
+	char	*argv[] = { bin, "-c", s->conf, NULL };
+
+	snprintf(bin, sizeof(bin), "%s/passiond",
+	    env_or("abs_top_builddir", "."));
+	s->passiond = harness_spawn(argv, s->log);
+	return s->passiond;
+}
+
+void
+harness_stack_start(struct stack *s, const char *pghost, const char *dbname,
+    const char *extra_conf)
+{
+	char		 text[2048], cmd[1024], conf[256], log[256];
+	char		*argv[] = { "/usr/sbin/nginx", "-p", s->dir, "-c", conf,
+	    NULL };
+	struct resp	 r;
+	int		 i;
+
+	memset(s, 0, sizeof(*s));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	snprintf(s->dir, sizeof(s->dir), "/tmp/passion-it.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(s->dir));
+	chmod(s->dir, 0755);
+	snprintf(s->sock, sizeof(s->sock), "%s/passiond.sock", s->dir);
+	snprintf(s->conf, sizeof(s->conf), "%s/passiond.conf", s->dir);
+	snprintf(s->log, sizeof(s->log), "%s/passiond.log", s->dir);
+	snprintf(s->pghost, sizeof(s->pghost), "%s", pghost);
+	snprintf(s->dbname, sizeof(s->dbname), "%s", dbname);
+	s->port = free_port();
+	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", s->port);
+	snprintf(text, sizeof(text),
+	    "listen = unix:%s\n"
+	    "socket_mode = 0666\n"
+	    "workers = 2\n"
+	    "database_url = host=%s dbname=%s user=passion_app\n"
+	    "migrate_database_url = host=%s dbname=%s user=passion_owner\n"
+	    "debug_routes = on\n"
+	    "request_timeout = 30\n"
+	    "shutdown_timeout = 10\n"
+	    "%s",
+	    s->sock, pghost, dbname, pghost, dbname,
+	    extra_conf ? extra_conf : "");
+	write_text(s->conf, text);
+	harness_passiond_start(s);
+
+	snprintf(cmd, sizeof(cmd), "%s/dev/render-nginx %s %d %s",
+	    env_or("abs_top_srcdir", "."), s->dir, s->port, s->sock);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(conf, sizeof(conf), "%s/nginx.conf", s->dir);
+	snprintf(log, sizeof(log), "%s/nginx.out", s->dir);
+	s->nginx = harness_spawn(argv, log);
+	snprintf(cmd, sizeof(cmd), "%s/api/health", s->url);
+	for (i = 0; i < 200; i++) {
+		http_get(cmd, &r);
+		if (r.status == 200) {
+			resp_free(&r);
+			return;
+		}
+		resp_free(&r);
+		harness_sleep_ms(50);
+	}
+	ck_abort_msg("the stack did not come up; see %s", s->dir);
+}
+
+void
+harness_stack_stop(struct stack *s)
+{
+	char	 cmd[256];
+	pid_t	*pids[] = { &s->nginx, &s->passiond };
+	size_t	 i;
+
+	for (i = 0; i < 2; i++) {
+		if (*pids[i] <= 0)
+			continue;
+		kill(*pids[i], SIGTERM);
+		if (harness_wait(*pids[i], 15000) == -1) {
+			kill(*pids[i], SIGKILL);
+			harness_wait(*pids[i], 5000);
+		}
+		*pids[i] = 0;
+	}
+	if (getenv("PASSION_TEST_KEEP") == NULL && s->dir[0] == '/') {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", s->dir);
+	}
+}
+
+/* --- HTTP --------------------------------------------------------------- */
+
+static size_t
+collect(char *p, size_t size, size_t n, void *ud)
+{
+	struct buf_s { char *d; size_t len; } *b = ud;
+	char	*np = realloc(b->d, b->len + size * n + 1);
+
+	if (np == NULL)
+		return 0;
+	memcpy(np + b->len, p, size * n);
+	b->len += size * n;
+	np[b->len] = '\0';
+	b->d = np;
+	return size * n;
+}
+
+void
+http_do(const char *method, const char *url, const char *ctype,
+    const char *body, struct resp *r)
+{
+	struct { char *d; size_t len; } b = { NULL, 0 }, h = { NULL, 0 };
+	struct curl_slist	*hdrs = NULL;
+	CURL			*c;
+	char			 line[256];
+
+	memset(r, 0, sizeof(*r));
+	if (url == NULL)
+		return;
+	c = curl_easy_init();
+	ck_assert_ptr_nonnull(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (ctype != NULL) {
+		snprintf(line, sizeof(line), "Content-Type: %s", ctype);
+		hdrs = curl_slist_append(hdrs, line);
+	}
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	r->body = b.d ? b.d : strdup("");
+	r->headers = h.d ? h.d : strdup("");
+	r->json = json_tokener_parse(r->body);
+}
+
+void
+http_get(const char *url, struct resp *r)
+{
+	http_do("GET", url, NULL, NULL, r);
+}
+
+void
+resp_free(struct resp *r)
+{
+	free(r->body);
+	free(r->headers);
+	if (r->json != NULL)
+		json_object_put(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *
+resp_str(struct resp *r, const char *path)
+{
+	struct json_object	*o = r->json;
+	char			 key[128];
+	const char		*p = path, *dot;
+
+	while (o != NULL && *p != '\0') {
+		dot = strchr(p, '.');
+		snprintf(key, sizeof(key), "%.*s",
+		    (int)(dot ? (size_t)(dot - p) : strlen(p)), p);
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		p = dot ? dot + 1 : p + strlen(p);
+	}
+	return o ? json_object_get_string(o) : NULL;
+}
+
+const char *
+resp_header(struct resp *r, const char *name)
+{
+	static char	 val[512];
+	const char	*p = r->headers;
+	size_t		 n = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			const char *v = p + n + 1;
+			size_t len;
+
+			while (*v == ' ')
+				v++;
+			len = strcspn(v, "\r\n");
+			snprintf(val, sizeof(val), "%.*s", (int)len, v);
+			return val;
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}

@@ -1,0 +1,80 @@
+/*
+ * harness.h - what the integration tests share: a real stack (nginx in
+ * front of passiond, both started here, PostgreSQL from dev/check), an
+ * HTTP client on libcurl, and a few process and database helpers.
+ */
+#ifndef PASSION_HARNESS_H
+#define PASSION_HARNESS_H
+
+#include <sys/types.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+struct stack {
+	char	 dir[128];	/* private temp dir: configs, socket, logs */
+	char	 sock[192];
+	char	 conf[192];
+	char	 log[192];	/* passiond's log file */
+	char	 pghost[256];
+	char	 dbname[64];
+	char	 url[64];	/* http://127.0.0.1:PORT */
+	int	 port;
+	pid_t	 passiond;
+	pid_t	 nginx;
+};
+
+struct resp {
+	long			 status;
+	char			*body;
+	char			*headers;
+	struct json_object	*json;
+};
+
+/*
+ * Exit 77 (skip) without PASSION_TEST_PGHOST, unless CI=true, where a
+ * missing service is a failure. Returns the PostgreSQL socket dir.
+ */
+const char	*harness_pghost(void);
+/* A fresh database owned by passion_owner, migrated with passionctl. */
+void		 harness_db_create(const char *pghost, const char *dbname);
+/* A connection as user (passion_app, passion_owner, postgres). */
+PGconn		*harness_pg(const char *pghost, const char *dbname,
+		    const char *user);
+/* Run sql (must succeed); returns the first value of the first row or "". */
+char		*harness_sql(PGconn *c, const char *sql);
+
+/*
+ * Start passiond (extra_conf appended to its config) and nginx in front of
+ * it, and wait until /api/health answers through nginx.
+ */
+void		 harness_stack_start(struct stack *s, const char *pghost,
+		    const char *dbname, const char *extra_conf);
+/* Stop nginx and passiond (TERM, then KILL) and remove the temp dir. */
+void		 harness_stack_stop(struct stack *s);
+/* Start passiond alone (after the stack's passiond was stopped). */
+pid_t		 harness_passiond_start(struct stack *s);
+
+/* fork + exec argv with output to log; the child dies with us. */
+pid_t		 harness_spawn(char *const argv[], const char *log);
+/* Wait up to ms for pid to exit; its wait status, or -1 on timeout. */
+int		 harness_wait(pid_t pid, int ms);
+/* The PIDs of pid's children; returns how many (at most max). */
+int		 harness_children(pid_t pid, pid_t *out, int max);
+/* Whether the file contains needle (polls up to ms). */
+int		 harness_file_has(const char *path, const char *needle, int ms);
+/* Sleep ms milliseconds. */
+void		 harness_sleep_ms(int ms);
+
+/* One HTTP request; r is filled (status 0 on a transport error). */
+void		 http_do(const char *method, const char *url,
+		    const char *ctype, const char *body, struct resp *r);
+/* GET shortcut. */
+void		 http_get(const char *url, struct resp *r);
+void		 resp_free(struct resp *r);
+/* A string at a dotted path in r->json ("error.code"), or NULL. */
+const char	*resp_str(struct resp *r, const char *path);
+/* The value of header name in r (case-insensitive), or NULL (static buf). */
+const char	*resp_header(struct resp *r, const char *name);
+
+#endif

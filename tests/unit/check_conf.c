@@ -1,0 +1,213 @@
+/*
+ * check_conf.c - the configuration table: file syntax, values, errors that
+ * name the key, environment overrides and secrets from files.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+
+static const struct {
+	const char	*text;
+	const char	*error;		/* NULL: must load; else a substring */
+} parse_cases[] = {
+	{ "", NULL },
+	{ "# comment\n\nworkers = 8\n", NULL },
+	{ "workers=3", NULL },
+	{ "  max_body = 4M  \n", NULL },
+	{ "socket_mode = 0600\n", NULL },
+	{ "debug_routes = on\n", NULL },
+	{ "log_level = debug\n", NULL },
+	{ "listen = 127.0.0.1:9000\n", NULL },
+	{ "wrokers = 4\n", "t.conf:1: wrokers: unknown key" },
+	{ "workers = 0\n", "workers: '0' is not a whole number from 1 to 256" },
+	{ "workers = many\n", "workers: 'many'" },
+	{ "\n\nworkers\n", "t.conf:3: expected 'key = value'" },
+	{ "socket_mode = 999\n", "socket_mode: '999' is not an octal mode" },
+	{ "max_body = 12Q\n", "max_body:" },
+	{ "max_body = 10\n", "max_body:" },
+	{ "debug_routes = maybe\n", "debug_routes: 'maybe' is not on or off" },
+	{ "log_level = loud\n", "log_level: 'loud'" },
+	{ "database_password = hunter2\n",
+	    "database_password: is a secret and is read only from a file" },
+	{ "database_password_file = /nonexistent/x\n",
+	    "database_password: cannot open /nonexistent/x" },
+};
+
+START_TEST(parse_table)
+{
+	struct config	 c;
+	char		 err[512] = "";
+	int		 rc;
+
+	conf_defaults(&c);
+	rc = conf_parse_text(&c, parse_cases[_i].text, "t.conf", err,
+	    sizeof(err));
+	if (rc == 0)
+		rc = conf_validate(&c, err, sizeof(err));
+	if (parse_cases[_i].error == NULL)
+		ck_assert_msg(rc == 0, "'%s': %s", parse_cases[_i].text, err);
+	else {
+		ck_assert_msg(rc != 0, "'%s' loaded", parse_cases[_i].text);
+		ck_assert_msg(strstr(err, parse_cases[_i].error) != NULL,
+		    "'%s' gave '%s'", parse_cases[_i].text, err);
+	}
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(values_land_in_the_struct)
+{
+	struct config	 c;
+	char		 err[512];
+
+	conf_defaults(&c);
+	ck_assert_int_eq(c.workers, 4);
+	ck_assert_int_eq(c.max_body, 2 * 1024 * 1024);
+	ck_assert_int_eq(conf_parse_text(&c, "workers = 7\nmax_body = 64K\n"
+	    "socket_mode = 0640\nlisten = unix:/tmp/x.sock\n", "t", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(c.workers, 7);
+	ck_assert_int_eq(c.max_body, 65536);
+	ck_assert_int_eq(c.socket_mode, 0640);
+	ck_assert_str_eq(c.listen, "unix:/tmp/x.sock");
+	conf_free(&c);
+}
+END_TEST
+
+static const struct {
+	const char	*listen;
+	const char	*owner;
+	const char	*error;
+} listen_cases[] = {
+	{ "unix:/run/p.sock", "", NULL },
+	{ "unix:relative.sock", "", "must be absolute" },
+	{ "127.0.0.1:9000", "", NULL },
+	{ "[::1]:9000", "", NULL },
+	{ "nonsense", "", "neither unix:PATH nor HOST:PORT" },
+	{ "127.0.0.1:9000", "www-data", "only for a unix socket" },
+};
+
+START_TEST(listen_table)
+{
+	struct config	 c;
+	char		 err[512] = "", text[256];
+	int		 rc;
+
+	conf_defaults(&c);
+	snprintf(text, sizeof(text), "listen = %s\nsocket_owner = %s\n",
+	    listen_cases[_i].listen, listen_cases[_i].owner);
+	rc = conf_parse_text(&c, text, "t", err, sizeof(err));
+	ck_assert_int_eq(rc, 0);
+	rc = conf_validate(&c, err, sizeof(err));
+	if (listen_cases[_i].error == NULL)
+		ck_assert_msg(rc == 0, "%s", err);
+	else
+		ck_assert_msg(rc != 0 && strstr(err, listen_cases[_i].error),
+		    "%s: '%s'", listen_cases[_i].listen, err);
+	conf_free(&c);
+}
+END_TEST
+
+static char	 tmpdir[64];
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+START_TEST(environment_and_secrets)
+{
+	struct config	 c;
+	char		 err[512] = "", conf[128], secret[128], cred[128];
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_conf.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(conf, sizeof(conf), "%s/p.conf", tmpdir);
+	snprintf(secret, sizeof(secret), "%s/pw", tmpdir);
+	write_file(secret, "s3cret\n");
+	write_file(conf, "workers = 2\n");
+	{
+		char text[256];
+
+		snprintf(text, sizeof(text), "workers = 2\n"
+		    "database_password_file = %s\n", secret);
+		write_file(conf, text);
+	}
+	/* The environment beats the file. */
+	setenv("PASSIOND_WORKERS", "5", 1);
+	ck_assert_msg(conf_load(&c, conf, 0, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(c.workers, 5);
+	ck_assert_str_eq(c.database_password, "s3cret");
+	conf_free(&c);
+
+	/* A bad environment value names the key. */
+	setenv("PASSIOND_WORKERS", "lots", 1);
+	ck_assert_int_ne(conf_load(&c, conf, 0, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "environment: workers: 'lots'"));
+	conf_free(&c);
+	unsetenv("PASSIOND_WORKERS");
+
+	/* A secret straight in the environment is refused. */
+	setenv("PASSIOND_DATABASE_PASSWORD", "x", 1);
+	ck_assert_int_ne(conf_load(&c, conf, 0, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "is a secret"));
+	conf_free(&c);
+	unsetenv("PASSIOND_DATABASE_PASSWORD");
+
+	/* systemd credentials: $CREDENTIALS_DIRECTORY/<key>. */
+	snprintf(cred, sizeof(cred), "%s/database_password", tmpdir);
+	write_file(cred, "from-credential");
+	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
+	write_file(conf, "workers = 2\n");
+	ck_assert_msg(conf_load(&c, conf, 0, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(c.database_password, "from-credential");
+	conf_free(&c);
+	unsetenv("CREDENTIALS_DIRECTORY");
+
+	/* A missing file: an error unless missing is allowed. */
+	ck_assert_int_ne(conf_load(&c, "/nonexistent/p.conf", 0, err,
+	    sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "cannot open /nonexistent/p.conf"));
+	conf_free(&c);
+	ck_assert_int_eq(conf_load(&c, "/nonexistent/p.conf", 1, err,
+	    sizeof(err)), 0);
+	conf_free(&c);
+	unlink(conf);
+	unlink(secret);
+	unlink(cred);
+	rmdir(tmpdir);
+}
+END_TEST
+
+#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+int
+main(void)
+{
+	Suite	*s = suite_create("conf");
+	TCase	*tc = tcase_create("core");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_loop_test(tc, parse_table, 0, N(parse_cases));
+	tcase_add_test(tc, values_land_in_the_struct);
+	tcase_add_loop_test(tc, listen_table, 0, N(listen_cases));
+	tcase_add_test(tc, environment_and_secrets);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,272 @@
+/*
+ * check_util.c - arena, buf, string, time and logfmt helpers.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+static int	 order[8];
+static int	 norder;
+
+static void
+record(void *p)
+{
+	order[norder++] = (int)(intptr_t)p;
+}
+
+START_TEST(arena_alloc_aligned_and_distinct)
+{
+	struct arena	 a;
+	char		*p, *q;
+	size_t		 i;
+
+	arena_init(&a, 1024);
+	for (i = 1; i < 5000; i += 37) {
+		p = arena_alloc(&a, i);
+		ck_assert_uint_eq((uintptr_t)p % _Alignof(max_align_t), 0);
+		memset(p, 0xab, i);
+	}
+	/* Bigger than a block: gets a block of its own. */
+	q = arena_alloc(&a, 100000);
+	memset(q, 1, 100000);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_str_eq(arena_strdup(&a, "hello"), "hello");
+	ck_assert_str_eq(arena_strndup(&a, "hello", 3), "hel");
+	ck_assert_str_eq(arena_printf(&a, "%d-%s", 42, "x"), "42-x");
+	ck_assert_ptr_null(arena_strdup(&a, NULL));
+	p = arena_calloc(&a, 64);
+	for (i = 0; i < 64; i++)
+		ck_assert_int_eq(p[i], 0);
+	arena_cleanup(&a);
+}
+END_TEST
+
+START_TEST(arena_defers_run_lifo_on_reset)
+{
+	struct arena	 a;
+
+	norder = 0;
+	arena_init(&a, 1024);
+	arena_defer(&a, record, (void *)1);
+	arena_defer(&a, record, (void *)2);
+	arena_defer(&a, record, (void *)3);
+	arena_reset(&a);
+	ck_assert_int_eq(norder, 3);
+	ck_assert_int_eq(order[0], 3);
+	ck_assert_int_eq(order[2], 1);
+	/* Reset again: nothing left to run; the arena is reusable. */
+	arena_reset(&a);
+	ck_assert_int_eq(norder, 3);
+	ck_assert_str_eq(arena_strdup(&a, "again"), "again");
+	arena_defer(&a, record, (void *)4);
+	arena_cleanup(&a);
+	ck_assert_int_eq(norder, 4);
+}
+END_TEST
+
+START_TEST(buf_respects_cap)
+{
+	struct buf	 b;
+
+	buf_init(&b, 10);
+	ck_assert_int_eq(buf_puts(&b, "12345"), 0);
+	ck_assert_int_eq(buf_printf(&b, "%d", 6789), 0);
+	ck_assert_str_eq(b.data, "123456789");
+	ck_assert_int_eq(buf_puts(&b, "ab"), -1);
+	ck_assert_str_eq(b.data, "123456789");
+	ck_assert_int_eq(buf_puts(&b, "a"), 0);
+	ck_assert_uint_eq(b.len, 10);
+	ck_assert_int_eq(buf_append(&b, "x", 1), -1);
+	buf_cleanup(&b);
+}
+END_TEST
+
+static const struct {
+	const char	*in;
+	long long	 min, max;
+	int		 rc;
+	long long	 out;
+} ll_cases[] = {
+	{ "0", 0, 10, 0, 0 },
+	{ "10", 0, 10, 0, 10 },
+	{ "11", 0, 10, -1, 0 },
+	{ "-1", 0, 10, -1, 0 },
+	{ "-5", -10, 10, 0, -5 },
+	{ "", 0, 10, -1, 0 },
+	{ " 1", 0, 10, -1, 0 },
+	{ "1 ", 0, 10, -1, 0 },
+	{ "1x", 0, 10, -1, 0 },
+	{ "99999999999999999999", 0, 10, -1, 0 },
+};
+
+START_TEST(str_to_ll_table)
+{
+	long long	 out = 0;
+	int		 rc;
+
+	rc = str_to_ll(ll_cases[_i].in, ll_cases[_i].min, ll_cases[_i].max,
+	    &out);
+	ck_assert_msg(rc == ll_cases[_i].rc, "'%s'", ll_cases[_i].in);
+	if (rc == 0)
+		ck_assert_int_eq(out, ll_cases[_i].out);
+}
+END_TEST
+
+static const struct {
+	const char	*in;
+	int		 plus;
+	int		 rc;
+	const char	*out;
+} pct_cases[] = {
+	{ "abc", 1, 0, "abc" },
+	{ "a%20b", 1, 0, "a b" },
+	{ "a+b", 1, 0, "a b" },
+	{ "a+b", 0, 0, "a+b" },
+	{ "%C3%A9", 1, 0, "\xc3\xa9" },
+	{ "%zz", 1, -1, NULL },
+	{ "%2", 1, -1, NULL },
+	{ "%", 1, -1, NULL },
+	{ "a%00b", 1, -1, NULL },
+	{ "%2F", 0, 0, "/" },
+};
+
+START_TEST(percent_decode_table)
+{
+	char	 s[64];
+	int	 rc;
+
+	snprintf(s, sizeof(s), "%s", pct_cases[_i].in);
+	rc = str_percent_decode(s, pct_cases[_i].plus);
+	ck_assert_msg(rc == pct_cases[_i].rc, "'%s'", pct_cases[_i].in);
+	if (rc == 0)
+		ck_assert_str_eq(s, pct_cases[_i].out);
+}
+END_TEST
+
+static const struct {
+	int64_t		 ms;
+	const char	*iso;
+} time_cases[] = {
+	{ 0, "1970-01-01T00:00:00.000Z" },
+	{ 1767355200000LL, "2026-01-02T12:00:00.000Z" },
+	{ 1767355200123LL, "2026-01-02T12:00:00.123Z" },
+	{ -1, "1969-12-31T23:59:59.999Z" },
+};
+
+START_TEST(iso8601_table)
+{
+	char	 out[32];
+
+	time_iso8601(time_cases[_i].ms, out, sizeof(out));
+	ck_assert_str_eq(out, time_cases[_i].iso);
+}
+END_TEST
+
+static const struct {
+	const char	*value;
+	const char	*line;
+} kv_cases[] = {
+	{ "plain", "k=plain" },
+	{ "two words", "k=\"two words\"" },
+	{ "", "k=\"\"" },
+	{ "a\"b", "k=\"a\\\"b\"" },
+	{ "a=b", "k=\"a=b\"" },
+	{ "line\nbreak", "k=\"line\\nbreak\"" },
+	{ "back\\slash", "k=\"back\\\\slash\"" },
+	{ "\x01", "k=\"\\x01\"" },
+};
+
+START_TEST(logfmt_quoting_table)
+{
+	struct buf	 b;
+
+	buf_init(&b, 256);
+	ck_assert_int_eq(log_kv(&b, "k", kv_cases[_i].value), 0);
+	ck_assert_str_eq(b.data, kv_cases[_i].line);
+	buf_cleanup(&b);
+}
+END_TEST
+
+static const struct {
+	const char	*s;
+	int		 valid;
+	size_t		 bad;
+} utf8_cases[] = {
+	{ "", 1, 0 },
+	{ "plain ascii", 1, 0 },
+	{ "caf\xc3\xa9", 1, 0 },
+	{ "\xe2\x82\xac", 1, 0 },			/* U+20AC */
+	{ "\xf0\x9f\x8e\xb5", 1, 0 },		/* U+1F3B5 */
+	{ "\xf4\x8f\xbf\xbf", 1, 0 },		/* U+10FFFF */
+	{ "ab\xff", 0, 2 },
+	{ "\xc3\x28", 0, 0 },			/* bad continuation */
+	{ "\xc0\xaf", 0, 0 },			/* overlong '/' */
+	{ "\xe0\x80\xaf", 0, 0 },		/* overlong */
+	{ "\xed\xa0\x80", 0, 0 },		/* surrogate U+D800 */
+	{ "\xed\xbf\xbf", 0, 0 },		/* surrogate U+DFFF */
+	{ "\xf4\x90\x80\x80", 0, 0 },		/* past U+10FFFF */
+	{ "x\xe2\x82", 0, 1 },			/* truncated */
+	{ "\x80", 0, 0 },				/* lone continuation */
+};
+
+START_TEST(utf8_table)
+{
+	size_t	 bad = 999;
+	int	 v;
+
+	v = utf8_valid(utf8_cases[_i].s, strlen(utf8_cases[_i].s), &bad);
+	ck_assert_int_eq(v, utf8_cases[_i].valid);
+	if (!v)
+		ck_assert_uint_eq(bad, utf8_cases[_i].bad);
+}
+END_TEST
+
+START_TEST(trim_and_levels)
+{
+	char	 s[] = "  \tkey = v \n";
+
+	ck_assert_str_eq(str_trim(s), "key = v");
+	ck_assert_int_eq(log_level_parse("debug"), LOG_DEBUG);
+	ck_assert_int_eq(log_level_parse("error"), LOG_ERROR);
+	ck_assert_int_eq(log_level_parse("loud"), -1);
+}
+END_TEST
+
+#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *
+util_suite(void)
+{
+	Suite	*s = suite_create("util");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, arena_alloc_aligned_and_distinct);
+	tcase_add_test(tc, arena_defers_run_lifo_on_reset);
+	tcase_add_test(tc, buf_respects_cap);
+	tcase_add_loop_test(tc, str_to_ll_table, 0, N(ll_cases));
+	tcase_add_loop_test(tc, percent_decode_table, 0, N(pct_cases));
+	tcase_add_loop_test(tc, iso8601_table, 0, N(time_cases));
+	tcase_add_loop_test(tc, logfmt_quoting_table, 0, N(kv_cases));
+	tcase_add_loop_test(tc, utf8_table, 0, N(utf8_cases));
+	tcase_add_test(tc, trim_and_levels);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(util_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
