@@ -1,3 +1,348 @@
+/*
+ * check_server.c - the prefork server under real nginx: a killed worker is
+ * replaced, SIGHUP under load fails no request, SIGTERM lets the request
+ * in flight finish, slow requests are killed at the deadline, workers are
+ * recycled, logs reopen on SIGUSR1, and bad configs are refused. Each test
+ * starts a stack of its own: several of them stop it on purpose.
+ */
 #include "config.h"
-int main(void);
-int main(void) { return 0; }
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char	 db[64];
+
+static void
+setup_db(void)
+{
+	snprintf(db, sizeof(db), "passion_srv_%d", (int)getpid());
+	harness_db_create(harness_pghost(), db);
+}
+
+static void
+start(struct stack *s, const char *extra)
+{
+	harness_stack_start(s, harness_pghost(), db, extra);
+}
+
+static long
+get_status(struct stack *s, const char *path)
+{
+	struct resp	 r;
+	char		 u[256];
+	long		 status;
+
+	snprintf(u, sizeof(u), "%s%s", s->url, path);
+	http_get(u, &r);
+	status = r.status;
+	resp_free(&r);
+	return status;
+}
+
+/* Fork a client that runs n requests to path; exit status = failures. */
+static pid_t
+client_loop(struct stack *s, const char *path, int n)
+{
+	pid_t	 pid;
+	int	 i, failed = 0;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		for (i = 0; i < n; i++)
+			if (get_status(s, path) != 200)
+				failed++;
+		_exit(failed > 255 ? 255 : failed);
+	}
+	return pid;
+}
+
+static int
+wait_exit_code(pid_t pid, int ms)
+{
+	int	 status = harness_wait(pid, ms);
+
+	ck_assert_msg(status != -1, "process %d did not finish", (int)pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+START_TEST(killed_worker_is_respawned)
+{
+	struct stack	 s;
+	pid_t		 before[8], after[8];
+	int		 n, m, i;
+
+	start(&s, NULL);
+	n = harness_children(s.passiond, before, 8);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(kill(before[0], SIGKILL), 0);
+	/* The survivor keeps serving while the master replaces the dead one. */
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(get_status(&s, "/api/health"), 200);
+	for (i = 0; i < 100; i++) {
+		m = harness_children(s.passiond, after, 8);
+		if (m == 2 && after[0] != before[0] && after[1] != before[0])
+			break;
+		harness_sleep_ms(50);
+	}
+	ck_assert_int_eq(m, 2);
+	ck_assert(after[0] != before[0] && after[1] != before[0]);
+	ck_assert(harness_file_has(s.log, "killed by signal 9", 2000));
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(get_status(&s, "/api/health"), 200);
+	harness_stack_stop(&s);
+}
+END_TEST
+
+START_TEST(sighup_under_load_fails_nothing)
+{
+	struct stack	 s;
+	pid_t		 clients[3], before[8], after[8];
+	int		 i, n;
+
+	start(&s, NULL);
+	harness_children(s.passiond, before, 8);
+	for (i = 0; i < 3; i++)
+		clients[i] = client_loop(&s, "/api/health", 300);
+	for (i = 0; i < 4; i++) {
+		harness_sleep_ms(150);
+		ck_assert_int_eq(kill(s.passiond, SIGHUP), 0);
+	}
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(wait_exit_code(clients[i], 60000), 0);
+	ck_assert(harness_file_has(s.log, "reload done", 5000));
+	/* All workers were replaced; the master stayed. */
+	n = harness_children(s.passiond, after, 8);
+	ck_assert_int_eq(n, 2);
+	ck_assert(after[0] != before[0] && after[0] != before[1]);
+	ck_assert(after[1] != before[0] && after[1] != before[1]);
+	harness_stack_stop(&s);
+}
+END_TEST
+
+START_TEST(sighup_with_bad_config_keeps_running)
+{
+	struct stack	 s;
+	FILE		*f;
+
+	start(&s, NULL);
+	f = fopen(s.conf, "a");
+	fputs("workers = lots\n", f);
+	fclose(f);
+	kill(s.passiond, SIGHUP);
+	ck_assert(harness_file_has(s.log, "reload refused, keeping the "
+	    "running config", 3000));
+	ck_assert(harness_file_has(s.log, "workers: 'lots'", 10));
+	ck_assert_int_eq(get_status(&s, "/api/health"), 200);
+	harness_stack_stop(&s);
+}
+END_TEST
+
+START_TEST(sigterm_lets_inflight_request_finish)
+{
+	struct stack	 s;
+	pid_t		 client;
+	int		 status;
+
+	start(&s, NULL);
+	client = client_loop(&s, "/api/_debug/sleep?ms=1500", 1);
+	harness_sleep_ms(400);
+	ck_assert_int_eq(kill(s.passiond, SIGTERM), 0);
+	/* The slow request still answers 200... */
+	ck_assert_int_eq(wait_exit_code(client, 10000), 0);
+	/* ...and then the master exits cleanly and removes its socket. */
+	status = harness_wait(s.passiond, 10000);
+	ck_assert(status != -1 && WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	s.passiond = 0;
+	ck_assert_int_ne(access(s.sock, F_OK), 0);
+	ck_assert(harness_file_has(s.log, "stopping after in-flight", 10));
+	harness_stack_stop(&s);
+}
+END_TEST
+
+START_TEST(shutdown_timeout_bounds_the_drain)
+{
+	struct stack	 s;
+	pid_t		 client;
+	int		 status;
+
+	start(&s, "shutdown_timeout = 1\n");
+	client = client_loop(&s, "/api/_debug/sleep?ms=8000", 1);
+	harness_sleep_ms(300);
+	kill(s.passiond, SIGTERM);
+	status = harness_wait(s.passiond, 5000);
+	ck_assert_msg(status != -1, "master still draining past the timeout");
+	s.passiond = 0;
+	ck_assert(harness_file_has(s.log, "shutdown_timeout passed", 10));
+	/* That request was cut: the client sees an error, not a hang. */
+	ck_assert_int_ne(wait_exit_code(client, 10000), 0);
+	harness_stack_stop(&s);
+}
+END_TEST
+
+START_TEST(slow_request_is_killed_at_the_deadline)
+{
+	struct stack	 s;
+	struct resp	 r;
+	char		 u[256];
+
+	start(&s, "request_timeout = 1\n");
+	snprintf(u, sizeof(u), "%s/api/_debug/sleep?ms=5000", s.url);
+	http_get(u, &r);
+	/* nginx answers for the killed worker, in the API's JSON shape. */
+	ck_assert_int_eq(r.status, 503);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "unavailable");
+	resp_free(&r);
+	ck_assert(harness_file_has(s.log, "slow request: GET "
+	    "/api/_debug/sleep", 2000));
+	ck_assert_int_eq(get_status(&s, "/api/health"), 200);
+	harness_stack_stop(&s);
+}
+END_TEST
+
+START_TEST(workers_recycle_after_max_requests)
+{
+	struct stack	 s;
+	int		 i;
+
+	start(&s, "max_requests = 3\n");
+	for (i = 0; i < 30; i++)
+		ck_assert_int_eq(get_status(&s, "/api/health"), 200);
+	ck_assert(harness_file_has(s.log, "recycling after 3 requests", 2000));
+	harness_stack_stop(&s);
+}
+END_TEST
+
+START_TEST(sigusr1_reopens_the_log)
+{
+	struct stack	 s;
+	char		 extra[320], logf[256], moved[300];
+	pid_t		 kids[8];
+	int		 i, n;
+
+	/* The log path is known before the stack picks its directory. */
+	snprintf(logf, sizeof(logf), "/tmp/passion-usr1-%d.log", (int)getpid());
+	snprintf(moved, sizeof(moved), "%s.1", logf);
+	unlink(logf);
+	unlink(moved);
+	snprintf(extra, sizeof(extra), "log_file = %s\n", logf);
+	start(&s, extra);
+	ck_assert(harness_file_has(logf, "path=/api/health", 2000));
+	ck_assert_int_eq(rename(logf, moved), 0);
+	kill(s.passiond, SIGUSR1);
+	/* Workers reopen when they next wait; a request or two wakes them. */
+	harness_sleep_ms(300);
+	n = harness_children(s.passiond, kids, 8);
+	for (i = 0; i < n * 4; i++)
+		get_status(&s, "/api/health");
+	ck_assert(harness_file_has(logf, "path=/api/health", 3000));
+	harness_stack_stop(&s);
+	unlink(logf);
+	unlink(moved);
+}
+END_TEST
+
+START_TEST(socket_mode_is_applied)
+{
+	struct stack	 s;
+	struct stat	 sb;
+
+	start(&s, NULL);
+	ck_assert_int_eq(stat(s.sock, &sb), 0);
+	ck_assert(S_ISSOCK(sb.st_mode));
+	ck_assert_int_eq(sb.st_mode & 0777, 0666);
+	harness_stack_stop(&s);
+}
+END_TEST
+
+/* passiond's command line and its config errors, without a stack. */
+static const struct {
+	const char	*args;
+	const char	*conf;
+	int		 exit_code;
+	const char	*output;
+} cli_cases[] = {
+	{ "--version", NULL, 0, "passiond " PACKAGE_VERSION },
+	{ "--help", NULL, 0, "usage: passiond" },
+	{ "--bogus", NULL, 2, "usage: passiond" },
+	{ "--check-config -c", "workers = 3\n", 0, "configuration OK" },
+	{ "--check-config -c", "wrokers = 3\n", 2, "wrokers: unknown key" },
+	{ "--check-config -c", "workers = -1\n", 2, "workers: '-1'" },
+	{ "--check-config -c", "listen = nowhere\n", 2, "listen: 'nowhere'" },
+	{ "--check-config -c", "database_password = pw\n", 2,
+	    "database_password: is a secret" },
+	{ "-c", "listen = unix:/nonexistent-dir/p.sock\n", 1,
+	    "listen: /nonexistent-dir/p.sock" },
+	{ "--check-config -c /nonexistent.conf", NULL, 2,
+	    "cannot open /nonexistent.conf" },
+};
+
+START_TEST(command_line_table)
+{
+	char	 conf[128], cmd[1024], out[128];
+	int	 status;
+
+	snprintf(conf, sizeof(conf), "/tmp/passion-cli-%d.conf", (int)getpid());
+	snprintf(out, sizeof(out), "/tmp/passion-cli-%d.out", (int)getpid());
+	if (cli_cases[_i].conf != NULL) {
+		FILE *f = fopen(conf, "w");
+		fputs(cli_cases[_i].conf, f);
+		fclose(f);
+	}
+	snprintf(cmd, sizeof(cmd), "timeout 10 %s/passiond %s %s >%s 2>&1",
+	    getenv("abs_top_builddir"), cli_cases[_i].args,
+	    cli_cases[_i].conf ? conf : "", out);
+	status = system(cmd);
+	ck_assert(WIFEXITED(status));
+	ck_assert_msg(WEXITSTATUS(status) == cli_cases[_i].exit_code,
+	    "%s: exit %d", cmd, WEXITSTATUS(status));
+	ck_assert_msg(harness_file_has(out, cli_cases[_i].output, 0),
+	    "%s: no '%s' in the output", cmd, cli_cases[_i].output);
+	unlink(conf);
+	unlink(out);
+}
+END_TEST
+
+#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+int
+main(void)
+{
+	Suite	*s = suite_create("server");
+	TCase	*tc = tcase_create("signals");
+	TCase	*cli = tcase_create("cli");
+	SRunner	*sr;
+	int	 failed;
+
+	harness_pghost();
+	tcase_add_unchecked_fixture(tc, setup_db, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, killed_worker_is_respawned);
+	tcase_add_test(tc, sighup_under_load_fails_nothing);
+	tcase_add_test(tc, sighup_with_bad_config_keeps_running);
+	tcase_add_test(tc, sigterm_lets_inflight_request_finish);
+	tcase_add_test(tc, shutdown_timeout_bounds_the_drain);
+	tcase_add_test(tc, slow_request_is_killed_at_the_deadline);
+	tcase_add_test(tc, workers_recycle_after_max_requests);
+	tcase_add_test(tc, sigusr1_reopens_the_log);
+	tcase_add_test(tc, socket_mode_is_applied);
+	tcase_add_loop_test(cli, command_line_table, 0, N(cli_cases));
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, cli);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_VERBOSE);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
