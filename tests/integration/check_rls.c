@@ -132,8 +132,13 @@ START_TEST(other_users_rows_are_invisible)
 	    "WHERE id = 'rls-b-1'"), "0");
 	/* Updates and deletes of B's row touch nothing. */
 	harness_sql(a, "UPDATE quests SET title = 'x' WHERE id = 'rls-b-1'");
-	ck_assert_str_eq(PQcmdTuples(PQexec(a, "DELETE FROM quests "
-	    "WHERE id = 'rls-b-1'")), "0");
+	{
+		PGresult *r = PQexec(a, "DELETE FROM quests "
+		    "WHERE id = 'rls-b-1'");
+
+		ck_assert_str_eq(PQcmdTuples(r), "0");
+		PQclear(r);
+	}
 	harness_sql(a, "COMMIT");
 	PQfinish(a);
 	/* Without passion.user_id nothing is visible at all. */
