@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "../common/run.h"
 
 static struct stack	 st;
 
@@ -215,8 +216,6 @@ main(void)
 {
 	Suite	*s = suite_create("api");
 	TCase	*tc = tcase_create("http");
-	SRunner	*sr;
-	int	 failed;
 
 	harness_pghost();
 	tcase_add_unchecked_fixture(tc, setup, teardown);
@@ -230,9 +229,5 @@ main(void)
 	tcase_add_test(tc, good_body_round_trips);
 	tcase_add_test(tc, debug_routes_are_off_by_default);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s, CK_VERBOSE);
 }

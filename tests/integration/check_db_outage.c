@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "../common/run.h"
 
 static char	 pgdir[64], pghost[128];
 
@@ -104,17 +105,11 @@ main(void)
 {
 	Suite	*s = suite_create("db_outage");
 	TCase	*tc = tcase_create("outage");
-	SRunner	*sr;
-	int	 failed;
 
 	harness_pghost();
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, db_down_is_503_then_recovers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s, CK_VERBOSE);
 }

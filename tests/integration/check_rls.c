@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "../common/run.h"
 
 static char	 db[64];
 static char	 user_a[64], user_b[64];
@@ -342,8 +343,6 @@ main(void)
 {
 	Suite	*s = suite_create("rls");
 	TCase	*tc = tcase_create("guards");
-	SRunner	*sr;
-	int	 failed;
 
 	harness_pghost();
 	tcase_add_unchecked_fixture(tc, setup, NULL);
@@ -357,9 +356,5 @@ main(void)
 	tcase_add_test(tc, sizes_are_bigint);
 	tcase_add_test(tc, migrate_twice_is_a_noop_and_status_lists);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s, CK_VERBOSE);
 }

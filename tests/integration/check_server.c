@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "../common/run.h"
 
 static char	 db[64];
 
@@ -328,8 +329,6 @@ main(void)
 	Suite	*s = suite_create("server");
 	TCase	*tc = tcase_create("signals");
 	TCase	*cli = tcase_create("cli");
-	SRunner	*sr;
-	int	 failed;
 
 	harness_pghost();
 	tcase_add_unchecked_fixture(tc, setup_db, NULL);
@@ -346,9 +345,5 @@ main(void)
 	tcase_add_loop_test(cli, command_line_table, 0, N(cli_cases));
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, cli);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s, CK_VERBOSE);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "../common/run.h"
 
 static const struct {
 	const char	*text;
@@ -197,17 +198,11 @@ main(void)
 {
 	Suite	*s = suite_create("conf");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_loop_test(tc, parse_table, 0, N(parse_cases));
 	tcase_add_test(tc, values_land_in_the_struct);
 	tcase_add_loop_test(tc, listen_table, 0, N(listen_cases));
 	tcase_add_test(tc, environment_and_secrets);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s, CK_NORMAL);
 }

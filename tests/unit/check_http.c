@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "../common/run.h"
 
 /* In-memory transport: the body to read, the bytes written. */
 struct mem {
@@ -417,8 +418,6 @@ main(void)
 {
 	Suite	*s = suite_create("http");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_loop_test(tc, route_table, 0, N(route_cases));
 	tcase_add_loop_test(tc, query_table, 0, N(query_cases));
@@ -428,9 +427,5 @@ main(void)
 	tcase_add_test(tc, body_ending_early_is_400);
 	tcase_add_test(tc, one_reply_per_request_and_extra_headers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s, CK_NORMAL);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/util.h"
+#include "../common/run.h"
 
 static int	 order[8];
 static int	 norder;
@@ -262,11 +263,5 @@ util_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(util_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(util_suite(), CK_NORMAL);
 }
