@@ -10,7 +10,7 @@ PGBIN=/usr/lib/postgresql/15/bin
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 	libfcgi-dev libpq-dev libjson-c-dev libcurl4-openssl-dev libssl-dev \
 	libsystemd-dev check postgresql-15 postgresql-client-15 nginx \
-	systemd curl wrk clang valgrind"
+	systemd procps curl wrk clang valgrind"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
