@@ -1,11 +1,13 @@
 /*
  * debug.c - routes that exist for the integration tests only (served when
  * debug_routes = on): a JSON echo to exercise body parsing and limits, and
- * a slow request to exercise draining and the request deadline.
+ * a slow request to exercise draining and the request deadline, and a
+ * crash to exercise respawning and its back-off.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "api/api.h"
@@ -43,4 +45,12 @@ api_debug_sleep(struct http_request *req)
 	o = http_json_own(req, json_object_new_object());
 	json_object_object_add(o, "sleptMs", json_object_new_int64(ms));
 	http_reply_json(req, 200, o);
+}
+
+void
+api_debug_crash(struct http_request *req)
+{
+	(void)req;
+	log_warn("crashing on request, as /api/_debug/crash asks");
+	abort();
 }

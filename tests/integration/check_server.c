@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -273,6 +275,116 @@ START_TEST(socket_mode_is_applied)
 }
 END_TEST
 
+START_TEST(crashing_workers_back_off)
+{
+	struct stack	 s;
+	struct resp	 r;
+	char		 u[256];
+	int		 i, ok = 0;
+
+	start(&s, NULL);
+	snprintf(u, sizeof(u), "%s/api/_debug/crash", s.url);
+	for (i = 0; i < 3; i++) {
+		http_do("POST", u, NULL, NULL, &r);
+		/* nginx answers for the dead worker, in the API's shape. */
+		ck_assert_int_eq(r.status, 503);
+		ck_assert_str_eq(resp_str(&r, "error.code"), "unavailable");
+		resp_free(&r);
+		harness_sleep_ms(150);
+	}
+	ck_assert(harness_file_has(s.log, "killed by signal 6", 10));
+	ck_assert(harness_file_has(s.log, "workers keep dying; next start in",
+	    2000));
+	/* After the back-off the pool is whole again. */
+	for (i = 0; i < 100 && !ok; i++) {
+		pid_t kids[8];
+
+		ok = harness_children(s.passiond, kids, 8) == 2;
+		harness_sleep_ms(50);
+	}
+	ck_assert(ok);
+	ck_assert_int_eq(get_status(&s, "/api/health"), 200);
+	harness_stack_stop(&s);
+}
+END_TEST
+
+START_TEST(tcp_listen)
+{
+	struct stack		 s;
+	struct stack_opts	 o = { NULL, 1, 0 };
+
+	harness_stack_start_opts(&s, harness_pghost(), db, &o);
+	ck_assert_int_eq(get_status(&s, "/api/health"), 200);
+	ck_assert(harness_file_has(s.log, "listening on 127.0.0.1:", 10));
+	harness_stack_stop(&s);
+}
+END_TEST
+
+START_TEST(systemd_socket_activation)
+{
+	struct stack		 s;
+	struct stack_opts	 o = { NULL, 0, 1 };
+
+	harness_stack_start_opts(&s, harness_pghost(), db, &o);
+	ck_assert_int_eq(get_status(&s, "/api/health"), 200);
+	ck_assert(harness_file_has(s.log, "using the socket passed by "
+	    "systemd", 10));
+	harness_stack_stop(&s);
+}
+END_TEST
+
+/* Read sd_notify datagrams until one contains want (or ms pass). */
+static int
+notified(int fd, const char *want, int ms)
+{
+	char	 msg[1024];
+	ssize_t	 n;
+	int	 i;
+
+	for (i = 0; i <= ms / 20; i++) {
+		while ((n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT)) > 0) {
+			msg[n] = '\0';
+			if (strstr(msg, want) != NULL)
+				return 1;
+		}
+		harness_sleep_ms(20);
+	}
+	return 0;
+}
+
+START_TEST(reports_to_systemd)
+{
+	struct stack		 s;
+	struct sockaddr_un	 sun;
+	char			 path[108];
+	int			 fd, status;
+
+	snprintf(path, sizeof(path), "/tmp/passion-notify-%d", (int)getpid());
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	setenv("NOTIFY_SOCKET", path, 1);
+	start(&s, NULL);
+	ck_assert(notified(fd, "READY=1", 2000));
+	ck_assert(notified(fd, "STATUS=2 workers", 2000));
+	kill(s.passiond, SIGHUP);
+	ck_assert(notified(fd, "RELOADING=1", 2000));
+	ck_assert(notified(fd, "READY=1", 2000));
+	kill(s.passiond, SIGTERM);
+	ck_assert(notified(fd, "STOPPING=1", 2000));
+	status = harness_wait(s.passiond, 10000);
+	ck_assert(status != -1);
+	s.passiond = 0;
+	harness_stack_stop(&s);
+	unsetenv("NOTIFY_SOCKET");
+	close(fd);
+	unlink(path);
+}
+END_TEST
+
 /* passiond's command line and its config errors, without a stack. */
 static const struct {
 	const char	*args;
@@ -342,6 +454,10 @@ main(void)
 	tcase_add_test(tc, workers_recycle_after_max_requests);
 	tcase_add_test(tc, sigusr1_reopens_the_log);
 	tcase_add_test(tc, socket_mode_is_applied);
+	tcase_add_test(tc, crashing_workers_back_off);
+	tcase_add_test(tc, tcp_listen);
+	tcase_add_test(tc, systemd_socket_activation);
+	tcase_add_test(tc, reports_to_systemd);
 	tcase_add_loop_test(cli, command_line_table, 0, N(cli_cases));
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, cli);

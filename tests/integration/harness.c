@@ -246,10 +246,14 @@ harness_passiond_start(struct stack *s)
 {
 	char	 bin[512];
 	char	*argv[] = { bin, "-c", s->conf, NULL };
+	char	*activate[] = { "/usr/bin/systemd-socket-activate", "-l",
+	    s->sock, bin, "-c", s->conf, NULL };
 
 	snprintf(bin, sizeof(bin), "%s/passiond",
 	    env_or("abs_top_builddir", "."));
-	s->passiond = harness_spawn(argv, s->log);
+	/* systemd-socket-activate execs passiond in place: same PID. */
+	s->passiond = harness_spawn(s->socket_activated ? activate : argv,
+	    s->log);
 	return s->passiond;
 }
 
@@ -257,7 +261,17 @@ void
 harness_stack_start(struct stack *s, const char *pghost, const char *dbname,
     const char *extra_conf)
 {
+	struct stack_opts	 o = { extra_conf, 0, 0 };
+
+	harness_stack_start_opts(s, pghost, dbname, &o);
+}
+
+void
+harness_stack_start_opts(struct stack *s, const char *pghost,
+    const char *dbname, const struct stack_opts *o)
+{
 	char		 text[2048], cmd[1024], conf[256], log[256];
+	char		 listen[256];
 	char		*argv[] = { "/usr/sbin/nginx", "-p", s->dir, "-c", conf,
 	    NULL };
 	struct resp	 r;
@@ -274,10 +288,19 @@ harness_stack_start(struct stack *s, const char *pghost, const char *dbname,
 	snprintf(s->pghost, sizeof(s->pghost), "%s", pghost);
 	snprintf(s->dbname, sizeof(s->dbname), "%s", dbname);
 	s->port = free_port();
+	s->socket_activated = o->socket_activated;
 	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", s->port);
+	if (o->tcp) {
+		snprintf(s->upstream, sizeof(s->upstream), "127.0.0.1:%d",
+		    free_port());
+		snprintf(listen, sizeof(listen), "%s", s->upstream);
+	} else {
+		snprintf(s->upstream, sizeof(s->upstream), "%s", s->sock);
+		snprintf(listen, sizeof(listen), "unix:%s\nsocket_mode = 0666",
+		    s->sock);
+	}
 	snprintf(text, sizeof(text),
-	    "listen = unix:%s\n"
-	    "socket_mode = 0666\n"
+	    "listen = %s\n"
 	    "workers = 2\n"
 	    "database_url = host=%s dbname=%s user=passion_app\n"
 	    "migrate_database_url = host=%s dbname=%s user=passion_owner\n"
@@ -285,13 +308,19 @@ harness_stack_start(struct stack *s, const char *pghost, const char *dbname,
 	    "request_timeout = 30\n"
 	    "shutdown_timeout = 10\n"
 	    "%s",
-	    s->sock, pghost, dbname, pghost, dbname,
-	    extra_conf ? extra_conf : "");
+	    listen, pghost, dbname, pghost, dbname,
+	    o->extra_conf ? o->extra_conf : "");
 	write_text(s->conf, text);
 	harness_passiond_start(s);
+	/* The activator must be listening before nginx is started. */
+	for (i = 0; s->socket_activated && i < 100 &&
+	    access(s->sock, F_OK) != 0; i++)
+		harness_sleep_ms(20);
+	if (s->socket_activated)
+		chmod(s->sock, 0666);
 
 	snprintf(cmd, sizeof(cmd), "%s/dev/render-nginx %s %d %s",
-	    env_or("abs_top_srcdir", "."), s->dir, s->port, s->sock);
+	    env_or("abs_top_srcdir", "."), s->dir, s->port, s->upstream);
 	ck_assert_int_eq(system(cmd), 0);
 	snprintf(conf, sizeof(conf), "%s/nginx.conf", s->dir);
 	snprintf(log, sizeof(log), "%s/nginx.out", s->dir);

@@ -19,9 +19,18 @@ struct stack {
 	char	 pghost[256];
 	char	 dbname[64];
 	char	 url[64];	/* http://127.0.0.1:PORT */
+	char	 upstream[192];	/* what nginx's fastcgi_pass names */
 	int	 port;
+	int	 socket_activated;
 	pid_t	 passiond;
 	pid_t	 nginx;
+};
+
+/* How to start a stack beyond the defaults. */
+struct stack_opts {
+	const char	*extra_conf;	/* appended to passiond.conf */
+	int		 tcp;		/* listen on 127.0.0.1:PORT, not unix */
+	int		 socket_activated;	/* via systemd-socket-activate */
 };
 
 struct resp {
@@ -50,6 +59,9 @@ char		*harness_sql(PGconn *c, const char *sql);
  */
 void		 harness_stack_start(struct stack *s, const char *pghost,
 		    const char *dbname, const char *extra_conf);
+/* The same with options. */
+void		 harness_stack_start_opts(struct stack *s, const char *pghost,
+		    const char *dbname, const struct stack_opts *o);
 /* Stop nginx and passiond (TERM, then KILL) and remove the temp dir. */
 void		 harness_stack_stop(struct stack *s);
 /* Start passiond alone (after the stack's passiond was stopped). */

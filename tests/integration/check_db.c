@@ -1,0 +1,162 @@
+/*
+ * check_db.c - the db/ room against real PostgreSQL: the per-request
+ * transaction carries passion.user_id and forgets it at commit, failures
+ * are classified for the API, and a connection killed under a worker is
+ * replaced on the next call.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "harness.h"
+#include "../common/run.h"
+
+static char	 db_name[64], conninfo[512], user_a[64];
+
+static void
+setup(void)
+{
+	PGconn	*c;
+
+	snprintf(db_name, sizeof(db_name), "passion_db_%d", (int)getpid());
+	harness_db_create(harness_pghost(), db_name);
+	snprintf(conninfo, sizeof(conninfo), "host=%s dbname=%s "
+	    "user=passion_app", harness_pghost(), db_name);
+	c = harness_pg(harness_pghost(), db_name, "passion_app");
+	snprintf(user_a, sizeof(user_a), "%s", harness_sql(c,
+	    "INSERT INTO users (email) VALUES ('db-a@example.org') "
+	    "RETURNING id"));
+	PQfinish(c);
+}
+
+/* One value from the db's own connection. */
+static char *
+value(struct db *d, const char *sql)
+{
+	static char	 out[256];
+	PGresult	*r = PQexec(d->conn, sql);
+
+	ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
+	    PQresultErrorMessage(r));
+	snprintf(out, sizeof(out), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return out;
+}
+
+START_TEST(transaction_carries_and_forgets_the_user)
+{
+	struct db	 d;
+
+	db_init(&d, conninfo, "");
+	ck_assert_int_eq(db_tx_begin(&d, user_a), DB_OK);
+	ck_assert_str_eq(value(&d, "SELECT current_setting('passion.user_id')"),
+	    user_a);
+	ck_assert_int_eq(db_tx_commit(&d), DB_OK);
+	/* Transaction-local: the next request on this connection is nobody. */
+	ck_assert_str_eq(value(&d, "SELECT coalesce(current_setting("
+	    "'passion.user_id', true), '')"), "");
+	ck_assert_int_eq(db_tx_begin(&d, NULL), DB_OK);
+	ck_assert_str_eq(value(&d, "SELECT count(*) FROM quests"), "0");
+	db_tx_rollback(&d);
+	ck_assert_int_eq(d.in_tx, 0);
+	db_tx_rollback(&d);	/* harmless when nothing is open */
+	db_cleanup(&d);
+}
+END_TEST
+
+static const struct {
+	const char	*sql;
+	enum db_status	 want;
+} status_cases[] = {
+	{ "SELECT 1", DB_OK },
+	{ "INSERT INTO users (email) VALUES ('db-a@example.org')",
+	    DB_CONFLICT },
+	{ "INSERT INTO projects (id, user_id, name, created_at, updated_at, "
+	    "content_hash) VALUES ('p', gen_random_uuid(), 'n', now(), now(), "
+	    "'h')", DB_DENIED },
+	{ "UPDATE log_events SET event_type = 'x'", DB_DENIED },
+	{ "SELECT 1/0", DB_ERROR },
+	{ "SELECT * FROM no_such_table", DB_ERROR },
+};
+
+START_TEST(failures_are_classified)
+{
+	struct db	 d;
+	PGresult	*r;
+
+	db_init(&d, conninfo, "");
+	ck_assert_int_eq(db_tx_begin(&d, user_a), DB_OK);
+	db_tx_rollback(&d);
+	r = PQexec(d.conn, status_cases[_i].sql);
+	ck_assert_msg(db_result_status(&d, r) == status_cases[_i].want,
+	    "%s: %s", status_cases[_i].sql, d.errstr);
+	PQclear(r);
+	db_cleanup(&d);
+}
+END_TEST
+
+START_TEST(killed_connection_is_replaced)
+{
+	struct db	 d;
+	PGconn		*su;
+	char		 sql[256], pid[32];
+
+	db_init(&d, conninfo, "");
+	ck_assert_int_eq(db_ping(&d), DB_OK);
+	snprintf(pid, sizeof(pid), "%d", PQbackendPID(d.conn));
+	su = harness_pg(harness_pghost(), "postgres", "postgres");
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%s)", pid);
+	ck_assert_str_eq(harness_sql(su, sql), "t");
+	PQfinish(su);
+	harness_sleep_ms(100);
+	/* The stale link fails once inside db_ping, which reconnects. */
+	ck_assert_int_eq(db_ping(&d), DB_OK);
+	ck_assert_int_ne(PQbackendPID(d.conn), atoi(pid));
+	/* The same for a transaction. */
+	snprintf(pid, sizeof(pid), "%d", PQbackendPID(d.conn));
+	su = harness_pg(harness_pghost(), "postgres", "postgres");
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%s)", pid);
+	harness_sql(su, sql);
+	PQfinish(su);
+	harness_sleep_ms(100);
+	ck_assert_int_eq(db_tx_begin(&d, user_a), DB_OK);
+	ck_assert_int_eq(db_tx_commit(&d), DB_OK);
+	db_cleanup(&d);
+}
+END_TEST
+
+START_TEST(unreachable_server_is_unavailable)
+{
+	struct db	 d;
+
+	db_init(&d, "host=/nonexistent dbname=x user=y", "");
+	ck_assert_int_eq(db_ping(&d), DB_UNAVAILABLE);
+	ck_assert_int_eq(db_tx_begin(&d, user_a), DB_UNAVAILABLE);
+	ck_assert_ptr_null(d.conn);
+	ck_assert_ptr_nonnull(strstr(d.errstr, "/nonexistent"));
+	db_cleanup(&d);
+}
+END_TEST
+
+#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+int
+main(void)
+{
+	Suite	*s = suite_create("db");
+	TCase	*tc = tcase_create("conn");
+
+	harness_pghost();
+	tcase_add_unchecked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, transaction_carries_and_forgets_the_user);
+	tcase_add_loop_test(tc, failures_are_classified, 0, N(status_cases));
+	tcase_add_test(tc, killed_connection_is_replaced);
+	tcase_add_test(tc, unreachable_server_is_unavailable);
+	suite_add_tcase(s, tc);
+	return check_run(s, CK_VERBOSE);
+}
