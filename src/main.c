@@ -92,7 +92,7 @@ main(int argc, char **argv)
 		conf_free(&cfg);
 		return 1;
 	}
-	rc = server_run(path ? path : CONF_DEFAULT_PATH, &cfg);
+	rc = server_run(path ? path : CONF_DEFAULT_PATH, path == NULL, &cfg);
 	conf_free(&cfg);
 	return rc;
 }

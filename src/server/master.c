@@ -32,6 +32,7 @@
 
 struct master {
 	const char		*config_path;
+	int			 config_missing_ok;
 	struct config		*cfg;
 	int			 listen_fd;
 	int			 owned_socket;
@@ -198,7 +199,7 @@ begin_reload(struct master *m)
 	next = malloc(sizeof(*next));
 	if (next == NULL)
 		fatal("reload: out of memory");
-	if (conf_load(next, m->config_path, m->config_path == NULL, err,
+	if (conf_load(next, m->config_path, m->config_missing_ok, err,
 	    sizeof(err)) != 0) {
 		log_error("reload refused, keeping the running config: %s",
 		    err);
@@ -314,7 +315,7 @@ report(struct master *m)
 }
 
 int
-server_run(const char *config_path, struct config *cfg)
+server_run(const char *config_path, int missing_ok, struct config *cfg)
 {
 	struct master	 m;
 	sigset_t	 set;
@@ -325,6 +326,7 @@ server_run(const char *config_path, struct config *cfg)
 
 	memset(&m, 0, sizeof(m));
 	m.config_path = config_path;
+	m.config_missing_ok = missing_ok;
 	m.cfg = cfg;
 	log_set_component("master");
 	sigemptyset(&set);

@@ -30,9 +30,11 @@ struct worker_slot {
 /*
  * Run the master until SIGTERM/SIGINT: open or inherit the socket, fork
  * and supervise workers, reload on SIGHUP. config_path is re-read on
- * reload. Returns the process exit status.
+ * reload (its absence is fine when missing_ok, as at start). Returns the
+ * process exit status.
  */
-int	 server_run(const char *config_path, struct config *cfg);
+int	 server_run(const char *config_path, int missing_ok,
+	    struct config *cfg);
 /*
  * Open the listening socket cfg->listen (unix with owner/group/mode, or
  * TCP), or take the one systemd passed (LISTEN_FDS). Sets *owned when we
