@@ -66,6 +66,19 @@ psql_su() {
 	psql -X -q -v ON_ERROR_STOP=1 -h "$var/run" -U postgres -d "$db" "$@"
 }
 
+# pg_var DIR NAME: DIR if the postgres user can reach it (initdb runs as
+# postgres), else /tmp/NAME: a clone under a private home still works.
+pg_var() {
+	mkdir -p "$1"
+	if [ "$(id -u)" -ne 0 ] ||
+	    runuser -u postgres -- test -x "$1" 2>/dev/null; then
+		(cd "$1" && pwd)
+	else
+		mkdir -p "/tmp/$2"
+		echo "/tmp/$2"
+	fi
+}
+
 # pg_start VAR: a cluster in VAR/pg, socket in VAR/run, and the two roles.
 pg_start() {
 	var=$1
