@@ -180,7 +180,10 @@ db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
 
 	if (out != NULL)
 		*out = NULL;
-	if ((st = db_connect(db)) != DB_OK || (st = prepare(db, stmt)) != DB_OK)
+	st = db_connect(db);
+	if (st == DB_OK)
+		st = prepare(db, stmt);
+	if (st != DB_OK)
 		return st;
 	res = PQexecPrepared(db->conn, d->name, d->nparams, params, NULL,
 	    NULL, 0);
@@ -229,7 +232,8 @@ db_tx_begin(struct db *db, const char *user_id)
 	for (attempt = 0; attempt < 2; attempt++) {
 		int was_open = db->conn != NULL;
 
-		if ((st = db_connect(db)) != DB_OK)
+		st = db_connect(db);
+		if (st != DB_OK)
 			return st;
 		st = simple(db, "BEGIN");
 		if (st == DB_UNAVAILABLE && was_open)

@@ -245,12 +245,46 @@ json_lexical_check(const char *s, size_t n)
 	return -1;
 }
 
-int
-http_body_json_or_reply(struct http_request *req, struct json_object **out)
+/* Parse body[0..len) with json-c; NULL after replying 400. */
+static struct json_object *
+parse_or_reply(struct http_request *req, const char *body, size_t len)
 {
 	struct json_tokener	*tok;
 	struct json_object	*obj;
 	enum json_tokener_error	 jerr;
+	size_t			 off;
+
+	tok = json_tokener_new();
+	if (tok == NULL)
+		fatal("json_tokener_new: out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, body, (int)len);
+	jerr = json_tokener_get_error(tok);
+	off = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		jerr = json_tokener_error_parse_eof;
+		off = len;
+	} else if (jerr == json_tokener_success && off < len) {
+		/* Only white space may follow the value. */
+		while (off < len && strchr(" \t\r\n", body[off]) != NULL)
+			off++;
+		if (off < len)
+			jerr = json_tokener_error_parse_unexpected;
+	}
+	json_tokener_free(tok);
+	if (jerr == json_tokener_success)
+		return http_json_own(req, obj);
+	json_object_put(obj);
+	http_reply_error(req, 400, "malformed_json", "request body is not "
+	    "valid JSON: %s at byte %zu", json_tokener_error_desc(jerr), off);
+	return NULL;
+}
+
+int
+http_body_json_or_reply(struct http_request *req, struct json_object **out)
+{
+	struct json_object	*obj;
 	size_t			 off;
 	long			 bad;
 
@@ -266,45 +300,16 @@ http_body_json_or_reply(struct http_request *req, struct json_object **out)
 		    "request body is not valid UTF-8 (at byte %zu)", off);
 		return -1;
 	}
-	if ((bad = json_lexical_check(req->body, req->body_len)) >= 0) {
+	bad = json_lexical_check(req->body, req->body_len);
+	if (bad >= 0) {
 		http_reply_error(req, 400, "malformed_json",
 		    "request body is not valid JSON: unexpected character "
 		    "at byte %ld", bad);
 		return -1;
 	}
-	tok = json_tokener_new();
-	if (tok == NULL)
-		fatal("json_tokener_new: out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
-	jerr = json_tokener_get_error(tok);
-	off = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue) {
-		jerr = json_tokener_error_parse_eof;
-		off = req->body_len;
-	} else if (jerr == json_tokener_success && off < req->body_len) {
-		/* Only white space may follow the value. */
-		while (off < req->body_len && strchr(" \t\r\n",
-		    req->body[off]) != NULL)
-			off++;
-		if (off < req->body_len)
-			jerr = json_tokener_error_parse_unexpected;
-	}
-	json_tokener_free(tok);
-	if (jerr != json_tokener_success) {
-		json_object_put(obj);
-		if (jerr == json_tokener_error_parse_utf8_string)
-			http_reply_error(req, 400, "invalid_utf8",
-			    "request body is not valid UTF-8 (at byte %zu)",
-			    off);
-		else
-			http_reply_error(req, 400, "malformed_json",
-			    "request body is not valid JSON: %s at byte %zu",
-			    json_tokener_error_desc(jerr), off);
+	obj = parse_or_reply(req, req->body, req->body_len);
+	if (obj == NULL)
 		return -1;
-	}
-	http_json_own(req, obj);
 	if (!json_object_is_type(obj, json_type_object)) {
 		http_reply_error(req, 400, "malformed_json",
 		    "request body must be a JSON object");

@@ -56,6 +56,8 @@ static void	maintain(struct master *m);
 static void	check_deadlines(struct master *m);
 static void	report(struct master *m);
 static size_t	count(struct master *m, int current_gen, int retiring);
+static void	handle_signal(struct master *m, int sig);
+static int	step(struct master *m);
 
 static size_t
 count(struct master *m, int current_gen, int retiring)
@@ -314,6 +316,53 @@ report(struct master *m)
 	}
 }
 
+static void
+handle_signal(struct master *m, int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+		begin_stop(m, sig);
+		break;
+	case SIGHUP:
+		if (!m->stopping)
+			begin_reload(m);
+		break;
+	case SIGUSR1:
+		if (log_open(m->cfg->log_file) != 0)
+			log_error("cannot reopen %s: %s", m->cfg->log_file,
+			    strerror(errno));
+		signal_all(m, SIGUSR1);
+		break;
+	default:
+		/* SIGCHLD and the tick: reap() below does the work. */
+		break;
+	}
+}
+
+/* One turn of the loop after a signal or a tick; 1 when it is time to exit. */
+static int
+step(struct master *m)
+{
+	reap(m);
+	check_deadlines(m);
+	if (m->stopping) {
+		if (count(m, -1, 0) + count(m, -1, 1) == 0)
+			return 1;
+		if (!m->killed && time_mono_ms() > m->stop_deadline) {
+			log_error("shutdown_timeout passed: killing the "
+			    "remaining workers");
+			signal_all(m, SIGKILL);
+			m->killed = 1;
+		}
+		return 0;
+	}
+	maintain(m);
+	report(m);
+	return 0;
+}
+
 int
 server_run(const char *config_path, int missing_ok, struct config *cfg)
 {
@@ -322,7 +371,6 @@ server_run(const char *config_path, int missing_ok, struct config *cfg)
 	siginfo_t	 info;
 	struct timespec	 tick = { 0, TICK_MS * 1000000L };
 	char		 err[512];
-	int		 sig;
 
 	memset(&m, 0, sizeof(m));
 	m.config_path = config_path;
@@ -354,45 +402,10 @@ server_run(const char *config_path, int missing_ok, struct config *cfg)
 		spawn(&m);
 	sd_notify(0, "READY=1");
 
-	for (;;) {
-		sig = sigtimedwait(&set, &info, &tick);
-		switch (sig) {
-		case SIGCHLD:
-			break;
-		case SIGTERM:
-		case SIGINT:
-		case SIGQUIT:
-			begin_stop(&m, sig);
-			break;
-		case SIGHUP:
-			if (!m.stopping)
-				begin_reload(&m);
-			break;
-		case SIGUSR1:
-			if (log_open(cfg->log_file) != 0)
-				log_error("cannot reopen %s: %s",
-				    cfg->log_file, strerror(errno));
-			signal_all(&m, SIGUSR1);
-			break;
-		default:
-			break;
-		}
-		reap(&m);
-		check_deadlines(&m);
-		if (m.stopping) {
-			if (count(&m, -1, 0) + count(&m, -1, 1) == 0)
-				break;
-			if (!m.killed && time_mono_ms() > m.stop_deadline) {
-				log_error("shutdown_timeout passed: killing "
-				    "the remaining workers");
-				signal_all(&m, SIGKILL);
-				m.killed = 1;
-			}
-			continue;
-		}
-		maintain(&m);
-		report(&m);
-	}
+	do
+		handle_signal(&m, sigtimedwait(&set, &info, &tick));
+	while (!step(&m));
+
 	if (m.owned_socket)
 		unlink(cfg->listen + 5);
 	close(m.listen_fd);

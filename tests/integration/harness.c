@@ -187,7 +187,8 @@ harness_children(pid_t pid, pid_t *out, int max)
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		if ((f = fopen(path, "r")) == NULL)
+		f = fopen(path, "r");
+		if (f == NULL)
 			continue;
 		if (fgets(buf, sizeof(buf), f) != NULL &&
 		    (p = strrchr(buf, ')')) != NULL &&
