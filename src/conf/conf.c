@@ -17,7 +17,7 @@
 #include "util/util.h"
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL, CONF_MODE, CONF_SIZE,
-	CONF_SECRET, CONF_LEVEL };
+	CONF_SECRET, CONF_CHOICE, CONF_DURATION };
 
 struct conf_key {
 	const char	*name;
@@ -26,6 +26,7 @@ struct conf_key {
 	const char	*def;
 	long		 min;
 	long		 max;
+	const char	*choices;	/* CONF_CHOICE: "a|b|c" */
 };
 
 #define STR(f)		offsetof(struct config, f)
@@ -34,31 +35,63 @@ struct conf_key {
 
 static const struct conf_key keys[] = {
 	{ "listen", CONF_STR, STR(listen), "unix:/run/passiond/passiond.sock",
-	    0, 0 },
-	{ "socket_owner", CONF_STR, STR(socket_owner), "", 0, 0 },
-	{ "socket_group", CONF_STR, STR(socket_group), "", 0, 0 },
-	{ "socket_mode", CONF_MODE, STR(socket_mode), "0660", 0, 0777 },
-	{ "backlog", CONF_INT, STR(backlog), "511", 1, 65535 },
-	{ "workers", CONF_INT, STR(workers), "4", 1, 256 },
-	{ "max_requests", CONF_INT, STR(max_requests), "10000", 0, 100000000 },
-	{ "request_timeout", CONF_INT, STR(request_timeout), "60", 1, 86400 },
-	{ "shutdown_timeout", CONF_INT, STR(shutdown_timeout), "30", 1, 3600 },
+	    0, 0, NULL },
+	{ "socket_owner", CONF_STR, STR(socket_owner), "", 0, 0, NULL },
+	{ "socket_group", CONF_STR, STR(socket_group), "", 0, 0, NULL },
+	{ "socket_mode", CONF_MODE, STR(socket_mode), "0660", 0, 0777, NULL },
+	{ "backlog", CONF_INT, STR(backlog), "511", 1, 65535, NULL },
+	{ "workers", CONF_INT, STR(workers), "4", 1, 256, NULL },
+	{ "max_requests", CONF_INT, STR(max_requests), "10000", 0, 100000000, NULL },
+	{ "request_timeout", CONF_INT, STR(request_timeout), "60", 1, 86400, NULL },
+	{ "shutdown_timeout", CONF_INT, STR(shutdown_timeout), "30", 1, 3600, NULL },
 	{ "database_url", CONF_STR, STR(database_url),
-	    "dbname=passion user=passion_app", 0, 0 },
-	{ "database_password", CONF_SECRET, STR(database_password), "", 0, 0 },
+	    "dbname=passion user=passion_app", 0, 0, NULL },
+	{ "database_password", CONF_SECRET, STR(database_password), "", 0, 0, NULL },
 	{ "migrate_database_url", CONF_STR, STR(migrate_database_url),
-	    "dbname=passion user=passion_owner", 0, 0 },
+	    "dbname=passion user=passion_owner", 0, 0, NULL },
 	{ "migrate_database_password", CONF_SECRET,
-	    STR(migrate_database_password), "", 0, 0 },
-	{ "db_retry_after", CONF_INT, STR(db_retry_after), "5", 1, 3600 },
-	{ "max_body", CONF_SIZE, STR(max_body), "2M", 1024, 1L << 30 },
-	{ "log_file", CONF_STR, STR(log_file), "", 0, 0 },
-	{ "log_level", CONF_LEVEL, STR(log_level), "info", 0, 0 },
-	{ "debug_routes", CONF_BOOL, STR(debug_routes), "off", 0, 1 },
+	    STR(migrate_database_password), "", 0, 0, NULL },
+	{ "db_retry_after", CONF_INT, STR(db_retry_after), "5", 1, 3600, NULL },
+	{ "max_body", CONF_SIZE, STR(max_body), "2M", 1024, 1L << 30, NULL },
+	{ "log_file", CONF_STR, STR(log_file), "", 0, 0, NULL },
+	{ "log_level", CONF_CHOICE, STR(log_level), "info", 0, 0,
+	    "debug|info|warn|error" },
+	{ "debug_routes", CONF_BOOL, STR(debug_routes), "off", 0, 1, NULL },
+	{ "public_origin", CONF_STR, STR(public_origin),
+	    "http://127.0.0.1:8080", 0, 0, NULL },
+	{ "secret_key", CONF_SECRET, STR(secret_key), "", 0, 0, NULL },
+	{ "auth_error_url", CONF_STR, STR(auth_error_url), "/signin", 0, 0, NULL },
+	{ "session_idle", CONF_DURATION, STR(session_idle), "30d", 1,
+	    3650L * 86400, NULL },
+	{ "session_roll", CONF_DURATION, STR(session_roll), "24h", 0,
+	    3650L * 86400, NULL },
+	{ "session_max_age", CONF_DURATION, STR(session_max_age), "90d", 1,
+	    3650L * 86400, NULL },
+	{ "clock_skew", CONF_DURATION, STR(clock_skew), "60s", 0, 3600, NULL },
+	{ "signup", CONF_CHOICE, STR(signup), "open", 0, 0,
+	    "open|allowlist|closed" },
+	{ "signup_allow", CONF_STR, STR(signup_allow), "", 0, 0, NULL },
+	{ "smtp_url", CONF_STR, STR(smtp_url), "", 0, 0, NULL },
+	{ "smtp_from", CONF_STR, STR(smtp_from), "", 0, 0, NULL },
+	{ "smtp_user", CONF_STR, STR(smtp_user), "", 0, 0, NULL },
+	{ "smtp_password", CONF_SECRET, STR(smtp_password), "", 0, 0, NULL },
+	{ "smtp_tls", CONF_CHOICE, STR(smtp_tls), "starttls", 0, 0,
+	    "none|starttls|implicit" },
+	{ "email_token_ttl", CONF_DURATION, STR(email_token_ttl), "24h", 60,
+	    30L * 86400, NULL },
+	{ "rate_window", CONF_DURATION, STR(rate_window), "1h", 1, 86400, NULL },
+	{ "rate_per_address", CONF_INT, STR(rate_per_address), "5", 1,
+	    1000000, NULL },
+	{ "rate_per_ip", CONF_INT, STR(rate_per_ip), "30", 1, 1000000, NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
+#define NFIELDS		5	/* provider_fields[] */
+
 static const struct conf_key	*key_find(const char *name, size_t len);
+static void			 secret_replace(char **slot, char *value);
+static char			**provider_slot(struct conf_provider *p,
+				    size_t field);
 static int			 set_value(struct config *c,
 				    const struct conf_key *k, const char *v,
 				    char *err, size_t errlen);
@@ -115,6 +148,50 @@ parse_size(const char *v, long min, long max, long *out)
 }
 
 static int
+choice_ok(const char *choices, const char *v)
+{
+	size_t		 n = strlen(v);
+	const char	*p = choices;
+
+	while (n > 0 && p != NULL) {
+		if (strncmp(p, v, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+			return 1;
+		p = strchr(p, '|');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
+static int
+parse_duration(const char *v, long min, long max, long *out)
+{
+	char		 num[32];
+	size_t		 n = strlen(v);
+	long long	 mult = 1, x;
+
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, v, n + 1);
+	switch (num[n - 1]) {
+	case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	default: mult = 0; break;
+	}
+	if (mult != 0)
+		num[n - 1] = '\0';
+	else
+		mult = 1;
+	if (str_to_ll(num, 0, max, &x) != 0 || x * mult > max ||
+	    x * mult < min)
+		return -1;
+	*out = (long)(x * mult);
+	return 0;
+}
+
+static int
 set_value(struct config *c, const struct conf_key *k, const char *v,
     char *err, size_t errlen)
 {
@@ -132,10 +209,10 @@ set_value(struct config *c, const struct conf_key *k, const char *v,
 		if (*str_slot(c, k) == NULL)
 			fatal("conf: out of memory");
 		return 0;
-	case CONF_LEVEL:
-		if (log_level_parse(v) < 0) {
-			snprintf(err, errlen, "%s: '%s' is not one of debug, "
-			    "info, warn, error", k->name, v);
+	case CONF_CHOICE:
+		if (!choice_ok(k->choices, v)) {
+			snprintf(err, errlen, "%s: '%s' is not one of %s",
+			    k->name, v, k->choices);
 			return -1;
 		}
 		free(*str_slot(c, k));
@@ -175,6 +252,15 @@ set_value(struct config *c, const struct conf_key *k, const char *v,
 		}
 		*long_slot(c, k) = l;
 		return 0;
+	case CONF_DURATION:
+		if (parse_duration(v, k->min, k->max, &l) != 0) {
+			snprintf(err, errlen, "%s: '%s' is not a duration from "
+			    "%lds to %lds (s, m, h, d suffixes allowed)",
+			    k->name, v, k->min, k->max);
+			return -1;
+		}
+		*long_slot(c, k) = l;
+		return 0;
 	case CONF_SIZE:
 		if (parse_size(v, k->min, k->max, &l) != 0) {
 			snprintf(err, errlen, "%s: '%s' is not a size from %ld "
@@ -209,39 +295,153 @@ conf_free(struct config *c)
 
 	for (i = 0; i < NKEYS; i++) {
 		if (keys[i].type != CONF_STR && keys[i].type != CONF_SECRET &&
-		    keys[i].type != CONF_LEVEL)
+		    keys[i].type != CONF_CHOICE)
 			continue;
-		free(*str_slot(c, &keys[i]));
-		*str_slot(c, &keys[i]) = NULL;
+		secret_replace(str_slot(c, &keys[i]), NULL);
 	}
+	for (i = 0; i < c->nproviders; i++) {
+		size_t f;
+
+		free(c->providers[i].id);
+		for (f = 0; f < NFIELDS; f++)
+			secret_replace(provider_slot(&c->providers[i], f),
+			    NULL);
+	}
+	c->nproviders = 0;
 }
 
-/* A secret's file: read whole, one trailing newline dropped. */
-static int
-set_secret_from_file(struct config *c, const struct conf_key *k,
-    const char *path, char *err, size_t errlen)
+/* A secret's file, read whole, one trailing newline dropped; NULL + err. */
+static char *
+secret_read(const char *name, const char *path, char *err, size_t errlen)
 {
 	char	*s;
 	size_t	 n;
-	int	 rc;
 
 	s = read_file(path, SECRET_MAX, err, errlen);
 	if (s == NULL) {
 		char inner[256];
 
 		snprintf(inner, sizeof(inner), "%s", err);
-		snprintf(err, errlen, "%s: %s", k->name, inner);
-		return -1;
+		snprintf(err, errlen, "%s: %s", name, inner);
+		return NULL;
 	}
 	n = strlen(s);
 	if (n > 0 && s[n - 1] == '\n')
 		s[--n] = '\0';
 	if (n > 0 && s[n - 1] == '\r')
 		s[--n] = '\0';
-	rc = set_value(c, k, s, err, errlen);
-	explicit_bzero(s, n);
-	free(s);
-	return rc;
+	return s;
+}
+
+static void
+secret_replace(char **slot, char *value)
+{
+	if (*slot != NULL) {
+		explicit_bzero(*slot, strlen(*slot));
+		free(*slot);
+	}
+	*slot = value;
+}
+
+static int
+set_secret_from_file(struct config *c, const struct conf_key *k,
+    const char *path, char *err, size_t errlen)
+{
+	char	*s = secret_read(k->name, path, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	secret_replace(str_slot(c, k), s);
+	return 0;
+}
+
+static const char *const provider_fields[] = {
+	"name", "issuer", "client_id", "client_secret", "scopes",
+};
+
+static char **
+provider_slot(struct conf_provider *p, size_t field)
+{
+	char	**slots[NFIELDS] = { &p->name, &p->issuer, &p->client_id,
+	    &p->client_secret, &p->scopes };
+
+	return slots[field];
+}
+
+static struct conf_provider *
+provider_get(struct config *c, const char *id, size_t len, char *err,
+    size_t errlen)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nproviders; i++)
+		if (strlen(c->providers[i].id) == len &&
+		    strncmp(c->providers[i].id, id, len) == 0)
+			return &c->providers[i];
+	for (i = 0; i < len; i++)
+		if (!islower((unsigned char)id[i]) &&
+		    !isdigit((unsigned char)id[i]) && id[i] != '-') {
+			snprintf(err, errlen, "oidc.%.*s: a provider id is "
+			    "made of a-z, 0-9 and '-'", (int)len, id);
+			return NULL;
+		}
+	if (len == 0 || len > 32 || c->nproviders == CONF_MAX_PROVIDERS) {
+		snprintf(err, errlen, "oidc.%.*s: bad id or more than %d "
+		    "providers", (int)len, id, CONF_MAX_PROVIDERS);
+		return NULL;
+	}
+	i = c->nproviders++;
+	memset(&c->providers[i], 0, sizeof(c->providers[i]));
+	c->providers[i].id = strndup(id, len);
+	c->providers[i].scopes = strdup("openid email profile");
+	if (c->providers[i].id == NULL || c->providers[i].scopes == NULL)
+		fatal("conf: out of memory");
+	return &c->providers[i];
+}
+
+/* "oidc.<id>.<field>" and "oidc.<id>.client_secret_file". */
+static int
+set_provider(struct config *c, const char *key, const char *value,
+    char *err, size_t errlen)
+{
+	const char		*id = key + 5, *dot = strchr(id, '.');
+	struct conf_provider	*p;
+	size_t			 f, flen;
+	int			 is_file = 0;
+	char			*v;
+
+	if (dot == NULL) {
+		snprintf(err, errlen, "%s: unknown key (oidc.<id>.<field>)",
+		    key);
+		return -1;
+	}
+	flen = strlen(dot + 1);
+	if (flen > 5 && strcmp(dot + 1 + flen - 5, "_file") == 0) {
+		is_file = 1;
+		flen -= 5;
+	}
+	for (f = 0; f < NFIELDS; f++)
+		if (strlen(provider_fields[f]) == flen &&
+		    strncmp(provider_fields[f], dot + 1, flen) == 0)
+			break;
+	if (f == NFIELDS || is_file != (f == 3)) {
+		if (f == 3)
+			snprintf(err, errlen, "%s: is a secret and is read only "
+			    "from a file: set %s_file = PATH", key, key);
+		else
+			snprintf(err, errlen, "%s: unknown key (fields: name, "
+			    "issuer, client_id, client_secret_file, scopes)",
+			    key);
+		return -1;
+	}
+	p = provider_get(c, id, (size_t)(dot - id), err, errlen);
+	if (p == NULL)
+		return -1;
+	v = is_file ? secret_read(key, value, err, errlen) : strdup(value);
+	if (v == NULL)
+		return is_file ? -1 : (fatal("conf: out of memory"), -1);
+	secret_replace(provider_slot(p, f), v);
+	return 0;
 }
 
 int
@@ -251,6 +451,8 @@ conf_set(struct config *c, const char *key, const char *value, char *err,
 	const struct conf_key	*k;
 	size_t			 len = strlen(key);
 
+	if (strncmp(key, "oidc.", 5) == 0)
+		return set_provider(c, key, value, err, errlen);
 	k = key_find(key, len);
 	if (k != NULL && k->type == CONF_SECRET) {
 		snprintf(err, errlen, "%s: is a secret and is read only from "
@@ -404,6 +606,19 @@ load_credentials(struct config *c, char *err, size_t errlen)
 		if (set_secret_from_file(c, &keys[i], path, err, errlen) != 0)
 			return -1;
 	}
+	for (i = 0; i < c->nproviders; i++) {
+		struct conf_provider *p = &c->providers[i];
+		char *v;
+
+		snprintf(path, sizeof(path), "%s/oidc.%s.client_secret", dir,
+		    p->id);
+		if (access(path, F_OK) != 0)
+			continue;
+		v = secret_read("client_secret", path, err, errlen);
+		if (v == NULL)
+			return -1;
+		secret_replace(&p->client_secret, v);
+	}
 	return 0;
 }
 
@@ -435,8 +650,8 @@ conf_load(struct config *c, const char *path, int missing_ok, char *err,
 	return conf_validate(c, err, errlen);
 }
 
-int
-conf_validate(const struct config *c, char *err, size_t errlen)
+static int
+validate_listen(const struct config *c, char *err, size_t errlen)
 {
 	const char	*colon;
 
@@ -462,6 +677,69 @@ conf_validate(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* http(s)://host[:port] with nothing after it. */
+static int
+origin_ok(const char *o)
+{
+	const char	*host;
+
+	if (strncmp(o, "https://", 8) == 0)
+		host = o + 8;
+	else if (strncmp(o, "http://", 7) == 0)
+		host = o + 7;
+	else
+		return 0;
+	return *host != '\0' && strpbrk(host, "/?#@ ") == NULL;
+}
+
+static int
+validate_auth(const struct config *c, char *err, size_t errlen)
+{
+	size_t	 i;
+
+	if (!origin_ok(c->public_origin)) {
+		snprintf(err, errlen, "public_origin: '%s' is not "
+		    "http(s)://host[:port] (no path)", c->public_origin);
+		return -1;
+	}
+	for (i = 0; i < c->nproviders; i++) {
+		const struct conf_provider *p = &c->providers[i];
+
+		if (p->issuer == NULL || p->client_id == NULL ||
+		    p->client_secret == NULL) {
+			snprintf(err, errlen, "oidc.%s: needs issuer, "
+			    "client_id and client_secret_file", p->id);
+			return -1;
+		}
+		if (strncmp(p->issuer, "https://", 8) != 0 &&
+		    strncmp(p->issuer, "http://", 7) != 0) {
+			snprintf(err, errlen, "oidc.%s.issuer: '%s' is not a "
+			    "URL", p->id, p->issuer);
+			return -1;
+		}
+	}
+	if ((c->nproviders > 0 || *c->smtp_url != '\0') &&
+	    strlen(c->secret_key) < 32) {
+		snprintf(err, errlen, "secret_key: sign-in needs at least 32 "
+		    "bytes of secret (e.g. openssl rand -base64 48 > FILE, "
+		    "then secret_key_file = FILE)");
+		return -1;
+	}
+	if (*c->smtp_url != '\0' && *c->smtp_from == '\0') {
+		snprintf(err, errlen, "smtp_from: required with smtp_url");
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_validate(const struct config *c, char *err, size_t errlen)
+{
+	if (validate_listen(c, err, errlen) != 0)
+		return -1;
+	return validate_auth(c, err, errlen);
+}
+
 void
 conf_dump(const struct config *c, int fd)
 {
@@ -476,7 +754,7 @@ conf_dump(const struct config *c, int fd)
 
 		switch (k->type) {
 		case CONF_STR:
-		case CONF_LEVEL:
+		case CONF_CHOICE:
 			dprintf(fd, "%s = %s\n", k->name, s);
 			break;
 		case CONF_SECRET:
@@ -493,5 +771,16 @@ conf_dump(const struct config *c, int fd)
 			dprintf(fd, "%s = %ld\n", k->name, l);
 			break;
 		}
+	}
+	for (i = 0; i < c->nproviders; i++) {
+		const struct conf_provider *p = &c->providers[i];
+
+		dprintf(fd, "oidc.%s.name = %s\n", p->id, p->name ? p->name :
+		    p->id);
+		dprintf(fd, "oidc.%s.issuer = %s\n", p->id, p->issuer);
+		dprintf(fd, "oidc.%s.client_id = %s\n", p->id, p->client_id);
+		dprintf(fd, "oidc.%s.client_secret = %s\n", p->id,
+		    p->client_secret ? "(set)" : "(unset)");
+		dprintf(fd, "oidc.%s.scopes = %s\n", p->id, p->scopes);
 	}
 }

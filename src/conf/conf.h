@@ -11,6 +11,18 @@
 
 #define CONF_DEFAULT_PATH	"/etc/passiond/passiond.conf"
 
+#define CONF_MAX_PROVIDERS	8
+
+/* One OpenID Connect provider: oidc.<id>.<field> = … */
+struct conf_provider {
+	char	*id;
+	char	*name;		/* shown to people; default: the id */
+	char	*issuer;
+	char	*client_id;
+	char	*client_secret;	/* secret */
+	char	*scopes;	/* default "openid email profile" */
+};
+
 struct config {
 	char	*listen;		/* "unix:PATH" or "HOST:PORT" */
 	char	*socket_owner;
@@ -30,6 +42,29 @@ struct config {
 	char	*log_file;		/* "" = stderr */
 	char	*log_level;
 	long	 debug_routes;		/* bool: /api/_debug/ routes, tests only */
+
+	/* Sign-in (auth/). */
+	char	*public_origin;		/* "https://host[:port]", no path */
+	char	*secret_key;		/* secret: keys for cookies and tokens */
+	char	*auth_error_url;	/* where sign-in errors are sent */
+	long	 session_idle;		/* seconds */
+	long	 session_roll;
+	long	 session_max_age;
+	long	 clock_skew;
+	char	*signup;		/* open | allowlist | closed */
+	char	*signup_allow;		/* "a@b.org, @example.org" */
+	char	*smtp_url;
+	char	*smtp_from;
+	char	*smtp_user;
+	char	*smtp_password;		/* secret */
+	char	*smtp_tls;		/* none | starttls | implicit */
+	long	 email_token_ttl;
+	long	 rate_window;
+	long	 rate_per_address;
+	long	 rate_per_ip;
+
+	struct conf_provider	 providers[CONF_MAX_PROVIDERS];
+	size_t			 nproviders;
 };
 
 /* Fill c with the defaults (allocated strings). */
