@@ -1,0 +1,79 @@
+/*
+ * auth.h - sign-in and sessions: token crypto, session cookies, CSRF,
+ * email normalisation and magic links, OpenID Connect. Knows nothing of
+ * FastCGI; talks to PostgreSQL only through db/.
+ */
+#ifndef PASSION_AUTH_H
+#define PASSION_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "util/util.h"
+
+#define AUTH_KEY_LEN	32
+#define AUTH_TOKEN_LEN	32	/* random bytes in session and email tokens */
+
+/* Keys derived from secret_key with HKDF-SHA256, one per purpose. */
+struct auth_keys {
+	unsigned char	cookie[AUTH_KEY_LEN];	/* sealed OIDC state cookie */
+	unsigned char	tokens[AUTH_KEY_LEN];	/* provider tokens at rest */
+	unsigned char	email[AUTH_KEY_LEN];	/* magic-link token hashes */
+	int		ready;			/* 0: no secret_key configured */
+};
+
+/* --- crypto.c --- */
+
+/* Derive every key from secret (any length >= 32); 0 or -1. */
+int	 auth_keys_derive(struct auth_keys *k, const char *secret);
+/* n bytes from the OS CSPRNG; aborts if it fails. */
+void	 auth_random(unsigned char *out, size_t n);
+/* base64url without padding of in[0..n), into the arena. */
+char	*auth_b64url(struct arena *a, const unsigned char *in, size_t n);
+/* Decode base64url (no padding); NULL on bad input. *outlen set. */
+unsigned char *auth_b64url_decode(struct arena *a, const char *in,
+	    size_t *outlen);
+/* A fresh token of AUTH_TOKEN_LEN random bytes, base64url. */
+char	*auth_token_new(struct arena *a);
+/* Lowercase hex SHA-256 of in[0..n) followed by key[0..klen) (may be 0). */
+char	*auth_sha256_hex(struct arena *a, const void *in, size_t n,
+	    const unsigned char *key, size_t klen);
+/* base64url(SHA-256(s)): the PKCE S256 challenge of a verifier. */
+char	*auth_pkce_challenge(struct arena *a, const char *verifier);
+/*
+ * AES-256-GCM: nonce(12) || ciphertext || tag(16), with aad bound in.
+ * auth_open returns NULL when the tag does not verify.
+ */
+unsigned char *auth_seal(struct arena *a, const unsigned char *key,
+	    const void *plain, size_t n, const char *aad, size_t *outlen);
+unsigned char *auth_open(struct arena *a, const unsigned char *key,
+	    const unsigned char *sealed, size_t n, const char *aad,
+	    size_t *outlen);
+/* Constant-time equality of two NUL-terminated strings. */
+int	 auth_str_eq(const char *a, const char *b);
+
+/* --- email.c --- */
+
+/*
+ * Normalise an address: NFKC, trim, lowercase, exactly one '@' with text
+ * on both sides, at most 254 bytes. NULL when it is not an address.
+ */
+char	*auth_email_normalize(struct arena *a, const char *in);
+/* Whether signup policy lets email make a new account. */
+int	 auth_signup_allowed(const struct config *cfg, const char *email,
+	    int verified);
+
+/* --- csrf.c --- */
+
+/*
+ * Whether an unsafe request may proceed: Sec-Fetch-Site same-origin/none,
+ * or Origin equal to origin; with neither header, only without cookies.
+ */
+int	 auth_csrf_ok(const char *method, const char *sec_fetch_site,
+	    const char *origin_hdr, const char *cookie_hdr,
+	    const char *origin);
+/* Whether url is safe to redirect to: same origin as origin. */
+int	 auth_same_origin_url(const char *url, const char *origin);
+
+#endif

@@ -1,0 +1,230 @@
+/*
+ * crypto.c - the token crypto, all on OpenSSL: CSPRNG, base64url,
+ * SHA-256, HKDF key derivation and AES-256-GCM sealing. No secret is
+ * logged or kept longer than its arena.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "auth/auth.h"
+
+#define GCM_NONCE	12
+#define GCM_TAG		16
+
+static int
+hkdf(const char *secret, const char *info, unsigned char *out)
+{
+	EVP_KDF		*kdf;
+	EVP_KDF_CTX	*ctx;
+	OSSL_PARAM	 params[5], *p = params;
+	int		 rc;
+
+	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	if (kdf == NULL)
+		return -1;
+	ctx = EVP_KDF_CTX_new(kdf);
+	EVP_KDF_free(kdf);
+	if (ctx == NULL)
+		return -1;
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+	    (void *)secret, strlen(secret));
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+	    (void *)"passiond", 8);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+	    (void *)info, strlen(info));
+	*p = OSSL_PARAM_construct_end();
+	rc = EVP_KDF_derive(ctx, out, AUTH_KEY_LEN, params) == 1 ? 0 : -1;
+	EVP_KDF_CTX_free(ctx);
+	return rc;
+}
+
+int
+auth_keys_derive(struct auth_keys *k, const char *secret)
+{
+	memset(k, 0, sizeof(*k));
+	if (secret == NULL || strlen(secret) < 32)
+		return -1;
+	if (hkdf(secret, "passiond cookie v1", k->cookie) != 0 ||
+	    hkdf(secret, "passiond tokens v1", k->tokens) != 0 ||
+	    hkdf(secret, "passiond email v1", k->email) != 0)
+		return -1;
+	k->ready = 1;
+	return 0;
+}
+
+void
+auth_random(unsigned char *out, size_t n)
+{
+	if (RAND_bytes(out, (int)n) != 1)
+		fatal("RAND_bytes failed");
+}
+
+char *
+auth_b64url(struct arena *a, const unsigned char *in, size_t n)
+{
+	char	*out = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
+	int	 len, i;
+
+	len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+	for (i = 0; i < len; i++)
+		if (out[i] == '+')
+			out[i] = '-';
+		else if (out[i] == '/')
+			out[i] = '_';
+	while (len > 0 && out[len - 1] == '=')
+		len--;
+	out[len] = '\0';
+	return out;
+}
+
+unsigned char *
+auth_b64url_decode(struct arena *a, const char *in, size_t *outlen)
+{
+	size_t		 n = strlen(in), padded, i;
+	char		*buf;
+	unsigned char	*out;
+	int		 len;
+
+	if (n % 4 == 1 || n > (1 << 20))
+		return NULL;
+	padded = (n + 3) / 4 * 4;
+	buf = arena_alloc(a, padded + 1);
+	for (i = 0; i < n; i++) {
+		char c = in[i];
+
+		if (c == '-')
+			c = '+';
+		else if (c == '_')
+			c = '/';
+		else if (c == '+' || c == '/' || c == '=')
+			return NULL;
+		buf[i] = c;
+	}
+	for (; i < padded; i++)
+		buf[i] = '=';
+	buf[padded] = '\0';
+	out = arena_alloc(a, padded / 4 * 3 + 1);
+	len = EVP_DecodeBlock(out, (unsigned char *)buf, (int)padded);
+	if (len < 0)
+		return NULL;
+	/* EVP_DecodeBlock counts the padding as zero bytes. */
+	*outlen = (size_t)len - (padded - n);
+	return out;
+}
+
+char *
+auth_token_new(struct arena *a)
+{
+	unsigned char	 raw[AUTH_TOKEN_LEN];
+	char		*t;
+
+	auth_random(raw, sizeof(raw));
+	t = auth_b64url(a, raw, sizeof(raw));
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return t;
+}
+
+char *
+auth_sha256_hex(struct arena *a, const void *in, size_t n,
+    const unsigned char *key, size_t klen)
+{
+	EVP_MD_CTX	*ctx = EVP_MD_CTX_new();
+	unsigned char	 md[32];
+	char		*hex = arena_alloc(a, 65);
+	unsigned int	 mdlen, i;
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, in, n) != 1 ||
+	    (klen > 0 && EVP_DigestUpdate(ctx, key, klen) != 1) ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		fatal("SHA-256 failed");
+	EVP_MD_CTX_free(ctx);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return hex;
+}
+
+char *
+auth_pkce_challenge(struct arena *a, const char *verifier)
+{
+	unsigned char	 md[32];
+
+	SHA256((const unsigned char *)verifier, strlen(verifier), md);
+	return auth_b64url(a, md, sizeof(md));
+}
+
+unsigned char *
+auth_seal(struct arena *a, const unsigned char *key, const void *plain,
+    size_t n, const char *aad, size_t *outlen)
+{
+	EVP_CIPHER_CTX	*ctx = EVP_CIPHER_CTX_new();
+	unsigned char	*out = arena_alloc(a, GCM_NONCE + n + GCM_TAG);
+	int		 len, fin;
+
+	auth_random(out, GCM_NONCE);
+	if (ctx == NULL ||
+	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, out) != 1 ||
+	    EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad,
+	    (int)strlen(aad)) != 1 ||
+	    EVP_EncryptUpdate(ctx, out + GCM_NONCE, &len, plain, (int)n) != 1 ||
+	    EVP_EncryptFinal_ex(ctx, out + GCM_NONCE + len, &fin) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, GCM_TAG,
+	    out + GCM_NONCE + n) != 1)
+		fatal("AES-256-GCM seal failed");
+	EVP_CIPHER_CTX_free(ctx);
+	*outlen = GCM_NONCE + n + GCM_TAG;
+	return out;
+}
+
+unsigned char *
+auth_open(struct arena *a, const unsigned char *key,
+    const unsigned char *sealed, size_t n, const char *aad, size_t *outlen)
+{
+	EVP_CIPHER_CTX	*ctx;
+	unsigned char	*out;
+	size_t		 clen;
+	int		 len, fin, ok;
+
+	if (n < GCM_NONCE + GCM_TAG)
+		return NULL;
+	clen = n - GCM_NONCE - GCM_TAG;
+	out = arena_alloc(a, clen + 1);
+	ctx = EVP_CIPHER_CTX_new();
+	if (ctx == NULL)
+		fatal("EVP_CIPHER_CTX_new: out of memory");
+	ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key,
+	    sealed) == 1 &&
+	    EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad,
+	    (int)strlen(aad)) == 1 &&
+	    EVP_DecryptUpdate(ctx, out, &len, sealed + GCM_NONCE,
+	    (int)clen) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, GCM_TAG,
+	    (void *)(sealed + n - GCM_TAG)) == 1 &&
+	    EVP_DecryptFinal_ex(ctx, out + len, &fin) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok)
+		return NULL;
+	out[clen] = '\0';
+	*outlen = clen;
+	return out;
+}
+
+int
+auth_str_eq(const char *a, const char *b)
+{
+	size_t	 n = strlen(a);
+
+	if (n != strlen(b))
+		return 0;
+	return CRYPTO_memcmp(a, b, n) == 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * email.c - what an email address is here: NFKC-normalised (libunistring),
+ * trimmed, lowercased, one '@'. And who may sign up with one.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicase.h>
+#include <uninorm.h>
+#include <unistr.h>
+
+#include "auth/auth.h"
+
+#define EMAIL_MAX	254
+
+char *
+auth_email_normalize(struct arena *a, const char *in)
+{
+	uint8_t		*nfkc, *lower;
+	size_t		 n = strlen(in), nlen = 0, llen = 0, i, at = 0;
+	const uint8_t	*s = (const uint8_t *)in;
+	char		*out;
+	int		 ats = 0;
+
+	if (n == 0 || n > 4 * EMAIL_MAX || u8_check(s, n) != NULL)
+		return NULL;
+	nfkc = u8_normalize(UNINORM_NFKC, s, n, NULL, &nlen);
+	if (nfkc == NULL)
+		return NULL;
+	lower = u8_tolower(nfkc, nlen, NULL, UNINORM_NFKC, NULL, &llen);
+	free(nfkc);
+	if (lower == NULL)
+		return NULL;
+	/* Trim (ASCII white space; NFKC already folded the exotic ones). */
+	i = 0;
+	while (i < llen && isspace(lower[i]))
+		i++;
+	while (llen > i && isspace(lower[llen - 1]))
+		llen--;
+	out = arena_strndup(a, (const char *)lower + i, llen - i);
+	free(lower);
+	n = strlen(out);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)out[i];
+
+		if (c == '@') {
+			ats++;
+			at = i;
+		} else if (c <= ' ' || c == 0x7f || c == '<' || c == '>' ||
+		    c == ',' || c == ';' || c == '"' || c == '\\')
+			return NULL;
+	}
+	if (ats != 1 || at == 0 || at == n - 1 || n > EMAIL_MAX ||
+	    strchr(out + at + 1, '.') == NULL || out[n - 1] == '.')
+		return NULL;
+	return out;
+}
+
+int
+auth_signup_allowed(const struct config *cfg, const char *email,
+    int verified)
+{
+	const char	*p, *at;
+	size_t		 len, elen = strlen(email);
+
+	if (strcmp(cfg->signup, "open") == 0)
+		return 1;
+	if (strcmp(cfg->signup, "closed") == 0 || !verified)
+		return 0;
+	at = strchr(email, '@');
+	/* signup_allow: "a@b.org, @example.org" - exact or whole domain. */
+	for (p = cfg->signup_allow; *p != '\0'; p += len) {
+		while (*p == ',' || *p == ' ')
+			p++;
+		len = strcspn(p, ", ");
+		if (len == 0)
+			break;
+		if (*p == '@' && at != NULL && strlen(at) == len &&
+		    strncasecmp(at, p, len) == 0)
+			return 1;
+		if (*p != '@' && elen == len && strncasecmp(email, p, len) == 0)
+			return 1;
+	}
+	return 0;
+}
