@@ -5,14 +5,23 @@
 #ifndef PASSION_API_H
 #define PASSION_API_H
 
+#include "auth/auth.h"
+#include "auth/oidc.h"
 #include "conf/conf.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "net/net.h"
 
 /* What one worker keeps for its whole life. */
 struct app {
 	const struct config	*cfg;
 	struct db		 db;
+	struct net		 net;
+	struct auth_keys	 keys;
+	struct oidc		 oidc;
+	int			 secure;	/* public_origin is https */
+	/* The session of the request being served (NULL: none). */
+	const struct db_session	*session;
 };
 
 /* Prepare the worker's context (the connection opens on first use). */
@@ -25,6 +34,44 @@ void	 api_handle(struct app *app, struct http_request *req);
 struct app *api_app(struct http_request *req);
 /* Answer a failed database call: 503 + Retry-After, 404, 409 or 500. */
 void	 api_reply_db_error(struct http_request *req, enum db_status st);
+
+/* The auth hook for protected routes: session cookie -> req->user_id. */
+int	 api_session_auth(struct http_request *req);
+/* Start a session for user_id, set its cookie and 302 to callback. */
+void	 api_session_start(struct http_request *req, const char *user_id,
+	    const char *callback);
+/* "Set-Cookie" for name=value (Max-Age seconds; 0 clears it). */
+void	 api_cookie_set(struct http_request *req, const char *name,
+	    const char *value, long max_age);
+/* The cookie name: "__Host-passion.<base>" over https, else "passion.<base>". */
+const char *api_cookie_name(struct http_request *req, const char *base);
+/*
+ * A sign-in failure: logged with reason, then 302 to auth_error_url with
+ * ?error=code, or a JSON error for clients that ask for JSON.
+ */
+void	 api_signin_fail(struct http_request *req, const char *code,
+	    const char *reason);
+
+/* GET /api/auth/session */
+void	 api_auth_session_get(struct http_request *req);
+/* POST /api/auth/signout */
+void	 api_auth_signout(struct http_request *req);
+/* GET /api/auth/sessions */
+void	 api_auth_sessions_list(struct http_request *req);
+/* DELETE /api/auth/sessions/{id} */
+void	 api_auth_sessions_delete(struct http_request *req);
+/* DELETE /api/auth/sessions (all but the current one) */
+void	 api_auth_sessions_delete_others(struct http_request *req);
+/* GET /api/auth/providers */
+void	 api_auth_providers(struct http_request *req);
+/* GET /api/auth/signin/{provider} */
+void	 api_auth_signin(struct http_request *req);
+/* GET /api/auth/callback/{provider} */
+void	 api_auth_callback(struct http_request *req);
+/* POST /api/auth/email */
+void	 api_auth_email(struct http_request *req);
+/* GET /api/auth/callback/email */
+void	 api_auth_email_callback(struct http_request *req);
 
 /* GET /api/health */
 void	 api_health_get(struct http_request *req);

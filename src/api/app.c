@@ -18,11 +18,19 @@ api_app_init(struct app *app, const struct config *cfg)
 	memset(app, 0, sizeof(*app));
 	app->cfg = cfg;
 	db_init(&app->db, cfg->database_url, cfg->database_password);
+	net_init(&app->net);
+	if (*cfg->secret_key != '\0' &&
+	    auth_keys_derive(&app->keys, cfg->secret_key) != 0)
+		log_error("secret_key: cannot derive keys; sign-in is off");
+	app->secure = strncmp(cfg->public_origin, "https://", 8) == 0;
 }
 
 void
 api_app_cleanup(struct app *app)
 {
+	oidc_cleanup(&app->oidc);
+	net_cleanup(&app->net);
+	explicit_bzero(&app->keys, sizeof(app->keys));
 	db_cleanup(&app->db);
 }
 
@@ -36,13 +44,25 @@ void
 api_handle(struct app *app, struct http_request *req)
 {
 	req->app = app;
+	app->session = NULL;
+	/* Cross-site unsafe requests with cookies stop here (csrf.c). */
+	if (!auth_csrf_ok(req->method, http_header_get(req, "Sec-Fetch-Site"),
+	    http_header_get(req, "Origin"), http_header_get(req, "Cookie"),
+	    app->cfg->public_origin)) {
+		log_msg(LOG_WARN, NULL, "cross-site %s %s refused", req->method,
+		    req->path);
+		http_reply_error(req, 403, "cross_site_request",
+		    "cross-site requests are refused; send Origin or "
+		    "Sec-Fetch-Site from this site");
+		return;
+	}
 	if (app->cfg->debug_routes &&
 	    strncmp(req->path, DEBUG_PREFIX, strlen(DEBUG_PREFIX)) == 0)
 		http_dispatch(req, http_debug_routes, http_debug_routes_count,
-		    (size_t)app->cfg->max_body, NULL);
+		    (size_t)app->cfg->max_body, api_session_auth);
 	else
 		http_dispatch(req, http_routes, http_routes_count,
-		    (size_t)app->cfg->max_body, NULL);
+		    (size_t)app->cfg->max_body, api_session_auth);
 	/* A handler that left a transaction open loses it. */
 	db_tx_rollback(&app->db);
 }

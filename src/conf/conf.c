@@ -385,6 +385,11 @@ provider_get(struct config *c, const char *id, size_t len, char *err,
 			    "made of a-z, 0-9 and '-'", (int)len, id);
 			return NULL;
 		}
+	if (len == 5 && strncmp(id, "email", 5) == 0) {
+		snprintf(err, errlen, "oidc.email: 'email' is the magic-link "
+		    "sign-in's name; pick another id");
+		return NULL;
+	}
 	if (len == 0 || len > 32 || c->nproviders == CONF_MAX_PROVIDERS) {
 		snprintf(err, errlen, "oidc.%.*s: bad id or more than %d "
 		    "providers", (int)len, id, CONF_MAX_PROVIDERS);

@@ -25,6 +25,21 @@ enum db_status {
 enum db_stmt {
 	DB_STMT_PING,
 	DB_STMT_SET_USER,
+	DB_STMT_USER_BY_EMAIL,
+	DB_STMT_USER_CREATE,
+	DB_STMT_USER_VERIFY,
+	DB_STMT_ACCOUNT_FIND,
+	DB_STMT_ACCOUNT_CREATE,
+	DB_STMT_ACCOUNT_TOKENS,
+	DB_STMT_SESSION_CREATE,
+	DB_STMT_SESSION_LOOKUP,
+	DB_STMT_SESSION_ROLL,
+	DB_STMT_SESSION_DELETE,
+	DB_STMT_SESSION_LIST,
+	DB_STMT_SESSION_DELETE_OTHERS,
+	DB_STMT_VTOKEN_CREATE,
+	DB_STMT_VTOKEN_CONSUME,
+	DB_STMT_RATE_HIT,
 	DB_STMT_COUNT
 };
 
@@ -65,6 +80,84 @@ enum db_status	 db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
 		    const char *const *params, PGresult **out);
 /* Classify a finished result (NULL counts as unavailable). */
 enum db_status	 db_result_status(struct db *db, const PGresult *res);
+
+/* --- auth.c: users, accounts, sessions, tokens, rate limits --- */
+
+/* A user as sign-in sees it. */
+struct db_user {
+	const char	*id;
+	int		 disabled;
+	int		 verified;	/* email_verified is set */
+};
+
+/* A session found by its token hash. */
+struct db_session {
+	const char	*id;
+	const char	*user_id;
+	const char	*expires;	/* ISO 8601 */
+	int		 valid;		/* before idle expiry and absolute cap */
+	int		 enabled;	/* the user is not disabled */
+	int		 roll_due;	/* last roll older than session_roll */
+	const char	*name, *email, *image;
+};
+
+/* Find a user by (normalised) email: DB_OK, DB_NOTFOUND. */
+enum db_status	 db_user_by_email(struct db *db, struct arena *a,
+		    const char *email, struct db_user *u);
+/* Create a user; *id set. email may be NULL. */
+enum db_status	 db_user_create(struct db *db, struct arena *a,
+		    const char *email, int verified, const char *name,
+		    const char *image, const char **id);
+/* Set email_verified if it is not set yet. */
+enum db_status	 db_user_verify(struct db *db, const char *user_id);
+/* The user of (provider, subject): DB_OK, DB_NOTFOUND. */
+enum db_status	 db_account_find(struct db *db, struct arena *a,
+		    const char *provider, const char *subject,
+		    struct db_user *u);
+/* Link (provider, subject) to user_id with sealed tokens (hex bytea). */
+enum db_status	 db_account_create(struct db *db, const char *user_id,
+		    const char *provider, const char *subject,
+		    const char *const tokens[3], const char *expires_at,
+		    const char *token_type, const char *scope);
+/* Replace the sealed tokens of an existing account. */
+enum db_status	 db_account_tokens(struct db *db, const char *provider,
+		    const char *subject, const char *const tokens[3],
+		    const char *expires_at);
+/* New session for token_hash; *id and *expires set. */
+enum db_status	 db_session_create(struct db *db, struct arena *a,
+		    const char *token_hash, const char *user_id,
+		    long idle, long max_age, const char *user_agent,
+		    const char **id, const char **expires);
+/* Look a session up by token hash: DB_OK, DB_NOTFOUND. */
+enum db_status	 db_session_lookup(struct db *db, struct arena *a,
+		    const char *token_hash, long max_age, long roll,
+		    struct db_session *s);
+/* Push idle expiry to now + idle (never past the absolute cap). */
+enum db_status	 db_session_roll(struct db *db, struct arena *a,
+		    const char *id, long idle, long max_age,
+		    const char **expires);
+/* Delete session id of user_id (NULL user: any): DB_OK or DB_NOTFOUND. */
+enum db_status	 db_session_delete(struct db *db, struct arena *a,
+		    const char *id, const char *user_id);
+/* The user's live sessions, newest first (at most 100). */
+enum db_status	 db_session_list(struct db *db, struct arena *a,
+		    const char *user_id, PGresult **res);
+/* Delete every session of user_id but keep_id; *n set to the count. */
+enum db_status	 db_session_delete_others(struct db *db, struct arena *a,
+		    const char *user_id, const char *keep_id, long *n);
+/* Store a magic-link token hash for identifier. */
+enum db_status	 db_vtoken_create(struct db *db, const char *identifier,
+		    const char *token_hash, long ttl, const char *callback);
+/*
+ * Take (delete) a token: DB_NOTFOUND when unknown or used; *expired and
+ * *callback set otherwise.
+ */
+enum db_status	 db_vtoken_consume(struct db *db, struct arena *a,
+		    const char *identifier, const char *token_hash,
+		    int *expired, const char **callback);
+/* Count one hit on key in a window; *count and *retry_after (s) set. */
+enum db_status	 db_rate_hit(struct db *db, struct arena *a, const char *key,
+		    long window, long *count, long *retry_after);
 
 /* One embedded sql/NNNN_name.sql file. */
 struct db_migration {

@@ -6,6 +6,10 @@
 
 #include "db/db.h"
 
+/* A timestamptz as ISO 8601 UTC with milliseconds, in SQL. */
+#define DB_ISO(col)	"to_char(" col " AT TIME ZONE 'UTC', " \
+			"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
 struct db_stmt_def {
 	const char	*name;
 	const char	*sql;

@@ -9,4 +9,72 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	[DB_STMT_PING] = { "ping", "SELECT 1", 0 },
 	[DB_STMT_SET_USER] = { "set_user",
 	    "SELECT set_config('passion.user_id', $1, true)", 1 },
+	[DB_STMT_USER_BY_EMAIL] = { "user_by_email",
+	    "SELECT id, disabled_at IS NOT NULL, email_verified IS NOT NULL "
+	    "FROM users WHERE email = $1", 1 },
+	[DB_STMT_USER_CREATE] = { "user_create",
+	    "INSERT INTO users (email, email_verified, name, image) VALUES "
+	    "($1, CASE WHEN $2::boolean THEN now() END, $3, $4) RETURNING id",
+	    4 },
+	[DB_STMT_USER_VERIFY] = { "user_verify",
+	    "UPDATE users SET email_verified = coalesce(email_verified, now()),"
+	    " updated_at = now() WHERE id = $1", 1 },
+	[DB_STMT_ACCOUNT_FIND] = { "account_find",
+	    "SELECT u.id, u.disabled_at IS NOT NULL, "
+	    "u.email_verified IS NOT NULL FROM accounts a "
+	    "JOIN users u ON u.id = a.user_id "
+	    "WHERE a.provider = $1 AND a.provider_account_id = $2", 2 },
+	[DB_STMT_ACCOUNT_CREATE] = { "account_create",
+	    "INSERT INTO accounts (user_id, type, provider, "
+	    "provider_account_id, access_token, refresh_token, id_token, "
+	    "expires_at, token_type, scope) VALUES ($1, 'oidc', $2, $3, "
+	    "$4::bytea, $5::bytea, $6::bytea, $7::bigint, $8, $9)", 9 },
+	[DB_STMT_ACCOUNT_TOKENS] = { "account_tokens",
+	    "UPDATE accounts SET access_token = $3::bytea, "
+	    "refresh_token = coalesce($4::bytea, refresh_token), "
+	    "id_token = $5::bytea, expires_at = $6::bigint "
+	    "WHERE provider = $1 AND provider_account_id = $2", 6 },
+	[DB_STMT_SESSION_CREATE] = { "session_create",
+	    "INSERT INTO sessions (session_token, user_id, expires, "
+	    "user_agent) VALUES ($1, $2, now() + least("
+	    "make_interval(secs => $3), make_interval(secs => $4)), $5) "
+	    "RETURNING id, " DB_ISO("expires"), 5 },
+	[DB_STMT_SESSION_LOOKUP] = { "session_lookup",
+	    "SELECT s.id, s.user_id, " DB_ISO("s.expires") ", "
+	    "s.expires > now() AND s.created_at + make_interval(secs => $2) "
+	    "> now(), u.disabled_at IS NULL, "
+	    "now() - s.last_seen_at >= make_interval(secs => $3), "
+	    "coalesce(u.name, ''), coalesce(u.email, ''), "
+	    "coalesce(u.image, '') FROM sessions s "
+	    "JOIN users u ON u.id = s.user_id WHERE s.session_token = $1", 3 },
+	[DB_STMT_SESSION_ROLL] = { "session_roll",
+	    "UPDATE sessions SET last_seen_at = now(), expires = least("
+	    "now() + make_interval(secs => $2), "
+	    "created_at + make_interval(secs => $3)) WHERE id = $1 "
+	    "RETURNING " DB_ISO("expires"), 3 },
+	[DB_STMT_SESSION_DELETE] = { "session_delete",
+	    "DELETE FROM sessions WHERE id = $1 AND "
+	    "($2::uuid IS NULL OR user_id = $2::uuid) RETURNING id", 2 },
+	[DB_STMT_SESSION_LIST] = { "session_list",
+	    "SELECT id, " DB_ISO("created_at") ", " DB_ISO("last_seen_at")
+	    ", user_agent FROM sessions WHERE user_id = $1 AND expires > now() "
+	    "ORDER BY created_at DESC, id LIMIT 100", 1 },
+	[DB_STMT_SESSION_DELETE_OTHERS] = { "session_delete_others",
+	    "DELETE FROM sessions WHERE user_id = $1 AND id <> $2", 2 },
+	[DB_STMT_VTOKEN_CREATE] = { "vtoken_create",
+	    "INSERT INTO verification_tokens (identifier, token, expires, "
+	    "callback_url) VALUES ($1, $2, now() + make_interval(secs => $3), "
+	    "$4)", 4 },
+	[DB_STMT_VTOKEN_CONSUME] = { "vtoken_consume",
+	    "DELETE FROM verification_tokens WHERE identifier = $1 AND "
+	    "token = $2 RETURNING expires <= now(), callback_url", 2 },
+	[DB_STMT_RATE_HIT] = { "rate_hit",
+	    "INSERT INTO rate_limits AS r (key, window_start, count) "
+	    "VALUES ($1, now(), 1) ON CONFLICT (key) DO UPDATE SET "
+	    "count = CASE WHEN r.window_start <= now() - "
+	    "make_interval(secs => $2) THEN 1 ELSE r.count + 1 END, "
+	    "window_start = CASE WHEN r.window_start <= now() - "
+	    "make_interval(secs => $2) THEN now() ELSE r.window_start END "
+	    "RETURNING count, ceil(extract(epoch FROM r.window_start + "
+	    "make_interval(secs => $2) - now()))::bigint", 2 },
 };

@@ -9,6 +9,23 @@
 
 const struct http_route http_routes[] = {
 	{ "GET", "/api/health", api_health_get, HTTP_AUTH_NONE, 0 },
+	{ "GET", "/api/auth/providers", api_auth_providers, HTTP_AUTH_NONE, 0 },
+	{ "GET", "/api/auth/signin/{provider}", api_auth_signin,
+	    HTTP_AUTH_NONE, 0 },
+	/* Before {provider}: the first match wins. */
+	{ "GET", "/api/auth/callback/email", api_auth_email_callback,
+	    HTTP_AUTH_NONE, 0 },
+	{ "GET", "/api/auth/callback/{provider}", api_auth_callback,
+	    HTTP_AUTH_NONE, 0 },
+	{ "POST", "/api/auth/email", api_auth_email, HTTP_AUTH_NONE, 4096 },
+	{ "GET", "/api/auth/session", api_auth_session_get, HTTP_AUTH_USER, 0 },
+	{ "POST", "/api/auth/signout", api_auth_signout, HTTP_AUTH_NONE, 4096 },
+	{ "GET", "/api/auth/sessions", api_auth_sessions_list, HTTP_AUTH_USER,
+	    0 },
+	{ "DELETE", "/api/auth/sessions", api_auth_sessions_delete_others,
+	    HTTP_AUTH_USER, 0 },
+	{ "DELETE", "/api/auth/sessions/{id}", api_auth_sessions_delete,
+	    HTTP_AUTH_USER, 0 },
 };
 const size_t http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);
 

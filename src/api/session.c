@@ -1,0 +1,237 @@
+/*
+ * session.c - database sessions in a cookie. The cookie holds 32 random
+ * bytes (base64url); the database holds only their SHA-256, so a copy of
+ * the table opens no session. Idle expiry rolls at most once per
+ * session_roll; the absolute cap (session_max_age) never moves.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+
+#define SESSION_COOKIE	"session"
+#define UA_MAX		512
+
+const char *
+api_cookie_name(struct http_request *req, const char *base)
+{
+	/* __Host- needs Secure: over plain http (dev) the prefix goes too. */
+	return arena_printf(req->arena, "%spassion.%s",
+	    api_app(req)->secure ? "__Host-" : "", base);
+}
+
+void
+api_cookie_set(struct http_request *req, const char *name, const char *value,
+    long max_age)
+{
+	http_header_add(req, "Set-Cookie", arena_printf(req->arena,
+	    "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s", name,
+	    value, max_age, api_app(req)->secure ? "; Secure" : ""));
+}
+
+static const char *
+token_hash(struct http_request *req, const char *token)
+{
+	return auth_sha256_hex(req->arena, token, strlen(token), NULL, 0);
+}
+
+int
+api_session_auth(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	const struct config	*cfg = app->cfg;
+	struct db_session	*s;
+	const char		*name = api_cookie_name(req, SESSION_COOKIE);
+	const char		*tok = http_cookie_get(req, name), *expires;
+	enum db_status		 st;
+
+	/* Tokens are 32 bytes in base64url: anything else is not ours. */
+	if (tok == NULL || strlen(tok) != 43 ||
+	    strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") != 43)
+		return -1;
+	s = arena_calloc(req->arena, sizeof(*s));
+	st = db_session_lookup(&app->db, req->arena, token_hash(req, tok),
+	    cfg->session_max_age, cfg->session_roll, s);
+	if (st == DB_NOTFOUND)
+		return -1;
+	if (st != DB_OK) {
+		api_reply_db_error(req, st);
+		return -1;
+	}
+	if (!s->valid) {
+		/* Expired (idle or absolute): gone for good. */
+		db_session_delete(&app->db, req->arena, s->id, NULL);
+		api_cookie_set(req, name, "", 0);
+		return -1;
+	}
+	if (!s->enabled)
+		return -1;
+	if (s->roll_due && db_session_roll(&app->db, req->arena, s->id,
+	    cfg->session_idle, cfg->session_max_age, &expires) == DB_OK) {
+		s->expires = expires;
+		api_cookie_set(req, name, tok, cfg->session_idle);
+	}
+	req->user_id = s->user_id;
+	app->session = s;
+	return 0;
+}
+
+void
+api_session_start(struct http_request *req, const char *user_id,
+    const char *callback)
+{
+	struct app		*app = api_app(req);
+	const struct config	*cfg = app->cfg;
+	const char		*ua = http_header_get(req, "User-Agent");
+	const char		*tok, *id, *expires;
+	enum db_status		 st;
+
+	/* A new token at every sign-in: no session fixation. */
+	tok = auth_token_new(req->arena);
+	st = db_session_create(&app->db, req->arena, token_hash(req, tok),
+	    user_id, cfg->session_idle, cfg->session_max_age,
+	    ua ? arena_strndup(req->arena, ua, strnlen(ua, UA_MAX)) : "",
+	    &id, &expires);
+	if (st != DB_OK) {
+		api_signin_fail(req, "server_error", app->db.errstr);
+		return;
+	}
+	req->user_id = user_id;
+	log_msg(LOG_INFO, arena_printf(req->arena, "user_id=%s session_id=%s",
+	    user_id, id), "signed in");
+	api_cookie_set(req, api_cookie_name(req, SESSION_COOKIE), tok,
+	    cfg->session_idle);
+	http_header_add(req, "Location", callback);
+	http_reply(req, 302, NULL, "", 0);
+}
+
+void
+api_auth_session_get(struct http_request *req)
+{
+	const struct db_session	*s = api_app(req)->session;
+	struct json_object	*o, *u;
+
+	o = http_json_own(req, json_object_new_object());
+	u = json_object_new_object();
+	json_object_object_add(u, "id", json_object_new_string(s->user_id));
+	json_object_object_add(u, "name", *s->name ?
+	    json_object_new_string(s->name) : NULL);
+	json_object_object_add(u, "email", *s->email ?
+	    json_object_new_string(s->email) : NULL);
+	json_object_object_add(u, "image", *s->image ?
+	    json_object_new_string(s->image) : NULL);
+	json_object_object_add(o, "user", u);
+	json_object_object_add(o, "expires", json_object_new_string(
+	    s->expires));
+	http_reply_json(req, 200, o);
+}
+
+void
+api_auth_signout(struct http_request *req)
+{
+	struct app	*app = api_app(req);
+
+	/* Idempotent: signing out without a session still clears cookies. */
+	if (api_session_auth(req) == 0)
+		db_session_delete(&app->db, req->arena, app->session->id,
+		    app->session->user_id);
+	if (req->status != 0)
+		return;
+	api_cookie_set(req, api_cookie_name(req, SESSION_COOKIE), "", 0);
+	http_reply(req, 204, NULL, "", 0);
+}
+
+void
+api_auth_sessions_list(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct json_object	*o, *list, *e;
+	PGresult		*r;
+	enum db_status		 st;
+	int			 i;
+
+	st = db_session_list(&app->db, req->arena, req->user_id, &r);
+	if (st != DB_OK) {
+		api_reply_db_error(req, st);
+		return;
+	}
+	o = http_json_own(req, json_object_new_object());
+	list = json_object_new_array();
+	for (i = 0; i < PQntuples(r); i++) {
+		e = json_object_new_object();
+		json_object_object_add(e, "id",
+		    json_object_new_string(PQgetvalue(r, i, 0)));
+		json_object_object_add(e, "createdAt",
+		    json_object_new_string(PQgetvalue(r, i, 1)));
+		json_object_object_add(e, "lastSeenAt",
+		    json_object_new_string(PQgetvalue(r, i, 2)));
+		json_object_object_add(e, "userAgent",
+		    json_object_new_string(PQgetvalue(r, i, 3)));
+		json_object_object_add(e, "current", json_object_new_boolean(
+		    strcmp(PQgetvalue(r, i, 0), app->session->id) == 0));
+		json_object_array_add(list, e);
+	}
+	json_object_object_add(o, "data", list);
+	json_object_object_add(o, "nextCursor", NULL);
+	http_reply_json(req, 200, o);
+}
+
+static int
+is_uuid(const char *s)
+{
+	size_t	 i;
+
+	if (strlen(s) != 36)
+		return 0;
+	for (i = 0; i < 36; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-' :
+		    strchr("0123456789abcdefABCDEF", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+void
+api_auth_sessions_delete(struct http_request *req)
+{
+	struct app	*app = api_app(req);
+	const char	*id = http_param(req, 0);
+	enum db_status	 st = DB_NOTFOUND;
+
+	if (is_uuid(id))
+		st = db_session_delete(&app->db, req->arena, id, req->user_id);
+	if (st == DB_NOTFOUND) {
+		/* Someone else's session answers like a missing one. */
+		http_reply_error(req, 404, "not_found", "session not found");
+		return;
+	}
+	if (st != DB_OK) {
+		api_reply_db_error(req, st);
+		return;
+	}
+	if (strcmp(id, app->session->id) == 0)
+		api_cookie_set(req, api_cookie_name(req, SESSION_COOKIE), "",
+		    0);
+	http_reply(req, 204, NULL, "", 0);
+}
+
+void
+api_auth_sessions_delete_others(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct json_object	*o;
+	enum db_status		 st;
+	long			 n = 0;
+
+	st = db_session_delete_others(&app->db, req->arena, req->user_id,
+	    app->session->id, &n);
+	if (st != DB_OK) {
+		api_reply_db_error(req, st);
+		return;
+	}
+	o = http_json_own(req, json_object_new_object());
+	json_object_object_add(o, "revoked", json_object_new_int64(n));
+	http_reply_json(req, 200, o);
+}

@@ -1,0 +1,47 @@
+/*
+ * net.h - outbound calls with the worker's one libcurl handle: HTTPS GET
+ * and form POST for OpenID Connect, SMTP for magic links. Bounded bodies,
+ * short timeouts; nothing here logs a secret or a token.
+ */
+#ifndef PASSION_NET_H
+#define PASSION_NET_H
+
+#include <stddef.h>
+
+#include "conf/conf.h"
+#include "util/util.h"
+
+#define NET_BODY_MAX	(1 << 20)
+
+struct net {
+	void	*curl;		/* CURL *, made in net_init */
+};
+
+struct net_resp {
+	long	 status;
+	char	*body;		/* NUL-terminated, in the arena */
+	size_t	 len;
+};
+
+/* Make the handle (once per worker). */
+void	 net_init(struct net *n);
+void	 net_cleanup(struct net *n);
+/* GET url; 0 with r filled (any status), -1 with err on transport errors. */
+int	 net_get(struct net *n, struct arena *a, const char *url,
+	    struct net_resp *r, char *err, size_t errlen);
+/*
+ * POST form (application/x-www-form-urlencoded) to url, with HTTP Basic
+ * credentials when user is not NULL. Same contract as net_get.
+ */
+int	 net_post_form(struct net *n, struct arena *a, const char *url,
+	    const char *form, const char *user, const char *pass,
+	    struct net_resp *r, char *err, size_t errlen);
+/* Append key=value (both escaped) to a form being built in b. */
+void	 net_form_add(struct buf *b, const char *key, const char *value);
+/* Percent-encode s for a URL query, into the arena. */
+char	*net_escape(struct arena *a, const char *s);
+/* Send message (headers + body, CRLF lines) to one recipient by SMTP. */
+int	 net_smtp_send(struct net *n, const struct config *cfg,
+	    const char *to, const char *message, char *err, size_t errlen);
+
+#endif
