@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "auth/auth.h"
 #include "db/db.h"
 #include "util/util.h"
 
@@ -24,6 +25,11 @@ usage(FILE *f)
 	    "  check-config        validate the configuration and print it\n"
 	    "  migrate             apply pending database migrations\n"
 	    "  migrate --status    list migrations, applied or pending\n"
+	    "  user list           every user: email, created, disabled\n"
+	    "  user create EMAIL   add a user (email taken as verified)\n"
+	    "  user disable EMAIL  refuse sign-in; ends their sessions now\n"
+	    "  user enable EMAIL   allow sign-in again\n"
+	    "  user delete EMAIL   delete the user and everything theirs\n"
 	    "\n"
 	    "  -c, --config PATH   configuration file (default %s)\n"
 	    "  -h, --help          this text\n"
@@ -59,6 +65,123 @@ cmd_migrate(const struct config *cfg, int argc, char **argv)
 		return 1;
 	}
 	return 0;
+}
+
+static PGconn *
+admin_open(const struct config *cfg)
+{
+	PGconn	*conn;
+	char	 err[512];
+
+	conn = db_open(cfg->migrate_database_url,
+	    cfg->migrate_database_password, "passionctl", err, sizeof(err));
+	if (conn == NULL)
+		fprintf(stderr, "passionctl: cannot connect "
+		    "(migrate_database_url): %s\n", err);
+	return conn;
+}
+
+/* Run one statement with one parameter; rows affected, or -1. */
+static long
+admin_exec(PGconn *conn, const char *sql, const char *param, PGresult **out)
+{
+	const char	*params[1] = { param };
+	PGresult	*r;
+	long		 n;
+
+	r = PQexecParams(conn, sql, param ? 1 : 0, NULL, params, NULL, NULL,
+	    0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "passionctl: %s", PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
+	n = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) :
+	    atol(PQcmdTuples(r));
+	if (out != NULL)
+		*out = r;
+	else
+		PQclear(r);
+	return n;
+}
+
+static const struct {
+	const char	*verb;
+	const char	*sql;
+	const char	*done;
+} user_verbs[] = {
+	{ "create", "INSERT INTO users (email, email_verified) VALUES ($1, "
+	    "now()) ON CONFLICT (email) DO NOTHING", "created" },
+	{ "disable", "WITH u AS (UPDATE users SET disabled_at = now(), "
+	    "updated_at = now() WHERE email = $1 RETURNING id), "
+	    "s AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u)) "
+	    "SELECT id FROM u", "disabled" },
+	{ "enable", "UPDATE users SET disabled_at = NULL, updated_at = now() "
+	    "WHERE email = $1", "enabled" },
+	{ "delete", "DELETE FROM users WHERE email = $1", "deleted" },
+};
+
+static int
+cmd_user(const struct config *cfg, int argc, char **argv)
+{
+	struct arena	 a;
+	PGconn		*conn;
+	PGresult	*r;
+	const char	*email;
+	size_t		 i;
+	long		 n;
+	int		 rc = 1;
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		conn = admin_open(cfg);
+		if (conn == NULL)
+			return 1;
+		n = admin_exec(conn, "SELECT coalesce(email, '-'), "
+		    "to_char(created_at AT TIME ZONE 'UTC', "
+		    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+		    "CASE WHEN disabled_at IS NULL THEN 'active' "
+		    "ELSE 'disabled' END, id FROM users ORDER BY created_at, id",
+		    NULL, &r);
+		for (i = 0; n > 0 && i < (size_t)n; i++)
+			printf("%s\t%s\t%s\t%s\n", PQgetvalue(r, (int)i, 0),
+			    PQgetvalue(r, (int)i, 1), PQgetvalue(r, (int)i, 2),
+			    PQgetvalue(r, (int)i, 3));
+		if (n >= 0)
+			PQclear(r);
+		PQfinish(conn);
+		return n < 0;
+	}
+	for (i = 0; argc == 3 && i < sizeof(user_verbs) /
+	    sizeof(user_verbs[0]); i++)
+		if (strcmp(argv[1], user_verbs[i].verb) == 0)
+			break;
+	if (argc != 3 || i == sizeof(user_verbs) / sizeof(user_verbs[0])) {
+		usage(stderr);
+		return 2;
+	}
+	arena_init(&a, 1024);
+	email = auth_email_normalize(&a, argv[2]);
+	if (email == NULL) {
+		fprintf(stderr, "passionctl: '%s' is not an email address\n",
+		    argv[2]);
+		arena_cleanup(&a);
+		return 2;
+	}
+	conn = admin_open(cfg);
+	if (conn != NULL) {
+		n = admin_exec(conn, user_verbs[i].sql, email, NULL);
+		if (n == 0)
+			fprintf(stderr, "passionctl: %s: %s\n", email,
+			    i == 0 ? "already exists" : "no such user");
+		else if (n > 0) {
+			printf("%s %s\n", email, user_verbs[i].done);
+			rc = 0;
+		}
+		PQfinish(conn);
+	}
+	arena_cleanup(&a);
+	return rc;
 }
 
 int
@@ -108,6 +231,8 @@ main(int argc, char **argv)
 		conf_dump(&cfg, STDOUT_FILENO);
 		printf("configuration OK\n");
 		rc = 0;
+	} else if (strcmp(cmd, "user") == 0) {
+		rc = cmd_user(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(&cfg, argc - optind, argv + optind);
 	} else {

@@ -311,7 +311,7 @@ END_TEST
 START_TEST(tcp_listen)
 {
 	struct stack		 s;
-	struct stack_opts	 o = { NULL, 1, 0 };
+	struct stack_opts	 o = { NULL, 1, 0, 0 };
 
 	harness_stack_start_opts(&s, harness_pghost(), db, &o);
 	ck_assert_int_eq(get_status(&s, "/api/health"), 200);
@@ -323,7 +323,7 @@ END_TEST
 START_TEST(systemd_socket_activation)
 {
 	struct stack		 s;
-	struct stack_opts	 o = { NULL, 0, 1 };
+	struct stack_opts	 o = { NULL, 0, 1, 0 };
 
 	harness_stack_start_opts(&s, harness_pghost(), db, &o);
 	ck_assert_int_eq(get_status(&s, "/api/health"), 200);

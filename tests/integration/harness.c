@@ -153,7 +153,7 @@ harness_spawn(char *const argv[], const char *log)
 			dup2(fd, 2);
 			close(fd);
 		}
-		execv(argv[0], argv);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	return pid;
@@ -224,8 +224,8 @@ harness_file_has(const char *path, const char *needle, int ms)
 	return 0;
 }
 
-static int
-free_port(void)
+int
+harness_free_port(void)
 {
 	struct sockaddr_in	 sin;
 	socklen_t		 len = sizeof(sin);
@@ -240,6 +240,27 @@ free_port(void)
 	port = ntohs(sin.sin_port);
 	close(fd);
 	return port;
+}
+
+int
+harness_wait_port(int port, int ms)
+{
+	struct sockaddr_in	 sin;
+	int			 i, fd, ok;
+
+	for (i = 0; i <= ms / 50; i++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)port);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+		close(fd);
+		if (ok)
+			return 1;
+		harness_sleep_ms(50);
+	}
+	return 0;
 }
 
 pid_t
@@ -262,7 +283,7 @@ void
 harness_stack_start(struct stack *s, const char *pghost, const char *dbname,
     const char *extra_conf)
 {
-	struct stack_opts	 o = { extra_conf, 0, 0 };
+	struct stack_opts	 o = { extra_conf, 0, 0, 0 };
 
 	harness_stack_start_opts(s, pghost, dbname, &o);
 }
@@ -271,7 +292,7 @@ void
 harness_stack_start_opts(struct stack *s, const char *pghost,
     const char *dbname, const struct stack_opts *o)
 {
-	char		 text[2048], cmd[1024], conf[256], log[256];
+	char		 text[8192], cmd[1024], conf[256], log[256];
 	char		 listen[256];
 	char		*argv[] = { "/usr/sbin/nginx", "-p", s->dir, "-c", conf,
 	    NULL };
@@ -288,12 +309,12 @@ harness_stack_start_opts(struct stack *s, const char *pghost,
 	snprintf(s->log, sizeof(s->log), "%s/passiond.log", s->dir);
 	snprintf(s->pghost, sizeof(s->pghost), "%s", pghost);
 	snprintf(s->dbname, sizeof(s->dbname), "%s", dbname);
-	s->port = free_port();
+	s->port = o->port ? o->port : harness_free_port();
 	s->socket_activated = o->socket_activated;
 	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", s->port);
 	if (o->tcp) {
 		snprintf(s->upstream, sizeof(s->upstream), "127.0.0.1:%d",
-		    free_port());
+		    harness_free_port());
 		snprintf(listen, sizeof(listen), "%s", s->upstream);
 	} else {
 		snprintf(s->upstream, sizeof(s->upstream), "%s", s->sock);
@@ -308,9 +329,18 @@ harness_stack_start_opts(struct stack *s, const char *pghost,
 	    "debug_routes = on\n"
 	    "request_timeout = 30\n"
 	    "shutdown_timeout = 10\n"
+	    "public_origin = http://127.0.0.1:%d\n"
+	    "secret_key_file = %s/secret_key\n"
 	    "%s",
-	    listen, pghost, dbname, pghost, dbname,
+	    listen, pghost, dbname, pghost, dbname, s->port, s->dir,
 	    o->extra_conf ? o->extra_conf : "");
+	/* A test-only key: 48 characters, fresh for every stack. */
+	{
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/secret_key", s->dir);
+		write_text(path, "test-secret-0123456789abcdef0123456789abcdef\n");
+	}
 	write_text(s->conf, text);
 	harness_passiond_start(s);
 	/* The activator must be listening before nginx is started. */

@@ -31,6 +31,7 @@ struct stack_opts {
 	const char	*extra_conf;	/* appended to passiond.conf */
 	int		 tcp;		/* listen on 127.0.0.1:PORT, not unix */
 	int		 socket_activated;	/* via systemd-socket-activate */
+	int		 port;		/* nginx's port; 0: pick a free one */
 };
 
 struct resp {
@@ -67,7 +68,11 @@ void		 harness_stack_stop(struct stack *s);
 /* Start passiond alone (after the stack's passiond was stopped). */
 pid_t		 harness_passiond_start(struct stack *s);
 
-/* fork + exec argv with output to log; the child dies with us. */
+/* A free TCP port on 127.0.0.1. */
+int		 harness_free_port(void);
+/* Wait until something accepts on 127.0.0.1:port (up to ms). */
+int		 harness_wait_port(int port, int ms);
+/* fork + exec argv (PATH searched) with output to log; dies with us. */
 pid_t		 harness_spawn(char *const argv[], const char *log);
 /* Wait up to ms for pid to exit; its wait status, or -1 on timeout. */
 int		 harness_wait(pid_t pid, int ms);
