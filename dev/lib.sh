@@ -11,7 +11,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config \
 	libfcgi-dev libpq-dev libjson-c-dev libcurl4-openssl-dev libssl-dev \
 	libsystemd-dev libcjose-dev libjansson-dev libunistring-dev \
 	check postgresql-15 postgresql-client-15 nginx \
-	systemd procps curl wrk clang valgrind"
+	systemd procps curl wrk clang valgrind python3-aiosmtpd"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -34,6 +34,27 @@ install_deps() {
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends $missing >/dev/null ||
 	    die "apt-get install failed"
+}
+
+# Node.js for the test peers (tests/peers: oidc-provider, pinned in its
+# lockfile), installed with npm ci when the lockfile changed.
+install_peers() {
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || {
+		say "installing nodejs"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    nodejs npm >/dev/null 2>&1 ||
+		    as_root env DEBIAN_FRONTEND=noninteractive apt-get install \
+		    -y -qq nodejs >/dev/null || die "cannot install nodejs"
+	}
+	peers=$ROOT/tests/peers
+	if [ ! -f "$peers/node_modules/.package-lock.json" ] ||
+	    ! cmp -s "$peers/package-lock.json" "$peers/node_modules/.stamp"; then
+		say "npm ci (tests/peers)"
+		(cd "$peers" && npm ci --no-audit --no-fund --loglevel=error) \
+		    >/dev/null || die "npm ci failed in tests/peers"
+		cp "$peers/package-lock.json" "$peers/node_modules/.stamp"
+	fi
+	export PASSION_TEST_PEERS="$peers"
 }
 
 # build DIR [configure flags...]: configure DIR once per flag set

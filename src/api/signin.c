@@ -303,8 +303,14 @@ oidc_user(struct http_request *req, const struct conf_provider *p,
 			    email : "no email");
 			return NULL;
 		}
-		st = db_user_create(db, req->arena, email, id->email_verified,
-		    id->name, id->picture, &uid);
+		/*
+		 * An unverified address is not claimed: otherwise whoever
+		 * typed someone's address at some provider would own the
+		 * account its real owner later signs in to.
+		 */
+		st = db_user_create(db, req->arena, id->email_verified ?
+		    email : NULL, id->email_verified, id->name, id->picture,
+		    &uid);
 		if (st != DB_OK)
 			goto dberr;
 	} else

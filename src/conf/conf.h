@@ -11,7 +11,7 @@
 
 #define CONF_DEFAULT_PATH	"/etc/passiond/passiond.conf"
 
-#define CONF_MAX_PROVIDERS	8
+#define CONF_MAX_PROVIDERS	16
 
 /* One OpenID Connect provider: oidc.<id>.<field> = … */
 struct conf_provider {
