@@ -144,9 +144,16 @@ pg_stop() {
 	as_pg "$PGBIN/pg_ctl" -D "$var/pg" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# write_conf VAR: the dev passiond.conf (trust auth on a private socket).
+# write_conf VAR [PORT]: the dev passiond.conf (trust auth on a private
+# socket, the local OIDC provider and SMTP sink of dev/up, a generated key).
 write_conf() {
-	var=$1
+	var=$1 port=${2:-8080}
+	[ -s "$var/secret_key" ] || {
+		umask 077
+		head -c 48 /dev/urandom | base64 > "$var/secret_key"
+		umask 022
+	}
+	echo "passiond-dev-secret" > "$var/client_secret"
 	cat > "$var/passiond.conf" <<CONF
 # Written by dev/lib.sh for the local stack; see docs/operations.md.
 listen = unix:$var/passiond.sock
@@ -155,7 +162,37 @@ workers = 2
 database_url = host=$var/run dbname=passion user=passion_app
 migrate_database_url = host=$var/run dbname=passion user=passion_owner
 log_file = $var/passiond.log
+public_origin = http://127.0.0.1:$port
+secret_key_file = $var/secret_key
+oidc.local.name = Local test provider
+oidc.local.issuer = http://127.0.0.1:$DEV_OIDC_PORT
+oidc.local.client_id = passiond
+oidc.local.client_secret_file = $var/client_secret
+smtp_url = smtp://127.0.0.1:$DEV_SMTP_PORT
+smtp_from = signin@passion.localhost
+smtp_tls = none
 CONF
+}
+
+DEV_OIDC_PORT=${PASSION_OIDC_PORT:-9400}
+DEV_SMTP_PORT=${PASSION_SMTP_PORT:-2525}
+
+# start_peers VAR PORT: oidc-provider and aiosmtpd for signing in locally.
+start_peers() {
+	var=$1 port=$2
+	if ! running "$var/oidc.pid"; then
+		say "start the local OpenID provider on 127.0.0.1:$DEV_OIDC_PORT"
+		start_bg "$var/oidc.pid" "$var/oidc.log" node \
+		    "$PASSION_TEST_PEERS/oidc.mjs" "$DEV_OIDC_PORT" \
+		    "http://127.0.0.1:$port/api/auth/callback/local"
+	fi
+	if ! running "$var/smtp.pid"; then
+		say "start the SMTP sink on 127.0.0.1:$DEV_SMTP_PORT (mail in $var/mail)"
+		rm -rf "$var/mail"	# aiosmtpd makes its maildir itself
+		start_bg "$var/smtp.pid" "$var/smtp.log" /usr/bin/python3 -m \
+		    aiosmtpd -n -l "127.0.0.1:$DEV_SMTP_PORT" \
+		    -c aiosmtpd.handlers.Mailbox "$var/mail"
+	fi
 }
 
 # start_bg PIDFILE LOG CMD...: start in the background, remember its PID.
