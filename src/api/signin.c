@@ -122,6 +122,20 @@ api_auth_providers(struct http_request *req)
 	http_reply_json(req, 200, o);
 }
 
+/* The route's provider, with sign-in configured; NULL after replying. */
+static const struct conf_provider *
+provider_or_reply(struct http_request *req, size_t *idx)
+{
+	const struct conf_provider	*p;
+
+	p = provider_find(req, http_param(req, 0), idx);
+	if (p == NULL) {
+		http_reply_error(req, 404, "not_found", "no such provider");
+		return NULL;
+	}
+	return keys_or_reply(req) == 0 ? p : NULL;
+}
+
 static const char *
 redirect_uri(struct http_request *req, const char *provider)
 {
@@ -140,12 +154,8 @@ api_auth_signin(struct http_request *req)
 	size_t				 idx, n;
 	char				 err[256];
 
-	p = provider_find(req, http_param(req, 0), &idx);
-	if (p == NULL) {
-		http_reply_error(req, 404, "not_found", "no such provider");
-		return;
-	}
-	if (keys_or_reply(req) != 0)
+	p = provider_or_reply(req, &idx);
+	if (p == NULL)
 		return;
 	cb = callback_or_reply(req, http_query_get(req, "callbackUrl"));
 	if (cb == NULL)
@@ -337,12 +347,8 @@ api_auth_callback(struct http_request *req)
 	size_t				 idx;
 	char				 err[256];
 
-	p = provider_find(req, http_param(req, 0), &idx);
-	if (p == NULL) {
-		http_reply_error(req, 404, "not_found", "no such provider");
-		return;
-	}
-	if (keys_or_reply(req) != 0)
+	p = provider_or_reply(req, &idx);
+	if (p == NULL)
 		return;
 	if (http_query_get(req, "error") != NULL) {
 		api_signin_fail(req, "access_denied", http_query_get(req,
