@@ -27,7 +27,8 @@ static int		 oidc_port, rogue_port, smtp_port;
 static pid_t		 peers[3];
 
 static const char *const rogue_modes[] = {
-	"good", "unverified", "nonce", "unknownkey", "expired", "aud", "hs256",
+	"good", "es256", "unverified", "nonce", "unknownkey", "expired", "aud",
+	"hs256",
 };
 
 static const char *
@@ -720,6 +721,23 @@ START_TEST(oidc_links_verified_email_only)
 }
 END_TEST
 
+START_TEST(oidc_es256_and_client_secret_post)
+{
+	CURL		*c = browser();
+	struct page	 p;
+
+	/* rogue's discovery lists only client_secret_post; its key is EC. */
+	signin_rogue(c, "es256", "ec@example.org", &p);
+	ck_assert_msg(went_to(&p, "/home"), "%ld %s", p.status, p.location);
+	page_free(&p);
+	ck_assert_int_eq(session_status(c), 200);
+	ck_assert_int_eq(count1("SELECT count(*) FROM accounts WHERE "
+	    "provider = 'rogue-es256' AND provider_account_id = $1",
+	    "rogue-ec@example.org"), 1);
+	curl_easy_cleanup(c);
+}
+END_TEST
+
 /* --- magic links -------------------------------------------------------- */
 
 /* The newest message for to in the maildir (malloc'd), waiting for it. */
@@ -1369,6 +1387,7 @@ main(void)
 	tcase_add_test(tc, oidc_open_redirect_refused);
 	tcase_add_test(tc, oidc_provider_down);
 	tcase_add_test(tc, oidc_links_verified_email_only);
+	tcase_add_test(tc, oidc_es256_and_client_secret_post);
 	tcase_add_test(tc, magic_link_works_once);
 	tcase_add_test(tc, magic_link_expired);
 	tcase_add_test(tc, magic_link_same_answer_for_everyone);

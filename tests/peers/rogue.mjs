@@ -1,6 +1,7 @@
 // rogue.mjs PORT - OpenID Connect providers that misbehave on purpose, one
 // per issuer path http://127.0.0.1:PORT/<mode>:
 //   good        valid tokens (email from login_hint, verified)
+//   es256       valid tokens signed with a published EC P-256 key
 //   unverified  valid tokens, email_verified false
 //   nonce       an ID token with another nonce
 //   unknownkey  signed by a key that is not in the JWKS
@@ -16,7 +17,9 @@ const port = Number(process.argv[2]);
 const base = `http://127.0.0.1:${port}`;
 const good = await generateKeyPair('RS256');
 const other = await generateKeyPair('ES256');
+const ec = await generateKeyPair('ES256');
 const pub = { ...(await exportJWK(good.publicKey)), kid: 'rogue-1', use: 'sig', alg: 'RS256' };
+const ecpub = { ...(await exportJWK(ec.publicKey)), kid: 'rogue-ec', use: 'sig', alg: 'ES256' };
 const codes = new Map();
 
 function json(res, status, body) {
@@ -40,6 +43,8 @@ async function idToken(mode, iss, code) {
     .setExpirationTime(mode === 'expired' ? now - 3600 : now + 600);
   if (mode === 'unknownkey')
     return jwt.setProtectedHeader({ alg: 'ES256', kid: 'not-published' }).sign(other.privateKey);
+  if (mode === 'es256')
+    return jwt.setProtectedHeader({ alg: 'ES256', kid: 'rogue-ec' }).sign(ec.privateKey);
   if (mode === 'hs256')
     return jwt.setProtectedHeader({ alg: 'HS256', kid: 'rogue-1' })
       .sign(new TextEncoder().encode('0123456789abcdef0123456789abcdef'));
@@ -69,7 +74,7 @@ http.createServer(async (req, res) => {
       token_endpoint_auth_methods_supported: ['client_secret_post'],
     });
   if (path === 'jwks')
-    return json(res, 200, { keys: [pub] });
+    return json(res, 200, { keys: [pub, ecpub] });
   if (path === 'authorize') {
     const q = url.searchParams;
     const code = Math.random().toString(36).slice(2);
