@@ -122,8 +122,26 @@ long_slot(struct config *c, const struct conf_key *k)
 	return (long *)(void *)((char *)c + k->offset);
 }
 
+/* One suffix letter and what it multiplies by. */
+struct unit {
+	char		 suffix;
+	long long	 mult;
+};
+
+static const struct unit size_units[] = {
+	{ 'K', 1024 }, { 'M', 1024 * 1024 }, { 'G', 1024 * 1024 * 1024 },
+	{ 'k', 1024 }, { 'm', 1024 * 1024 }, { 'g', 1024 * 1024 * 1024 },
+	{ 0, 0 },
+};
+
+static const struct unit time_units[] = {
+	{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 0, 0 },
+};
+
+/* A whole number with an optional unit suffix, in [min, max]. */
 static int
-parse_size(const char *v, long min, long max, long *out)
+parse_scaled(const char *v, const struct unit *units, long min, long max,
+    long *out)
 {
 	char		 num[32];
 	size_t		 n = strlen(v);
@@ -132,14 +150,12 @@ parse_size(const char *v, long min, long max, long *out)
 	if (n == 0 || n >= sizeof(num))
 		return -1;
 	memcpy(num, v, n + 1);
-	switch (toupper((unsigned char)num[n - 1])) {
-	case 'K': mult = 1024; break;
-	case 'M': mult = 1024 * 1024; break;
-	case 'G': mult = 1024 * 1024 * 1024; break;
-	default: break;
-	}
-	if (mult != 1)
-		num[n - 1] = '\0';
+	for (; units->suffix != 0; units++)
+		if (num[n - 1] == units->suffix) {
+			mult = units->mult;
+			num[n - 1] = '\0';
+			break;
+		}
 	if (str_to_ll(num, 0, max, &x) != 0 || x * mult > max ||
 	    x * mult < min)
 		return -1;
@@ -160,34 +176,6 @@ choice_ok(const char *choices, const char *v)
 		if (p != NULL)
 			p++;
 	}
-	return 0;
-}
-
-static int
-parse_duration(const char *v, long min, long max, long *out)
-{
-	char		 num[32];
-	size_t		 n = strlen(v);
-	long long	 mult = 1, x;
-
-	if (n == 0 || n >= sizeof(num))
-		return -1;
-	memcpy(num, v, n + 1);
-	switch (num[n - 1]) {
-	case 's': mult = 1; break;
-	case 'm': mult = 60; break;
-	case 'h': mult = 3600; break;
-	case 'd': mult = 86400; break;
-	default: mult = 0; break;
-	}
-	if (mult != 0)
-		num[n - 1] = '\0';
-	else
-		mult = 1;
-	if (str_to_ll(num, 0, max, &x) != 0 || x * mult > max ||
-	    x * mult < min)
-		return -1;
-	*out = (long)(x * mult);
 	return 0;
 }
 
@@ -253,7 +241,7 @@ set_value(struct config *c, const struct conf_key *k, const char *v,
 		*long_slot(c, k) = l;
 		return 0;
 	case CONF_DURATION:
-		if (parse_duration(v, k->min, k->max, &l) != 0) {
+		if (parse_scaled(v, time_units, k->min, k->max, &l) != 0) {
 			snprintf(err, errlen, "%s: '%s' is not a duration from "
 			    "%lds to %lds (s, m, h, d suffixes allowed)",
 			    k->name, v, k->min, k->max);
@@ -262,7 +250,7 @@ set_value(struct config *c, const struct conf_key *k, const char *v,
 		*long_slot(c, k) = l;
 		return 0;
 	case CONF_SIZE:
-		if (parse_size(v, k->min, k->max, &l) != 0) {
+		if (parse_scaled(v, size_units, k->min, k->max, &l) != 0) {
 			snprintf(err, errlen, "%s: '%s' is not a size from %ld "
 			    "to %ld bytes (K, M, G suffixes allowed)",
 			    k->name, v, k->min, k->max);
