@@ -7,6 +7,9 @@
 #include <check.h>
 #include <stdlib.h>
 
+/* The number of rows of a test table, for tcase_add_loop_test. */
+#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
 static inline int
 check_run(Suite *s, enum print_output mode)
 {

@@ -209,7 +209,6 @@ START_TEST(debug_routes_are_off_by_default)
 }
 END_TEST
 
-#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 int
 main(void)

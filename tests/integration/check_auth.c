@@ -806,6 +806,21 @@ ask_link(const char *email, const char *callback, struct resp *r)
 	return r->status;
 }
 
+/* Ask for a link for email and return it from the mail that arrives. */
+static void
+new_link(const char *email, char *link, size_t len)
+{
+	struct resp	 r;
+	char		*m;
+
+	ck_assert_int_eq(ask_link(email, "/", &r), 202);
+	resp_free(&r);
+	m = mail_for(email, 5000);
+	ck_assert_msg(m != NULL, "no mail for %s in %s", email, maildir);
+	link_in(m, link, len);
+	free(m);
+}
+
 START_TEST(magic_link_works_once)
 {
 	CURL		*c = browser();
@@ -846,16 +861,10 @@ START_TEST(magic_link_expired)
 {
 	CURL		*c = browser();
 	struct page	 p;
-	struct resp	 r;
-	char		*mail, link[1024];
+	char		 link[1024];
 	PGconn		*o;
 
-	ck_assert_int_eq(ask_link("frank@example.org", "/", &r), 202);
-	resp_free(&r);
-	mail = mail_for("frank@example.org", 5000);
-	ck_assert_ptr_nonnull(mail);
-	link_in(mail, link, sizeof(link));
-	free(mail);
+	new_link("frank@example.org", link, sizeof(link));
 	o = owner();
 	harness_sql(o, "UPDATE verification_tokens SET expires = now() - "
 	    "interval '1 second' WHERE identifier = 'frank@example.org'");
@@ -884,14 +893,9 @@ START_TEST(magic_link_same_answer_for_everyone)
 	{
 		CURL *c = browser();
 		struct page p;
-		char *m, link[1024];
+		char link[1024];
 
-		ck_assert_int_eq(ask_link("gina@example.org", "/", &known),
-		    202);
-		resp_free(&known);
-		m = mail_for("gina@example.org", 5000);
-		link_in(m, link, sizeof(link));
-		free(m);
+		new_link("gina@example.org", link, sizeof(link));
 		go(c, "GET", link, NULL, NULL, NULL, &p);
 		ck_assert_int_eq(p.status, 302);
 		page_free(&p);
@@ -959,15 +963,9 @@ signed_in(const char *email)
 {
 	CURL		*c = browser();
 	struct page	 p;
-	struct resp	 r;
-	char		*m, link[1024];
+	char		 link[1024];
 
-	ck_assert_int_eq(ask_link(email, "/", &r), 202);
-	resp_free(&r);
-	m = mail_for(email, 5000);
-	ck_assert_ptr_nonnull(m);
-	link_in(m, link, sizeof(link));
-	free(m);
+	new_link(email, link, sizeof(link));
 	go(c, "GET", link, NULL, NULL, NULL, &p);
 	ck_assert_int_eq(p.status, 302);
 	page_free(&p);
@@ -1287,17 +1285,12 @@ START_TEST(disabled_user_loses_access_at_once)
 {
 	CURL		*c = signed_in("dis@example.org"), *d;
 	struct page	 p;
-	struct resp	 r;
-	char		*m, link[1024];
+	char		 link[1024];
 
 	ck_assert_int_eq(passionctl("user disable dis@example.org"), 0);
 	ck_assert_int_eq(session_status(c), 401);
 	/* Signing in again is refused while disabled... */
-	ck_assert_int_eq(ask_link("dis@example.org", "/", &r), 202);
-	resp_free(&r);
-	m = mail_for("dis@example.org", 5000);
-	link_in(m, link, sizeof(link));
-	free(m);
+	new_link("dis@example.org", link, sizeof(link));
 	d = browser();
 	go(d, "GET", link, NULL, NULL, NULL, &p);
 	assert_refused(&p, "account_disabled");
@@ -1366,7 +1359,6 @@ START_TEST(https_cookie_attributes)
 }
 END_TEST
 
-#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 int
 main(void)

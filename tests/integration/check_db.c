@@ -143,7 +143,6 @@ START_TEST(unreachable_server_is_unavailable)
 }
 END_TEST
 
-#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 int
 main(void)

@@ -336,7 +336,6 @@ START_TEST(migrate_twice_is_a_noop_and_status_lists)
 }
 END_TEST
 
-#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 int
 main(void)

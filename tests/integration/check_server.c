@@ -433,7 +433,6 @@ START_TEST(command_line_table)
 }
 END_TEST
 
-#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 int
 main(void)

@@ -11,7 +11,6 @@
 #include "auth/auth.h"
 #include "../common/run.h"
 
-#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static const struct {
 	const char	*raw, *b64url;

@@ -204,7 +204,6 @@ START_TEST(environment_and_secrets)
 }
 END_TEST
 
-#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 int
 main(void)

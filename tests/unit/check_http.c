@@ -411,7 +411,6 @@ START_TEST(one_reply_per_request_and_extra_headers)
 }
 END_TEST
 
-#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 int
 main(void)

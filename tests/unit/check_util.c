@@ -239,7 +239,6 @@ START_TEST(trim_and_levels)
 }
 END_TEST
 
-#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
 util_suite(void)
