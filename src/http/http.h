@@ -123,6 +123,21 @@ int		 http_body_read_or_reply(struct http_request *req,
 int		 http_body_json_or_reply(struct http_request *req,
 		    struct json_object **out);
 
+/* Where and why a body is not JSON we take (json.c). */
+struct http_json_error {
+	size_t		 offset;	/* byte offset of the problem */
+	const char	*reason;	/* "integer out of range …" */
+	char		 key[64];	/* the member it is in, "" at the top */
+};
+/*
+ * The lexical rules of RFC 8259 that json-c does not enforce: no single
+ * quotes, control characters, bare words but true/false/null, numbers in
+ * RFC form that fit (integers in 64 bits, others finite doubles), no
+ * lone surrogate escapes and no \u0000. 0, or -1 with e filled.
+ */
+int		 http_json_check(const char *s, size_t n,
+		    struct http_json_error *e);
+
 /* Add a response header (copied into the arena). */
 void		 http_header_add(struct http_request *req, const char *name,
 		    const char *value);

@@ -24,6 +24,20 @@ http_env_get(char **envp, const char *name)
 	return NULL;
 }
 
+/* A client's X-Request-Id goes back out as a header: printable only. */
+static const char *
+request_id(struct arena *a, const char *v)
+{
+	size_t	 i, n = strnlen(v, 64);
+
+	if (n == 0)
+		return "-";
+	for (i = 0; i < n; i++)
+		if (v[i] <= ' ' || v[i] > '~')
+			return "-";
+	return arena_strndup(a, v, n);
+}
+
 void
 http_request_init(struct http_request *req, struct arena *a, char **envp,
     const struct http_io *io)
@@ -51,7 +65,7 @@ http_request_init(struct http_request *req, struct arena *a, char **envp,
 		req->query = "";
 	}
 	v = http_env_get(envp, "HTTP_X_REQUEST_ID");
-	req->request_id = v ? arena_strndup(a, v, strnlen(v, 64)) : "-";
+	req->request_id = v ? request_id(a, v) : "-";
 	v = http_env_get(envp, "CONTENT_LENGTH");
 	req->content_length = -1;
 	if (v != NULL && *v != '\0' &&
@@ -215,39 +229,19 @@ is_json_type(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
-/*
- * What json-c lets through but RFC 8259 does not: single-quoted strings
- * (json-c takes them as object keys even in strict mode) and raw control
- * characters inside strings. Returns the offending offset or -1.
- */
-static long
-json_lexical_check(const char *s, size_t n)
+static int
+json_space(char c)
 {
-	size_t	 i;
-	int	 in_string = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = 0;
-			else if (c < 0x20)
-				return (long)i;
-		} else if (c == '"') {
-			in_string = 1;
-		} else if (c == '\'') {
-			return (long)i;
-		}
-	}
-	return -1;
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Parse body[0..len) with json-c; NULL after replying 400. */
-static struct json_object *
-parse_or_reply(struct http_request *req, const char *body, size_t len)
+/*
+ * Parse body[0..len) with json-c into *out (NULL for a JSON null); -1
+ * after replying 400. The body has passed http_json_check.
+ */
+static int
+parse_or_reply(struct http_request *req, const char *body, size_t len,
+    struct json_object **out)
 {
 	struct json_tokener	*tok;
 	struct json_object	*obj;
@@ -263,30 +257,36 @@ parse_or_reply(struct http_request *req, const char *body, size_t len)
 	jerr = json_tokener_get_error(tok);
 	off = json_tokener_get_parse_end(tok);
 	if (jerr == json_tokener_continue) {
-		jerr = json_tokener_error_parse_eof;
+		/* A bare number or word ends only at a delimiter: give one. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (jerr != json_tokener_success)
+			jerr = json_tokener_error_parse_eof;
 		off = len;
-	} else if (jerr == json_tokener_success && off < len) {
-		/* Only white space may follow the value. */
-		while (off < len && strchr(" \t\r\n", body[off]) != NULL)
+	} else if (jerr == json_tokener_success) {
+		/* Only white space may follow the value (a NUL is not). */
+		while (off < len && json_space(body[off]))
 			off++;
 		if (off < len)
 			jerr = json_tokener_error_parse_unexpected;
 	}
 	json_tokener_free(tok);
-	if (jerr == json_tokener_success)
-		return http_json_own(req, obj);
+	if (jerr == json_tokener_success) {
+		*out = http_json_own(req, obj);
+		return 0;
+	}
 	json_object_put(obj);
 	http_reply_error(req, 400, "malformed_json", "request body is not "
 	    "valid JSON: %s at byte %zu", json_tokener_error_desc(jerr), off);
-	return NULL;
+	return -1;
 }
 
 int
 http_body_json_or_reply(struct http_request *req, struct json_object **out)
 {
 	struct json_object	*obj;
+	struct http_json_error	 je;
 	size_t			 off;
-	long			 bad;
 
 	if (http_body_read_or_reply(req, req->body_limit) != 0)
 		return -1;
@@ -300,17 +300,16 @@ http_body_json_or_reply(struct http_request *req, struct json_object **out)
 		    "request body is not valid UTF-8 (at byte %zu)", off);
 		return -1;
 	}
-	bad = json_lexical_check(req->body, req->body_len);
-	if (bad >= 0) {
+	if (http_json_check(req->body, req->body_len, &je) != 0) {
 		http_reply_error(req, 400, "malformed_json",
-		    "request body is not valid JSON: unexpected character "
-		    "at byte %ld", bad);
+		    "request body is not valid JSON: %s at byte %zu%s%s%s",
+		    je.reason, je.offset, *je.key ? " (in \"" : "",
+		    utf8_sanitize(req->arena, je.key), *je.key ? "\")" : "");
 		return -1;
 	}
-	obj = parse_or_reply(req, req->body, req->body_len);
-	if (obj == NULL)
+	if (parse_or_reply(req, req->body, req->body_len, &obj) != 0)
 		return -1;
-	if (!json_object_is_type(obj, json_type_object)) {
+	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
 		http_reply_error(req, 400, "malformed_json",
 		    "request body must be a JSON object");
 		return -1;

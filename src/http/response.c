@@ -97,14 +97,17 @@ struct json_object *
 http_error_new(const char *code, const char *message)
 {
 	struct json_object	*root, *err;
+	char			 clean[2048];
 
+	/* Messages echo paths and fields: the body must stay UTF-8. */
+	utf8_copy_valid(clean, sizeof(clean), message);
 	root = json_object_new_object();
 	err = json_object_new_object();
 	if (root == NULL || err == NULL)
 		fatal("json: out of memory");
 	json_object_object_add(err, "code", json_object_new_string(code));
 	json_object_object_add(err, "message",
-	    json_object_new_string(message));
+	    json_object_new_string(clean));
 	json_object_object_add(root, "error", err);
 	return root;
 }

@@ -102,6 +102,14 @@ int		 str_to_ll(const char *s, long long min, long long max,
 int		 str_percent_decode(char *s, int plus_space);
 /* Whether s[0..n) is strict UTF-8; on failure *bad is the byte offset. */
 int		 utf8_valid(const char *s, size_t n, size_t *bad);
+/*
+ * Copy s into dst[dstlen] as valid UTF-8: each byte that does not start
+ * a valid sequence becomes U+FFFD; stops before a character that would
+ * not fit. Always NUL-terminated; returns dst.
+ */
+char		*utf8_copy_valid(char *dst, size_t dstlen, const char *s);
+/* The same, whole, into the arena. */
+char		*utf8_sanitize(struct arena *a, const char *s);
 /* Trim ASCII white space at both ends, in place; returns s. */
 char		*str_trim(char *s);
 

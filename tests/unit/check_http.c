@@ -315,6 +315,54 @@ static const struct {
 	{ "PUT", "/api/quests/1", "application/json",
 	    "{\"long\":\"more than sixteen\"}", 413, "payload_too_large",
 	    "limit here is 16", NULL },
+	/* Well-formed JSON of the wrong shape: a clear 400, never a 500. */
+	{ "POST", "/api/quests", "application/json", "null ", 400,
+	    "malformed_json", "must be a JSON object", NULL },
+	{ "POST", "/api/quests", "application/json", "\"x\"", 400,
+	    "malformed_json", "must be a JSON object", NULL },
+	{ "POST", "/api/quests", "application/json", "true", 400,
+	    "malformed_json", "must be a JSON object", NULL },
+	{ "POST", "/api/quests", "application/json", "-0.5e3", 400,
+	    "malformed_json", "must be a JSON object", NULL },
+	/* Numbers json-c would take or clamp. */
+	{ "POST", "/api/quests", "application/json", "{\"a\":NaN}", 400,
+	    "malformed_json", "unexpected word", NULL },
+	{ "POST", "/api/quests", "application/json", "{\"a\":Infinity}", 400,
+	    "malformed_json", "at byte 5 (in \"a\")", NULL },
+	{ "POST", "/api/quests", "application/json", "{\"a\":-Infinity}",
+	    400, "malformed_json", "invalid number", NULL },
+	{ "POST", "/api/quests", "application/json",
+	    "{\"xpValue\":123456789012345678901234567890}", 400,
+	    "malformed_json", "integer out of range", NULL },
+	{ "POST", "/api/quests", "application/json",
+	    "{\"a\":1,\"xpValue\":18446744073709551615}", 400,
+	    "malformed_json", "(in \"xpValue\")", NULL },
+	{ "POST", "/api/quests", "application/json",
+	    "{\"a\":[9223372036854775807,-9223372036854775808]}", 200, NULL,
+	    NULL, NULL },
+	{ "POST", "/api/quests", "application/json", "{\"a\":1e400}", 400,
+	    "malformed_json", "number out of range", NULL },
+	{ "POST", "/api/quests", "application/json", "{\"a\":01}", 400,
+	    "malformed_json", "leading zero", NULL },
+	{ "POST", "/api/quests", "application/json", "{\"a\":1.}", 400,
+	    "malformed_json", "invalid number", NULL },
+	{ "POST", "/api/quests", "application/json", "{\"a\":+1}", 400,
+	    "malformed_json", "unexpected character", NULL },
+	/* Escapes json-c would turn into something else. */
+	{ "POST", "/api/quests", "application/json", "{\"a\":\"\\ud800\"}",
+	    400, "malformed_json", "lone surrogate", NULL },
+	{ "POST", "/api/quests", "application/json",
+	    "{\"a\":\"\\udc00\\ud800\"}", 400, "malformed_json",
+	    "lone surrogate", NULL },
+	{ "POST", "/api/quests", "application/json",
+	    "{\"a\":\"\\ud83d\\ude00\"}", 200, NULL, NULL, NULL },
+	{ "POST", "/api/quests", "application/json", "{\"a\":\"\\u0000\"}",
+	    400, "malformed_json", "\\u0000", NULL },
+	{ "POST", "/api/quests", "application/json", "{\"a\":\"\\x41\"}",
+	    400, "malformed_json", "invalid escape", NULL },
+	/* A path that is not UTF-8 comes back as valid UTF-8. */
+	{ "GET", "/api/\xff\xfe", 0, 0, 404, "not_found",
+	    "/api/\xef\xbf\xbd\xef\xbf\xbd", NULL },
 };
 
 START_TEST(dispatch_table)
@@ -357,6 +405,7 @@ START_TEST(dispatch_table)
 	if (dispatch_cases[_i].code != NULL) {
 		ck_assert_ptr_nonnull(strstr(f.mem.out.data,
 		    "Content-Type: application/json\r\n"));
+		ck_assert(utf8_valid(fx_body(&f), strlen(fx_body(&f)), NULL));
 		root = json_tokener_parse(fx_body(&f));
 		ck_assert_ptr_nonnull(root);
 		ck_assert(json_object_object_get_ex(root, "error", &err));
@@ -411,6 +460,38 @@ START_TEST(one_reply_per_request_and_extra_headers)
 }
 END_TEST
 
+/* Bytes a C string cannot hold: a NUL is not white space. */
+START_TEST(nul_after_the_value_is_400)
+{
+	static const char body[] = "{\"a\":1}\0";
+	struct fixture	 f;
+	const char	*env[] = { "REQUEST_METHOD=POST",
+	    "REQUEST_URI=/api/quests", "CONTENT_TYPE=application/json",
+	    "CONTENT_LENGTH=8", NULL };
+
+	fx_init(&f, env, NULL);
+	f.mem.in = body;
+	f.mem.inlen = sizeof(body) - 1;
+	http_dispatch(&f.req, table, NTABLE, 1024, NULL);
+	ck_assert_int_eq(f.req.status, 400);
+	ck_assert_ptr_nonnull(strstr(fx_body(&f), "malformed_json"));
+	fx_cleanup(&f);
+}
+END_TEST
+
+START_TEST(request_id_is_printable_or_dropped)
+{
+	struct fixture	 f;
+	const char	*env[] = { "HTTP_X_REQUEST_ID=a\r\nSet-Cookie: x=1",
+	    NULL };
+
+	fx_init(&f, env, NULL);
+	ck_assert_str_eq(f.req.request_id, "-");
+	http_reply_error(&f.req, 404, "not_found", "x");
+	ck_assert_ptr_null(strstr(f.mem.out.data, "Set-Cookie"));
+	fx_cleanup(&f);
+}
+END_TEST
 
 int
 main(void)
@@ -424,6 +505,8 @@ main(void)
 	tcase_add_test(tc, headers_and_request_line);
 	tcase_add_loop_test(tc, dispatch_table, 0, N(dispatch_cases));
 	tcase_add_test(tc, body_ending_early_is_400);
+	tcase_add_test(tc, nul_after_the_value_is_400);
+	tcase_add_test(tc, request_id_is_printable_or_dropped);
 	tcase_add_test(tc, one_reply_per_request_and_extra_headers);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_NORMAL);

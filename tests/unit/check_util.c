@@ -216,6 +216,32 @@ static const struct {
 	{ "\x80", 0, 0 },				/* lone continuation */
 };
 
+static const struct {
+	const char	*in;
+	size_t		 size;
+	const char	*out;
+} clean_cases[] = {
+	{ "plain", 64, "plain" },
+	{ "/api/\xff", 64, "/api/\xef\xbf\xbd" },
+	{ "caf\xc3\xa9", 64, "caf\xc3\xa9" },
+	{ "\xed\xa0\x80", 64, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+	{ "ab\xc3\xa9", 4, "ab" },		/* never half a character */
+	{ "ab\xff", 5, "ab" },
+	{ "abc", 1, "" },
+};
+
+START_TEST(utf8_copy_valid_table)
+{
+	char	 out[64];
+	size_t	 n = clean_cases[_i].size;
+
+	utf8_copy_valid(out, n, clean_cases[_i].in);
+	ck_assert_str_eq(out, clean_cases[_i].out);
+	ck_assert(utf8_valid(out, strlen(out), NULL));
+	ck_assert_uint_lt(strlen(out), n);
+}
+END_TEST
+
 START_TEST(utf8_table)
 {
 	size_t	 bad = 999;
@@ -254,6 +280,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, iso8601_table, 0, N(time_cases));
 	tcase_add_loop_test(tc, logfmt_quoting_table, 0, N(kv_cases));
 	tcase_add_loop_test(tc, utf8_table, 0, N(utf8_cases));
+	tcase_add_loop_test(tc, utf8_copy_valid_table, 0, N(clean_cases));
 	tcase_add_test(tc, trim_and_levels);
 	suite_add_tcase(s, tc);
 	return s;
