@@ -411,5 +411,6 @@ server_run(const char *config_path, int missing_ok, struct config *cfg)
 	close(m.listen_fd);
 	munmap(m.slots, MAX_SLOTS * sizeof(*m.slots));
 	log_info("stopped");
+	log_flush();
 	return 0;
 }

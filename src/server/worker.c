@@ -163,5 +163,6 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 	FCGX_Free(&fr, 1);
 	arena_cleanup(&arena);
 	api_app_cleanup(&app);
+	log_flush();
 	_exit(0);
 }

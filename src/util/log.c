@@ -3,6 +3,10 @@
  * Each line is built in memory and written with one write(2), so lines
  * from the master and its workers never interleave. Callers must not pass
  * secrets: this file cannot tell them apart.
+ *
+ * Warnings and errors repeat in bursts (every request while the database
+ * is down): an identical line is written once per collapse interval, and
+ * the next one carries repeated=N, the number held back meanwhile.
  */
 #include "config.h"
 
@@ -16,9 +20,22 @@
 #include "util/util.h"
 
 #define LOG_LINE_MAX	4096
+#define RECENT_SLOTS	16
+#define COLLAPSE_MS	10000
+
+/* A warning or error line written lately, to hold back its repeats. */
+struct recent {
+	uint64_t	 hash;		/* 0: free */
+	int64_t		 written_ms;
+	unsigned long	 held;		/* repeats not written since */
+	enum log_level	 lvl;
+	char		 msg[160];	/* for the summary line */
+};
 
 static enum log_level	 min_level = LOG_INFO;
 static const char	*component = "passiond";
+static int64_t		 collapse_ms = COLLAPSE_MS;
+static struct recent	 recent[RECENT_SLOTS];
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
@@ -37,6 +54,13 @@ log_level_parse(const char *s)
 		if (strcmp(s, level_names[i]) == 0)
 			return (int)i;
 	return -1;
+}
+
+void
+log_set_collapse(int64_t interval_ms)
+{
+	collapse_ms = interval_ms;
+	memset(recent, 0, sizeof(recent));
 }
 
 void
@@ -105,28 +129,26 @@ log_kv(struct buf *b, const char *key, const char *value)
 	return rc | buf_puts(b, "\"");
 }
 
-void
-log_msg(enum log_level lvl, const char *kv, const char *fmt, ...)
+static void
+write_line(enum log_level lvl, const char *msg, const char *kv,
+    unsigned long repeated)
 {
 	struct buf	 b;
-	char		 msg[LOG_LINE_MAX], ts[32], pid[16];
-	va_list		 ap;
-	int		 saved = errno;
+	char		 ts[32], num[24];
 
-	if (lvl < min_level)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	time_iso8601(time_wall_ms(), ts, sizeof(ts));
-	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
 	buf_init(&b, LOG_LINE_MAX);
 	log_kv(&b, "time", ts);
 	log_kv(&b, "level", level_names[lvl]);
 	log_kv(&b, "comp", component);
-	log_kv(&b, "pid", pid);
+	snprintf(num, sizeof(num), "%ld", (long)getpid());
+	log_kv(&b, "pid", num);
 	if (*msg != '\0')
 		log_kv(&b, "msg", msg);
+	if (repeated > 0) {
+		snprintf(num, sizeof(num), "%lu", repeated);
+		log_kv(&b, "repeated", num);
+	}
 	if (kv != NULL && *kv != '\0') {
 		buf_puts(&b, " ");
 		buf_puts(&b, kv);
@@ -138,6 +160,94 @@ log_msg(enum log_level lvl, const char *kv, const char *fmt, ...)
 		(void)!write(STDERR_FILENO, b.data, b.len);
 	}
 	buf_cleanup(&b);
+}
+
+/* FNV-1a over level, message and fields; never 0. */
+static uint64_t
+line_hash(enum log_level lvl, const char *msg, const char *kv)
+{
+	uint64_t	 h = 1469598103934665603ULL ^ (uint64_t)lvl;
+	const char	*parts[2] = { msg, kv ? kv : "" };
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		const unsigned char *p = (const unsigned char *)parts[i];
+
+		for (; *p != '\0'; p++)
+			h = (h ^ *p) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;
+	}
+	return h ? h : 1;
+}
+
+/* Write a summary for a slot that held lines back, and free it. */
+static void
+recent_flush(struct recent *r)
+{
+	if (r->hash != 0 && r->held > 0)
+		write_line(r->lvl, r->msg, "collapsed=true", r->held);
+	memset(r, 0, sizeof(*r));
+}
+
+/* 1 when this line is a repeat to hold back; else *repeated is set. */
+static int
+collapse(enum log_level lvl, const char *msg, const char *kv,
+    unsigned long *repeated)
+{
+	uint64_t	 h = line_hash(lvl, msg, kv);
+	int64_t		 now = time_mono_ms();
+	struct recent	*r, *oldest = &recent[0];
+	size_t		 i;
+
+	*repeated = 0;
+	for (i = 0; i < RECENT_SLOTS; i++) {
+		r = &recent[i];
+		if (r->hash == h) {
+			if (now - r->written_ms < collapse_ms) {
+				r->held++;
+				return 1;
+			}
+			*repeated = r->held;
+			r->held = 0;
+			r->written_ms = now;
+			return 0;
+		}
+		if (r->written_ms < oldest->written_ms)
+			oldest = r;
+	}
+	recent_flush(oldest);
+	oldest->hash = h;
+	oldest->written_ms = now;
+	oldest->lvl = lvl;
+	utf8_copy_valid(oldest->msg, sizeof(oldest->msg), msg);
+	return 0;
+}
+
+void
+log_flush(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < RECENT_SLOTS; i++)
+		recent_flush(&recent[i]);
+}
+
+void
+log_msg(enum log_level lvl, const char *kv, const char *fmt, ...)
+{
+	char		 msg[LOG_LINE_MAX];
+	va_list		 ap;
+	unsigned long	 repeated = 0;
+	int		 saved = errno;
+
+	if (lvl < min_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (lvl < LOG_WARN || collapse_ms <= 0 ||
+	    !collapse(lvl, msg, kv, &repeated))
+		write_line(lvl, msg, kv, repeated);
 	errno = saved;
 }
 
@@ -150,6 +260,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_msg(LOG_ERROR, NULL, "fatal: %s", msg);
+	log_flush();
+	write_line(LOG_ERROR, msg, "fatal=true", 0);
 	abort();
 }

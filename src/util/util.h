@@ -67,6 +67,14 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 void		 log_set_level(enum log_level lvl);
 /* Parse "debug", "info", "warn" or "error"; -1 when unknown. */
 int		 log_level_parse(const char *s);
+/*
+ * Write an identical warning or error at most once per interval_ms; the
+ * next one written carries repeated=N (0 turns collapsing off). Default
+ * 10 s.
+ */
+void		 log_set_collapse(int64_t interval_ms);
+/* Write the counts of lines still held back (at exit). */
+void		 log_flush(void);
 /* Set a component name written as comp=… on every line ("master"…). */
 void		 log_set_component(const char *comp);
 /*

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <check.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +244,55 @@ START_TEST(utf8_copy_valid_table)
 }
 END_TEST
 
+/* Count lines of fd's file that contain needle. */
+static int
+lines_with(const char *path, const char *needle)
+{
+	char	 line[4096];
+	int	 n = 0;
+	FILE	*f = fopen(path, "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+START_TEST(repeated_warnings_collapse)
+{
+	char		 path[] = "/tmp/passion-log-XXXXXX";
+	int		 fd = mkstemp(path), saved = dup(2), i;
+	struct timespec	 ts = { 0, 80 * 1000000L };
+
+	ck_assert_int_ne(fd, -1);
+	dup2(fd, 2);
+	log_set_collapse(50);
+	for (i = 0; i < 1000; i++) {
+		log_warn("database unavailable: %s", "connection refused");
+		log_info("request %d", i);	/* info lines are never held */
+	}
+	log_error("another problem");
+	nanosleep(&ts, NULL);
+	log_warn("database unavailable: %s", "connection refused");
+	log_warn("held until the flush");
+	log_warn("held until the flush");
+	log_warn("held until the flush");
+	log_flush();
+	log_set_collapse(10000);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	ck_assert_int_eq(lines_with(path, "database unavailable"), 2);
+	ck_assert_int_eq(lines_with(path, "repeated=999"), 1);
+	ck_assert_int_eq(lines_with(path, "msg=\"request "), 1000);
+	ck_assert_int_eq(lines_with(path, "another problem"), 1);
+	ck_assert_int_eq(lines_with(path, "held until the flush"), 2);
+	ck_assert_int_eq(lines_with(path, "repeated=2 collapsed=true"), 1);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(utf8_table)
 {
 	size_t	 bad = 999;
@@ -281,6 +332,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, logfmt_quoting_table, 0, N(kv_cases));
 	tcase_add_loop_test(tc, utf8_table, 0, N(utf8_cases));
 	tcase_add_loop_test(tc, utf8_copy_valid_table, 0, N(clean_cases));
+	tcase_add_test(tc, repeated_warnings_collapse);
 	tcase_add_test(tc, trim_and_levels);
 	suite_add_tcase(s, tc);
 	return s;
