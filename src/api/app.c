@@ -15,10 +15,15 @@
 void
 api_app_init(struct app *app, const struct config *cfg)
 {
-	memset(app, 0, sizeof(*app));
 	app->cfg = cfg;
-	db_init(&app->db, cfg->database_url, cfg->database_password);
-	net_init(&app->net);
+	struct db_limits	 lim = { cfg->db_connect_timeout,
+	    cfg->db_statement_timeout * 1000, cfg->db_lock_timeout * 1000,
+	    "passiond" };
+
+	memset(app, 0, sizeof(*app));
+	db_init(&app->db, cfg->database_url, cfg->database_password, &lim);
+	net_init(&app->net, cfg->outbound_connect_timeout,
+	    cfg->outbound_timeout);
 	if (*cfg->secret_key != '\0' &&
 	    auth_keys_derive(&app->keys, cfg->secret_key) != 0)
 		log_error("secret_key: cannot derive keys; sign-in is off");
@@ -76,11 +81,17 @@ api_reply_db_error(struct http_request *req, enum db_status st)
 	case DB_OK:
 		return;
 	case DB_UNAVAILABLE:
+	case DB_TIMEOUT:
 		snprintf(secs, sizeof(secs), "%ld",
 		    api_app(req)->cfg->db_retry_after);
 		http_header_add(req, "Retry-After", secs);
-		http_reply_error(req, 503, "db_unavailable",
-		    "the database is unavailable; try again shortly");
+		if (st == DB_TIMEOUT)
+			http_reply_error(req, 503, "db_timeout", "the database "
+			    "is busy and did not answer in time; try again "
+			    "shortly");
+		else
+			http_reply_error(req, 503, "db_unavailable", "the "
+			    "database is unavailable; try again shortly");
 		return;
 	case DB_NOTFOUND:
 	case DB_DENIED:

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,8 +43,14 @@ static const struct conf_key keys[] = {
 	{ "backlog", CONF_INT, STR(backlog), "511", 1, 65535, NULL },
 	{ "workers", CONF_INT, STR(workers), "4", 1, 256, NULL },
 	{ "max_requests", CONF_INT, STR(max_requests), "10000", 0, 100000000, NULL },
-	{ "request_timeout", CONF_INT, STR(request_timeout), "60", 1, 86400, NULL },
-	{ "shutdown_timeout", CONF_INT, STR(shutdown_timeout), "30", 1, 3600, NULL },
+	{ "request_timeout", CONF_DURATION, STR(request_timeout), "60s", 1,
+	    86400, NULL },
+	{ "read_timeout", CONF_DURATION, STR(read_timeout), "10s", 1, 3600,
+	    NULL },
+	{ "shutdown_timeout", CONF_DURATION, STR(shutdown_timeout), "30s", 1,
+	    3600, NULL },
+	{ "listen_allow_remote", CONF_BOOL, STR(listen_allow_remote), "off", 0,
+	    1, NULL },
 	{ "database_url", CONF_STR, STR(database_url),
 	    "dbname=passion user=passion_app", 0, 0, NULL },
 	{ "database_password", CONF_SECRET, STR(database_password), "", 0, 0, NULL },
@@ -51,7 +58,31 @@ static const struct conf_key keys[] = {
 	    "dbname=passion user=passion_owner", 0, 0, NULL },
 	{ "migrate_database_password", CONF_SECRET,
 	    STR(migrate_database_password), "", 0, 0, NULL },
-	{ "db_retry_after", CONF_INT, STR(db_retry_after), "5", 1, 3600, NULL },
+	{ "db_retry_after", CONF_DURATION, STR(db_retry_after), "5s", 1, 3600,
+	    NULL },
+	{ "db_connect_timeout", CONF_DURATION, STR(db_connect_timeout), "3s",
+	    1, 600, NULL },
+	{ "db_statement_timeout", CONF_DURATION, STR(db_statement_timeout),
+	    "5s", 1, 86400, NULL },
+	{ "db_lock_timeout", CONF_DURATION, STR(db_lock_timeout), "1s", 1,
+	    86400, NULL },
+	{ "batch_statement_timeout", CONF_DURATION,
+	    STR(batch_statement_timeout), "10m", 0, 7L * 86400, NULL },
+	{ "batch_lock_timeout", CONF_DURATION, STR(batch_lock_timeout), "30s",
+	    0, 7L * 86400, NULL },
+	{ "outbound_connect_timeout", CONF_DURATION,
+	    STR(outbound_connect_timeout), "3s", 1, 600, NULL },
+	{ "outbound_timeout", CONF_DURATION, STR(outbound_timeout), "10s", 1,
+	    3600, NULL },
+	{ "job_workers", CONF_INT, STR(job_workers), "1", 0, 16, NULL },
+	{ "job_max_attempts", CONF_INT, STR(job_max_attempts), "10", 1, 1000,
+	    NULL },
+	{ "job_retry_base", CONF_DURATION, STR(job_retry_base), "10s", 1,
+	    86400, NULL },
+	{ "job_retry_max", CONF_DURATION, STR(job_retry_max), "10m", 1,
+	    7L * 86400, NULL },
+	{ "job_timeout", CONF_DURATION, STR(job_timeout), "15m", 1,
+	    7L * 86400, NULL },
 	{ "max_body", CONF_SIZE, STR(max_body), "2M", 1024, 1L << 30, NULL },
 	{ "log_file", CONF_STR, STR(log_file), "", 0, 0, NULL },
 	{ "log_level", CONF_CHOICE, STR(log_level), "info", 0, 0,
@@ -77,6 +108,9 @@ static const struct conf_key keys[] = {
 	{ "smtp_password", CONF_SECRET, STR(smtp_password), "", 0, 0, NULL },
 	{ "smtp_tls", CONF_CHOICE, STR(smtp_tls), "starttls", 0, 0,
 	    "none|starttls|implicit" },
+	{ "smtp_timeout", CONF_DURATION, STR(smtp_timeout), "30s", 1, 3600,
+	    NULL },
+	{ "smtp_utf8", CONF_BOOL, STR(smtp_utf8), "off", 0, 1, NULL },
 	{ "email_token_ttl", CONF_DURATION, STR(email_token_ttl), "24h", 60,
 	    30L * 86400, NULL },
 	{ "rate_window", CONF_DURATION, STR(rate_window), "1h", 1, 86400, NULL },
@@ -643,6 +677,31 @@ conf_load(struct config *c, const char *path, int missing_ok, char *err,
 	return conf_validate(c, err, errlen);
 }
 
+/* 127.0.0.0/8, ::1 or localhost: reachable from this machine only. */
+static int
+host_is_loopback(const char *host, size_t len)
+{
+	char		 h[64];
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+		host++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof(h))
+		return 0;
+	memcpy(h, host, len);
+	h[len] = '\0';
+	if (strcmp(h, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, h, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, h, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
 static int
 validate_listen(const struct config *c, char *err, size_t errlen)
 {
@@ -660,6 +719,15 @@ validate_listen(const struct config *c, char *err, size_t errlen)
 	if (colon == NULL || colon == c->listen || colon[1] == '\0') {
 		snprintf(err, errlen, "listen: '%s' is neither unix:PATH nor "
 		    "HOST:PORT", c->listen);
+		return -1;
+	}
+	if (!c->listen_allow_remote && !host_is_loopback(c->listen,
+	    (size_t)(colon - c->listen))) {
+		snprintf(err, errlen, "listen: '%s' is not a loopback address; "
+		    "FastCGI has no authentication, so whoever reaches the port "
+		    "speaks as nginx. Use a unix socket, or set "
+		    "listen_allow_remote = on if a firewall guards it",
+		    c->listen);
 		return -1;
 	}
 	if (*c->socket_owner != '\0' || *c->socket_group != '\0') {
@@ -725,10 +793,53 @@ validate_auth(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Each limit must leave room for the one that encloses it. */
+static int
+validate_timeouts(const struct config *c, char *err, size_t errlen)
+{
+	static const struct {
+		const char	*inner, *outer;
+		size_t		 in, out;
+		int		 strict;
+	} rules[] = {
+		{ "db_statement_timeout", "request_timeout",
+		    STR(db_statement_timeout), STR(request_timeout), 1 },
+		{ "db_lock_timeout", "db_statement_timeout",
+		    STR(db_lock_timeout), STR(db_statement_timeout), 0 },
+		{ "outbound_timeout", "request_timeout", STR(outbound_timeout),
+		    STR(request_timeout), 1 },
+		{ "outbound_connect_timeout", "outbound_timeout",
+		    STR(outbound_connect_timeout), STR(outbound_timeout), 0 },
+		{ "read_timeout", "request_timeout", STR(read_timeout),
+		    STR(request_timeout), 0 },
+		{ "smtp_timeout", "job_timeout", STR(smtp_timeout),
+		    STR(job_timeout), 1 },
+		{ "job_retry_base", "job_retry_max", STR(job_retry_base),
+		    STR(job_retry_max), 0 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		long a = *(const long *)(const void *)
+		    ((const char *)c + rules[i].in);
+		long b = *(const long *)(const void *)
+		    ((const char *)c + rules[i].out);
+
+		if (a > b || (rules[i].strict && a == b)) {
+			snprintf(err, errlen, "%s (%lds) must be %s %s (%lds)",
+			    rules[i].inner, a, rules[i].strict ? "below" :
+			    "at most", rules[i].outer, b);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 conf_validate(const struct config *c, char *err, size_t errlen)
 {
-	if (validate_listen(c, err, errlen) != 0)
+	if (validate_listen(c, err, errlen) != 0 ||
+	    validate_timeouts(c, err, errlen) != 0)
 		return -1;
 	return validate_auth(c, err, errlen);
 }

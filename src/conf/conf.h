@@ -31,13 +31,27 @@ struct config {
 	long	 backlog;
 	long	 workers;
 	long	 max_requests;
-	long	 request_timeout;	/* seconds */
+	long	 request_timeout;	/* seconds, from accept to reply */
+	long	 read_timeout;		/* seconds to read a whole request */
 	long	 shutdown_timeout;	/* seconds */
+	long	 listen_allow_remote;	/* bool: TCP listen past loopback */
 	char	*database_url;		/* libpq conninfo, runtime role */
 	char	*database_password;	/* secret */
 	char	*migrate_database_url;	/* conninfo, owner role */
 	char	*migrate_database_password;	/* secret */
 	long	 db_retry_after;	/* seconds, in 503 answers */
+	long	 db_connect_timeout;	/* seconds */
+	long	 db_statement_timeout;	/* seconds, request workers */
+	long	 db_lock_timeout;	/* seconds, request workers */
+	long	 batch_statement_timeout;	/* jobs worker, passionctl */
+	long	 batch_lock_timeout;
+	long	 outbound_connect_timeout;	/* seconds, OIDC and store */
+	long	 outbound_timeout;	/* seconds, whole call */
+	long	 job_workers;
+	long	 job_max_attempts;
+	long	 job_retry_base;	/* seconds, doubled per attempt */
+	long	 job_retry_max;
+	long	 job_timeout;		/* seconds one job may run */
 	long	 max_body;		/* bytes, default route body limit */
 	char	*log_file;		/* "" = stderr */
 	char	*log_level;
@@ -58,6 +72,8 @@ struct config {
 	char	*smtp_user;
 	char	*smtp_password;		/* secret */
 	char	*smtp_tls;		/* none | starttls | implicit */
+	long	 smtp_timeout;		/* seconds, one whole delivery */
+	long	 smtp_utf8;		/* bool: the relay offers SMTPUTF8 */
 	long	 email_token_ttl;
 	long	 rate_window;
 	long	 rate_per_address;

@@ -37,6 +37,19 @@ usage(FILE *f)
 	    CONF_DEFAULT_PATH);
 }
 
+/* passionctl's sessions: the longer batch limits. */
+static const struct db_limits *
+ctl_limits(const struct config *cfg)
+{
+	static struct db_limits	 lim;
+
+	lim.connect_s = cfg->db_connect_timeout;
+	lim.statement_ms = cfg->batch_statement_timeout * 1000;
+	lim.lock_ms = cfg->batch_lock_timeout * 1000;
+	lim.app_name = "passionctl";
+	return &lim;
+}
+
 static int
 cmd_migrate(const struct config *cfg, int argc, char **argv)
 {
@@ -51,7 +64,7 @@ cmd_migrate(const struct config *cfg, int argc, char **argv)
 		return 2;
 	}
 	conn = db_open(cfg->migrate_database_url,
-	    cfg->migrate_database_password, "passionctl", err, sizeof(err));
+	    cfg->migrate_database_password, ctl_limits(cfg), err, sizeof(err));
 	if (conn == NULL) {
 		fprintf(stderr, "passionctl: cannot connect "
 		    "(migrate_database_url): %s\n", err);
@@ -74,7 +87,7 @@ admin_open(const struct config *cfg)
 	char	 err[512];
 
 	conn = db_open(cfg->migrate_database_url,
-	    cfg->migrate_database_password, "passionctl", err, sizeof(err));
+	    cfg->migrate_database_password, ctl_limits(cfg), err, sizeof(err));
 	if (conn == NULL)
 		fprintf(stderr, "passionctl: cannot connect "
 		    "(migrate_database_url): %s\n", err);

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +17,22 @@ static void	notice_drop(void *arg, const char *message);
 static int	link_broken(struct db *db, const PGresult *res);
 
 PGconn *
-db_open(const char *conninfo, const char *password, const char *app_name,
-    char *err, size_t errlen)
+db_open(const char *conninfo, const char *password,
+    const struct db_limits *lim, char *err, size_t errlen)
 {
-	const char	*keys[5], *vals[5];
+	const char	*keys[6], *vals[6];
+	char		 timeout[16], options[96];
 	PGconn		*conn;
 	int		 n = 0;
 
+	snprintf(timeout, sizeof(timeout), "%ld", lim->connect_s);
+	snprintf(options, sizeof(options), "-c statement_timeout=%ld "
+	    "-c lock_timeout=%ld", lim->statement_ms, lim->lock_ms);
 	/* Later keywords override the conninfo, earlier ones are defaults. */
-	keys[n] = "connect_timeout";	vals[n++] = "5";
-	keys[n] = "application_name";	vals[n++] = app_name;
+	keys[n] = "connect_timeout";	vals[n++] = timeout;
+	keys[n] = "application_name";	vals[n++] = lim->app_name;
 	keys[n] = "dbname";		vals[n++] = conninfo;
+	keys[n] = "options";		vals[n++] = options;
 	if (password != NULL && *password != '\0') {
 		keys[n] = "password";	vals[n++] = password;
 	}
@@ -53,9 +59,11 @@ notice_drop(void *arg, const char *message)
 }
 
 void
-db_init(struct db *db, const char *conninfo, const char *password)
+db_init(struct db *db, const char *conninfo, const char *password,
+    const struct db_limits *lim)
 {
 	memset(db, 0, sizeof(*db));
+	db->limits = *lim;
 	db->conninfo = strdup(conninfo);
 	db->password = strdup(password ? password : "");
 	if (db->conninfo == NULL || db->password == NULL)
@@ -82,13 +90,42 @@ db_disconnect(struct db *db)
 	memset(db->prepared, 0, sizeof(db->prepared));
 }
 
+/*
+ * Whether an idle connection is still good. A server that went away
+ * while we were idle left its last words (FATAL 57P01) and then EOF in
+ * the socket: read what is waiting, without a round trip. LISTEN
+ * notifications are read here too and kept for PQnotifies.
+ */
+static int
+idle_link_ok(PGconn *c)
+{
+	struct pollfd	 p;
+	int		 i;
+
+	p.fd = PQsocket(c);
+	p.events = POLLIN;
+	for (i = 0; i < 4; i++) {
+		if (PQstatus(c) != CONNECTION_OK)
+			return 0;
+		p.revents = 0;
+		if (poll(&p, 1, 0) <= 0)
+			return 1;
+		if (PQconsumeInput(c) == 0)
+			return 0;
+	}
+	return PQstatus(c) == CONNECTION_OK;
+}
+
 enum db_status
 db_connect(struct db *db)
 {
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+	if (db->conn != NULL && (db->in_tx || idle_link_ok(db->conn)))
 		return DB_OK;
+	if (db->conn != NULL)
+		log_msg(LOG_INFO, NULL, "%s: the server closed the idle "
+		    "connection; reconnecting", __func__);
 	db_disconnect(db);
-	db->conn = db_open(db->conninfo, db->password, "passiond",
+	db->conn = db_open(db->conninfo, db->password, &db->limits,
 	    db->errstr, sizeof(db->errstr));
 	if (db->conn == NULL) {
 		log_msg(LOG_WARN, NULL, "%s: database unavailable: %s",
@@ -142,6 +179,9 @@ db_result_status(struct db *db, const PGresult *res)
 		return DB_CONFLICT;
 	if (strcmp(state, "42501") == 0)
 		return DB_DENIED;
+	/* statement_timeout (57014) and lock_timeout (55P03). */
+	if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
+		return DB_TIMEOUT;
 	return DB_ERROR;
 }
 
@@ -188,6 +228,8 @@ db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
 	res = PQexecPrepared(db->conn, d->name, d->nparams, params, NULL,
 	    NULL, 0);
 	st = db_result_status(db, res);
+	if (st == DB_TIMEOUT)
+		log_warn("%s: %s: %s", __func__, d->name, db->errstr);
 	if (st != DB_OK || out == NULL) {
 		PQclear(res);
 		return st;

@@ -18,6 +18,7 @@ enum db_status {
 	DB_CONFLICT,		/* unique or foreign-key violation */
 	DB_DENIED,		/* privilege or row-level security refused it */
 	DB_UNAVAILABLE,		/* cannot reach the server: answer 503 */
+	DB_TIMEOUT,		/* statement_timeout or lock_timeout: 503 */
 	DB_ERROR		/* anything else: a bug or bad data */
 };
 
@@ -43,21 +44,35 @@ enum db_stmt {
 	DB_STMT_COUNT
 };
 
+/* What every connection is opened with (0: no limit). */
+struct db_limits {
+	long		 connect_s;	/* libpq connect_timeout */
+	long		 statement_ms;	/* statement_timeout */
+	long		 lock_ms;	/* lock_timeout */
+	const char	*app_name;	/* application_name */
+};
+
 struct db {
 	PGconn		*conn;
 	char		*conninfo;
 	char		*password;
+	struct db_limits limits;
 	unsigned char	 prepared[DB_STMT_COUNT];
 	int		 in_tx;
 	char		 errstr[256];	/* last failure, for the log */
 };
 
-/* Remember how to connect; connects nothing yet. */
+/* Remember how to connect (lim is copied); connects nothing yet. */
 void		 db_init(struct db *db, const char *conninfo,
-		    const char *password);
+		    const char *password, const struct db_limits *lim);
 /* Close the connection and forget the secrets. */
 void		 db_cleanup(struct db *db);
-/* Open the connection if it is not open (or broken); DB_UNAVAILABLE if not. */
+/*
+ * Open the connection if it is not open, or if the server dropped it
+ * while it sat idle (restart, pg_terminate_backend): that is seen without
+ * a round trip, so no request pays for a connection that died before its
+ * statement was sent. DB_UNAVAILABLE when the server cannot be reached.
+ */
 enum db_status	 db_connect(struct db *db);
 /* Drop the connection (it is reopened by the next db_connect). */
 void		 db_disconnect(struct db *db);
@@ -177,8 +192,11 @@ int		 db_migrate(PGconn *conn, FILE *out, char *err, size_t errlen);
 /* Print every migration with "applied <time>" or "pending". */
 int		 db_migrate_status(PGconn *conn, FILE *out, char *err,
 		    size_t errlen);
-/* Connect with conninfo and an optional password; NULL with err set. */
+/*
+ * Connect with conninfo, an optional password and the limits (timeouts
+ * are set for the session, overriding any in conninfo); NULL with err.
+ */
 PGconn		*db_open(const char *conninfo, const char *password,
-		    const char *app_name, char *err, size_t errlen);
+		    const struct db_limits *lim, char *err, size_t errlen);
 
 #endif

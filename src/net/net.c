@@ -48,7 +48,7 @@ source_read(char *p, size_t size, size_t nmemb, void *ud)
 }
 
 void
-net_init(struct net *n)
+net_init(struct net *n, long connect_s, long total_s)
 {
 	static int	 global;
 
@@ -56,6 +56,8 @@ net_init(struct net *n)
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		global = 1;
 	}
+	n->connect_s = connect_s;
+	n->total_s = total_s;
 	n->curl = curl_easy_init();
 	if (n->curl == NULL)
 		fatal("curl_easy_init failed");
@@ -70,13 +72,15 @@ net_cleanup(struct net *n)
 }
 
 static void
-common(CURL *c, const char *url)
+common(struct net *n, const char *url)
 {
+	CURL	*c = n->curl;
+
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 15L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, n->connect_s);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, n->total_s);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "passiond/" PACKAGE_VERSION);
@@ -115,7 +119,7 @@ net_get(struct net *n, struct arena *a, const char *url, struct net_resp *r,
 	struct curl_slist	*h;
 	int			 rc;
 
-	common(n->curl, url);
+	common(n, url);
 	h = curl_slist_append(NULL, "Accept: application/json");
 	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, h);
 	rc = perform(n->curl, a, r, err, errlen);
@@ -131,7 +135,7 @@ net_post_form(struct net *n, struct arena *a, const char *url,
 	struct curl_slist	*h;
 	int			 rc;
 
-	common(n->curl, url);
+	common(n, url);
 	h = curl_slist_append(NULL, "Accept: application/json");
 	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(n->curl, CURLOPT_POSTFIELDS, form);
@@ -192,8 +196,8 @@ net_smtp_send(struct net *n, const struct config *cfg, const char *to,
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, cfg->smtp_url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, n->connect_s);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, cfg->smtp_timeout);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	if (strcmp(cfg->smtp_tls, "starttls") == 0)
 		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);

@@ -15,6 +15,8 @@
 
 struct net {
 	void	*curl;		/* CURL *, made in net_init */
+	long	 connect_s;	/* every call's connect timeout */
+	long	 total_s;	/* and its whole-call timeout */
 };
 
 struct net_resp {
@@ -23,8 +25,8 @@ struct net_resp {
 	size_t	 len;
 };
 
-/* Make the handle (once per worker). */
-void	 net_init(struct net *n);
+/* Make the handle (once per worker) with the calls' timeouts. */
+void	 net_init(struct net *n, long connect_s, long total_s);
 void	 net_cleanup(struct net *n);
 /* GET url; 0 with r filled (any status), -1 with err on transport errors. */
 int	 net_get(struct net *n, struct arena *a, const char *url,
@@ -40,7 +42,11 @@ int	 net_post_form(struct net *n, struct arena *a, const char *url,
 void	 net_form_add(struct buf *b, const char *key, const char *value);
 /* Percent-encode s for a URL query, into the arena. */
 char	*net_escape(struct arena *a, const char *s);
-/* Send message (headers + body, CRLF lines) to one recipient by SMTP. */
+/*
+ * Send message (headers + body, CRLF lines) to one recipient by SMTP,
+ * within cfg's smtp_timeout. The recipient's domain must be ASCII (IDNA
+ * done); a non-ASCII local part needs a relay that offers SMTPUTF8.
+ */
 int	 net_smtp_send(struct net *n, const struct config *cfg,
 	    const char *to, const char *message, char *err, size_t errlen);
 

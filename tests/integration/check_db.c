@@ -17,6 +17,8 @@
 #include "../common/run.h"
 
 static char	 db_name[64], conninfo[512], user_a[64];
+/* Short limits, so the timeout cases are quick. */
+static const struct db_limits lim = { 3, 1500, 500, "check_db" };
 
 static void
 setup(void)
@@ -52,7 +54,7 @@ START_TEST(transaction_carries_and_forgets_the_user)
 {
 	struct db	 d;
 
-	db_init(&d, conninfo, "");
+	db_init(&d, conninfo, "", &lim);
 	ck_assert_int_eq(db_tx_begin(&d, user_a), DB_OK);
 	ck_assert_str_eq(value(&d, "SELECT current_setting('passion.user_id')"),
 	    user_a);
@@ -82,6 +84,7 @@ static const struct {
 	{ "UPDATE log_events SET event_type = 'x'", DB_DENIED },
 	{ "SELECT 1/0", DB_ERROR },
 	{ "SELECT * FROM no_such_table", DB_ERROR },
+	{ "SELECT pg_sleep(5)", DB_TIMEOUT },
 };
 
 START_TEST(failures_are_classified)
@@ -89,7 +92,7 @@ START_TEST(failures_are_classified)
 	struct db	 d;
 	PGresult	*r;
 
-	db_init(&d, conninfo, "");
+	db_init(&d, conninfo, "", &lim);
 	ck_assert_int_eq(db_tx_begin(&d, user_a), DB_OK);
 	db_tx_rollback(&d);
 	r = PQexec(d.conn, status_cases[_i].sql);
@@ -106,7 +109,7 @@ START_TEST(killed_connection_is_replaced)
 	PGconn		*su;
 	char		 sql[256], pid[32];
 
-	db_init(&d, conninfo, "");
+	db_init(&d, conninfo, "", &lim);
 	ck_assert_int_eq(db_ping(&d), DB_OK);
 	snprintf(pid, sizeof(pid), "%d", PQbackendPID(d.conn));
 	su = harness_pg(harness_pghost(), "postgres", "postgres");
@@ -114,8 +117,8 @@ START_TEST(killed_connection_is_replaced)
 	ck_assert_str_eq(harness_sql(su, sql), "t");
 	PQfinish(su);
 	harness_sleep_ms(100);
-	/* The stale link fails once inside db_ping, which reconnects. */
-	ck_assert_int_eq(db_ping(&d), DB_OK);
+	/* Seen before the statement is sent: no retry, no failure. */
+	ck_assert_int_eq(db_exec(&d, NULL, DB_STMT_PING, NULL, NULL), DB_OK);
 	ck_assert_int_ne(PQbackendPID(d.conn), atoi(pid));
 	/* The same for a transaction. */
 	snprintf(pid, sizeof(pid), "%d", PQbackendPID(d.conn));
@@ -130,11 +133,49 @@ START_TEST(killed_connection_is_replaced)
 }
 END_TEST
 
+START_TEST(session_limits_are_set)
+{
+	struct db	 d;
+
+	db_init(&d, conninfo, "", &lim);
+	ck_assert_int_eq(db_ping(&d), DB_OK);
+	ck_assert_str_eq(value(&d, "SHOW statement_timeout"), "1500ms");
+	ck_assert_str_eq(value(&d, "SHOW lock_timeout"), "500ms");
+	ck_assert_str_eq(value(&d, "SHOW application_name"), "check_db");
+	db_cleanup(&d);
+}
+END_TEST
+
+/* A lock held elsewhere costs lock_timeout, then DB_TIMEOUT; not more. */
+START_TEST(lock_wait_is_bounded)
+{
+	struct db	 d;
+	PGconn		*owner;
+	const char	*params[3] = { "x", "60", "60" };
+	int64_t		 t0;
+
+	owner = harness_pg(harness_pghost(), db_name, "passion_owner");
+	harness_sql(owner, "BEGIN");
+	harness_sql(owner, "LOCK TABLE sessions");
+	db_init(&d, conninfo, "", &lim);
+	t0 = time_mono_ms();
+	ck_assert_int_eq(db_exec(&d, NULL, DB_STMT_SESSION_LOOKUP, params,
+	    NULL), DB_TIMEOUT);
+	ck_assert_int_lt(time_mono_ms() - t0, 1400);
+	ck_assert_ptr_nonnull(strstr(d.errstr, "lock timeout"));
+	/* The connection is still good for the next request. */
+	ck_assert_int_eq(db_exec(&d, NULL, DB_STMT_PING, NULL, NULL), DB_OK);
+	harness_sql(owner, "ROLLBACK");
+	PQfinish(owner);
+	db_cleanup(&d);
+}
+END_TEST
+
 START_TEST(unreachable_server_is_unavailable)
 {
 	struct db	 d;
 
-	db_init(&d, "host=/nonexistent dbname=x user=y", "");
+	db_init(&d, "host=/nonexistent dbname=x user=y", "", &lim);
 	ck_assert_int_eq(db_ping(&d), DB_UNAVAILABLE);
 	ck_assert_int_eq(db_tx_begin(&d, user_a), DB_UNAVAILABLE);
 	ck_assert_ptr_null(d.conn);
@@ -156,6 +197,8 @@ main(void)
 	tcase_add_loop_test(tc, failures_are_classified, 0, N(status_cases));
 	tcase_add_test(tc, killed_connection_is_replaced);
 	tcase_add_test(tc, unreachable_server_is_unavailable);
+	tcase_add_test(tc, session_limits_are_set);
+	tcase_add_test(tc, lock_wait_is_bounded);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
 }

@@ -206,7 +206,10 @@ START_TEST(slow_request_is_killed_at_the_deadline)
 	struct resp	 r;
 	char		 u[256];
 
-	start(&s, "request_timeout = 1\n");
+	/* Every inner limit must stay below the request's. */
+	start(&s, "request_timeout = 2\ndb_statement_timeout = 1\n"
+	    "outbound_timeout = 1\noutbound_connect_timeout = 1\n"
+	    "read_timeout = 1\n");
 	snprintf(u, sizeof(u), "%s/api/_debug/sleep?ms=5000", s.url);
 	http_get(u, &r);
 	/* nginx answers for the killed worker, in the API's JSON shape. */

@@ -25,6 +25,26 @@ static const struct {
 	{ "debug_routes = on\n", NULL },
 	{ "log_level = debug\n", NULL },
 	{ "listen = 127.0.0.1:9000\n", NULL },
+	{ "listen = 127.8.0.1:9000\n", NULL },
+	{ "listen = [::1]:9000\n", NULL },
+	{ "listen = localhost:9000\n", NULL },
+	{ "listen = 0.0.0.0:9000\n", "listen: '0.0.0.0:9000' is not a "
+	    "loopback address" },
+	{ "listen = 10.1.2.3:9000\n", "FastCGI has no authentication" },
+	{ "listen = [::]:9000\n", "not a loopback" },
+	{ "listen = backend.internal:9000\n", "not a loopback" },
+	{ "listen = 0.0.0.0:9000\nlisten_allow_remote = on\n", NULL },
+	{ "request_timeout = 5\n", "db_statement_timeout (5s) must be "
+	    "below request_timeout (5s)" },
+	{ "outbound_timeout = 1m\n", "outbound_timeout (60s) must be below "
+	    "request_timeout (60s)" },
+	{ "db_lock_timeout = 10s\n", "db_lock_timeout (10s) must be at most "
+	    "db_statement_timeout (5s)" },
+	{ "read_timeout = 2m\n", "read_timeout (120s) must be at most" },
+	{ "job_retry_base = 1h\n", "job_retry_base (3600s)" },
+	{ "request_timeout = 3\ndb_statement_timeout = 2\n"
+	    "outbound_timeout = 2\noutbound_connect_timeout = 1\n"
+	    "read_timeout = 3\n", NULL },
 	{ "session_idle = 2h\nsession_roll = 0\nmax_body = 4m\n", NULL },
 	{ "session_idle = 5x\n", "session_idle: '5x' is not a duration" },
 	{ "session_idle = 0s\n", "session_idle: '0s'" },
