@@ -15,12 +15,12 @@
 void
 api_app_init(struct app *app, const struct config *cfg)
 {
-	app->cfg = cfg;
 	struct db_limits	 lim = { cfg->db_connect_timeout,
 	    cfg->db_statement_timeout * 1000, cfg->db_lock_timeout * 1000,
 	    "passiond" };
 
 	memset(app, 0, sizeof(*app));
+	app->cfg = cfg;
 	db_init(&app->db, cfg->database_url, cfg->database_password, &lim);
 	net_init(&app->net, cfg->outbound_connect_timeout,
 	    cfg->outbound_timeout);

@@ -20,6 +20,7 @@ struct auth_keys {
 	unsigned char	cookie[AUTH_KEY_LEN];	/* sealed OIDC state cookie */
 	unsigned char	tokens[AUTH_KEY_LEN];	/* provider tokens at rest */
 	unsigned char	email[AUTH_KEY_LEN];	/* magic-link token hashes */
+	unsigned char	jobs[AUTH_KEY_LEN];	/* secrets in queued jobs */
 	int		ready;			/* 0: no secret_key configured */
 };
 

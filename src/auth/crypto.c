@@ -56,7 +56,8 @@ auth_keys_derive(struct auth_keys *k, const char *secret)
 		return -1;
 	if (hkdf(secret, "passiond cookie v1", k->cookie) != 0 ||
 	    hkdf(secret, "passiond tokens v1", k->tokens) != 0 ||
-	    hkdf(secret, "passiond email v1", k->email) != 0)
+	    hkdf(secret, "passiond email v1", k->email) != 0 ||
+	    hkdf(secret, "passiond jobs v1", k->jobs) != 0)
 		return -1;
 	k->ready = 1;
 	return 0;

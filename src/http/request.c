@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -190,6 +191,12 @@ http_body_read_or_reply(struct http_request *req, size_t limit)
 	while (got < (size_t)req->content_length) {
 		n = req->io->read(req->io->ctx, body + got,
 		    (size_t)req->content_length - got);
+		if (n < 0 && errno == ETIMEDOUT) {
+			http_reply_error(req, 408, "request_timeout",
+			    "request body did not arrive in time (%zu of %lld "
+			    "bytes)", got, req->content_length);
+			return -1;
+		}
 		if (n <= 0) {
 			http_reply_error(req, 400, "incomplete_body",
 			    "request body ended after %zu of %lld bytes", got,

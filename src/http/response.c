@@ -17,6 +17,7 @@ static const struct {
 	{ 204, "No Content" }, { 302, "Found" }, { 304, "Not Modified" },
 	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
 	{ 404, "Not Found" }, { 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" },
 	{ 409, "Conflict" }, { 410, "Gone" }, { 412, "Precondition Failed" },
 	{ 413, "Content Too Large" }, { 415, "Unsupported Media Type" },
 	{ 422, "Unprocessable Content" }, { 429, "Too Many Requests" },

@@ -45,7 +45,22 @@ int	 server_listen(const struct config *cfg, int *owned, char *err,
 /* The worker process: accept and serve until told to stop; never returns. */
 void	 worker_run(const struct config *cfg, int listen_fd,
 	    struct worker_slot *slot) __attribute__((noreturn));
-/* Bind an http_io to a FastCGI request's streams. */
+/* Install the read deadline's SIGALRM handler (once per worker). */
+void	 fcgi_deadline_init(void);
+/*
+ * Accept one connection on the non-blocking listen_fd and read its
+ * request's params, all within read_ms of the accept (*at_ms, monotonic).
+ * 1: a request is in fr; 0: none waiting, or the peer was dropped; -1:
+ * accept failed (errno).
+ */
+int	 fcgi_accept(struct FCGX_Request *fr, int listen_fd, long read_ms,
+	    int64_t *at_ms);
+/* Reply done: flush and close the connection, disarm the deadline. */
+void	 fcgi_finish(struct FCGX_Request *fr);
+/*
+ * Bind an http_io to a FastCGI request's streams. A read past the
+ * deadline fails with errno ETIMEDOUT.
+ */
 void	 fcgi_io_init(struct http_io *io, struct FCGX_Request *fr);
 
 #endif

@@ -32,7 +32,7 @@ static void	on_stop(int sig);
 static void	on_reopen(int sig);
 static void	setup_signals(sigset_t *wait_mask);
 static void	serve(struct app *app, FCGX_Request *fr, struct arena *a,
-		    struct worker_slot *slot);
+		    struct worker_slot *slot, int64_t accepted_ms);
 
 static void
 on_stop(int sig)
@@ -79,18 +79,18 @@ setup_signals(sigset_t *wait_mask)
 
 static void
 serve(struct app *app, FCGX_Request *fr, struct arena *a,
-    struct worker_slot *slot)
+    struct worker_slot *slot, int64_t accepted_ms)
 {
 	struct http_request	 req;
 	struct http_io		 io;
 
 	fcgi_io_init(&io, fr);
 	http_request_init(&req, a, fr->envp, &io);
+	req.start_ms = accepted_ms;
 	strncpy(slot->method, req.method, sizeof(slot->method) - 1);
 	strncpy(slot->path, req.path, sizeof(slot->path) - 1);
-	__atomic_store_n(&slot->req_start_ms, req.start_ms, __ATOMIC_RELEASE);
 	api_handle(app, &req);
-	FCGX_Finish_r(fr);
+	fcgi_finish(fr);
 	http_log_access(&req);
 	__atomic_store_n(&slot->req_start_ms, 0, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&slot->served, 1, __ATOMIC_RELAXED);
@@ -106,6 +106,7 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 	struct pollfd	 pfd;
 	sigset_t	 wait_mask;
 	unsigned long	 served = 0;
+	int64_t		 accepted_ms = 0;
 	int		 rc;
 
 	log_set_component("worker");
@@ -118,10 +119,12 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 		log_error("FCGX_Init failed");
 		_exit(3);
 	}
-	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	/* fcgi.c accepts; libfcgi only reads (listen_sock -1). */
+	if (FCGX_InitRequest(&fr, -1, 0) != 0) {
 		log_error("FCGX_InitRequest failed");
 		_exit(3);
 	}
+	fcgi_deadline_init();
 	api_app_init(&app, cfg);
 	arena_init(&arena, ARENA_BLOCK);
 
@@ -149,15 +152,20 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 		}
 		if (stop_flag)
 			break;
-		rc = FCGX_Accept_r(&fr);
-		if (rc < 0) {
-			if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
-			    rc == -EINTR || rc == -ECONNABORTED)
-				continue;
-			log_error("FCGX_Accept_r: %s", strerror(-rc));
+		/* The request's clock starts at accept, before any read. */
+		memset(slot->method, 0, sizeof(slot->method));
+		memset(slot->path, 0, sizeof(slot->path));
+		rc = fcgi_accept(&fr, listen_fd, cfg->read_timeout * 1000,
+		    &accepted_ms);
+		if (rc == -1) {
+			log_error("accept: %s", strerror(errno));
 			break;
 		}
-		serve(&app, &fr, &arena, slot);
+		if (rc == 0)
+			continue;
+		__atomic_store_n(&slot->req_start_ms, accepted_ms,
+		    __ATOMIC_RELEASE);
+		serve(&app, &fr, &arena, slot, accepted_ms);
 		served++;
 	}
 	FCGX_Free(&fr, 1);
