@@ -11,10 +11,10 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "jobs/jobs.h"
 
 #define STATE_COOKIE	"oidc"
 #define STATE_TTL	900
-#define MAIL_MAX	8192
 
 static const struct conf_provider *
 provider_find(struct http_request *req, const char *id, size_t *idx)
@@ -404,9 +404,14 @@ email_hash(struct http_request *req, const char *token)
 	    app->keys.email, sizeof(app->keys.email));
 }
 
-/* Count a hit for key; 0 or -1 after replying 429/503. */
+/*
+ * Count a hit for key inside the open transaction; 0, or -1 after
+ * replying 429/503. A refused request rolls its transaction back, so it
+ * writes nothing.
+ */
 static int
-rate_or_reply(struct http_request *req, const char *key, long limit)
+rate_or_reply(struct http_request *req, const char *key, long limit,
+    const char *what)
 {
 	struct app	*app = api_app(req);
 	long		 count = 0, retry = 0;
@@ -423,39 +428,52 @@ rate_or_reply(struct http_request *req, const char *key, long limit)
 	http_header_add(req, "Retry-After", arena_printf(req->arena, "%ld",
 	    retry > 0 ? retry : 1));
 	http_reply_error(req, 429, "rate_limited",
-	    "too many sign-in emails; try again later");
+	    "too many sign-in emails %s; try again later", what);
 	return -1;
 }
 
-static char *
-mail_text(struct http_request *req, const char *to, const char *link)
+/* The body's email: normalised, deliverable; NULL after replying. */
+static const char *
+email_or_reply(struct http_request *req, struct json_object *body,
+    const char **deliver_to)
 {
-	const struct config	*cfg = api_app(req)->cfg;
-	char			 date[64];
-	time_t			 now = time(NULL);
-	struct tm		 tm;
+	struct json_object	*v;
+	const char		*email, *why = NULL;
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	return arena_printf(req->arena,
-	    "Date: %s\r\nFrom: Passion OS <%s>\r\nTo: <%s>\r\n"
-	    "Subject: Sign in to Passion OS\r\nMIME-Version: 1.0\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n"
-	    "Open this link to sign in (it works once, for %ld hours):\r\n\r\n"
-	    "%s\r\n\r\nIf you did not ask for it, ignore this message.\r\n",
-	    date, cfg->smtp_from, to, cfg->email_token_ttl / 3600, link);
+	if (!json_object_object_get_ex(body, "email", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		http_reply_error(req, 400, "invalid_field",
+		    "email: required, a string");
+		return NULL;
+	}
+	email = auth_email_normalize(req->arena, json_object_get_string(v));
+	if (email == NULL) {
+		http_reply_error(req, 400, "invalid_field",
+		    "email: not an email address");
+		return NULL;
+	}
+	*deliver_to = auth_email_deliverable(req->arena, email,
+	    (int)api_app(req)->cfg->smtp_utf8, &why);
+	if (*deliver_to == NULL) {
+		http_reply_error(req, 422, "undeliverable_email", "email: %s",
+		    why);
+		return NULL;
+	}
+	return email;
 }
 
+/*
+ * POST /api/auth/email: rate limits, the token and the mail job in one
+ * transaction, then 202 at once; the jobs worker sends the mail.
+ */
 void
 api_auth_email(struct http_request *req)
 {
 	struct app		*app = api_app(req);
 	const struct config	*cfg = app->cfg;
 	struct json_object	*body, *v, *o;
-	const char		*raw, *email, *cb = NULL, *tok, *ip, *link;
+	const char		*email, *to, *cb = NULL, *tok, *ip;
 	enum db_status		 st;
-	char			 err[256];
 
 	if (*cfg->smtp_url == '\0') {
 		http_reply_error(req, 503, "email_disabled",
@@ -464,19 +482,9 @@ api_auth_email(struct http_request *req)
 	}
 	if (keys_or_reply(req) != 0 || http_body_json_or_reply(req, &body) != 0)
 		return;
-	if (!json_object_object_get_ex(body, "email", &v) ||
-	    !json_object_is_type(v, json_type_string)) {
-		http_reply_error(req, 400, "invalid_field",
-		    "email: required, a string");
+	email = email_or_reply(req, body, &to);
+	if (email == NULL)
 		return;
-	}
-	raw = json_object_get_string(v);
-	email = auth_email_normalize(req->arena, raw);
-	if (email == NULL) {
-		http_reply_error(req, 400, "invalid_field",
-		    "email: not an email address");
-		return;
-	}
 	if (json_object_object_get_ex(body, "callbackUrl", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_string)) {
@@ -489,12 +497,20 @@ api_auth_email(struct http_request *req)
 	cb = callback_or_reply(req, cb);
 	if (cb == NULL)
 		return;
-	ip = http_env_get(req->envp, "REMOTE_ADDR");
-	if (rate_or_reply(req, arena_printf(req->arena, "email:%s", email),
-	    cfg->rate_per_address) != 0 ||
-	    rate_or_reply(req, arena_printf(req->arena, "ip:%s", ip ? ip : "-"),
-	    cfg->rate_per_ip) != 0)
+	st = db_tx_begin(&app->db, NULL);
+	if (st != DB_OK) {
+		api_reply_db_error(req, st);
 		return;
+	}
+	/* The address's counter moves only for an address the IP may ask. */
+	ip = http_env_get(req->envp, "REMOTE_ADDR");
+	if (rate_or_reply(req, arena_printf(req->arena, "ip:%s", ip ? ip : "-"),
+	    cfg->rate_per_ip, "from this network address") != 0 ||
+	    rate_or_reply(req, arena_printf(req->arena, "email:%s", email),
+	    cfg->rate_per_address, "for this address") != 0) {
+		db_tx_rollback(&app->db);
+		return;
+	}
 	/*
 	 * Known or not, the same work and the same answer: whether the
 	 * address may sign in is decided when the link is used.
@@ -502,22 +518,19 @@ api_auth_email(struct http_request *req)
 	tok = auth_token_new(req->arena);
 	st = db_vtoken_create(&app->db, email, email_hash(req, tok),
 	    cfg->email_token_ttl, cb);
+	if (st == DB_OK)
+		st = db_job_enqueue(&app->db, req->arena, "mail",
+		    jobs_mail_payload(req->arena, &app->keys, to, email, tok),
+		    cfg->job_max_attempts, cfg->email_token_ttl);
+	if (st == DB_OK)
+		st = db_tx_commit(&app->db);
 	if (st != DB_OK) {
+		db_tx_rollback(&app->db);
 		api_reply_db_error(req, st);
 		return;
 	}
-	link = arena_printf(req->arena, "%s/api/auth/callback/email?token=%s"
-	    "&email=%s", cfg->public_origin, tok, net_escape(req->arena,
-	    email));
-	if (net_smtp_send(&app->net, cfg, email, mail_text(req, email, link),
-	    err, sizeof(err)) != 0) {
-		log_error("magic link not sent: %s", err);
-		http_reply_error(req, 502, "email_not_sent",
-		    "the sign-in email could not be sent; try again later");
-		return;
-	}
 	o = http_json_own(req, json_object_new_object());
-	json_object_object_add(o, "status", json_object_new_string("sent"));
+	json_object_object_add(o, "status", json_object_new_string("queued"));
 	json_object_object_add(o, "message", json_object_new_string(
 	    "If this address can sign in, a link is on its way."));
 	http_reply_json(req, 202, o);

@@ -61,6 +61,14 @@ int	 auth_str_eq(const char *a, const char *b);
  * on both sides, at most 254 bytes. NULL when it is not an address.
  */
 char	*auth_email_normalize(struct arena *a, const char *in);
+/*
+ * The address to hand the mail relay for a normalised email: its domain
+ * in IDNA A-labels (punycode). NULL with *why set when it cannot be
+ * delivered: a domain IDNA 2008 refuses, or a non-ASCII local part when
+ * the relay does not offer SMTPUTF8 (smtputf8 0).
+ */
+char	*auth_email_deliverable(struct arena *a, const char *email,
+	    int smtputf8, const char **why);
 /* Whether signup policy lets email make a new account. */
 int	 auth_signup_allowed(const struct config *cfg, const char *email,
 	    int verified);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <idn2.h>
 #include <unicase.h>
 #include <uninorm.h>
 #include <unistr.h>
@@ -85,4 +86,47 @@ auth_signup_allowed(const struct config *cfg, const char *email,
 			return 1;
 	}
 	return 0;
+}
+
+static int
+ascii(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+char *
+auth_email_deliverable(struct arena *a, const char *email, int smtputf8,
+    const char **why)
+{
+	const char	*at = strrchr(email, '@');
+	char		*domain = NULL, *out;
+	int		 rc;
+
+	if (at == NULL) {
+		*why = "not an email address";
+		return NULL;
+	}
+	if (!smtputf8 && !ascii(email, (size_t)(at - email))) {
+		*why = "this server's mail relay cannot deliver to an address "
+		    "with characters other than ASCII before the @; use "
+		    "another address";
+		return NULL;
+	}
+	if (ascii(at + 1, strlen(at + 1)))
+		return arena_strdup(a, email);
+	rc = idn2_to_ascii_8z(at + 1, &domain, IDN2_NONTRANSITIONAL |
+	    IDN2_NFC_INPUT);
+	if (rc != IDN2_OK) {
+		*why = "the domain is not a valid internationalised domain "
+		    "name";
+		return NULL;
+	}
+	out = arena_printf(a, "%.*s@%s", (int)(at - email), email, domain);
+	idn2_free(domain);
+	return out;
 }

@@ -132,6 +132,7 @@ db_connect(struct db *db)
 		    __func__, db->errstr);
 		return DB_UNAVAILABLE;
 	}
+	db->opens++;
 	return DB_OK;
 }
 

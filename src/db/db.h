@@ -41,6 +41,13 @@ enum db_stmt {
 	DB_STMT_VTOKEN_CREATE,
 	DB_STMT_VTOKEN_CONSUME,
 	DB_STMT_RATE_HIT,
+	DB_STMT_JOB_ENQUEUE,
+	DB_STMT_JOB_CLAIM,
+	DB_STMT_JOB_DONE,
+	DB_STMT_JOB_RETRY,
+	DB_STMT_JOBS_REQUEUE_STALE,
+	DB_STMT_JOBS_NEXT_DUE,
+	DB_STMT_JOBS_PURGE,
 	DB_STMT_COUNT
 };
 
@@ -59,6 +66,7 @@ struct db {
 	struct db_limits limits;
 	unsigned char	 prepared[DB_STMT_COUNT];
 	int		 in_tx;
+	unsigned long	 opens;		/* connections opened so far */
 	char		 errstr[256];	/* last failure, for the log */
 };
 
@@ -173,6 +181,55 @@ enum db_status	 db_vtoken_consume(struct db *db, struct arena *a,
 /* Count one hit on key in a window; *count and *retry_after (s) set. */
 enum db_status	 db_rate_hit(struct db *db, struct arena *a, const char *key,
 		    long window, long *count, long *retry_after);
+
+/* --- jobs.c: the queue of the jobs worker --- */
+
+/* A job taken by this connection (state running). */
+struct db_job {
+	long long	 id;
+	const char	*kind;
+	const char	*payload;	/* JSON text */
+	int		 attempts;	/* this one included */
+	int		 max_attempts;
+	int		 expired;	/* past expires_at */
+};
+
+/*
+ * Queue a job of kind with a JSON payload, tried at most max_attempts
+ * times and given up ttl seconds from now (0: never). Part of the
+ * caller's transaction; the jobs worker is woken at commit.
+ */
+enum db_status	 db_job_enqueue(struct db *db, struct arena *a,
+		    const char *kind, const char *payload, long max_attempts,
+		    long ttl);
+/*
+ * Take the oldest due job (FOR UPDATE SKIP LOCKED: never one another
+ * worker holds) and mark it running under this session: DB_OK or
+ * DB_NOTFOUND.
+ */
+enum db_status	 db_job_claim(struct db *db, struct arena *a,
+		    struct db_job *j);
+/* The job ran: done, and its payload's "secret" is dropped. */
+enum db_status	 db_job_done(struct db *db, struct arena *a, long long id);
+/*
+ * The job failed with error: queued again delay seconds from now, or
+ * failed for good (give_up, attempts spent, or past its expiry), which
+ * sets *failed.
+ */
+enum db_status	 db_job_retry(struct db *db, struct arena *a, long long id,
+		    long delay, const char *error, int give_up, int *failed);
+/*
+ * Queue again every running job whose session is gone (its worker died);
+ * *n set to how many.
+ */
+enum db_status	 db_jobs_requeue_stale(struct db *db, struct arena *a,
+		    long *n);
+/* Milliseconds until the next queued job is due (0: now), -1: none. */
+enum db_status	 db_jobs_next_due(struct db *db, struct arena *a,
+		    long long *ms);
+/* Delete jobs finished more than days ago; *n set. */
+enum db_status	 db_jobs_purge(struct db *db, struct arena *a, long days,
+		    long *n);
 
 /* One embedded sql/NNNN_name.sql file. */
 struct db_migration {

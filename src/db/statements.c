@@ -77,4 +77,53 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "make_interval(secs => $2) THEN now() ELSE r.window_start END "
 	    "RETURNING count, ceil(extract(epoch FROM r.window_start + "
 	    "make_interval(secs => $2) - now()))::bigint", 2 },
+	[DB_STMT_JOB_ENQUEUE] = { "job_enqueue",
+	    "INSERT INTO jobs (kind, payload, max_attempts, expires_at) "
+	    "VALUES ($1, $2::jsonb, $3::integer, CASE WHEN $4::bigint > 0 "
+	    "THEN now() + make_interval(secs => $4::bigint) END) RETURNING id",
+	    4 },
+	/* The session that runs a job is named by pid and start time. */
+	[DB_STMT_JOB_CLAIM] = { "job_claim",
+	    "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+	    "started_at = now(), locked_pid = pg_backend_pid(), "
+	    "locked_backend_start = (SELECT backend_start FROM "
+	    "pg_stat_activity WHERE pid = pg_backend_pid()) "
+	    "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND "
+	    "run_at <= now() ORDER BY run_at, id LIMIT 1 "
+	    "FOR UPDATE SKIP LOCKED) RETURNING id, kind, payload::text, "
+	    "attempts, max_attempts, coalesce(expires_at <= now(), false)", 0 },
+	[DB_STMT_JOB_DONE] = { "job_done",
+	    "UPDATE jobs SET state = 'done', finished_at = now(), "
+	    "last_error = NULL, payload = payload - 'secret', "
+	    "locked_pid = NULL, locked_backend_start = NULL "
+	    "WHERE id = $1 AND state = 'running' AND "
+	    "locked_pid = pg_backend_pid()", 1 },
+	[DB_STMT_JOB_RETRY] = { "job_retry",
+	    "UPDATE jobs j SET state = CASE WHEN g.stop THEN 'failed' "
+	    "ELSE 'queued' END, run_at = now() + make_interval(secs => "
+	    "$2::bigint), last_error = left($3, 1000), finished_at = "
+	    "CASE WHEN g.stop THEN now() END, payload = CASE WHEN g.stop "
+	    "THEN j.payload - 'secret' ELSE j.payload END, locked_pid = NULL, "
+	    "locked_backend_start = NULL FROM (SELECT id, $4::boolean OR "
+	    "attempts >= max_attempts OR coalesce(now() + make_interval(secs "
+	    "=> $2::bigint) >= expires_at, false) AS stop FROM jobs WHERE "
+	    "id = $1) g WHERE j.id = g.id AND j.state = 'running' AND "
+	    "j.locked_pid = pg_backend_pid() RETURNING j.state", 4 },
+	[DB_STMT_JOBS_REQUEUE_STALE] = { "jobs_requeue_stale",
+	    "UPDATE jobs j SET state = CASE WHEN j.attempts >= j.max_attempts "
+	    "THEN 'failed' ELSE 'queued' END, run_at = now(), finished_at = "
+	    "CASE WHEN j.attempts >= j.max_attempts THEN now() END, payload = "
+	    "CASE WHEN j.attempts >= j.max_attempts THEN j.payload - 'secret' "
+	    "ELSE j.payload END, last_error = 'its worker stopped while "
+	    "running it', locked_pid = NULL, locked_backend_start = NULL "
+	    "WHERE j.state = 'running' AND NOT EXISTS (SELECT 1 FROM "
+	    "pg_stat_activity a WHERE a.pid = j.locked_pid AND "
+	    "a.backend_start = j.locked_backend_start) RETURNING j.id", 0 },
+	[DB_STMT_JOBS_NEXT_DUE] = { "jobs_next_due",
+	    "SELECT coalesce(greatest(ceil(extract(epoch FROM min(run_at) - "
+	    "now()) * 1000), 0), -1)::bigint FROM jobs WHERE state = 'queued'",
+	    0 },
+	[DB_STMT_JOBS_PURGE] = { "jobs_purge",
+	    "DELETE FROM jobs WHERE state IN ('done', 'failed') AND "
+	    "finished_at < now() - make_interval(days => $1::integer)", 1 },
 };

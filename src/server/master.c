@@ -2,12 +2,16 @@
  * master.c - the supervisor. It owns the listening socket and forks the
  * workers; it serves no request and opens no database connection.
  *
+ * It keeps two kinds of worker: `workers` request workers and
+ * `job_workers` jobs workers (jobs/), supervised the same way.
+ *
  * Signals are blocked and taken synchronously with sigtimedwait, so there
  * are no handlers here at all: CHLD reaps and respawns (with back-off when
  * workers die in a loop), TERM/INT/QUIT drain and stop, HUP re-reads the
  * config and replaces workers one at a time (a new one is accepting before
  * an old one is told to finish), USR1 reopens the log. Every tick also
- * enforces the request deadline and reports status to systemd.
+ * enforces the request deadline (job_timeout for a jobs worker) and
+ * reports status to systemd.
  */
 #include "config.h"
 
@@ -22,9 +26,10 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "jobs/jobs.h"
 #include "server/server.h"
 
-#define MAX_SLOTS	(2 * 256 + 2)
+#define MAX_SLOTS	(2 * (256 + 16) + 2)
 #define TICK_MS		200
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	10000
@@ -48,19 +53,22 @@ struct master {
 	char			 status[128];
 };
 
-static void	spawn(struct master *m);
+static void	spawn(struct master *m, int jobs);
 static void	reap(struct master *m);
 static void	begin_stop(struct master *m, int sig);
 static void	begin_reload(struct master *m);
 static void	maintain(struct master *m);
 static void	check_deadlines(struct master *m);
 static void	report(struct master *m);
-static size_t	count(struct master *m, int current_gen, int retiring);
+static size_t	count(struct master *m, int current_gen, int retiring,
+		    int jobs);
+static long	target(struct master *m, int jobs);
 static void	handle_signal(struct master *m, int sig);
 static int	step(struct master *m);
 
+/* Live workers of a kind (jobs 0/1, -1: both), generation and state. */
 static size_t
-count(struct master *m, int current_gen, int retiring)
+count(struct master *m, int current_gen, int retiring, int jobs)
 {
 	size_t	 i, n = 0;
 
@@ -68,6 +76,8 @@ count(struct master *m, int current_gen, int retiring)
 		struct worker_slot *s = &m->slots[i];
 
 		if (s->pid == 0 || s->retiring != retiring)
+			continue;
+		if (jobs >= 0 && s->jobs != jobs)
 			continue;
 		if (current_gen >= 0 &&
 		    (s->generation == m->generation) != current_gen)
@@ -77,8 +87,15 @@ count(struct master *m, int current_gen, int retiring)
 	return n;
 }
 
+/* How many workers of a kind the config asks for. */
+static long
+target(struct master *m, int jobs)
+{
+	return jobs ? m->cfg->job_workers : m->cfg->workers;
+}
+
 static void
-spawn(struct master *m)
+spawn(struct master *m, int jobs)
 {
 	struct worker_slot	*s = NULL;
 	sigset_t		 none;
@@ -95,6 +112,7 @@ spawn(struct master *m)
 	memset(s, 0, sizeof(*s));
 	s->generation = m->generation;
 	s->started_ms = time_mono_ms();
+	s->jobs = jobs;
 	pid = fork();
 	if (pid == -1) {
 		log_error("%s: fork: %s", __func__, strerror(errno));
@@ -104,11 +122,15 @@ spawn(struct master *m)
 	if (pid == 0) {
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (jobs) {
+			close(m->listen_fd);
+			jobs_worker_run(m->cfg, s);
+		}
 		worker_run(m->cfg, m->listen_fd, s);
 	}
 	s->pid = pid;
-	log_msg(LOG_INFO, NULL, "worker %ld started (generation %u)",
-	    (long)pid, m->generation);
+	log_msg(LOG_INFO, NULL, "%s %ld started (generation %u)", jobs ?
+	    "jobs worker" : "worker", (long)pid, m->generation);
 }
 
 static void
@@ -158,7 +180,8 @@ reap(struct master *m)
 		} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 			m->crash_streak = 0;
 		}
-		m->retired_served += s->served;
+		if (!s->jobs)
+			m->retired_served += s->served;
 		memset(s, 0, sizeof(*s));
 	}
 }
@@ -237,10 +260,10 @@ maintain(struct master *m)
 	struct worker_slot	*old = NULL;
 	size_t			 i, fresh, retiring;
 	int64_t			 now = time_mono_ms();
+	int			 jobs;
 
-	fresh = count(m, 1, 0);
 	if (m->reloading) {
-		retiring = count(m, -1, 1);
+		retiring = count(m, -1, 1, -1);
 		for (i = 0; i < MAX_SLOTS && old == NULL; i++)
 			if (m->slots[i].pid != 0 && !m->slots[i].retiring &&
 			    m->slots[i].generation != m->generation)
@@ -251,23 +274,30 @@ maintain(struct master *m)
 			sd_notify(0, "READY=1");
 		} else if (old != NULL && retiring == 0) {
 			/* The replacement accepts before the old one stops. */
-			if (fresh < (size_t)m->cfg->workers)
-				spawn(m);
+			if (count(m, 1, 0, old->jobs) <
+			    (size_t)target(m, old->jobs))
+				spawn(m, old->jobs);
 			old->retiring = 1;
 			kill(old->pid, SIGTERM);
 			return;
 		}
 	}
-	if (fresh + (m->reloading ? count(m, 0, 0) : 0) <
-	    (size_t)m->cfg->workers && now >= m->next_spawn_ms)
-		spawn(m);
-	else if (!m->reloading && fresh > (size_t)m->cfg->workers) {
-		for (i = 0; i < MAX_SLOTS; i++)
-			if (m->slots[i].pid != 0 && !m->slots[i].retiring) {
-				m->slots[i].retiring = 1;
-				kill(m->slots[i].pid, SIGTERM);
-				break;
-			}
+	for (jobs = 0; jobs <= 1; jobs++) {
+		fresh = count(m, 1, 0, jobs);
+		if (fresh + (m->reloading ? count(m, 0, 0, jobs) : 0) <
+		    (size_t)target(m, jobs)) {
+			if (now >= m->next_spawn_ms)
+				spawn(m, jobs);
+		} else if (!m->reloading && fresh > (size_t)target(m, jobs)) {
+			for (i = 0; i < MAX_SLOTS; i++)
+				if (m->slots[i].pid != 0 &&
+				    !m->slots[i].retiring &&
+				    m->slots[i].jobs == jobs) {
+					m->slots[i].retiring = 1;
+					kill(m->slots[i].pid, SIGTERM);
+					break;
+				}
+		}
 	}
 }
 
@@ -275,6 +305,7 @@ static void
 check_deadlines(struct master *m)
 {
 	int64_t	 now = time_mono_ms(), start;
+	long	 limit;
 	size_t	 i;
 
 	for (i = 0; i < MAX_SLOTS; i++) {
@@ -283,12 +314,14 @@ check_deadlines(struct master *m)
 		if (s->pid == 0 || s->slow)
 			continue;
 		start = __atomic_load_n(&s->req_start_ms, __ATOMIC_ACQUIRE);
-		if (start == 0 || now - start < m->cfg->request_timeout * 1000)
+		limit = s->jobs ? m->cfg->job_timeout : m->cfg->request_timeout;
+		if (start == 0 || now - start < limit * 1000)
 			continue;
-		log_msg(LOG_ERROR, NULL, "slow request: %s %.*s ran %lld ms, "
-		    "past request_timeout; killing worker %ld", s->method,
-		    (int)sizeof(s->path), s->path, (long long)(now - start),
-		    (long)s->pid);
+		log_msg(LOG_ERROR, NULL, "slow %s: %s %.*s ran %lld ms, past "
+		    "%s; killing worker %ld", s->jobs ? "job" : "request",
+		    s->method, (int)sizeof(s->path), s->path,
+		    (long long)(now - start), s->jobs ? "job_timeout" :
+		    "request_timeout", (long)s->pid);
 		s->slow = 1;
 		kill(s->pid, SIGKILL);
 	}
@@ -299,17 +332,25 @@ report(struct master *m)
 {
 	unsigned long	 served = m->retired_served;
 	char		 status[128];
-	size_t		 i, busy = 0, live = 0;
+	size_t		 i, busy = 0, live = 0, jobs = 0, running = 0;
 
 	for (i = 0; i < MAX_SLOTS; i++) {
-		if (m->slots[i].pid == 0)
+		const struct worker_slot *s = &m->slots[i];
+
+		if (s->pid == 0)
 			continue;
+		if (s->jobs) {
+			jobs++;
+			running += s->req_start_ms != 0;
+			continue;
+		}
 		live++;
-		served += m->slots[i].served;
-		busy += m->slots[i].req_start_ms != 0;
+		served += s->served;
+		busy += s->req_start_ms != 0;
 	}
 	snprintf(status, sizeof(status), "STATUS=%zu workers, %zu busy, "
-	    "%lu requests served", live, busy, served);
+	    "%lu requests served; %zu jobs worker%s, %zu running", live, busy,
+	    served, jobs, jobs == 1 ? "" : "s", running);
 	if (strcmp(status, m->status) != 0) {
 		sd_notify(0, status);
 		memcpy(m->status, status, sizeof(status));
@@ -348,7 +389,7 @@ step(struct master *m)
 	reap(m);
 	check_deadlines(m);
 	if (m->stopping) {
-		if (count(m, -1, 0) + count(m, -1, 1) == 0)
+		if (count(m, -1, 0, -1) + count(m, -1, 1, -1) == 0)
 			return 1;
 		if (!m->killed && time_mono_ms() > m->stop_deadline) {
 			log_error("shutdown_timeout passed: killing the "
@@ -396,10 +437,13 @@ server_run(const char *config_path, int missing_ok, struct config *cfg)
 	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (m.slots == MAP_FAILED)
 		fatal("mmap: %s", strerror(errno));
-	log_info("passiond %s listening on %s with %ld workers",
-	    PACKAGE_VERSION, cfg->listen, cfg->workers);
-	while (count(&m, 1, 0) < (size_t)cfg->workers)
-		spawn(&m);
+	log_info("passiond %s listening on %s with %ld workers and %ld jobs "
+	    "worker%s", PACKAGE_VERSION, cfg->listen, cfg->workers,
+	    cfg->job_workers, cfg->job_workers == 1 ? "" : "s");
+	while (count(&m, 1, 0, 0) < (size_t)cfg->workers)
+		spawn(&m, 0);
+	while (count(&m, 1, 0, 1) < (size_t)cfg->job_workers)
+		spawn(&m, 1);
 	sd_notify(0, "READY=1");
 
 	do

@@ -17,11 +17,13 @@ struct FCGX_Request;
 /* What the master knows of one worker, in memory shared with it. */
 struct worker_slot {
 	pid_t		 pid;		/* 0: free */
+	int		 jobs;		/* a jobs worker, not a request one */
 	unsigned	 generation;	/* config generation it runs */
 	int		 retiring;	/* told to stop (reload, shutdown) */
 	int		 slow;		/* killed by the master for a deadline */
 	int64_t		 started_ms;	/* fork time, monotonic */
-	int64_t		 req_start_ms;	/* 0 when idle; written by the worker */
+	int64_t		 req_start_ms;	/* 0 when idle; written by the worker
+					   (a jobs worker: its job's start) */
 	unsigned long	 served;	/* requests done; written by the worker */
 	char		 method[8];	/* of the request in flight */
 	char		 path[120];

@@ -1327,13 +1327,20 @@ START_TEST(https_cookie_attributes)
 	struct stack_opts	 o = { NULL, 0, 0, 0 };
 	struct page		 p;
 	char			 conf[512], u[256], body[128], *m, *l;
+	char			 db2[80];
 	CURL			*c = browser();
 
 	snprintf(conf, sizeof(conf), "public_origin = https://passion.test\n"
 	    "smtp_url = smtp://127.0.0.1:%d\nsmtp_from = x@passion.test\n"
 	    "smtp_tls = none\n", smtp_port);
 	o.extra_conf = conf;
-	harness_stack_start_opts(&s, harness_pghost(), db, &o);
+	/*
+	 * A database of its own: the main stack's jobs worker, with its
+	 * own public_origin, would take this stack's mail job too.
+	 */
+	snprintf(db2, sizeof(db2), "%s_https", db);
+	harness_db_create(harness_pghost(), db2);
+	harness_stack_start_opts(&s, harness_pghost(), db2, &o);
 	snprintf(u, sizeof(u), "%s/api/auth/email", s.url);
 	snprintf(body, sizeof(body), "{\"email\":\"secure@example.org\"}");
 	go(c, "POST", u, body, "application/json", NULL, &p);

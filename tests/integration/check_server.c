@@ -30,10 +30,15 @@ setup_db(void)
 	harness_db_create(harness_pghost(), db);
 }
 
+/* Request workers only: these tests count the master's children. */
 static void
 start(struct stack *s, const char *extra)
 {
-	harness_stack_start(s, harness_pghost(), db, extra);
+	char	 conf[1024];
+
+	snprintf(conf, sizeof(conf), "job_workers = 0\n%s", extra ? extra :
+	    "");
+	harness_stack_start(s, harness_pghost(), db, conf);
 }
 
 static long
@@ -402,6 +407,8 @@ static const struct {
 	{ "--check-config -c", "wrokers = 3\n", 2, "wrokers: unknown key" },
 	{ "--check-config -c", "workers = -1\n", 2, "workers: '-1'" },
 	{ "--check-config -c", "listen = nowhere\n", 2, "listen: 'nowhere'" },
+	{ "--check-config -c", "listen = 0.0.0.0:9000\n", 2,
+	    "FastCGI has no authentication" },
 	{ "--check-config -c", "database_password = pw\n", 2,
 	    "database_password: is a secret" },
 	{ "-c", "listen = unix:/nonexistent-dir/p.sock\n", 1,

@@ -1,0 +1,110 @@
+/*
+ * jobs.c - the queue of the jobs worker in PostgreSQL: enqueue (inside
+ * the caller's transaction), claim with FOR UPDATE SKIP LOCKED, finish,
+ * retry with a delay, and requeue what a dead worker left running.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db_internal.h"
+
+static const char *
+num(struct arena *a, long long v)
+{
+	return arena_printf(a, "%lld", v);
+}
+
+enum db_status
+db_job_enqueue(struct db *db, struct arena *a, const char *kind,
+    const char *payload, long max_attempts, long ttl)
+{
+	const char	*p[4] = { kind, payload, num(a, max_attempts),
+	    num(a, ttl) };
+
+	return db_exec(db, a, DB_STMT_JOB_ENQUEUE, p, NULL);
+}
+
+enum db_status
+db_job_claim(struct db *db, struct arena *a, struct db_job *j)
+{
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_exec(db, a, DB_STMT_JOB_CLAIM, NULL, &r);
+	if (st != DB_OK)
+		return st;
+	if (PQntuples(r) == 0)
+		return DB_NOTFOUND;
+	j->id = atoll(PQgetvalue(r, 0, 0));
+	j->kind = PQgetvalue(r, 0, 1);
+	j->payload = PQgetvalue(r, 0, 2);
+	j->attempts = atoi(PQgetvalue(r, 0, 3));
+	j->max_attempts = atoi(PQgetvalue(r, 0, 4));
+	j->expired = strcmp(PQgetvalue(r, 0, 5), "t") == 0;
+	return DB_OK;
+}
+
+enum db_status
+db_job_done(struct db *db, struct arena *a, long long id)
+{
+	const char	*p[1] = { num(a, id) };
+
+	return db_exec(db, a, DB_STMT_JOB_DONE, p, NULL);
+}
+
+enum db_status
+db_job_retry(struct db *db, struct arena *a, long long id, long delay,
+    const char *error, int give_up, int *failed)
+{
+	const char	*p[4] = { num(a, id), num(a, delay), error,
+	    give_up ? "true" : "false" };
+	PGresult	*r;
+	enum db_status	 st;
+
+	*failed = 0;
+	st = db_exec(db, a, DB_STMT_JOB_RETRY, p, &r);
+	if (st == DB_OK && PQntuples(r) == 1)
+		*failed = strcmp(PQgetvalue(r, 0, 0), "failed") == 0;
+	return st;
+}
+
+enum db_status
+db_jobs_requeue_stale(struct db *db, struct arena *a, long *n)
+{
+	PGresult	*r;
+	enum db_status	 st;
+
+	*n = 0;
+	st = db_exec(db, a, DB_STMT_JOBS_REQUEUE_STALE, NULL, &r);
+	if (st == DB_OK)
+		*n = PQntuples(r);
+	return st;
+}
+
+enum db_status
+db_jobs_next_due(struct db *db, struct arena *a, long long *ms)
+{
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_exec(db, a, DB_STMT_JOBS_NEXT_DUE, NULL, &r);
+	if (st == DB_OK)
+		*ms = atoll(PQgetvalue(r, 0, 0));
+	return st;
+}
+
+enum db_status
+db_jobs_purge(struct db *db, struct arena *a, long days, long *n)
+{
+	const char	*p[1] = { num(a, days) };
+	PGresult	*r;
+	enum db_status	 st;
+
+	*n = 0;
+	st = db_exec(db, a, DB_STMT_JOBS_PURGE, p, &r);
+	if (st == DB_OK)
+		*n = atol(PQcmdTuples(r));
+	return st;
+}

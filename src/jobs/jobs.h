@@ -1,0 +1,65 @@
+/*
+ * jobs.h - the jobs worker: work that can wait (mail now; vault import
+ * and export next) leaves the request path through the jobs table. The
+ * master supervises this process like a request worker; it takes jobs
+ * with FOR UPDATE SKIP LOCKED, sleeps on LISTEN passion_jobs, retries
+ * with back-off and requeues what a dead worker left running. Delivery
+ * is at least once: a job whose worker died mid-way runs again.
+ */
+#ifndef PASSION_JOBS_H
+#define PASSION_JOBS_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "auth/auth.h"
+#include "conf/conf.h"
+#include "db/db.h"
+#include "net/net.h"
+#include "server/server.h"
+
+/* What one run of a job says. */
+enum job_result {
+	JOB_DONE,	/* finished */
+	JOB_RETRY,	/* failed, may work later: back-off */
+	JOB_FAIL	/* can never work: failed for good */
+};
+
+/* What a jobs worker keeps for its whole life. */
+struct jobs_ctx {
+	const struct config	*cfg;
+	struct db		 db;
+	struct net		 net;
+	struct auth_keys	 keys;
+	struct arena		 arena;	/* reset after each job */
+};
+
+/* One kind of job: its name in jobs.kind and what runs it. */
+struct job_kind {
+	const char	*name;
+	enum job_result	(*run)(struct jobs_ctx *ctx,
+			    struct json_object *payload, char *err,
+			    size_t errlen);
+};
+
+/* The jobs worker process: serve the queue until TERM; never returns. */
+void	 jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
+	    __attribute__((noreturn));
+/* Seconds to wait before attempt number attempts + 1 (doubling, capped). */
+long	 jobs_backoff(const struct config *cfg, int attempts);
+
+/* --- mail.c --- */
+
+/*
+ * The payload of a magic-link mail job: the address to deliver to (ASCII
+ * domain), the address the link names, and the token sealed with the
+ * jobs key, so a copy of the table holds no usable link.
+ */
+char	*jobs_mail_payload(struct arena *a, const struct auth_keys *k,
+	    const char *deliver_to, const char *email, const char *token);
+/* Run a mail job: open the token, build the link and the message, send. */
+enum job_result	 jobs_mail_run(struct jobs_ctx *ctx,
+	    struct json_object *payload, char *err, size_t errlen);
+
+#endif
