@@ -88,6 +88,11 @@ psql_su() {
 	psql -X -q -v ON_ERROR_STOP=1 -h "$var/run" -U postgres -d "$db" "$@"
 }
 
+# dev_var: the dev stack's directory (PASSION_DEV_VAR, default var/dev).
+dev_var() {
+	pg_var "${PASSION_DEV_VAR:-$ROOT/var/dev}" passion-dev
+}
+
 # pg_var DIR NAME: DIR if the postgres user can reach it (initdb runs as
 # postgres), else /tmp/NAME: a clone under a private home still works.
 pg_var() {
@@ -153,7 +158,8 @@ write_conf() {
 		head -c 48 /dev/urandom | base64 > "$var/secret_key"
 		umask 022
 	}
-	echo "passiond-dev-secret" > "$var/client_secret"
+	# The local provider (start_peers) is handed this same file.
+	[ -s "$var/client_secret" ] || echo "passiond-secret" > "$var/client_secret"
 	cat > "$var/passiond.conf" <<CONF
 # Written by dev/lib.sh for the local stack; see docs/operations.md.
 listen = unix:$var/passiond.sock
@@ -182,7 +188,8 @@ start_peers() {
 	var=$1 port=$2
 	if ! running "$var/oidc.pid"; then
 		say "start the local OpenID provider on 127.0.0.1:$DEV_OIDC_PORT"
-		start_bg "$var/oidc.pid" "$var/oidc.log" node \
+		start_bg "$var/oidc.pid" "$var/oidc.log" env \
+		    OIDC_CLIENT_SECRET="$(cat "$var/client_secret")" node \
 		    "$PASSION_TEST_PEERS/oidc.mjs" "$DEV_OIDC_PORT" \
 		    "http://127.0.0.1:$port/api/auth/callback/local"
 	fi
@@ -193,6 +200,10 @@ start_peers() {
 		    aiosmtpd -n -l "127.0.0.1:$DEV_SMTP_PORT" \
 		    -c aiosmtpd.handlers.Mailbox "$var/mail"
 	fi
+	wait_http "http://127.0.0.1:$DEV_OIDC_PORT/.well-known/openid-configuration" ||
+	    die "the local OpenID provider did not start; see $var/oidc.log"
+	wait_port "$DEV_SMTP_PORT" ||
+	    die "the SMTP sink did not start; see $var/smtp.log"
 }
 
 # start_bg PIDFILE LOG CMD...: start in the background, remember its PID.
@@ -219,6 +230,20 @@ stop_pidfile() {
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
 	rm -f "$pidfile"
+}
+
+# wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s).
+wait_port() {
+	python3 - "$1" <<'PY'
+import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
 }
 
 wait_http() {

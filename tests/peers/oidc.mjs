@@ -1,6 +1,7 @@
 // oidc.mjs PORT REDIRECT_URI... - a real OpenID Connect provider
 // (oidc-provider) on 127.0.0.1:PORT for the integration tests.
-// Client "passiond" / "passiond-secret", client_secret_basic, PKCE.
+// Client "passiond" with secret $OIDC_CLIENT_SECRET (default
+// "passiond-secret"), client_secret_basic, PKCE.
 // Accounts are whatever login name is typed: "<name>" has the verified
 // address <name>@example.org; "unverified-<name>" an unverified one.
 import Provider from 'oidc-provider';
@@ -11,7 +12,7 @@ const issuer = `http://127.0.0.1:${port}`;
 const provider = new Provider(issuer, {
   clients: [{
     client_id: 'passiond',
-    client_secret: 'passiond-secret',
+    client_secret: process.env.OIDC_CLIENT_SECRET || 'passiond-secret',
     redirect_uris: redirects,
     response_types: ['code'],
     grant_types: ['authorization_code'],

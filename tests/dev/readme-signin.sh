@@ -1,0 +1,115 @@
+#!/bin/sh
+# readme-signin.sh - the README's two ways to sign in, run as the README
+# says, against the stack that dev/up itself starts (on free ports, in a
+# private directory), so the docs and the dev scripts cannot drift apart.
+# dev/check runs it after make check; it stops what it started.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+README=$ROOT/README.md
+
+fail() { printf 'readme-signin: FAIL: %s\n' "$*" >&2; exit 1; }
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); \
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+tmp=$(mktemp -d /tmp/passion-readme.XXXXXX)
+chmod 755 "$tmp"	# the postgres user runs initdb in here
+PASSION_DEV_VAR=$tmp/dev
+PASSION_PORT=$(free_port)
+PASSION_OIDC_PORT=$(free_port)
+PASSION_SMTP_PORT=$(free_port)
+export PASSION_DEV_VAR PASSION_PORT PASSION_OIDC_PORT PASSION_SMTP_PORT
+BASE=http://127.0.0.1:$PASSION_PORT
+cleanup() {
+	"$ROOT/dev/down" >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+# The README's text, on this run's port.
+readme_block() {
+	sed -n "$1" "$README" | sed "s|127.0.0.1:8080|127.0.0.1:$PASSION_PORT|g"
+}
+
+"$ROOT/dev/up" > "$tmp/up.log" 2>&1 || { cat "$tmp/up.log"; fail "dev/up"; }
+grep -q "passiond is up" "$tmp/up.log" || fail "dev/up printed no address"
+
+# --- 1. "open /api/auth/signin/local and type any login and password"
+url=$(readme_block '/^### Signing in locally/,/^## /p' |
+    grep -o "$BASE/api/auth/signin/local" | head -n 1)
+[ -n "$url" ] || fail "README names no /api/auth/signin/local"
+jar=$tmp/jar-oidc
+# step METHOD URL [FORM]: one request with the cookie jar; sets code, next.
+step() {
+	if [ $# -gt 2 ]; then
+		out=$(curl -sS -b "$jar" -c "$jar" -o "$tmp/body" \
+		    -w '%{http_code} %{redirect_url}' --data "$3" "$2")
+	else
+		out=$(curl -sS -b "$jar" -c "$jar" -o "$tmp/body" \
+		    -w '%{http_code} %{redirect_url}' "$2")
+	fi
+	code=${out%% *}
+	next=${out#* }
+}
+signed=0
+i=0
+while [ $i -lt 15 ] && [ $signed -eq 0 ]; do
+	i=$((i + 1))
+	step GET "$url"
+	case "$code" in
+	30*)
+		case "$url" in
+		"$BASE"/api/auth/callback/*)
+			[ "$next" = "$BASE/" ] || fail "callback sent us to $next"
+			signed=1 ;;
+		esac
+		url=$next ;;
+	200)
+		action=$(grep -o 'action="[^"]*"' "$tmp/body" | head -n 1 |
+		    sed 's/^action="//; s/"$//')
+		[ -n "$action" ] || fail "provider page without a form: $url"
+		case "$action" in
+		/*) action=http://127.0.0.1:$PASSION_OIDC_PORT$action ;;
+		esac
+		if grep -q 'value="login"' "$tmp/body"; then
+			step POST "$action" "prompt=login&login=readme&password=any"
+		else
+			step POST "$action" "prompt=consent"
+		fi
+		case "$code" in 30*) url=$next ;;
+		*) fail "provider form answered $code" ;; esac ;;
+	*)
+		fail "$url answered $code: $(head -c 300 "$tmp/body")" ;;
+	esac
+done
+[ $signed -eq 1 ] || fail "no sign-in after $i steps (last: $url)"
+session=$(curl -sS -b "$jar" "$BASE/api/auth/session")
+case "$session" in
+*'"email":"readme@example.org"'*) ;;
+*) fail "signin/local: no session: $session" ;;
+esac
+echo "readme-signin: /api/auth/signin/local signs in"
+
+# --- 2. the magic-link commands, exactly as the README has them
+readme_block '/^curl -X POST .*\/api\/auth\/email/,/^dev\/mail/p' \
+    > "$tmp/magic.sh"
+grep -q '^dev/mail' "$tmp/magic.sh" || fail "README's magic-link block moved"
+(cd "$ROOT" && sh -e "$tmp/magic.sh") > "$tmp/magic.out" 2>&1 ||
+    { cat "$tmp/magic.out"; fail "the README's magic-link commands"; }
+link=$(grep -o "$BASE/api/auth/callback/email?[^[:space:]]*" \
+    "$tmp/magic.out" | tail -n 1) || true
+case "$link" in
+"$BASE"/api/auth/callback/email\?*) ;;
+*) fail "dev/mail printed '$link'" ;;
+esac
+jar=$tmp/jar-mail
+code=$(curl -sS -b "$jar" -c "$jar" -o /dev/null -w '%{http_code}' "$link")
+[ "$code" = 302 ] || fail "the mailed link answered $code"
+session=$(curl -sS -b "$jar" "$BASE/api/auth/session")
+case "$session" in
+*'"email":"me@example.org"'*) ;;
+*) fail "magic link: no session: $session" ;;
+esac
+echo "readme-signin: the README's magic link signs in"
+echo "readme-signin: 2 passed, 0 failed"
