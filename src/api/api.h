@@ -79,6 +79,8 @@ void	 api_health_get(struct http_request *req);
 void	 api_debug_echo(struct http_request *req);
 /* GET /api/_debug/sleep?ms=N (debug_routes only): a slow request. */
 void	 api_debug_sleep(struct http_request *req);
+/* GET /api/_debug/db-sleep?ms=N (debug_routes only): a slow statement. */
+void	 api_debug_db_sleep(struct http_request *req);
 /* POST /api/_debug/crash (debug_routes only): the worker aborts. */
 void	 api_debug_crash(struct http_request *req);
 

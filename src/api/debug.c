@@ -1,8 +1,9 @@
 /*
  * debug.c - routes that exist for the integration tests only (served when
  * debug_routes = on): a JSON echo to exercise body parsing and limits, and
- * a slow request to exercise draining and the request deadline, and a
- * crash to exercise respawning and its back-off.
+ * a slow request to exercise draining and the request deadline, a slow
+ * statement to exercise statement_timeout, and a crash to exercise
+ * respawning and its back-off.
  */
 #include "config.h"
 
@@ -42,6 +43,32 @@ api_debug_sleep(struct http_request *req)
 	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+	o = http_json_own(req, json_object_new_object());
+	json_object_object_add(o, "sleptMs", json_object_new_int64(ms));
+	http_reply_json(req, 200, o);
+}
+
+void
+api_debug_db_sleep(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct json_object	*o;
+	const char		*v = http_query_get(req, "ms");
+	const char		*params[1];
+	long long		 ms = 0;
+	enum db_status		 st;
+
+	if (v == NULL || str_to_ll(v, 0, 120000, &ms) != 0) {
+		http_reply_error(req, 400, "invalid_field",
+		    "ms: a whole number of milliseconds from 0 to 120000");
+		return;
+	}
+	params[0] = v;
+	st = db_exec(&app->db, req->arena, DB_STMT_DEBUG_SLEEP, params, NULL);
+	if (st != DB_OK) {
+		api_reply_db_error(req, st);
+		return;
+	}
 	o = http_json_own(req, json_object_new_object());
 	json_object_object_add(o, "sleptMs", json_object_new_int64(ms));
 	http_reply_json(req, 200, o);

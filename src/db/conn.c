@@ -87,6 +87,7 @@ db_disconnect(struct db *db)
 		PQfinish(db->conn);
 	db->conn = NULL;
 	db->in_tx = 0;
+	db->goodbye = 0;
 	memset(db->prepared, 0, sizeof(db->prepared));
 }
 
@@ -116,10 +117,27 @@ idle_link_ok(PGconn *c)
 	return PQstatus(c) == CONNECTION_OK;
 }
 
+/*
+ * A FATAL from the server outside a query's result (it ended the session
+ * while we were idle, or as we sent) means nothing more will run here.
+ */
+static void
+notice_seen(void *arg, const PGresult *res)
+{
+	struct db	*db = arg;
+	const char	*sev;
+
+	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	if (sev != NULL && (strcmp(sev, "FATAL") == 0 ||
+	    strcmp(sev, "PANIC") == 0))
+		db->goodbye = 1;
+}
+
 enum db_status
 db_connect(struct db *db)
 {
-	if (db->conn != NULL && (db->in_tx || idle_link_ok(db->conn)))
+	if (db->conn != NULL && (db->in_tx || (!db->goodbye &&
+	    idle_link_ok(db->conn) && !db->goodbye)))
 		return DB_OK;
 	if (db->conn != NULL)
 		log_msg(LOG_INFO, NULL, "%s: the server closed the idle "
@@ -132,6 +150,7 @@ db_connect(struct db *db)
 		    __func__, db->errstr);
 		return DB_UNAVAILABLE;
 	}
+	PQsetNoticeReceiver(db->conn, notice_seen, db);
 	db->opens++;
 	return DB_OK;
 }
@@ -186,14 +205,31 @@ db_result_status(struct db *db, const PGresult *res)
 	return DB_ERROR;
 }
 
+/* 57P01-03: the server ended this session (shutdown, terminate). */
+static int
+server_ended_session(const PGresult *res)
+{
+	const char	*state;
+
+	if (res == NULL)
+		return 0;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return state != NULL && strncmp(state, "57P0", 4) == 0;
+}
+
 static void
 pgresult_clear(void *p)
 {
 	PQclear(p);
 }
 
+/*
+ * Prepare stmt on this connection once. *ended is set when the server
+ * ended the session under it (then nothing ran, and the caller may try a
+ * fresh connection).
+ */
 static enum db_status
-prepare(struct db *db, enum db_stmt stmt)
+prepare(struct db *db, enum db_stmt stmt, int *ended)
 {
 	const struct db_stmt_def	*d = &db_stmt_defs[stmt];
 	PGresult			*res;
@@ -201,36 +237,69 @@ prepare(struct db *db, enum db_stmt stmt)
 
 	if (db->prepared[stmt])
 		return DB_OK;
+	db->goodbye = 0;
 	res = PQprepare(db->conn, d->name, d->sql, d->nparams, NULL);
+	*ended = res == NULL || server_ended_session(res) || db->goodbye;
 	st = db_result_status(db, res);
 	PQclear(res);
 	if (st == DB_OK)
 		db->prepared[stmt] = 1;
-	else
+	else if (st == DB_ERROR || st == DB_DENIED)
 		log_error("%s: %s: %s", __func__, d->name, db->errstr);
 	return st;
+}
+
+/* One try of db_exec; *ended as for prepare. */
+static enum db_status
+exec_once(struct db *db, enum db_stmt stmt, const char *const *params,
+    PGresult **res, int *ended)
+{
+	const struct db_stmt_def	*d = &db_stmt_defs[stmt];
+	enum db_status			 st;
+
+	*res = NULL;
+	*ended = 0;
+	st = db_connect(db);
+	if (st == DB_OK)
+		st = prepare(db, stmt, ended);
+	if (st != DB_OK)
+		return st;
+	db->goodbye = 0;
+	*res = PQexecPrepared(db->conn, d->name, d->nparams, params, NULL,
+	    NULL, 0);
+	/*
+	 * NULL: not sent at all. 57P0x or a FATAL notice: the server was
+	 * ending the session, so the statement did not run or was rolled
+	 * back. A read may run again whenever the link was lost.
+	 */
+	*ended = *res == NULL || server_ended_session(*res) || db->goodbye ||
+	    (d->read_only && PQstatus(db->conn) != CONNECTION_OK);
+	return db_result_status(db, *res);
 }
 
 enum db_status
 db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
     const char *const *params, PGresult **out)
 {
-	const struct db_stmt_def	*d = &db_stmt_defs[stmt];
-	PGresult			*res;
-	enum db_status			 st;
+	PGresult	*res;
+	enum db_status	 st;
+	int		 ended, in_tx = db->in_tx;
 
 	if (out != NULL)
 		*out = NULL;
-	st = db_connect(db);
-	if (st == DB_OK)
-		st = prepare(db, stmt);
-	if (st != DB_OK)
-		return st;
-	res = PQexecPrepared(db->conn, d->name, d->nparams, params, NULL,
-	    NULL, 0);
-	st = db_result_status(db, res);
+	st = exec_once(db, stmt, params, &res, &ended);
+	/*
+	 * The server ended the session before or under a statement that ran
+	 * alone, outside a transaction block: it never ran or was rolled
+	 * back, so it is safe to run once more on a fresh connection.
+	 */
+	if (ended && !in_tx) {
+		PQclear(res);
+		st = exec_once(db, stmt, params, &res, &ended);
+	}
 	if (st == DB_TIMEOUT)
-		log_warn("%s: %s: %s", __func__, d->name, db->errstr);
+		log_warn("%s: %s: %s", __func__, db_stmt_defs[stmt].name,
+		    db->errstr);
 	if (st != DB_OK || out == NULL) {
 		PQclear(res);
 		return st;

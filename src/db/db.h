@@ -48,6 +48,7 @@ enum db_stmt {
 	DB_STMT_JOBS_REQUEUE_STALE,
 	DB_STMT_JOBS_NEXT_DUE,
 	DB_STMT_JOBS_PURGE,
+	DB_STMT_DEBUG_SLEEP,
 	DB_STMT_COUNT
 };
 
@@ -67,6 +68,7 @@ struct db {
 	unsigned char	 prepared[DB_STMT_COUNT];
 	int		 in_tx;
 	unsigned long	 opens;		/* connections opened so far */
+	int		 goodbye;	/* the server sent FATAL: it is closing */
 	char		 errstr[256];	/* last failure, for the log */
 };
 

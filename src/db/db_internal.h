@@ -14,6 +14,11 @@ struct db_stmt_def {
 	const char	*name;
 	const char	*sql;
 	int		 nparams;
+	/*
+	 * Reads only: safe to run again on a fresh connection when the
+	 * link was lost under it, whatever the server did meanwhile.
+	 */
+	int		 read_only;
 };
 extern const struct db_stmt_def	db_stmt_defs[DB_STMT_COUNT];
 

@@ -6,12 +6,12 @@
 #include "db/db_internal.h"
 
 const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
-	[DB_STMT_PING] = { "ping", "SELECT 1", 0 },
+	[DB_STMT_PING] = { "ping", "SELECT 1", 0, 1 },
 	[DB_STMT_SET_USER] = { "set_user",
 	    "SELECT set_config('passion.user_id', $1, true)", 1 },
 	[DB_STMT_USER_BY_EMAIL] = { "user_by_email",
 	    "SELECT id, disabled_at IS NOT NULL, email_verified IS NOT NULL "
-	    "FROM users WHERE email = $1", 1 },
+	    "FROM users WHERE email = $1", 1, 1 },
 	[DB_STMT_USER_CREATE] = { "user_create",
 	    "INSERT INTO users (email, email_verified, name, image) VALUES "
 	    "($1, CASE WHEN $2::boolean THEN now() END, $3, $4) RETURNING id",
@@ -23,7 +23,7 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "SELECT u.id, u.disabled_at IS NOT NULL, "
 	    "u.email_verified IS NOT NULL FROM accounts a "
 	    "JOIN users u ON u.id = a.user_id "
-	    "WHERE a.provider = $1 AND a.provider_account_id = $2", 2 },
+	    "WHERE a.provider = $1 AND a.provider_account_id = $2", 2, 1 },
 	[DB_STMT_ACCOUNT_CREATE] = { "account_create",
 	    "INSERT INTO accounts (user_id, type, provider, "
 	    "provider_account_id, access_token, refresh_token, id_token, "
@@ -46,7 +46,7 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "now() - s.last_seen_at >= make_interval(secs => $3), "
 	    "coalesce(u.name, ''), coalesce(u.email, ''), "
 	    "coalesce(u.image, '') FROM sessions s "
-	    "JOIN users u ON u.id = s.user_id WHERE s.session_token = $1", 3 },
+	    "JOIN users u ON u.id = s.user_id WHERE s.session_token = $1", 3, 1 },
 	[DB_STMT_SESSION_ROLL] = { "session_roll",
 	    "UPDATE sessions SET last_seen_at = now(), expires = least("
 	    "now() + make_interval(secs => $2), "
@@ -58,7 +58,7 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	[DB_STMT_SESSION_LIST] = { "session_list",
 	    "SELECT id, " DB_ISO("created_at") ", " DB_ISO("last_seen_at")
 	    ", user_agent FROM sessions WHERE user_id = $1 AND expires > now() "
-	    "ORDER BY created_at DESC, id LIMIT 100", 1 },
+	    "ORDER BY created_at DESC, id LIMIT 100", 1, 1 },
 	[DB_STMT_SESSION_DELETE_OTHERS] = { "session_delete_others",
 	    "DELETE FROM sessions WHERE user_id = $1 AND id <> $2", 2 },
 	[DB_STMT_VTOKEN_CREATE] = { "vtoken_create",
@@ -122,8 +122,11 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	[DB_STMT_JOBS_NEXT_DUE] = { "jobs_next_due",
 	    "SELECT coalesce(greatest(ceil(extract(epoch FROM min(run_at) - "
 	    "now()) * 1000), 0), -1)::bigint FROM jobs WHERE state = 'queued'",
-	    0 },
+	    0, 1 },
 	[DB_STMT_JOBS_PURGE] = { "jobs_purge",
 	    "DELETE FROM jobs WHERE state IN ('done', 'failed') AND "
 	    "finished_at < now() - make_interval(days => $1::integer)", 1 },
+	/* For /api/_debug/db-sleep (debug_routes only). */
+	[DB_STMT_DEBUG_SLEEP] = { "debug_sleep",
+	    "SELECT pg_sleep($1::double precision / 1000)", 1, 1 },
 };

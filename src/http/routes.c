@@ -32,6 +32,7 @@ const size_t http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);
 const struct http_route http_debug_routes[] = {
 	{ "POST", "/api/_debug/echo", api_debug_echo, HTTP_AUTH_NONE, 0 },
 	{ "GET", "/api/_debug/sleep", api_debug_sleep, HTTP_AUTH_NONE, 0 },
+	{ "GET", "/api/_debug/db-sleep", api_debug_db_sleep, HTTP_AUTH_NONE, 0 },
 	{ "POST", "/api/_debug/crash", api_debug_crash, HTTP_AUTH_NONE, 0 },
 };
 const size_t http_debug_routes_count =

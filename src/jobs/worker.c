@@ -265,6 +265,7 @@ jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
 	int64_t			 swept = -SWEEP_MS;
 
 	log_set_component("jobs");
+	prctl(PR_SET_NAME, "passiond-jobs");
 	setup_signals();
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)

@@ -110,6 +110,7 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 	int		 rc;
 
 	log_set_component("worker");
+	prctl(PR_SET_NAME, "passiond-worker");
 	setup_signals(&wait_mask);
 	/* Die with the master rather than serve on unsupervised. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);

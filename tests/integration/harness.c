@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,6 +26,7 @@
 
 #include <curl/curl.h>
 
+#include "auth/auth.h"
 #include "harness.h"
 
 static const char *
@@ -414,6 +416,13 @@ void
 http_do(const char *method, const char *url, const char *ctype,
     const char *body, struct resp *r)
 {
+	http_do_cookie(method, url, NULL, ctype, body, r);
+}
+
+void
+http_do_cookie(const char *method, const char *url, const char *cookie,
+    const char *ctype, const char *body, struct resp *r)
+{
 	struct { char *d; size_t len; } b = { NULL, 0 }, h = { NULL, 0 };
 	struct curl_slist	*hdrs = NULL;
 	CURL			*c;
@@ -437,6 +446,8 @@ http_do(const char *method, const char *url, const char *ctype,
 		hdrs = curl_slist_append(hdrs, line);
 	}
 	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (cookie != NULL)
+		curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -508,4 +519,207 @@ resp_header(struct resp *r, const char *name)
 			p++;
 	}
 	return NULL;
+}
+
+/* --- sessions, load, mail ---------------------------------------------- */
+
+void
+harness_session(const char *pghost, const char *dbname, const char *email,
+    char *cookie, size_t len)
+{
+	struct arena	 a;
+	PGconn		*c = harness_pg(pghost, dbname, "passion_owner");
+	const char	*tok, *p[2];
+	PGresult	*r;
+
+	arena_init(&a, 1024);
+	tok = auth_token_new(&a);
+	p[0] = email;
+	p[1] = auth_sha256_hex(&a, tok, strlen(tok), NULL, 0);
+	r = PQexecParams(c, "WITH u AS (INSERT INTO users (email, "
+	    "email_verified) VALUES ($1, now()) ON CONFLICT (email) DO UPDATE "
+	    "SET email = excluded.email RETURNING id) INSERT INTO sessions "
+	    "(session_token, user_id, expires) SELECT $2, id, now() + "
+	    "interval '1 day' FROM u", 2, NULL, p, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "session: %s",
+	    PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+	snprintf(cookie, len, "passion.session=%s", tok);
+	arena_cleanup(&a);
+}
+
+struct load {
+	pid_t			 pids[HARNESS_LOAD_MAX];
+	int			 n;
+	struct load_stats	*shared;	/* one per client, mmap'd */
+};
+
+static void
+load_client(const char *url, const char *cookie, int ms,
+    struct load_stats *st)
+{
+	int64_t		 end = time_mono_ms() + ms, t0, took;
+	struct resp	 r;
+	const char	*code;
+
+	while (time_mono_ms() < end) {
+		t0 = time_mono_ms();
+		http_do_cookie("GET", url, cookie, NULL, NULL, &r);
+		took = time_mono_ms() - t0;
+		st->n++;
+		if (took > st->max_ms)
+			st->max_ms = took;
+		code = r.status == 503 ? resp_str(&r, "error.code") : NULL;
+		if (r.status == 200)
+			st->ok++;
+		else if (code != NULL && strcmp(code, "db_timeout") == 0 &&
+		    resp_header(&r, "Retry-After") != NULL)
+			st->db_timeout++;
+		else {
+			st->other++;
+			st->other_status = r.status;
+		}
+		resp_free(&r);
+	}
+}
+
+struct load *
+harness_load_start(const char *url, const char *cookie, int clients, int ms)
+{
+	struct load	*l = calloc(1, sizeof(*l));
+	int		 i;
+
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_le(clients, HARNESS_LOAD_MAX);
+	l->shared = mmap(NULL, sizeof(struct load_stats) * HARNESS_LOAD_MAX,
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert(l->shared != MAP_FAILED);
+	memset(l->shared, 0, sizeof(struct load_stats) * HARNESS_LOAD_MAX);
+	fflush(NULL);
+	for (i = 0; i < clients; i++) {
+		pid_t pid = fork();
+
+		ck_assert_int_ne(pid, -1);
+		if (pid == 0) {
+			load_client(url, cookie, ms, &l->shared[i]);
+			_exit(0);
+		}
+		l->pids[l->n++] = pid;
+	}
+	return l;
+}
+
+void
+harness_load_wait(struct load *l, struct load_stats *out)
+{
+	int	 i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < l->n; i++) {
+		struct load_stats *s = &l->shared[i];
+
+		ck_assert_msg(harness_wait(l->pids[i], 120000) != -1,
+		    "load client %d did not finish", (int)l->pids[i]);
+		out->n += s->n;
+		out->ok += s->ok;
+		out->db_timeout += s->db_timeout;
+		out->other += s->other;
+		if (s->other_status != 0)
+			out->other_status = s->other_status;
+		if (s->max_ms > out->max_ms)
+			out->max_ms = s->max_ms;
+	}
+	munmap(l->shared, sizeof(struct load_stats) * HARNESS_LOAD_MAX);
+	free(l);
+}
+
+pid_t
+harness_child_named(pid_t parent, const char *comm)
+{
+	pid_t	 kids[64];
+	char	 path[64], name[64];
+	int	 i, n = harness_children(parent, kids, 64);
+
+	for (i = 0; i < n; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)kids[i]);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(name, sizeof(name), f) != NULL) {
+			name[strcspn(name, "\n")] = '\0';
+			if (strcmp(name, comm) == 0) {
+				fclose(f);
+				return kids[i];
+			}
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+pid_t
+harness_smtp_start(const char *dir, int port, int utf8, char *maildir,
+    size_t len)
+{
+	char	 listen[64], log[256];
+	char	*argv[] = { "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l",
+	    listen, "-c", "aiosmtpd.handlers.Mailbox", maildir, NULL, NULL };
+	char	*argv_utf8[] = { "/usr/bin/python3", "-m", "aiosmtpd", "-n",
+	    "-u", "-l", listen, "-c", "aiosmtpd.handlers.Mailbox", maildir,
+	    NULL };
+	pid_t	 pid;
+
+	/* aiosmtpd's maildir must not exist before it starts. */
+	snprintf(maildir, len, "%s/mail-%d", dir, port);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	snprintf(log, sizeof(log), "%s/smtp-%d.log", dir, port);
+	pid = harness_spawn(utf8 ? argv_utf8 : argv, log);
+	ck_assert_msg(harness_wait_port(port, 15000), "aiosmtpd on %d", port);
+	return pid;
+}
+
+char *
+harness_mail_for(const char *maildir, const char *needle, int ms)
+{
+	char		 path[512], *best = NULL;
+	struct dirent	*e;
+	DIR		*d;
+	int		 i;
+
+	for (i = 0; i <= ms / 100 && best == NULL; i++) {
+		snprintf(path, sizeof(path), "%s/new", maildir);
+		d = opendir(path);
+		while (d != NULL && (e = readdir(d)) != NULL) {
+			FILE	*f;
+			char	*text;
+			size_t	 n;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/new/%s", maildir,
+			    e->d_name);
+			f = fopen(path, "r");
+			if (f == NULL)
+				continue;
+			text = calloc(1, 65536);
+			ck_assert_ptr_nonnull(text);
+			n = fread(text, 1, 65535, f);
+			text[n] = '\0';
+			fclose(f);
+			if (strstr(text, needle) != NULL) {
+				free(best);
+				best = text;
+				unlink(path);
+			} else
+				free(text);
+		}
+		if (d != NULL)
+			closedir(d);
+		if (best == NULL && i < ms / 100)
+			harness_sleep_ms(100);
+	}
+	return best;
 }

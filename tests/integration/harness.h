@@ -86,6 +86,10 @@ void		 harness_sleep_ms(int ms);
 /* One HTTP request; r is filled (status 0 on a transport error). */
 void		 http_do(const char *method, const char *url,
 		    const char *ctype, const char *body, struct resp *r);
+/* The same with a Cookie header ("name=value; …"; NULL: none). */
+void		 http_do_cookie(const char *method, const char *url,
+		    const char *cookie, const char *ctype, const char *body,
+		    struct resp *r);
 /* GET shortcut. */
 void		 http_get(const char *url, struct resp *r);
 void		 resp_free(struct resp *r);
@@ -93,5 +97,43 @@ void		 resp_free(struct resp *r);
 const char	*resp_str(struct resp *r, const char *path);
 /* The value of header name in r (case-insensitive), or NULL (static buf). */
 const char	*resp_header(struct resp *r, const char *name);
+
+/*
+ * A user called email (made if missing) with a live session, straight in
+ * the database; cookie gets "passion.session=TOKEN".
+ */
+void		 harness_session(const char *pghost, const char *dbname,
+		    const char *email, char *cookie, size_t len);
+
+/* What a load of clients saw. */
+#define HARNESS_LOAD_MAX	8
+struct load_stats {
+	long	 n;		/* requests */
+	long	 ok;		/* 200 */
+	long	 db_timeout;	/* 503 db_timeout with Retry-After */
+	long	 other;		/* anything else */
+	long	 other_status;	/* the last such status */
+	long	 max_ms;	/* the slowest answer */
+};
+struct load;
+/* Start clients processes that GET url (with cookie) for ms. */
+struct load	*harness_load_start(const char *url, const char *cookie,
+		    int clients, int ms);
+/* Wait for them; their sums (max of max_ms). Frees l. */
+void		 harness_load_wait(struct load *l, struct load_stats *out);
+/* The child of parent whose /proc comm is comm, or 0. */
+pid_t		 harness_child_named(pid_t parent, const char *comm);
+/*
+ * Start aiosmtpd (with SMTPUTF8 when utf8) on 127.0.0.1:port, its maildir
+ * made under dir (written to maildir); waits until it listens.
+ */
+pid_t		 harness_smtp_start(const char *dir, int port, int utf8,
+		    char *maildir, size_t len);
+/*
+ * The newest message in maildir containing needle (malloc'd; the file is
+ * removed), waiting up to ms for it; NULL if none came.
+ */
+char		*harness_mail_for(const char *maildir, const char *needle,
+		    int ms);
 
 #endif
