@@ -1,8 +1,9 @@
 /*
  * check_db_outage.c - PostgreSQL stops under a running passiond: health
- * answers 503 with Retry-After (no crash, workers stay), and when the
- * server is back the next request succeeds without restarting passiond.
- * This test runs a cluster of its own so the shared one stays up.
+ * answers 503 with Retry-After (no crash, workers stay), each worker logs
+ * the outage once rather than once a request, and when the server is back
+ * no request fails, without restarting passiond. This test runs a cluster
+ * of its own so the shared one stays up.
  */
 #include "config.h"
 
@@ -62,15 +63,24 @@ health(struct stack *s, struct resp *r)
 
 START_TEST(db_down_is_503_then_recovers)
 {
-	struct stack	 s;
-	struct resp	 r;
-	pid_t		 before[8], after[8];
-	int		 i, n;
+	struct stack		 s;
+	struct resp		 r;
+	struct load		*l;
+	struct load_stats	 ls;
+	pid_t			 before[8], after[8];
+	char			 cookie[128], u[256];
+	int			 i, n;
 
-	harness_stack_start(&s, pghost, "passion_outage", NULL);
-	health(&s, &r);
-	ck_assert_int_eq(r.status, 200);
-	resp_free(&r);
+	harness_stack_start(&s, pghost, "passion_outage", "job_workers = 0\n");
+	harness_session(pghost, "passion_outage", "outage@example.org", cookie,
+	    sizeof(cookie));
+	snprintf(u, sizeof(u), "%s/api/auth/session", s.url);
+	/* Both workers hold a connection that the restart will break. */
+	for (i = 0; i < 10; i++) {
+		health(&s, &r);
+		ck_assert_int_eq(r.status, 200);
+		resp_free(&r);
+	}
 	n = harness_children(s.passiond, before, 8);
 
 	pg("stop");
@@ -86,9 +96,16 @@ START_TEST(db_down_is_503_then_recovers)
 	ck_assert_int_eq(harness_children(s.passiond, after, 8), n);
 	ck_assert(memcmp(before, after, sizeof(pid_t) * (size_t)n) == 0);
 	ck_assert(harness_file_has(s.log, "database unavailable", 1000));
+	/* A load while it is down: one warning per worker, not per request. */
+	l = harness_load_start(u, cookie, 2, 1500);
+	harness_load_wait(l, &ls);
+	ck_assert_int_gt(ls.n, 50);
+	ck_assert_int_eq(ls.ok, 0);
+	ck_assert_int_le(harness_file_count(s.log, "database unavailable"), 2);
 
 	pg("start");
 	/* Every worker reconnects on its next request; none fails. */
+	l = harness_load_start(u, cookie, 2, 1500);
 	for (i = 0; i < 6; i++) {
 		health(&s, &r);
 		ck_assert_msg(r.status == 200, "after restart: %ld %s",
@@ -96,6 +113,9 @@ START_TEST(db_down_is_503_then_recovers)
 		ck_assert_str_eq(resp_str(&r, "db"), "ok");
 		resp_free(&r);
 	}
+	harness_load_wait(l, &ls);
+	ck_assert_msg(ls.ok == ls.n && ls.n > 20, "after restart: %ld of %ld "
+	    "ok (last failure %ld)", ls.ok, ls.n, ls.other_status);
 	harness_stack_stop(&s);
 }
 END_TEST

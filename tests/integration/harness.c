@@ -227,6 +227,20 @@ harness_file_has(const char *path, const char *needle, int ms)
 }
 
 int
+harness_file_count(const char *path, const char *needle)
+{
+	char	 line[1 << 16];
+	int	 n = 0;
+	FILE	*f = fopen(path, "r");
+
+	ck_assert_msg(f != NULL, "%s", path);
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+int
 harness_free_port(void)
 {
 	struct sockaddr_in	 sin;

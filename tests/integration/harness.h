@@ -80,6 +80,8 @@ int		 harness_wait(pid_t pid, int ms);
 int		 harness_children(pid_t pid, pid_t *out, int max);
 /* Whether the file contains needle (polls up to ms). */
 int		 harness_file_has(const char *path, const char *needle, int ms);
+/* How many lines of the file contain needle. */
+int		 harness_file_count(const char *path, const char *needle);
 /* Sleep ms milliseconds. */
 void		 harness_sleep_ms(int ms);
 
