@@ -8,17 +8,17 @@
 const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	[DB_STMT_PING] = { "ping", "SELECT 1", 0, 1 },
 	[DB_STMT_SET_USER] = { "set_user",
-	    "SELECT set_config('passion.user_id', $1, true)", 1 },
+	    "SELECT set_config('passion.user_id', $1, true)", 1, 0 },
 	[DB_STMT_USER_BY_EMAIL] = { "user_by_email",
 	    "SELECT id, disabled_at IS NOT NULL, email_verified IS NOT NULL "
 	    "FROM users WHERE email = $1", 1, 1 },
 	[DB_STMT_USER_CREATE] = { "user_create",
 	    "INSERT INTO users (email, email_verified, name, image) VALUES "
 	    "($1, CASE WHEN $2::boolean THEN now() END, $3, $4) RETURNING id",
-	    4 },
+	    4, 0 },
 	[DB_STMT_USER_VERIFY] = { "user_verify",
 	    "UPDATE users SET email_verified = coalesce(email_verified, now()),"
-	    " updated_at = now() WHERE id = $1", 1 },
+	    " updated_at = now() WHERE id = $1", 1, 0 },
 	[DB_STMT_ACCOUNT_FIND] = { "account_find",
 	    "SELECT u.id, u.disabled_at IS NOT NULL, "
 	    "u.email_verified IS NOT NULL FROM accounts a "
@@ -28,17 +28,17 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "INSERT INTO accounts (user_id, type, provider, "
 	    "provider_account_id, access_token, refresh_token, id_token, "
 	    "expires_at, token_type, scope) VALUES ($1, 'oidc', $2, $3, "
-	    "$4::bytea, $5::bytea, $6::bytea, $7::bigint, $8, $9)", 9 },
+	    "$4::bytea, $5::bytea, $6::bytea, $7::bigint, $8, $9)", 9, 0 },
 	[DB_STMT_ACCOUNT_TOKENS] = { "account_tokens",
 	    "UPDATE accounts SET access_token = $3::bytea, "
 	    "refresh_token = coalesce($4::bytea, refresh_token), "
 	    "id_token = $5::bytea, expires_at = $6::bigint "
-	    "WHERE provider = $1 AND provider_account_id = $2", 6 },
+	    "WHERE provider = $1 AND provider_account_id = $2", 6, 0 },
 	[DB_STMT_SESSION_CREATE] = { "session_create",
 	    "INSERT INTO sessions (session_token, user_id, expires, "
 	    "user_agent) VALUES ($1, $2, now() + least("
 	    "make_interval(secs => $3), make_interval(secs => $4)), $5) "
-	    "RETURNING id, " DB_ISO("expires"), 5 },
+	    "RETURNING id, " DB_ISO("expires"), 5, 0 },
 	[DB_STMT_SESSION_LOOKUP] = { "session_lookup",
 	    "SELECT s.id, s.user_id, " DB_ISO("s.expires") ", "
 	    "s.expires > now() AND s.created_at + make_interval(secs => $2) "
@@ -51,23 +51,23 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "UPDATE sessions SET last_seen_at = now(), expires = least("
 	    "now() + make_interval(secs => $2), "
 	    "created_at + make_interval(secs => $3)) WHERE id = $1 "
-	    "RETURNING " DB_ISO("expires"), 3 },
+	    "RETURNING " DB_ISO("expires"), 3, 0 },
 	[DB_STMT_SESSION_DELETE] = { "session_delete",
 	    "DELETE FROM sessions WHERE id = $1 AND "
-	    "($2::uuid IS NULL OR user_id = $2::uuid) RETURNING id", 2 },
+	    "($2::uuid IS NULL OR user_id = $2::uuid) RETURNING id", 2, 0 },
 	[DB_STMT_SESSION_LIST] = { "session_list",
 	    "SELECT id, " DB_ISO("created_at") ", " DB_ISO("last_seen_at")
 	    ", user_agent FROM sessions WHERE user_id = $1 AND expires > now() "
 	    "ORDER BY created_at DESC, id LIMIT 100", 1, 1 },
 	[DB_STMT_SESSION_DELETE_OTHERS] = { "session_delete_others",
-	    "DELETE FROM sessions WHERE user_id = $1 AND id <> $2", 2 },
+	    "DELETE FROM sessions WHERE user_id = $1 AND id <> $2", 2, 0 },
 	[DB_STMT_VTOKEN_CREATE] = { "vtoken_create",
 	    "INSERT INTO verification_tokens (identifier, token, expires, "
 	    "callback_url) VALUES ($1, $2, now() + make_interval(secs => $3), "
-	    "$4)", 4 },
+	    "$4)", 4, 0 },
 	[DB_STMT_VTOKEN_CONSUME] = { "vtoken_consume",
 	    "DELETE FROM verification_tokens WHERE identifier = $1 AND "
-	    "token = $2 RETURNING expires <= now(), callback_url", 2 },
+	    "token = $2 RETURNING expires <= now(), callback_url", 2, 0 },
 	[DB_STMT_RATE_HIT] = { "rate_hit",
 	    "INSERT INTO rate_limits AS r (key, window_start, count) "
 	    "VALUES ($1, now(), 1) ON CONFLICT (key) DO UPDATE SET "
@@ -76,12 +76,12 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "window_start = CASE WHEN r.window_start <= now() - "
 	    "make_interval(secs => $2) THEN now() ELSE r.window_start END "
 	    "RETURNING count, ceil(extract(epoch FROM r.window_start + "
-	    "make_interval(secs => $2) - now()))::bigint", 2 },
+	    "make_interval(secs => $2) - now()))::bigint", 2, 0 },
 	[DB_STMT_JOB_ENQUEUE] = { "job_enqueue",
 	    "INSERT INTO jobs (kind, payload, max_attempts, expires_at) "
 	    "VALUES ($1, $2::jsonb, $3::integer, CASE WHEN $4::bigint > 0 "
 	    "THEN now() + make_interval(secs => $4::bigint) END) RETURNING id",
-	    4 },
+	    4, 0 },
 	/* The session that runs a job is named by pid and start time. */
 	[DB_STMT_JOB_CLAIM] = { "job_claim",
 	    "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
@@ -91,13 +91,13 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND "
 	    "run_at <= now() ORDER BY run_at, id LIMIT 1 "
 	    "FOR UPDATE SKIP LOCKED) RETURNING id, kind, payload::text, "
-	    "attempts, max_attempts, coalesce(expires_at <= now(), false)", 0 },
+	    "attempts, max_attempts, coalesce(expires_at <= now(), false)", 0, 0 },
 	[DB_STMT_JOB_DONE] = { "job_done",
 	    "UPDATE jobs SET state = 'done', finished_at = now(), "
 	    "last_error = NULL, payload = payload - 'secret', "
 	    "locked_pid = NULL, locked_backend_start = NULL "
 	    "WHERE id = $1 AND state = 'running' AND "
-	    "locked_pid = pg_backend_pid()", 1 },
+	    "locked_pid = pg_backend_pid()", 1, 0 },
 	[DB_STMT_JOB_RETRY] = { "job_retry",
 	    "UPDATE jobs j SET state = CASE WHEN g.stop THEN 'failed' "
 	    "ELSE 'queued' END, run_at = now() + make_interval(secs => "
@@ -108,7 +108,7 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "attempts >= max_attempts OR coalesce(now() + make_interval(secs "
 	    "=> $2::bigint) >= expires_at, false) AS stop FROM jobs WHERE "
 	    "id = $1) g WHERE j.id = g.id AND j.state = 'running' AND "
-	    "j.locked_pid = pg_backend_pid() RETURNING j.state", 4 },
+	    "j.locked_pid = pg_backend_pid() RETURNING j.state", 4, 0 },
 	[DB_STMT_JOBS_REQUEUE_STALE] = { "jobs_requeue_stale",
 	    "UPDATE jobs j SET state = CASE WHEN j.attempts >= j.max_attempts "
 	    "THEN 'failed' ELSE 'queued' END, run_at = now(), finished_at = "
@@ -118,14 +118,14 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "running it', locked_pid = NULL, locked_backend_start = NULL "
 	    "WHERE j.state = 'running' AND NOT EXISTS (SELECT 1 FROM "
 	    "pg_stat_activity a WHERE a.pid = j.locked_pid AND "
-	    "a.backend_start = j.locked_backend_start) RETURNING j.id", 0 },
+	    "a.backend_start = j.locked_backend_start) RETURNING j.id", 0, 0 },
 	[DB_STMT_JOBS_NEXT_DUE] = { "jobs_next_due",
 	    "SELECT coalesce(greatest(ceil(extract(epoch FROM min(run_at) - "
 	    "now()) * 1000), 0), -1)::bigint FROM jobs WHERE state = 'queued'",
 	    0, 1 },
 	[DB_STMT_JOBS_PURGE] = { "jobs_purge",
 	    "DELETE FROM jobs WHERE state IN ('done', 'failed') AND "
-	    "finished_at < now() - make_interval(days => $1::integer)", 1 },
+	    "finished_at < now() - make_interval(days => $1::integer)", 1, 0 },
 	/* For /api/_debug/db-sleep (debug_routes only). */
 	[DB_STMT_DEBUG_SLEEP] = { "debug_sleep",
 	    "SELECT pg_sleep($1::double precision / 1000)", 1, 1 },
