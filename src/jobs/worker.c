@@ -5,8 +5,8 @@
  * connection's socket until a NOTIFY, the next retry's time or a signal.
  * No busy polling: an idle worker wakes once per SWEEP_MS.
  *
- * Signals are handled as in the request workers: TERM and USR1 are
- * blocked except in ppoll, so a stop never cuts a job short; the master
+ * Signals are the request workers' (worker_signals_init): TERM and USR1
+ * are blocked except in ppoll, so a stop never cuts a job short; the master
  * kills a job that runs past job_timeout, and the sweep requeues it.
  */
 #include "config.h"
@@ -31,47 +31,6 @@ static const struct job_kind kinds[] = {
 	{ "mail", jobs_mail_run },
 };
 
-static volatile sig_atomic_t	stop_flag;
-static volatile sig_atomic_t	reopen_flag;
-
-static void
-on_stop(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
-static void
-on_reopen(int sig)
-{
-	(void)sig;
-	reopen_flag = 1;
-}
-
-static void
-setup_signals(void)
-{
-	struct sigaction	 sa;
-	sigset_t		 block;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_reopen;
-	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGUSR1);
-	sigprocmask(SIG_SETMASK, &block, NULL);
-}
-
 long
 jobs_backoff(const struct config *cfg, int attempts)
 {
@@ -92,14 +51,10 @@ wait_for(const struct config *cfg, int fd, long long ms)
 	    1000000L };
 	sigset_t	 none;
 
+	/* TERM and USR1 are taken here only (worker_signals_init). */
 	sigemptyset(&none);
 	(void)ppoll(&p, fd >= 0 ? 1 : 0, &ts, &none);
-	if (reopen_flag) {
-		reopen_flag = 0;
-		if (log_open(cfg->log_file) != 0)
-			log_error("cannot reopen %s: %s", cfg->log_file,
-			    strerror(errno));
-	}
+	worker_log_reopen(cfg);
 }
 
 /* LISTEN on every new connection; DB_OK when connected and listening. */
@@ -262,11 +217,12 @@ jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
 	    cfg->batch_statement_timeout * 1000,
 	    cfg->batch_lock_timeout * 1000, "passiond-jobs" };
 	unsigned long		 listened = 0;
-	int64_t			 swept = -SWEEP_MS;
+	int64_t			 swept;
+	sigset_t		 wait_mask;
 
 	log_set_component("jobs");
 	prctl(PR_SET_NAME, "passiond-jobs");
-	setup_signals();
+	worker_signals_init(&wait_mask);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)
 		_exit(0);
@@ -280,7 +236,7 @@ jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
 	arena_init(&ctx.arena, ARENA_BLOCK);
 	swept = time_mono_ms() - SWEEP_MS;
 	log_info("jobs worker ready");
-	while (!stop_flag) {
+	while (!worker_stop_flag) {
 		step(&ctx, slot, &listened, &swept);
 		arena_reset(&ctx.arena);
 	}

@@ -6,6 +6,7 @@
 #ifndef PASSION_SERVER_H
 #define PASSION_SERVER_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -44,6 +45,17 @@ int	 server_run(const char *config_path, int missing_ok,
  */
 int	 server_listen(const struct config *cfg, int *owned, char *err,
 	    size_t errlen);
+/* Set by TERM and by USR1 in a worker process (request or jobs). */
+extern volatile sig_atomic_t	worker_stop_flag;
+extern volatile sig_atomic_t	worker_reopen_flag;
+/*
+ * A worker's signals: TERM and USR1 set the flags above and stay blocked
+ * except while waiting with ppoll(..., wait_mask); the master decides
+ * about INT, QUIT and HUP. So a stop never cuts a request or job short.
+ */
+void	 worker_signals_init(sigset_t *wait_mask);
+/* Reopen log_file if USR1 asked for it. */
+void	 worker_log_reopen(const struct config *cfg);
 /* The worker process: accept and serve until told to stop; never returns. */
 void	 worker_run(const struct config *cfg, int listen_fd,
 	    struct worker_slot *slot) __attribute__((noreturn));

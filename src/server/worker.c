@@ -25,12 +25,11 @@
 
 #define ARENA_BLOCK	(64 * 1024)
 
-static volatile sig_atomic_t	stop_flag;
-static volatile sig_atomic_t	reopen_flag;
+volatile sig_atomic_t	worker_stop_flag;
+volatile sig_atomic_t	worker_reopen_flag;
 
 static void	on_stop(int sig);
 static void	on_reopen(int sig);
-static void	setup_signals(sigset_t *wait_mask);
 static void	serve(struct app *app, FCGX_Request *fr, struct arena *a,
 		    struct worker_slot *slot, int64_t accepted_ms);
 
@@ -38,18 +37,18 @@ static void
 on_stop(int sig)
 {
 	(void)sig;
-	stop_flag = 1;
+	worker_stop_flag = 1;
 }
 
 static void
 on_reopen(int sig)
 {
 	(void)sig;
-	reopen_flag = 1;
+	worker_reopen_flag = 1;
 }
 
-static void
-setup_signals(sigset_t *wait_mask)
+void
+worker_signals_init(sigset_t *wait_mask)
 {
 	struct sigaction	 sa;
 	sigset_t		 block;
@@ -98,6 +97,17 @@ serve(struct app *app, FCGX_Request *fr, struct arena *a,
 }
 
 void
+worker_log_reopen(const struct config *cfg)
+{
+	if (!worker_reopen_flag)
+		return;
+	worker_reopen_flag = 0;
+	if (log_open(cfg->log_file) != 0)
+		log_error("cannot reopen %s: %s", cfg->log_file,
+		    strerror(errno));
+}
+
+void
 worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 {
 	FCGX_Request	 fr;
@@ -111,7 +121,7 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 
 	log_set_component("worker");
 	prctl(PR_SET_NAME, "passiond-worker");
-	setup_signals(&wait_mask);
+	worker_signals_init(&wait_mask);
 	/* Die with the master rather than serve on unsupervised. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)
@@ -129,7 +139,7 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 	api_app_init(&app, cfg);
 	arena_init(&arena, ARENA_BLOCK);
 
-	while (!stop_flag) {
+	while (!worker_stop_flag) {
 		if (cfg->max_requests > 0 &&
 		    served >= (unsigned long)cfg->max_requests) {
 			log_info("recycling after %lu requests", served);
@@ -139,19 +149,14 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		rc = ppoll(&pfd, 1, NULL, &wait_mask);
-		if (reopen_flag) {
-			reopen_flag = 0;
-			if (log_open(cfg->log_file) != 0)
-				log_error("cannot reopen %s: %s", cfg->log_file,
-				    strerror(errno));
-		}
+		worker_log_reopen(cfg);
 		if (rc == -1) {
 			if (errno == EINTR)
 				continue;
 			log_error("ppoll: %s", strerror(errno));
 			break;
 		}
-		if (stop_flag)
+		if (worker_stop_flag)
 			break;
 		/* The request's clock starts at accept, before any read. */
 		memset(slot->method, 0, sizeof(slot->method));

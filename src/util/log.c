@@ -35,6 +35,7 @@ struct recent {
 static enum log_level	 min_level = LOG_INFO;
 static const char	*component = "passiond";
 static int64_t		 collapse_ms = COLLAPSE_MS;
+static int64_t		(*clock_ms)(void) = time_mono_ms;
 static struct recent	 recent[RECENT_SLOTS];
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -57,9 +58,10 @@ log_level_parse(const char *s)
 }
 
 void
-log_set_collapse(int64_t interval_ms)
+log_set_collapse(int64_t interval_ms, int64_t (*clock)(void))
 {
 	collapse_ms = interval_ms;
+	clock_ms = clock != NULL ? clock : time_mono_ms;
 	memset(recent, 0, sizeof(recent));
 }
 
@@ -195,7 +197,7 @@ collapse(enum log_level lvl, const char *msg, const char *kv,
     unsigned long *repeated)
 {
 	uint64_t	 h = line_hash(lvl, msg, kv);
-	int64_t		 now = time_mono_ms();
+	int64_t		 now = clock_ms();
 	struct recent	*r, *oldest = &recent[0];
 	size_t		 i;
 

@@ -70,9 +70,9 @@ int		 log_level_parse(const char *s);
 /*
  * Write an identical warning or error at most once per interval_ms; the
  * next one written carries repeated=N (0 turns collapsing off). Default
- * 10 s.
+ * 10 s on the monotonic clock; clock (NULL: that one) is for tests.
  */
-void		 log_set_collapse(int64_t interval_ms);
+void		 log_set_collapse(int64_t interval_ms, int64_t (*clock)(void));
 /* Write the counts of lines still held back (at exit). */
 void		 log_flush(void);
 /* Set a component name written as comp=… on every line ("master"…). */

@@ -9,32 +9,9 @@
 
 #include <string.h>
 
+#include "../common/memio.h"
 #include "fuzz.h"
 #include "http/http.h"
-
-struct mem {
-	const char	*in;
-	size_t		 len, off;
-	struct buf	 out;
-};
-
-static ssize_t
-mem_read(void *ctx, char *b, size_t n)
-{
-	struct mem	*m = ctx;
-
-	if (n > m->len - m->off)
-		n = m->len - m->off;
-	memcpy(b, m->in + m->off, n);
-	m->off += n;
-	return (ssize_t)n;
-}
-
-static int
-mem_write(void *ctx, const char *b, size_t n)
-{
-	return buf_append(&((struct mem *)ctx)->out, b, n);
-}
 
 static void
 h_plain(struct http_request *req)
@@ -118,8 +95,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arena		 a;
-	struct mem		 m;
-	struct http_io		 io = { mem_read, mem_write, &m };
+	struct memio		 m;
+	struct http_io		 io;
 	struct http_request	 req;
 	char			*text, *line, *env[17];
 	size_t			 n = 0, i = 0;
@@ -144,10 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (i < size && text[i] == '\n')
 		i++;
 	env[n] = NULL;
-	memset(&m, 0, sizeof(m));
-	m.in = text + i;
-	m.len = size - i;
-	buf_init(&m.out, 1 << 20);
+	memio_init(&m, &io, text + i, size - i);
 	arena_init(&a, 4096);
 	http_request_init(&req, &a, env, &io);
 	http_dispatch(&req, table, sizeof(table) / sizeof(table[0]), 1024,

@@ -744,44 +744,10 @@ END_TEST
 static char *
 mail_for(const char *to, int ms)
 {
-	char		 path[512], needle[300], *best = NULL;
-	struct dirent	*e;
-	DIR		*d;
-	int		 i;
+	char	 needle[300];
 
 	snprintf(needle, sizeof(needle), "To: <%s>", to);
-	for (i = 0; i <= ms / 100 && best == NULL; i++) {
-		snprintf(path, sizeof(path), "%s/new", maildir);
-		d = opendir(path);
-		while (d != NULL && (e = readdir(d)) != NULL) {
-			FILE *f;
-			char *text = NULL;
-			size_t n = 0;
-
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/new/%s", maildir,
-			    e->d_name);
-			f = fopen(path, "r");
-			if (f == NULL)
-				continue;
-			text = calloc(1, 65536);
-			n = fread(text, 1, 65535, f);
-			text[n] = '\0';
-			fclose(f);
-			if (strstr(text, needle) != NULL) {
-				free(best);
-				best = text;
-				unlink(path);
-			} else
-				free(text);
-		}
-		if (d != NULL)
-			closedir(d);
-		if (best == NULL)
-			harness_sleep_ms(100);
-	}
-	return best;
+	return harness_mail_for(maildir, needle, ms);
 }
 
 /* The link in a message, rewritten onto this stack's URL. */

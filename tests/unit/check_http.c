@@ -10,37 +10,12 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "../common/memio.h"
 #include "../common/run.h"
-
-/* In-memory transport: the body to read, the bytes written. */
-struct mem {
-	const char	*in;
-	size_t		 inlen, off;
-	struct buf	 out;
-};
-
-static ssize_t
-mem_read(void *ctx, char *b, size_t n)
-{
-	struct mem	*m = ctx;
-	size_t		 left = m->inlen - m->off;
-
-	if (n > left)
-		n = left;
-	memcpy(b, m->in + m->off, n);
-	m->off += n;
-	return (ssize_t)n;
-}
-
-static int
-mem_write(void *ctx, const char *b, size_t n)
-{
-	return buf_append(&((struct mem *)ctx)->out, b, n);
-}
 
 struct fixture {
 	struct arena	 arena;
-	struct mem	 mem;
+	struct memio	 mem;
 	struct http_io	 io;
 	struct http_request req;
 	char		*env[16];
@@ -56,12 +31,7 @@ fx_init(struct fixture *f, const char *const *env, const char *body)
 	arena_init(&f->arena, 4096);
 	for (i = 0; env[i] != NULL && i < 15; i++)
 		f->env[i] = (char *)env[i];
-	f->mem.in = body ? body : "";
-	f->mem.inlen = strlen(f->mem.in);
-	buf_init(&f->mem.out, 1 << 20);
-	f->io.read = mem_read;
-	f->io.write = mem_write;
-	f->io.ctx = &f->mem;
+	memio_init(&f->mem, &f->io, body ? body : "", body ? strlen(body) : 0);
 	http_request_init(&f->req, &f->arena, f->env, &f->io);
 }
 
