@@ -199,6 +199,51 @@ START_TEST(mail_waits_for_smtp_to_return)
 }
 END_TEST
 
+START_TEST(mail_gives_up_after_max_attempts)
+{
+	struct env	 e;
+
+	env_start(&e, 0, "job_max_attempts = 2\n");
+	kill(e.smtp, SIGTERM);
+	ck_assert(harness_wait(e.smtp, 5000) != -1);
+	e.smtp = 0;
+	ck_assert_int_eq(ask_for(&e, "never@example.org", NULL), 202);
+	ck_assert(sql_becomes(&e, "SELECT state || ' ' || attempts || ' ' || "
+	    "(payload ? 'secret') FROM jobs", "failed 2 false", 15000));
+	ck_assert(harness_file_has(e.s.log, "failed for good on attempt 2",
+	    2000));
+	env_stop(&e);
+}
+END_TEST
+
+/* Two jobs workers: each job runs once (SKIP LOCKED), none twice. */
+START_TEST(two_jobs_workers_send_each_mail_once)
+{
+	struct env	 e;
+	char		 email[64], needle[96], *m;
+	int		 i;
+
+	env_start(&e, 0, "job_workers = 2\n");
+	for (i = 0; i < 20; i++) {
+		snprintf(email, sizeof(email), "pair%d@example.org", i);
+		ck_assert_int_eq(ask_for(&e, email, NULL), 202);
+	}
+	for (i = 0; i < 20; i++) {
+		snprintf(needle, sizeof(needle), "To: <pair%d@example.org>", i);
+		m = harness_mail_for(e.maildir, needle, 20000);
+		ck_assert_msg(m != NULL, "no mail for pair%d", i);
+		free(m);
+	}
+	ck_assert(sql_becomes(&e, "SELECT count(*) FROM jobs WHERE state = "
+	    "'done' AND attempts = 1", "20", 5000));
+	/* Nothing left over: every message was taken exactly once. */
+	harness_sleep_ms(500);
+	m = harness_mail_for(e.maildir, "To: <pair", 0);
+	ck_assert_msg(m == NULL, "a mail was sent twice");
+	env_stop(&e);
+}
+END_TEST
+
 START_TEST(jobs_worker_killed_mid_job)
 {
 	struct env	 e;
@@ -394,6 +439,8 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, frozen_smtp_delays_mail_not_requests);
 	tcase_add_test(tc, mail_waits_for_smtp_to_return);
+	tcase_add_test(tc, mail_gives_up_after_max_attempts);
+	tcase_add_test(tc, two_jobs_workers_send_each_mail_once);
 	tcase_add_test(tc, jobs_worker_killed_mid_job);
 	tcase_add_test(tc, jobs_worker_reloads_and_stops_with_the_master);
 	tcase_add_test(tc, refused_requests_write_nothing);

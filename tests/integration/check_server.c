@@ -341,9 +341,9 @@ START_TEST(systemd_socket_activation)
 }
 END_TEST
 
-/* Read sd_notify datagrams until one contains want (or ms pass). */
+/* Read sd_notify datagrams until one contains want and also (or ms pass). */
 static int
-notified(int fd, const char *want, int ms)
+notified2(int fd, const char *want, const char *also, int ms)
 {
 	char	 msg[1024];
 	ssize_t	 n;
@@ -352,12 +352,20 @@ notified(int fd, const char *want, int ms)
 	for (i = 0; i <= ms / 20; i++) {
 		while ((n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT)) > 0) {
 			msg[n] = '\0';
-			if (strstr(msg, want) != NULL)
+			if (strstr(msg, want) != NULL &&
+			    strstr(msg, also) != NULL)
 				return 1;
 		}
 		harness_sleep_ms(20);
 	}
 	return 0;
+}
+
+/* Read sd_notify datagrams until one contains want (or ms pass). */
+static int
+notified(int fd, const char *want, int ms)
+{
+	return notified2(fd, want, "", ms);
 }
 
 START_TEST(reports_to_systemd)
@@ -375,9 +383,10 @@ START_TEST(reports_to_systemd)
 	strcpy(sun.sun_path, path);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	setenv("NOTIFY_SOCKET", path, 1);
-	start(&s, NULL);
+	start(&s, "job_workers = 1\n");
 	ck_assert(notified(fd, "READY=1", 2000));
-	ck_assert(notified(fd, "STATUS=2 workers", 2000));
+	ck_assert(notified2(fd, "STATUS=2 workers, 0 busy", "; 1 jobs worker, 0 "
+	    "running", 2000));
 	kill(s.passiond, SIGHUP);
 	ck_assert(notified(fd, "RELOADING=1", 2000));
 	ck_assert(notified(fd, "READY=1", 2000));
