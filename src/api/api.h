@@ -43,7 +43,10 @@ void	 api_session_start(struct http_request *req, const char *user_id,
 /* "Set-Cookie" for name=value (Max-Age seconds; 0 clears it). */
 void	 api_cookie_set(struct http_request *req, const char *name,
 	    const char *value, long max_age);
-/* The cookie name: "__Host-passion.<base>" over https, else "passion.<base>". */
+/*
+ * The cookie name: "__Host-passion.<base>" over https, else
+ * "passion.<base>".
+ */
 const char *api_cookie_name(struct http_request *req, const char *base);
 /*
  * A sign-in failure: logged with reason, then 302 to auth_error_url with

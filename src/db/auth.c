@@ -12,28 +12,10 @@
 
 #include "db/db_internal.h"
 
-static const char *
-num(struct arena *a, long v)
-{
-	return arena_printf(a, "%ld", v);
-}
-
 static int
 flag(PGresult *r, int col)
 {
 	return strcmp(PQgetvalue(r, 0, col), "t") == 0;
-}
-
-static enum db_status
-one_row(struct db *db, struct arena *a, enum db_stmt stmt,
-    const char *const *params, PGresult **r)
-{
-	enum db_status	 st;
-
-	st = db_exec(db, a, stmt, params, r);
-	if (st == DB_OK && PQntuples(*r) == 0)
-		return DB_NOTFOUND;
-	return st;
 }
 
 static enum db_status
@@ -43,7 +25,7 @@ user_row(struct db *db, struct arena *a, enum db_stmt stmt,
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = one_row(db, a, stmt, params, &r);
+	st = db_exec_row(db, a, stmt, params, &r);
 	if (st != DB_OK)
 		return st;
 	u->id = PQgetvalue(r, 0, 0);
@@ -70,7 +52,7 @@ db_user_create(struct db *db, struct arena *a, const char *email,
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = one_row(db, a, DB_STMT_USER_CREATE, p, &r);
+	st = db_exec_row(db, a, DB_STMT_USER_CREATE, p, &r);
 	if (st == DB_OK)
 		*id = PQgetvalue(r, 0, 0);
 	return st;
@@ -119,12 +101,12 @@ db_session_create(struct db *db, struct arena *a, const char *token_hash,
     const char *user_id, long idle, long max_age, const char *user_agent,
     const char **id, const char **expires)
 {
-	const char	*p[5] = { token_hash, user_id, num(a, idle),
-	    num(a, max_age), user_agent };
+	const char	*p[5] = { token_hash, user_id, db_num(a, idle),
+	    db_num(a, max_age), user_agent };
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = one_row(db, a, DB_STMT_SESSION_CREATE, p, &r);
+	st = db_exec_row(db, a, DB_STMT_SESSION_CREATE, p, &r);
 	if (st == DB_OK) {
 		*id = PQgetvalue(r, 0, 0);
 		*expires = PQgetvalue(r, 0, 1);
@@ -136,11 +118,11 @@ enum db_status
 db_session_lookup(struct db *db, struct arena *a, const char *token_hash,
     long max_age, long roll, struct db_session *s)
 {
-	const char	*p[3] = { token_hash, num(a, max_age), num(a, roll) };
+	const char	*p[3] = { token_hash, db_num(a, max_age), db_num(a, roll) };
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = one_row(db, a, DB_STMT_SESSION_LOOKUP, p, &r);
+	st = db_exec_row(db, a, DB_STMT_SESSION_LOOKUP, p, &r);
 	if (st != DB_OK)
 		return st;
 	s->id = PQgetvalue(r, 0, 0);
@@ -159,11 +141,11 @@ enum db_status
 db_session_roll(struct db *db, struct arena *a, const char *id, long idle,
     long max_age, const char **expires)
 {
-	const char	*p[3] = { id, num(a, idle), num(a, max_age) };
+	const char	*p[3] = { id, db_num(a, idle), db_num(a, max_age) };
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = one_row(db, a, DB_STMT_SESSION_ROLL, p, &r);
+	st = db_exec_row(db, a, DB_STMT_SESSION_ROLL, p, &r);
 	if (st == DB_OK)
 		*expires = PQgetvalue(r, 0, 0);
 	return st;
@@ -176,7 +158,7 @@ db_session_delete(struct db *db, struct arena *a, const char *id,
 	const char	*p[2] = { id, user_id };
 	PGresult	*r;
 
-	return one_row(db, a, DB_STMT_SESSION_DELETE, p, &r);
+	return db_exec_row(db, a, DB_STMT_SESSION_DELETE, p, &r);
 }
 
 enum db_status
@@ -221,7 +203,7 @@ db_vtoken_consume(struct db *db, struct arena *a, const char *identifier,
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = one_row(db, a, DB_STMT_VTOKEN_CONSUME, p, &r);
+	st = db_exec_row(db, a, DB_STMT_VTOKEN_CONSUME, p, &r);
 	if (st == DB_OK) {
 		*expired = flag(r, 0);
 		*callback = PQgetvalue(r, 0, 1);
@@ -233,11 +215,11 @@ enum db_status
 db_rate_hit(struct db *db, struct arena *a, const char *key, long window,
     long *count, long *retry_after)
 {
-	const char	*p[2] = { key, num(a, window) };
+	const char	*p[2] = { key, db_num(a, window) };
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = one_row(db, a, DB_STMT_RATE_HIT, p, &r);
+	st = db_exec_row(db, a, DB_STMT_RATE_HIT, p, &r);
 	if (st == DB_OK) {
 		*count = atol(PQgetvalue(r, 0, 0));
 		*retry_after = atol(PQgetvalue(r, 0, 1));

@@ -309,6 +309,40 @@ db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
 	return DB_OK;
 }
 
+const char *
+db_num(struct arena *a, long long v)
+{
+	return arena_printf(a, "%lld", v);
+}
+
+enum db_status
+db_exec_row(struct db *db, struct arena *a, enum db_stmt stmt,
+    const char *const *params, PGresult **r)
+{
+	enum db_status	 st;
+
+	st = db_exec(db, a, stmt, params, r);
+	if (st == DB_OK && PQntuples(*r) == 0)
+		return DB_NOTFOUND;
+	return st;
+}
+
+enum db_status
+db_exec_count(struct db *db, struct arena *a, enum db_stmt stmt,
+    const char *const *params, long *n)
+{
+	PGresult	*r;
+	enum db_status	 st;
+
+	*n = 0;
+	st = db_exec(db, a, stmt, params, &r);
+	if (st != DB_OK)
+		return st;
+	*n = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) :
+	    atol(PQcmdTuples(r));
+	return DB_OK;
+}
+
 static enum db_status
 simple(struct db *db, const char *sql)
 {

@@ -22,4 +22,13 @@ struct db_stmt_def {
 };
 extern const struct db_stmt_def	db_stmt_defs[DB_STMT_COUNT];
 
+/* v as decimal text in the arena, for a statement parameter. */
+const char	*db_num(struct arena *a, long long v);
+/* Run stmt (result on the arena in *r); DB_NOTFOUND when no row came. */
+enum db_status	 db_exec_row(struct db *db, struct arena *a, enum db_stmt stmt,
+		    const char *const *params, PGresult **r);
+/* Run stmt; *n = the rows it returned, or else the rows it changed. */
+enum db_status	 db_exec_count(struct db *db, struct arena *a,
+		    enum db_stmt stmt, const char *const *params, long *n);
+
 #endif

@@ -10,18 +10,12 @@
 
 #include "db/db_internal.h"
 
-static const char *
-num(struct arena *a, long long v)
-{
-	return arena_printf(a, "%lld", v);
-}
-
 enum db_status
 db_job_enqueue(struct db *db, struct arena *a, const char *kind,
     const char *payload, long max_attempts, long ttl)
 {
-	const char	*p[4] = { kind, payload, num(a, max_attempts),
-	    num(a, ttl) };
+	const char	*p[4] = { kind, payload, db_num(a, max_attempts),
+	    db_num(a, ttl) };
 
 	return db_exec(db, a, DB_STMT_JOB_ENQUEUE, p, NULL);
 }
@@ -49,7 +43,7 @@ db_job_claim(struct db *db, struct arena *a, struct db_job *j)
 enum db_status
 db_job_done(struct db *db, struct arena *a, long long id)
 {
-	const char	*p[1] = { num(a, id) };
+	const char	*p[1] = { db_num(a, id) };
 
 	return db_exec(db, a, DB_STMT_JOB_DONE, p, NULL);
 }
@@ -58,7 +52,7 @@ enum db_status
 db_job_retry(struct db *db, struct arena *a, long long id, long delay,
     const char *error, int give_up, int *failed)
 {
-	const char	*p[4] = { num(a, id), num(a, delay), error,
+	const char	*p[4] = { db_num(a, id), db_num(a, delay), error,
 	    give_up ? "true" : "false" };
 	PGresult	*r;
 	enum db_status	 st;
@@ -73,14 +67,7 @@ db_job_retry(struct db *db, struct arena *a, long long id, long delay,
 enum db_status
 db_jobs_requeue_stale(struct db *db, struct arena *a, long *n)
 {
-	PGresult	*r;
-	enum db_status	 st;
-
-	*n = 0;
-	st = db_exec(db, a, DB_STMT_JOBS_REQUEUE_STALE, NULL, &r);
-	if (st == DB_OK)
-		*n = PQntuples(r);
-	return st;
+	return db_exec_count(db, a, DB_STMT_JOBS_REQUEUE_STALE, NULL, n);
 }
 
 enum db_status
@@ -89,7 +76,7 @@ db_jobs_next_due(struct db *db, struct arena *a, long long *ms)
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = db_exec(db, a, DB_STMT_JOBS_NEXT_DUE, NULL, &r);
+	st = db_exec_row(db, a, DB_STMT_JOBS_NEXT_DUE, NULL, &r);
 	if (st == DB_OK)
 		*ms = atoll(PQgetvalue(r, 0, 0));
 	return st;
@@ -98,13 +85,7 @@ db_jobs_next_due(struct db *db, struct arena *a, long long *ms)
 enum db_status
 db_jobs_purge(struct db *db, struct arena *a, long days, long *n)
 {
-	const char	*p[1] = { num(a, days) };
-	PGresult	*r;
-	enum db_status	 st;
+	const char	*p[1] = { db_num(a, days) };
 
-	*n = 0;
-	st = db_exec(db, a, DB_STMT_JOBS_PURGE, p, &r);
-	if (st == DB_OK)
-		*n = atol(PQcmdTuples(r));
-	return st;
+	return db_exec_count(db, a, DB_STMT_JOBS_PURGE, p, n);
 }

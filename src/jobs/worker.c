@@ -87,7 +87,8 @@ drain_notifies(struct jobs_ctx *ctx)
 	if (ctx->db.conn == NULL)
 		return 0;
 	PQconsumeInput(ctx->db.conn);
-	while ((n = PQnotifies(ctx->db.conn)) != NULL) {
+	for (n = PQnotifies(ctx->db.conn); n != NULL;
+	    n = PQnotifies(ctx->db.conn)) {
 		PQfreemem(n);
 		any = 1;
 	}
