@@ -1,6 +1,7 @@
 /*
- * passionctl.c - the operator's tool: check-config and migrate. It links
- * the same library as passiond and reads the same configuration.
+ * passionctl.c - the operator's tool: check-config, migrate, users and the
+ * jobs queue. It links the same library as passiond and reads the same
+ * configuration.
  */
 #include "config.h"
 
@@ -30,6 +31,8 @@ usage(FILE *f)
 	    "  user disable EMAIL  refuse sign-in; ends their sessions now\n"
 	    "  user enable EMAIL   allow sign-in again\n"
 	    "  user delete EMAIL   delete the user and everything theirs\n"
+	    "  jobs [--failed]     the newest 50 jobs (or failed ones): id,\n"
+	    "                      kind, state, attempts, next run, last error\n"
 	    "\n"
 	    "  -c, --config PATH   configuration file (default %s)\n"
 	    "  -h, --help          this text\n"
@@ -197,6 +200,37 @@ cmd_user(const struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+static int
+cmd_jobs(const struct config *cfg, int argc, char **argv)
+{
+	PGconn		*conn;
+	PGresult	*r;
+	long		 n, i;
+	int		 failed = argc == 2 && strcmp(argv[1], "--failed") == 0;
+
+	if (argc > 2 || (argc == 2 && !failed)) {
+		usage(stderr);
+		return 2;
+	}
+	conn = admin_open(cfg);
+	if (conn == NULL)
+		return 1;
+	n = admin_exec(conn, "SELECT id, kind, state, attempts || '/' || "
+	    "max_attempts, to_char(run_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(last_error, '-') "
+	    "FROM jobs WHERE NOT $1::boolean OR state = 'failed' "
+	    "ORDER BY id DESC LIMIT 50", failed ? "true" : "false", &r);
+	for (i = 0; i < n; i++)
+		printf("%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(r, (int)i, 0),
+		    PQgetvalue(r, (int)i, 1), PQgetvalue(r, (int)i, 2),
+		    PQgetvalue(r, (int)i, 3), PQgetvalue(r, (int)i, 4),
+		    PQgetvalue(r, (int)i, 5));
+	if (n >= 0)
+		PQclear(r);
+	PQfinish(conn);
+	return n < 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -246,6 +280,8 @@ main(int argc, char **argv)
 		rc = 0;
 	} else if (strcmp(cmd, "user") == 0) {
 		rc = cmd_user(&cfg, argc - optind, argv + optind);
+	} else if (strcmp(cmd, "jobs") == 0) {
+		rc = cmd_jobs(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(&cfg, argc - optind, argv + optind);
 	} else {

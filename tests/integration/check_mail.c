@@ -202,6 +202,7 @@ END_TEST
 START_TEST(mail_gives_up_after_max_attempts)
 {
 	struct env	 e;
+	char		 cmd[1024];
 
 	env_start(&e, 0, "job_max_attempts = 2\n");
 	kill(e.smtp, SIGTERM);
@@ -212,6 +213,13 @@ START_TEST(mail_gives_up_after_max_attempts)
 	    "(payload ? 'secret') FROM jobs", "failed 2 false", 15000));
 	ck_assert(harness_file_has(e.s.log, "failed for good on attempt 2",
 	    2000));
+	/* The operator sees it, with the reason. */
+	snprintf(cmd, sizeof(cmd), "%s/passionctl -c %s jobs --failed > %s/jobs",
+	    getenv("abs_top_builddir"), e.s.conf, e.dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/jobs", e.dir);
+	ck_assert(harness_file_has(cmd, "\tmail\tfailed\t2/2\t", 0));
+	ck_assert(harness_file_has(cmd, "smtp: ", 0));
 	env_stop(&e);
 }
 END_TEST
