@@ -11,7 +11,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config \
 	libfcgi-dev libpq-dev libjson-c-dev libcurl4-openssl-dev libssl-dev \
 	libsystemd-dev libcjose-dev libjansson-dev libunistring-dev libidn2-dev \
 	check postgresql-15 postgresql-client-15 nginx \
-	systemd procps curl wrk clang valgrind python3-aiosmtpd"
+	systemd procps curl wrk clang libclang-rt-14-dev valgrind python3-aiosmtpd"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
