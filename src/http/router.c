@@ -1,7 +1,9 @@
 /*
  * router.c - match a request against the static route table and run the
  * handler. Patterns are literal segments and {name} placeholders that
- * match one non-empty segment; the first matching route wins.
+ * match one non-empty segment; the first matching route wins. HEAD is
+ * answered wherever GET is, by the GET handler (the reply side sends the
+ * headers without the body), unless a route names HEAD itself.
  */
 #include "config.h"
 
@@ -52,6 +54,34 @@ match_pattern(const char *pattern, const char *path, struct http_request *req)
 	return 1;
 }
 
+/* A route for GET also answers HEAD. */
+static int
+method_matches(const char *route, const char *method)
+{
+	return strcmp(route, method) == 0 ||
+	    (strcmp(method, "HEAD") == 0 && strcmp(route, "GET") == 0);
+}
+
+/* Append method to the Allow list once (the list is ", "-separated). */
+static void
+allow_add(char *allow, size_t allowlen, size_t *used, const char *method)
+{
+	const char	*p;
+	size_t		 n = strlen(method);
+	int		 w;
+
+	for (p = strstr(allow, method); p != NULL; p = strstr(p + 1, method))
+		if ((p == allow || p[-1] == ' ') &&
+		    (p[n] == '\0' || p[n] == ','))
+			return;
+	if (allowlen == 0)
+		return;
+	w = snprintf(allow + *used, allowlen - *used, "%s%s",
+	    *used ? ", " : "", method);
+	if (w > 0 && (size_t)w < allowlen - *used)
+		*used += (size_t)w;
+}
+
 enum http_route_result
 http_route_match(const struct http_route *table, size_t n,
     struct http_request *req, const struct http_route **out, char *allow,
@@ -67,18 +97,15 @@ http_route_match(const struct http_route *table, size_t n,
 	for (i = 0; i < n; i++) {
 		if (!match_pattern(table[i].pattern, req->path, req))
 			continue;
-		if (strcmp(table[i].method, req->method) == 0) {
+		if (method_matches(table[i].method, req->method)) {
 			*out = &table[i];
 			return HTTP_ROUTE_OK;
 		}
 		path_known = 1;
 		/* Allow: every method this path answers, once each. */
-		if (allowlen > 0 && strstr(allow, table[i].method) == NULL) {
-			int w = snprintf(allow + used, allowlen - used, "%s%s",
-			    used ? ", " : "", table[i].method);
-			if (w > 0 && (size_t)w < allowlen - used)
-				used += (size_t)w;
-		}
+		allow_add(allow, allowlen, &used, table[i].method);
+		if (strcmp(table[i].method, "GET") == 0)
+			allow_add(allow, allowlen, &used, "HEAD");
 	}
 	return path_known ? HTTP_ROUTE_BAD_METHOD : HTTP_ROUTE_NOT_FOUND;
 }

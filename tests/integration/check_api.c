@@ -84,6 +84,33 @@ START_TEST(health_ok)
 }
 END_TEST
 
+/* HEAD wherever GET: the same status and headers, no body. */
+START_TEST(head_answers_like_get)
+{
+	static const char *const paths[] = { "/api/health",
+	    "/api/auth/providers", "/api/auth/session", "/api/no/such" };
+	struct resp	 g, h;
+	char		 u[128], len[32];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		url(u, sizeof(u), paths[i]);
+		http_get(u, &g);
+		http_do("HEAD", u, NULL, NULL, &h);
+		ck_assert_msg(h.status == g.status, "HEAD %s: %ld, GET %ld",
+		    paths[i], h.status, g.status);
+		ck_assert_str_eq(h.body, "");
+		snprintf(len, sizeof(len), "%s", resp_header(&g,
+		    "Content-Length"));
+		ck_assert_str_eq(resp_header(&h, "Content-Length"), len);
+		ck_assert_str_eq(resp_header(&h, "Content-Type"),
+		    "application/json");
+		resp_free(&g);
+		resp_free(&h);
+	}
+}
+END_TEST
+
 START_TEST(unknown_path_404)
 {
 	struct resp	 r;
@@ -104,7 +131,7 @@ START_TEST(wrong_method_405_with_allow)
 	url(u, sizeof(u), "/api/health");
 	http_do("DELETE", u, NULL, NULL, &r);
 	assert_error(&r, 405, "method_not_allowed");
-	ck_assert_str_eq(resp_header(&r, "Allow"), "GET");
+	ck_assert_str_eq(resp_header(&r, "Allow"), "GET, HEAD");
 	resp_free(&r);
 }
 END_TEST
@@ -220,6 +247,7 @@ main(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, health_ok);
+	tcase_add_test(tc, head_answers_like_get);
 	tcase_add_test(tc, unknown_path_404);
 	tcase_add_test(tc, wrong_method_405_with_allow);
 	tcase_add_test(tc, body_over_route_limit_413);
