@@ -1,0 +1,241 @@
+/*
+ * validate.c - request bodies against an entity's description. The
+ * database's CHECKs stay as the second line; this is the first, and the
+ * one that names the field.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <unistr.h>
+
+#include "model/model.h"
+
+#define TAG_MAX		100
+
+static int
+fail(struct model_error *e, int status, const char *field, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static int
+fail(struct model_error *e, int status, const char *field, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+
+	e->status = status;
+	snprintf(e->field, sizeof(e->field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const struct model_field *
+model_field(const struct model_entity *m, const char *json)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->nfields; i++)
+		if (strcmp(m->fields[i].json, json) == 0)
+			return &m->fields[i];
+	return NULL;
+}
+
+/* Characters (not bytes) of a UTF-8 string already checked valid. */
+static size_t
+chars(const char *s)
+{
+	return u8_mbsnlen((const uint8_t *)s, strlen(s));
+}
+
+static int
+id_ok(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return n >= 1 && n <= 128 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.:-") == n;
+}
+
+static int
+text_ok(const struct model_field *f, struct json_object *v,
+    struct model_error *e)
+{
+	size_t	 n;
+
+	if (!json_object_is_type(v, json_type_string))
+		return fail(e, 422, f->json, "%s: must be a string", f->json);
+	n = chars(json_object_get_string(v));
+	if ((long long)n < f->min || (long long)n > f->max)
+		return fail(e, 422, f->json, "%s: must be %lld to %lld "
+		    "characters (is %zu)", f->json, f->min, f->max, n);
+	return 0;
+}
+
+static int
+enum_ok(const struct model_field *f, struct json_object *v,
+    struct model_error *e)
+{
+	const char *const	*p;
+	char			 list[200] = "";
+	size_t			 used = 0;
+
+	if (json_object_is_type(v, json_type_string))
+		for (p = f->values; *p != NULL; p++)
+			if (strcmp(*p, json_object_get_string(v)) == 0)
+				return 0;
+	for (p = f->values; *p != NULL && used < sizeof(list); p++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+		    "%s%s", p == f->values ? "" : ", ", *p);
+	return fail(e, 422, f->json, "%s: must be one of %s", f->json, list);
+}
+
+static int
+int_ok(const struct model_field *f, struct json_object *v,
+    struct model_error *e)
+{
+	int64_t	 x;
+
+	/* The JSON gate already refused integers past 64 bits. */
+	if (!json_object_is_type(v, json_type_int))
+		return fail(e, 422, f->json, "%s: must be a whole number",
+		    f->json);
+	x = json_object_get_int64(v);
+	if (x < f->min || x > f->max)
+		return fail(e, 422, f->json, "%s: must be from %lld to %lld",
+		    f->json, f->min, f->max);
+	return 0;
+}
+
+static int
+tags_ok(const struct model_field *f, struct json_object *v,
+    struct model_error *e)
+{
+	char	 path[96];
+	size_t	 i, n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return fail(e, 422, f->json, "%s: must be an array of "
+		    "strings", f->json);
+	n = json_object_array_length(v);
+	if ((long long)n > f->max)
+		return fail(e, 422, f->json, "%s: at most %lld entries",
+		    f->json, f->max);
+	for (i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(v, i);
+
+		snprintf(path, sizeof(path), "%s[%zu]", f->json, i);
+		if (!json_object_is_type(t, json_type_string) ||
+		    json_object_get_string_len(t) == 0 ||
+		    chars(json_object_get_string(t)) > TAG_MAX)
+			return fail(e, 422, path, "%s: must be a string of 1 "
+			    "to %d characters", path, TAG_MAX);
+	}
+	return 0;
+}
+
+static int
+json_ok(const struct model_field *f, struct json_object *v,
+    enum json_type want, struct model_error *e)
+{
+	size_t	 n;
+
+	if (!json_object_is_type(v, want))
+		return fail(e, 422, f->json, "%s: must be a JSON %s", f->json,
+		    want == json_type_object ? "object" : "array");
+	json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN, &n);
+	if ((long long)n > f->max)
+		return fail(e, 413, f->json, "%s: %zu bytes; at most %lld",
+		    f->json, n, f->max);
+	return 0;
+}
+
+/* One present, non-null value against its field. */
+static int
+value_ok(const struct model_field *f, struct json_object *v,
+    struct model_error *e)
+{
+	int64_t	 ms;
+
+	switch (f->type) {
+	case MT_ID:
+		if (!json_object_is_type(v, json_type_string) ||
+		    !id_ok(json_object_get_string(v)))
+			return fail(e, 422, f->json, "%s: 1 to 128 of A-Z a-z "
+			    "0-9 _ . : -", f->json);
+		return 0;
+	case MT_TEXT:
+		return text_ok(f, v, e);
+	case MT_ENUM:
+		return enum_ok(f, v, e);
+	case MT_INT:
+		return int_ok(f, v, e);
+	case MT_BOOL:
+		if (!json_object_is_type(v, json_type_boolean))
+			return fail(e, 422, f->json, "%s: must be true or "
+			    "false", f->json);
+		return 0;
+	case MT_TIME:
+		if (!json_object_is_type(v, json_type_string) ||
+		    model_time_parse(json_object_get_string(v), &ms) != 0)
+			return fail(e, 422, f->json, "%s: must be an ISO 8601 "
+			    "date-time with a zone, such as "
+			    "2026-01-02T12:00:00.000Z", f->json);
+		return 0;
+	case MT_TAGS:
+		return tags_ok(f, v, e);
+	case MT_OBJECT:
+		return json_ok(f, v, json_type_object, e);
+	case MT_ARRAY:
+		return json_ok(f, v, json_type_array, e);
+	}
+	return fail(e, 422, f->json, "%s: unknown type", f->json);
+}
+
+int
+model_validate(const struct model_entity *m, struct json_object *body,
+    enum model_write w, struct model_error *e)
+{
+	const struct model_field	*f;
+	struct json_object_iterator	 it, end;
+	struct json_object		*v;
+	size_t				 i;
+
+	memset(e, 0, sizeof(*e));
+	it = json_object_iter_begin(body);
+	end = json_object_iter_end(body);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *name = json_object_iter_peek_name(&it);
+
+		f = model_field(m, name);
+		if (f == NULL)
+			return fail(e, 422, name, "%s: no such field on a %s",
+			    name, m->name);
+		if ((f->flags & MF_SERVER) != 0)
+			return fail(e, 422, name, "%s: is set by the server",
+			    name);
+		if ((f->flags & MF_CREATE_ONLY) != 0 && w == MODEL_UPDATE)
+			return fail(e, 422, name, "%s: cannot be changed",
+			    name);
+		v = json_object_iter_peek_value(&it);
+		if (v == NULL) {
+			if ((f->flags & MF_REQUIRED) != 0)
+				return fail(e, 422, name, "%s: is required and "
+				    "cannot be null", name);
+			continue;
+		}
+		if (value_ok(f, v, e) != 0)
+			return -1;
+	}
+	for (i = 0; w == MODEL_CREATE && i < m->nfields; i++) {
+		f = &m->fields[i];
+		if ((f->flags & MF_REQUIRED) != 0 &&
+		    !json_object_object_get_ex(body, f->json, NULL))
+			return fail(e, 422, f->json, "%s: is required",
+			    f->json);
+	}
+	return 0;
+}

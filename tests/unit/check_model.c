@@ -1,0 +1,228 @@
+/*
+ * check_model.c - the entity descriptions at work: body validation (each
+ * rule names its field), canonical JSON and contentHash against vectors
+ * computed independently (Python's json.dumps with sorted keys, compact
+ * separators, ensure_ascii off; hashlib), cursors and ISO 8601 times.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/model.h"
+#include "../common/run.h"
+
+static const struct {
+	enum model_write	 w;
+	const char		*body;
+	int			 status;	/* 0: valid */
+	const char		*field;
+	const char		*message;	/* substring */
+} validate_cases[] = {
+	{ MODEL_CREATE, "{\"title\":\"Write\",\"domainId\":\"music\"}", 0,
+	    NULL, NULL },
+	{ MODEL_CREATE, "{\"id\":\"q-1:a.b_c\",\"title\":\"W\",\"domainId\":"
+	    "\"d\",\"status\":\"in-progress\",\"priority\":\"critical\","
+	    "\"dueDate\":\"2026-02-28T23:59:59.999+01:00\",\"tags\":[\"a\"],"
+	    "\"xpValue\":0,\"parentId\":null,\"description\":null}", 0, NULL,
+	    NULL },
+	{ MODEL_CREATE, "{\"domainId\":\"music\"}", 422, "title",
+	    "title: is required" },
+	{ MODEL_CREATE, "{\"title\":null,\"domainId\":\"m\"}", 422, "title",
+	    "cannot be null" },
+	{ MODEL_CREATE, "{\"title\":\"\",\"domainId\":\"m\"}", 422, "title",
+	    "1 to 500 characters (is 0)" },
+	{ MODEL_CREATE, "{\"title\":5,\"domainId\":\"m\"}", 422, "title",
+	    "must be a string" },
+	{ MODEL_CREATE, "{\"title\":\"t\",\"domainId\":\"m\",\"titel\":\"x\"}",
+	    422, "titel", "titel: no such field on a quest" },
+	{ MODEL_CREATE, "{\"title\":\"t\",\"domainId\":\"m\","
+	    "\"createdAt\":\"2026-01-01T00:00:00Z\"}", 422, "createdAt",
+	    "set by the server" },
+	{ MODEL_UPDATE, "{\"contentHash\":\"x\"}", 422, "contentHash",
+	    "set by the server" },
+	{ MODEL_UPDATE, "{\"completedAt\":null}", 422, "completedAt",
+	    "set by the server" },
+	{ MODEL_UPDATE, "{\"id\":\"other\"}", 422, "id", "cannot be changed" },
+	{ MODEL_UPDATE, "{\"title\":\"only this\"}", 0, NULL, NULL },
+	{ MODEL_CREATE, "{\"id\":\"has space\",\"title\":\"t\",\"domainId\":"
+	    "\"m\"}", 422, "id", "1 to 128" },
+	{ MODEL_UPDATE, "{\"status\":\"done\"}", 422, "status",
+	    "must be one of pending, in-progress, completed, deferred, "
+	    "cancelled" },
+	{ MODEL_UPDATE, "{\"priority\":1}", 422, "priority", "one of" },
+	{ MODEL_UPDATE, "{\"xpValue\":-1}", 422, "xpValue",
+	    "from 0 to 1000000" },
+	{ MODEL_UPDATE, "{\"xpValue\":1.5}", 422, "xpValue", "whole number" },
+	{ MODEL_UPDATE, "{\"xpValue\":\"5\"}", 422, "xpValue", "whole number" },
+	{ MODEL_UPDATE, "{\"dueDate\":\"2026-02-30T00:00:00Z\"}", 422,
+	    "dueDate", "ISO 8601" },
+	{ MODEL_UPDATE, "{\"dueDate\":\"2026-01-02 12:00:00\"}", 422,
+	    "dueDate", "ISO 8601" },
+	{ MODEL_UPDATE, "{\"dueDate\":null}", 0, NULL, NULL },
+	{ MODEL_UPDATE, "{\"tags\":\"a\"}", 422, "tags", "array of strings" },
+	{ MODEL_UPDATE, "{\"tags\":[\"a\",7]}", 422, "tags[1]",
+	    "tags[1]: must be a string" },
+	{ MODEL_UPDATE, "{\"tags\":[\"\"]}", 422, "tags[0]", "1 to 100" },
+	{ MODEL_UPDATE, "{\"parentId\":\"q/2\"}", 422, "parentId", "1 to 128" },
+	{ MODEL_UPDATE, "{\"title\":\"\\u00e9\\u00e9\"}", 0, NULL, NULL },
+};
+
+START_TEST(validate_table)
+{
+	struct json_object	*body = json_tokener_parse(
+	    validate_cases[_i].body);
+	struct model_error	 e;
+	int			 rc;
+
+	ck_assert_ptr_nonnull(body);
+	rc = model_validate(&model_quests, body, validate_cases[_i].w, &e);
+	if (validate_cases[_i].status == 0)
+		ck_assert_msg(rc == 0, "%s: %s", validate_cases[_i].body,
+		    e.message);
+	else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(e.status, validate_cases[_i].status);
+		ck_assert_str_eq(e.field, validate_cases[_i].field);
+		ck_assert_msg(strstr(e.message, validate_cases[_i].message) !=
+		    NULL, "%s", e.message);
+	}
+	json_object_put(body);
+}
+END_TEST
+
+/* Length is counted in characters, not bytes. */
+START_TEST(title_limit_counts_characters)
+{
+	struct json_object	*body = json_object_new_object();
+	struct model_error	 e;
+	char			 t[1100];
+	size_t			 i;
+
+	for (i = 0; i < 500; i++)
+		memcpy(t + 2 * i, "\xc3\xa9", 2);
+	t[1000] = '\0';
+	/* 500 characters in 1000 bytes: at the limit. */
+	json_object_object_add(body, "title", json_object_new_string(t));
+	ck_assert_int_eq(model_validate(&model_quests, body, MODEL_UPDATE,
+	    &e), 0);
+	/* One more character is one too many. */
+	memcpy(t + 1000, "\xc3\xa9", 3);
+	json_object_object_add(body, "title", json_object_new_string(t));
+	ck_assert_int_eq(model_validate(&model_quests, body, MODEL_UPDATE,
+	    &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.message, "(is 501)"));
+	json_object_put(body);
+}
+END_TEST
+
+START_TEST(canonical_json_sorts_keys_at_every_level)
+{
+	struct arena		 a;
+	struct json_object	*v = json_tokener_parse("{\"b\":{\"z\":1,"
+	    "\"a\":[true,null,{\"y\":\"q\",\"x\":-2.5}]},\"a\":\"/\"}");
+
+	arena_init(&a, 1024);
+	ck_assert_str_eq(model_canonical_json(&a, v),
+	    "{\"a\":\"/\",\"b\":{\"a\":[true,null,{\"x\":-2.5,\"y\":\"q\"}],"
+	    "\"z\":1}}");
+	json_object_put(v);
+	arena_cleanup(&a);
+}
+END_TEST
+
+START_TEST(content_hash_vector)
+{
+	struct arena		 a;
+	/* Server-owned and unknown members do not count; absent is null. */
+	struct json_object	*q = json_tokener_parse("{\"id\":\"q1\","
+	    "\"title\":\"Write the bridge\",\"domainId\":\"music\","
+	    "\"status\":\"pending\",\"priority\":\"high\",\"dueDate\":"
+	    "\"2026-01-02T12:00:00.000Z\",\"tags\":[\"a/b\",\"\xc3\xa9\","
+	    "\"tab\\tx\"],\"xpValue\":50,\"createdAt\":"
+	    "\"2026-01-01T00:00:00.000Z\",\"contentHash\":\"old\"}");
+	const char		*h1, *h2;
+
+	arena_init(&a, 4096);
+	h1 = model_content_hash(&a, &model_quests, q);
+	ck_assert_str_eq(h1, "ad294c78d1fab7b30a95281cda5ebcb5c9ff093a4000"
+	    "70a7132f889f44636c7f");
+	/* A content change changes it; a server field does not. */
+	json_object_object_add(q, "updatedAt", json_object_new_string("x"));
+	ck_assert_str_eq(model_content_hash(&a, &model_quests, q), h1);
+	json_object_object_add(q, "xpValue", json_object_new_int(51));
+	h2 = model_content_hash(&a, &model_quests, q);
+	ck_assert_str_ne(h1, h2);
+	json_object_put(q);
+	arena_cleanup(&a);
+}
+END_TEST
+
+START_TEST(cursor_round_trip_and_refusals)
+{
+	struct arena	 a;
+	const char	*c, *key, *id;
+
+	arena_init(&a, 1024);
+	c = model_cursor_encode(&a, "2026-01-02T12:00:00.000Z", "q\"1");
+	ck_assert_int_eq(model_cursor_decode(&a, c, &key, &id), 0);
+	ck_assert_str_eq(key, "2026-01-02T12:00:00.000Z");
+	ck_assert_str_eq(id, "q\"1");
+	ck_assert_int_eq(model_cursor_decode(&a, "", &key, &id), -1);
+	ck_assert_int_eq(model_cursor_decode(&a, "not base64!", &key, &id),
+	    -1);
+	/* base64url of ["a"] and of {"a":"b"}: JSON, but not a cursor. */
+	ck_assert_int_eq(model_cursor_decode(&a, "WyJhIl0", &key, &id), -1);
+	ck_assert_int_eq(model_cursor_decode(&a, "eyJhIjoiYiJ9", &key, &id),
+	    -1);
+	arena_cleanup(&a);
+}
+END_TEST
+
+static const struct {
+	const char	*s;
+	int		 ok;
+	long long	 ms;
+} time_cases[] = {
+	{ "2026-01-02T12:00:00.000Z", 1, 1767355200000LL },
+	{ "2026-01-02T12:00:00Z", 1, 1767355200000LL },
+	{ "2026-01-02T13:30:00.5+01:30", 1, 1767355200500LL },
+	{ "2026-01-02T07:00:00.123456-05:00", 1, 1767355200123LL },
+	{ "2024-02-29T00:00:00Z", 1, 1709164800000LL },
+	{ "2025-02-29T00:00:00Z", 0, 0 },
+	{ "2026-13-01T00:00:00Z", 0, 0 },
+	{ "2026-01-02T24:00:00Z", 0, 0 },
+	{ "2026-01-02T12:00:00", 0, 0 },
+	{ "2026-01-02T12:00:00.Z", 0, 0 },
+	{ "2026-01-02T12:00:00+0100", 0, 0 },
+	{ "2026-01-02", 0, 0 },
+	{ "2026-01-02T12:00:00Zjunk", 0, 0 },
+};
+
+START_TEST(time_table)
+{
+	int64_t	 ms = 0;
+	int	 rc = model_time_parse(time_cases[_i].s, &ms);
+
+	ck_assert_msg((rc == 0) == time_cases[_i].ok, "%s", time_cases[_i].s);
+	if (time_cases[_i].ok)
+		ck_assert_int_eq(ms, time_cases[_i].ms);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("model");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, validate_table, 0, N(validate_cases));
+	tcase_add_test(tc, title_limit_counts_characters);
+	tcase_add_test(tc, canonical_json_sorts_keys_at_every_level);
+	tcase_add_test(tc, content_hash_vector);
+	tcase_add_test(tc, cursor_round_trip_and_refusals);
+	tcase_add_loop_test(tc, time_table, 0, N(time_cases));
+	suite_add_tcase(s, tc);
+	return check_run(s, CK_NORMAL);
+}
