@@ -151,6 +151,13 @@ void		 http_reply_json(struct http_request *req, int status,
 void		 http_reply_error(struct http_request *req, int status,
 		    const char *code, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
+/*
+ * A validation failure: {"error":{"code":"invalid","message":…,"field":
+ * field}} with status (422, or 413 for a value too large); field is the
+ * JSON path of the member at fault ("dueDate", "tags[1]").
+ */
+void		 http_reply_invalid(struct http_request *req, int status,
+		    const char *field, const char *message);
 /* The reason phrase for status ("Not Found"). */
 const char	*http_status_text(int status);
 /* Build the error object (for callers that add fields before replying). */

@@ -129,6 +129,21 @@ http_reply_error(struct http_request *req, int status, const char *code,
 }
 
 void
+http_reply_invalid(struct http_request *req, int status, const char *field,
+    const char *message)
+{
+	struct json_object	*root, *err;
+	char			 clean[256];
+
+	root = http_json_own(req, http_error_new(status == 413 ?
+	    "payload_too_large" : "invalid", message));
+	json_object_object_get_ex(root, "error", &err);
+	utf8_copy_valid(clean, sizeof(clean), field);
+	json_object_object_add(err, "field", json_object_new_string(clean));
+	http_reply_json(req, status, root);
+}
+
+void
 http_log_access(struct http_request *req)
 {
 	struct buf	 b;

@@ -437,6 +437,28 @@ START_TEST(one_reply_per_request_and_extra_headers)
 }
 END_TEST
 
+START_TEST(invalid_names_the_field)
+{
+	struct fixture	 f;
+	const char	*env[] = { NULL };
+
+	fx_init(&f, env, NULL);
+	http_reply_invalid(&f.req, 422, "tags[1]", "tags[1]: must be a string");
+	ck_assert_int_eq(f.req.status, 422);
+	ck_assert_str_eq(fx_body(&f), "{\"error\":{\"code\":\"invalid\","
+	    "\"message\":\"tags[1]: must be a string\",\"field\":"
+	    "\"tags[1]\"}}");
+	fx_cleanup(&f);
+	fx_init(&f, env, NULL);
+	http_reply_invalid(&f.req, 413, "nodes\xff", "too large");
+	ck_assert_int_eq(f.req.status, 413);
+	ck_assert_ptr_nonnull(strstr(fx_body(&f), "\"payload_too_large\""));
+	ck_assert_ptr_nonnull(strstr(fx_body(&f), "\"field\":\"nodes\xef"
+	    "\xbf\xbd\""));
+	fx_cleanup(&f);
+}
+END_TEST
+
 /* Bytes a C string cannot hold: a NUL is not white space. */
 START_TEST(nul_after_the_value_is_400)
 {
@@ -483,6 +505,7 @@ main(void)
 	tcase_add_loop_test(tc, dispatch_table, 0, N(dispatch_cases));
 	tcase_add_test(tc, body_ending_early_is_400);
 	tcase_add_test(tc, nul_after_the_value_is_400);
+	tcase_add_test(tc, invalid_names_the_field);
 	tcase_add_test(tc, request_id_is_printable_or_dropped);
 	tcase_add_test(tc, one_reply_per_request_and_extra_headers);
 	suite_add_tcase(s, tc);
