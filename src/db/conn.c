@@ -249,24 +249,31 @@ prepare(struct db *db, enum db_stmt stmt, int *ended)
 	return st;
 }
 
-/* One try of db_exec; *ended as for prepare. */
+/*
+ * One try of statement d: prepared once per connection when slot is a
+ * DB_STMT_ slot, sent with its text when slot is -1. *ended as for
+ * prepare.
+ */
 static enum db_status
-exec_once(struct db *db, enum db_stmt stmt, const char *const *params,
-    PGresult **res, int *ended)
+exec_once(struct db *db, const struct db_stmt_def *d, int slot,
+    const char *const *params, PGresult **res, int *ended)
 {
-	const struct db_stmt_def	*d = &db_stmt_defs[stmt];
-	enum db_status			 st;
+	enum db_status	 st;
 
 	*res = NULL;
 	*ended = 0;
 	st = db_connect(db);
-	if (st == DB_OK)
-		st = prepare(db, stmt, ended);
+	if (st == DB_OK && slot >= 0)
+		st = prepare(db, (enum db_stmt)slot, ended);
 	if (st != DB_OK)
 		return st;
 	db->goodbye = 0;
-	*res = PQexecPrepared(db->conn, d->name, d->nparams, params, NULL,
-	    NULL, 0);
+	if (slot >= 0)
+		*res = PQexecPrepared(db->conn, d->name, d->nparams, params,
+		    NULL, NULL, 0);
+	else
+		*res = PQexecParams(db->conn, d->sql, d->nparams, NULL, params,
+		    NULL, NULL, 0);
 	/*
 	 * NULL: not sent at all. 57P0x or a FATAL notice: the server was
 	 * ending the session, so the statement did not run or was rolled
@@ -277,8 +284,8 @@ exec_once(struct db *db, enum db_stmt stmt, const char *const *params,
 	return db_result_status(db, *res);
 }
 
-enum db_status
-db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
+static enum db_status
+run(struct db *db, struct arena *a, const struct db_stmt_def *d, int slot,
     const char *const *params, PGresult **out)
 {
 	PGresult	*res;
@@ -287,7 +294,7 @@ db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
 
 	if (out != NULL)
 		*out = NULL;
-	st = exec_once(db, stmt, params, &res, &ended);
+	st = exec_once(db, d, slot, params, &res, &ended);
 	/*
 	 * The server ended the session before or under a statement that ran
 	 * alone, outside a transaction block: it never ran or was rolled
@@ -295,11 +302,10 @@ db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
 	 */
 	if (ended && !in_tx) {
 		PQclear(res);
-		st = exec_once(db, stmt, params, &res, &ended);
+		st = exec_once(db, d, slot, params, &res, &ended);
 	}
 	if (st == DB_TIMEOUT)
-		log_warn("%s: %s: %s", __func__, db_stmt_defs[stmt].name,
-		    db->errstr);
+		log_warn("%s: %s: %s", __func__, d->name, db->errstr);
 	if (st != DB_OK || out == NULL) {
 		PQclear(res);
 		return st;
@@ -307,6 +313,20 @@ db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
 	arena_defer(a, pgresult_clear, res);
 	*out = res;
 	return DB_OK;
+}
+
+enum db_status
+db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
+    const char *const *params, PGresult **out)
+{
+	return run(db, a, &db_stmt_defs[stmt], (int)stmt, params, out);
+}
+
+enum db_status
+db_query(struct db *db, struct arena *a, const struct db_stmt_def *d,
+    const char *const *params, PGresult **out)
+{
+	return run(db, a, d, -1, params, out);
 }
 
 const char *

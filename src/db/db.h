@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include "model/model.h"
 #include "util/util.h"
 
 enum db_status {
@@ -232,6 +233,17 @@ enum db_status	 db_jobs_next_due(struct db *db, struct arena *a,
 /* Delete jobs finished more than days ago; *n set. */
 enum db_status	 db_jobs_purge(struct db *db, struct arena *a, long days,
 		    long *n);
+
+/* --- entity.c: the entities of model/, as JSON --- */
+
+/* Row row of r (selected in m's field order) as a JSON object (caller
+ * owns it): times as ISO 8601 UTC strings, JSON columns as JSON. */
+struct json_object *db_entity_row(const struct model_entity *m, PGresult *r,
+		    int row);
+/* Entity id of user_id as JSON (caller owns *out): DB_OK, DB_NOTFOUND. */
+enum db_status	 db_entity_get(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    const char *id, struct json_object **out);
 
 /* One embedded sql/NNNN_name.sql file. */
 struct db_migration {

@@ -22,6 +22,13 @@ struct db_stmt_def {
 };
 extern const struct db_stmt_def	db_stmt_defs[DB_STMT_COUNT];
 
+/*
+ * Run a statement made at run time (d->name for the log; not prepared),
+ * with db_exec's timeouts, retries and result handling.
+ */
+enum db_status	 db_query(struct db *db, struct arena *a,
+		    const struct db_stmt_def *d, const char *const *params,
+		    PGresult **out);
 /* v as decimal text in the arena, for a statement parameter. */
 const char	*db_num(struct arena *a, long long v);
 /* Run stmt (result on the arena in *r); DB_NOTFOUND when no row came. */

@@ -171,6 +171,66 @@ START_TEST(lock_wait_is_bounded)
 }
 END_TEST
 
+/* A row of the model's description comes back as typed JSON. */
+START_TEST(entity_row_as_json)
+{
+	struct db		 d;
+	struct arena		 a;
+	struct json_object	*q = NULL, *v;
+	PGconn			*owner;
+	char			 sql[1024];
+
+	owner = harness_pg(harness_pghost(), db_name, "passion_owner");
+	/* FORCE ROW LEVEL SECURITY binds the owner too. */
+	snprintf(sql, sizeof(sql), "SELECT set_config('passion.user_id', '%s', "
+	    "false)", user_a);
+	harness_sql(owner, sql);
+	snprintf(sql, sizeof(sql), "INSERT INTO quests (id, user_id, title, "
+	    "domain_id, status, priority, due_date, created_at, updated_at, "
+	    "tags, xp_value, content_hash) VALUES ('q-json', '%s', "
+	    "'Write \"it\"', 'music', 'pending', 'high', "
+	    "'2026-01-02 13:00:00.5+01', now(), now(), '[\"a\",\"b\"]', 50, "
+	    "'h') ON CONFLICT DO NOTHING", user_a);
+	harness_sql(owner, sql);
+	PQfinish(owner);
+	arena_init(&a, 4096);
+	db_init(&d, conninfo, "", &lim);
+	ck_assert_int_eq(db_tx_begin(&d, user_a), DB_OK);
+	ck_assert_int_eq(db_entity_get(&d, &a, &model_quests, user_a, "q-json",
+	    &q), DB_OK);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(q,
+	    "title")), "Write \"it\"");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(q,
+	    "dueDate")), "2026-01-02T12:00:00.500Z");
+	v = json_object_object_get(q, "xpValue");
+	ck_assert(json_object_is_type(v, json_type_int));
+	ck_assert_int_eq(json_object_get_int64(v), 50);
+	v = json_object_object_get(q, "tags");
+	ck_assert(json_object_is_type(v, json_type_array));
+	ck_assert_int_eq(json_object_array_length(v), 2);
+	/* Absent optional fields are there, as null. */
+	ck_assert(json_object_object_get_ex(q, "description", &v));
+	ck_assert_ptr_null(v);
+	ck_assert(json_object_object_get_ex(q, "completedAt", &v));
+	ck_assert_ptr_null(v);
+	json_object_put(q);
+	/* Another user's id answers exactly like a missing one. */
+	ck_assert_int_eq(db_entity_get(&d, &a, &model_quests,
+	    "00000000-0000-0000-0000-000000000000", "q-json", &q),
+	    DB_NOTFOUND);
+	ck_assert_int_eq(db_entity_get(&d, &a, &model_quests, user_a,
+	    "no-such", &q), DB_NOTFOUND);
+	db_tx_rollback(&d);
+	/* Row-level security alone: no passion.user_id, no row. */
+	ck_assert_int_eq(db_tx_begin(&d, NULL), DB_OK);
+	ck_assert_int_eq(db_entity_get(&d, &a, &model_quests, user_a,
+	    "q-json", &q), DB_NOTFOUND);
+	db_tx_rollback(&d);
+	db_cleanup(&d);
+	arena_cleanup(&a);
+}
+END_TEST
+
 START_TEST(unreachable_server_is_unavailable)
 {
 	struct db	 d;
@@ -199,6 +259,7 @@ main(void)
 	tcase_add_test(tc, unreachable_server_is_unavailable);
 	tcase_add_test(tc, session_limits_are_set);
 	tcase_add_test(tc, lock_wait_is_bounded);
+	tcase_add_test(tc, entity_row_as_json);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
 }
