@@ -76,6 +76,13 @@ void	 api_auth_email(struct http_request *req);
 /* GET /api/auth/callback/email */
 void	 api_auth_email_callback(struct http_request *req);
 
+/* --- entity.c: any entity, the route's data naming it --- */
+
+/* POST collection: 201 + Location + ETag; 409 id taken; 422 invalid. */
+void	 api_entity_create(struct http_request *req);
+/* GET item: 200 + ETag, or 404 (also for another user's id). */
+void	 api_entity_get(struct http_request *req);
+
 /* GET /api/health */
 void	 api_health_get(struct http_request *req);
 /* POST /api/_debug/echo (debug_routes only): parse and echo a JSON body. */

@@ -102,6 +102,10 @@ api_reply_db_error(struct http_request *req, enum db_status st)
 		http_reply_error(req, 409, "conflict",
 		    "conflicts with existing data");
 		return;
+	case DB_FOREIGN:
+		http_reply_error(req, 422, "invalid",
+		    "refers to something that does not exist");
+		return;
 	case DB_ERROR:
 		break;
 	}

@@ -195,8 +195,10 @@ db_result_status(struct db *db, const PGresult *res)
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	if (state == NULL)
 		return DB_ERROR;
-	if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0)
+	if (strcmp(state, "23505") == 0)
 		return DB_CONFLICT;
+	if (strcmp(state, "23503") == 0)
+		return DB_FOREIGN;
 	if (strcmp(state, "42501") == 0)
 		return DB_DENIED;
 	/* statement_timeout (57014) and lock_timeout (55P03). */

@@ -16,7 +16,8 @@
 enum db_status {
 	DB_OK = 0,
 	DB_NOTFOUND,		/* no row */
-	DB_CONFLICT,		/* unique or foreign-key violation */
+	DB_CONFLICT,		/* unique violation */
+	DB_FOREIGN,		/* foreign-key violation: refers to nothing */
 	DB_DENIED,		/* privilege or row-level security refused it */
 	DB_UNAVAILABLE,		/* cannot reach the server: answer 503 */
 	DB_TIMEOUT,		/* statement_timeout or lock_timeout: 503 */
@@ -50,6 +51,7 @@ enum db_stmt {
 	DB_STMT_JOBS_NEXT_DUE,
 	DB_STMT_JOBS_PURGE,
 	DB_STMT_DEBUG_SLEEP,
+	DB_STMT_EVENT_APPEND,
 	DB_STMT_COUNT
 };
 
@@ -240,6 +242,20 @@ enum db_status	 db_jobs_purge(struct db *db, struct arena *a, long days,
  * owns it): times as ISO 8601 UTC strings, JSON columns as JSON. */
 struct json_object *db_entity_row(const struct model_entity *m, PGresult *r,
 		    int row);
+/*
+ * Insert an entity for user_id from row (validated; JSON names; an absent
+ * "id" is made by the server), then set its contentHash from the stored
+ * values; *out is the stored entity (caller owns it). Part of the
+ * caller's transaction. DB_CONFLICT: the id is taken; DB_FOREIGN: a
+ * reference (parentId) is not the user's.
+ */
+enum db_status	 db_entity_insert(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    struct json_object *row, struct json_object **out);
+/* Append a log_events row (payload: JSON text) in the transaction. */
+enum db_status	 db_event_append(struct db *db, struct arena *a,
+		    const char *user_id, const char *type,
+		    const char *domain_id, const char *payload);
 /* Entity id of user_id as JSON (caller owns *out): DB_OK, DB_NOTFOUND. */
 enum db_status	 db_entity_get(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,

@@ -72,6 +72,145 @@ db_entity_row(const struct model_entity *m, PGresult *r, int row)
 	return o;
 }
 
+/* A JSON value as a statement parameter (text), or NULL for null. */
+static const char *
+param(struct arena *a, struct json_object *v)
+{
+	if (v == NULL)
+		return NULL;
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		return json_object_get_string(v);
+	case json_type_boolean:
+		return json_object_get_boolean(v) ? "true" : "false";
+	case json_type_int:
+		return db_num(a, json_object_get_int64(v));
+	default:
+		return arena_strdup(a, json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN));
+	}
+}
+
+static const char *
+cast(enum model_type t)
+{
+	switch (t) {
+	case MT_TIME:
+		return "::timestamptz";
+	case MT_INT:
+		return "::bigint";
+	case MT_BOOL:
+		return "::boolean";
+	case MT_TAGS:
+	case MT_OBJECT:
+	case MT_ARRAY:
+		return "::jsonb";
+	default:
+		return "";
+	}
+}
+
+static enum db_status
+set_hash(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, struct json_object *entity)
+{
+	struct db_stmt_def	 d;
+	struct json_object	*id = json_object_object_get(entity, "id");
+	const char		*hash = model_content_hash(a, m, entity);
+	const char		*p[3] = { user_id, json_object_get_string(id),
+	    hash };
+
+	memset(&d, 0, sizeof(d));
+	d.name = arena_printf(a, "%s_hash", m->table);
+	d.sql = arena_printf(a, "UPDATE %s SET content_hash = $3 WHERE "
+	    "user_id = $1 AND id = $2", m->table);
+	d.nparams = 3;
+	json_object_object_add(entity, "contentHash",
+	    json_object_new_string(hash));
+	return db_query(db, a, &d, p, NULL);
+}
+
+enum db_status
+db_entity_insert(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, struct json_object *row, struct json_object **out)
+{
+	struct db_stmt_def	 d;
+	struct buf		 cols, vals;
+	const char		**p;
+	struct json_object	*v;
+	PGresult		*r;
+	enum db_status		 st;
+	size_t			 i;
+	int			 n = 1, hashed = 0;
+
+	p = arena_calloc(a, sizeof(*p) * (m->nfields + 2));
+	p[0] = user_id;
+	buf_init(&cols, 64 * 1024);
+	buf_init(&vals, 64 * 1024);
+	buf_puts(&cols, "user_id");
+	buf_puts(&vals, "$1");
+	for (i = 0; i < m->nfields; i++) {
+		const struct model_field *f = &m->fields[i];
+
+		if ((f->flags & MF_SERVER) != 0) {
+			/* Stamped here; the hash is set below; others default. */
+			if (strcmp(f->column, "created_at") == 0 ||
+			    strcmp(f->column, "updated_at") == 0) {
+				buf_printf(&cols, ", %s", f->column);
+				buf_puts(&vals, ", now()");
+			} else if (strcmp(f->column, "content_hash") == 0) {
+				buf_printf(&cols, ", %s", f->column);
+				buf_puts(&vals, ", ''");
+				hashed = 1;
+			}
+			continue;
+		}
+		if (strcmp(f->json, "id") == 0) {
+			v = NULL;
+			json_object_object_get_ex(row, "id", &v);
+			p[n++] = param(a, v);
+			buf_puts(&cols, ", id");
+			buf_printf(&vals, ", coalesce($%d, "
+			    "gen_random_uuid()::text)", n);
+			continue;
+		}
+		if (!json_object_object_get_ex(row, f->json, &v))
+			continue;
+		p[n++] = param(a, v);
+		buf_printf(&cols, ", %s", f->column);
+		buf_printf(&vals, ", $%d%s", n, cast(f->type));
+	}
+	memset(&d, 0, sizeof(d));
+	d.name = arena_printf(a, "%s_insert", m->table);
+	d.sql = arena_printf(a, "INSERT INTO %s (%s) VALUES (%s) RETURNING %s",
+	    m->table, cols.data, vals.data, select_list(a, m));
+	d.nparams = n;
+	buf_cleanup(&cols);
+	buf_cleanup(&vals);
+	*out = NULL;
+	st = db_query(db, a, &d, p, &r);
+	if (st != DB_OK)
+		return st;
+	*out = db_entity_row(m, r, 0);
+	if (hashed) {
+		st = set_hash(db, a, m, user_id, *out);
+		if (st != DB_OK) {
+			json_object_put(*out);
+			*out = NULL;
+		}
+	}
+	return st;
+}
+
+enum db_status
+db_event_append(struct db *db, struct arena *a, const char *user_id,
+    const char *type, const char *domain_id, const char *payload)
+{
+	const char	*p[4] = { user_id, type, payload, domain_id };
+
+	return db_exec(db, a, DB_STMT_EVENT_APPEND, p, NULL);
+}
+
 enum db_status
 db_entity_get(struct db *db, struct arena *a, const struct model_entity *m,
     const char *user_id, const char *id, struct json_object **out)

@@ -129,4 +129,8 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	/* For /api/_debug/db-sleep (debug_routes only). */
 	[DB_STMT_DEBUG_SLEEP] = { "debug_sleep",
 	    "SELECT pg_sleep($1::double precision / 1000)", 1, 1 },
+	[DB_STMT_EVENT_APPEND] = { "event_append",
+	    "INSERT INTO log_events (id, user_id, event_type, payload, "
+	    "\"timestamp\", domain_id) VALUES (gen_random_uuid()::text, $1, $2, "
+	    "$3::jsonb, now(), $4)", 4, 0 },
 };

@@ -41,6 +41,7 @@ struct http_route {
 	handler_fn	 handler;
 	enum http_auth	 auth;
 	size_t		 body_limit;	/* 0: the server's max_body */
+	const void	*data;		/* the handler's (api/: an entity) */
 };
 
 struct http_header {

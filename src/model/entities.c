@@ -32,7 +32,7 @@ static const struct model_field quest_fields[] = {
 	{ "due_date", "dueDate", MT_TIME, MF_HASHED, 0, 0, NULL },
 	{ "tags", "tags", MT_TAGS, MF_HASHED, 0, TAGS_MAX, NULL },
 	{ "xp_value", "xpValue", MT_INT, MF_HASHED, 0, XP_MAX, NULL },
-	{ "parent_id", "parentId", MT_ID, MF_HASHED, 0, 0, NULL },
+	{ "parent_id", "parentId", MT_ID, MF_HASHED | MF_REF, 0, 0, NULL },
 	{ "created_at", "createdAt", MT_TIME, MF_SERVER, 0, 0, NULL },
 	{ "updated_at", "updatedAt", MT_TIME, MF_SERVER, 0, 0, NULL },
 	{ "completed_at", "completedAt", MT_TIME, MF_SERVER, 0, 0, NULL },
@@ -40,5 +40,5 @@ static const struct model_field quest_fields[] = {
 };
 
 const struct model_entity model_quests = {
-	"quests", "quest", quest_fields, N(quest_fields),
+	"quests", "quest", quest_fields, N(quest_fields), ME_EVENTS,
 };

@@ -31,6 +31,9 @@ enum model_type {
 #define MF_SERVER	0x02	/* set by the server: refused on write */
 #define MF_HASHED	0x04	/* part of contentHash */
 #define MF_CREATE_ONLY	0x08	/* may be given on create only (id) */
+#define MF_REF		0x10	/* names another of the user's entities */
+
+#define ME_EVENTS	0x01	/* writes append to log_events */
 
 struct model_field {
 	const char		*column;	/* SQL */
@@ -43,9 +46,10 @@ struct model_field {
 
 struct model_entity {
 	const char		*table;
-	const char		*name;		/* "quest", for messages */
+	const char		*name;		/* "quest": messages, events */
 	const struct model_field *fields;
 	size_t			 nfields;
+	unsigned		 flags;		/* ME_ */
 };
 
 /* A failed check: the field's JSON path, the message, the status. */

@@ -463,8 +463,12 @@ http_do_cookie(const char *method, const char *url, const char *cookie,
 		hdrs = curl_slist_append(hdrs, line);
 	}
 	hdrs = curl_slist_append(hdrs, "Expect:");
-	if (cookie != NULL)
+	if (cookie != NULL) {
+		/* What a browser on the site sends: the CSRF gate lets it by. */
 		curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
+		hdrs = curl_slist_append(hdrs, "Sec-Fetch-Site: same-origin");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);

@@ -88,7 +88,10 @@ void		 harness_sleep_ms(int ms);
 /* One HTTP request; r is filled (status 0 on a transport error). */
 void		 http_do(const char *method, const char *url,
 		    const char *ctype, const char *body, struct resp *r);
-/* The same with a Cookie header ("name=value; …"; NULL: none). */
+/*
+ * The same with a Cookie header ("name=value; …"; NULL: none), sent as a
+ * same-site browser would (Sec-Fetch-Site: same-origin).
+ */
 void		 http_do_cookie(const char *method, const char *url,
 		    const char *cookie, const char *ctype, const char *body,
 		    struct resp *r);

@@ -78,15 +78,15 @@ h_json(struct http_request *req)
 }
 
 static const struct http_route table[] = {
-	{ "GET", "/api/health", h_ok, HTTP_AUTH_NONE, 0 },
-	{ "GET", "/api/quests", h_ok, HTTP_AUTH_NONE, 0 },
-	{ "POST", "/api/quests", h_json, HTTP_AUTH_NONE, 0 },
-	{ "GET", "/api/quests/{id}", h_ok, HTTP_AUTH_NONE, 0 },
-	{ "PUT", "/api/quests/{id}", h_json, HTTP_AUTH_NONE, 16 },
-	{ "DELETE", "/api/quests/{id}", h_ok, HTTP_AUTH_NONE, 0 },
-	{ "GET", "/api/libraries/{lib}/tracks/{id}", h_ok, HTTP_AUTH_NONE, 0 },
-	{ "GET", "/api/private", h_ok, HTTP_AUTH_USER, 0 },
-	{ "GET", "/api/silent", h_silent, HTTP_AUTH_NONE, 0 },
+	{ "GET", "/api/health", h_ok, HTTP_AUTH_NONE, 0, NULL },
+	{ "GET", "/api/quests", h_ok, HTTP_AUTH_NONE, 0, NULL },
+	{ "POST", "/api/quests", h_json, HTTP_AUTH_NONE, 0, NULL },
+	{ "GET", "/api/quests/{id}", h_ok, HTTP_AUTH_NONE, 0, NULL },
+	{ "PUT", "/api/quests/{id}", h_json, HTTP_AUTH_NONE, 16, NULL },
+	{ "DELETE", "/api/quests/{id}", h_ok, HTTP_AUTH_NONE, 0, NULL },
+	{ "GET", "/api/libraries/{lib}/tracks/{id}", h_ok, HTTP_AUTH_NONE, 0, NULL },
+	{ "GET", "/api/private", h_ok, HTTP_AUTH_USER, 0, NULL },
+	{ "GET", "/api/silent", h_silent, HTTP_AUTH_NONE, 0, NULL },
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
 
