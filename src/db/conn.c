@@ -307,7 +307,7 @@ run(struct db *db, struct arena *a, const struct db_stmt_def *d, int slot,
 		st = exec_once(db, d, slot, params, &res, &ended);
 	}
 	if (st == DB_TIMEOUT)
-		log_warn("%s: %s: %s", __func__, d->name, db->errstr);
+		log_warn("statement %s: %s", d->name, db->errstr);
 	if (st != DB_OK || out == NULL) {
 		PQclear(res);
 		return st;

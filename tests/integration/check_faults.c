@@ -83,7 +83,7 @@ START_TEST(statement_timeout_is_503_and_the_worker_serves_on)
 	ck_assert_str_eq(resp_header(&r, "Retry-After"), "5");
 	resp_free(&r);
 	/* Logged once, with the statement's name. */
-	ck_assert(harness_file_has(s.log, "db_exec: debug_sleep: ERROR:  "
+	ck_assert(harness_file_has(s.log, "statement debug_sleep: ERROR:  "
 	    "canceling statement due to statement timeout", 2000));
 	ck_assert_int_eq(get_status(&s, "/api/_debug/db-sleep?ms=10", NULL),
 	    200);
