@@ -82,6 +82,12 @@ void	 api_auth_email_callback(struct http_request *req);
 void	 api_entity_create(struct http_request *req);
 /* GET item: 200 + ETag, or 404 (also for another user's id). */
 void	 api_entity_get(struct http_request *req);
+/* PATCH item: fields present; If-Match → 412 with the current entity. */
+void	 api_entity_update(struct http_request *req);
+/* DELETE item: 204, or 404. */
+void	 api_entity_delete(struct http_request *req);
+/* GET collection: {"data":[…],"nextCursor"}, ?limit= and ?cursor=. */
+void	 api_entity_list(struct http_request *req);
 
 /* GET /api/health */
 void	 api_health_get(struct http_request *req);

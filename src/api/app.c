@@ -106,6 +106,10 @@ api_reply_db_error(struct http_request *req, enum db_status st)
 		http_reply_error(req, 422, "invalid",
 		    "refers to something that does not exist");
 		return;
+	case DB_STALE:
+		http_reply_error(req, 412, "precondition_failed",
+		    "the entity changed since this ETag");
+		return;
 	case DB_ERROR:
 		break;
 	}

@@ -18,6 +18,7 @@ enum db_status {
 	DB_NOTFOUND,		/* no row */
 	DB_CONFLICT,		/* unique violation */
 	DB_FOREIGN,		/* foreign-key violation: refers to nothing */
+	DB_STALE,		/* If-Match did not match the stored entity */
 	DB_DENIED,		/* privilege or row-level security refused it */
 	DB_UNAVAILABLE,		/* cannot reach the server: answer 503 */
 	DB_TIMEOUT,		/* statement_timeout or lock_timeout: 503 */
@@ -252,6 +253,31 @@ struct json_object *db_entity_row(const struct model_entity *m, PGresult *r,
 enum db_status	 db_entity_insert(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,
 		    struct json_object *row, struct json_object **out);
+/*
+ * Update the fields present in body (validated) of entity id, only if
+ * its contentHash is if_match (NULL: any) — checked by the same
+ * statement that writes — then recompute the hash. *out: the stored
+ * entity; with DB_STALE, the current one. DB_NOTFOUND, DB_FOREIGN.
+ */
+enum db_status	 db_entity_update(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    const char *id, struct json_object *body,
+		    const char *if_match, struct json_object **out);
+/* Delete entity id; *out: what it was. DB_OK or DB_NOTFOUND. */
+enum db_status	 db_entity_delete(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    const char *id, struct json_object **out);
+/*
+ * One page of the user's entities in m's order, after the row (key, id)
+ * when key is not NULL: *out a JSON array (caller owns it); *more set
+ * when rows follow, with the last row's key and id in *last_key and
+ * *last_id.
+ */
+enum db_status	 db_entity_list(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    const char *key, const char *after_id, long limit,
+		    struct json_object **out, int *more, const char **last_key,
+		    const char **last_id);
 /* Append a log_events row (payload: JSON text) in the transaction. */
 enum db_status	 db_event_append(struct db *db, struct arena *a,
 		    const char *user_id, const char *type,

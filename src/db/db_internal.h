@@ -10,6 +10,10 @@
 #define DB_ISO(col)	"to_char(" col " AT TIME ZONE 'UTC', " \
 			"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
+/* The same with microseconds: the exact key a list cursor carries. */
+#define DB_ISO_US(col)	"to_char(" col " AT TIME ZONE 'UTC', " \
+			"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 struct db_stmt_def {
 	const char	*name;
 	const char	*sql;

@@ -234,3 +234,130 @@ db_entity_get(struct db *db, struct arena *a, const struct model_entity *m,
 		*out = db_entity_row(m, r, 0);
 	return st;
 }
+
+enum db_status
+db_entity_update(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, const char *id, struct json_object *body,
+    const char *if_match, struct json_object **out)
+{
+	struct db_stmt_def	 d;
+	struct buf		 set;
+	const char		**p;
+	struct json_object	*v;
+	PGresult		*r;
+	enum db_status		 st;
+	size_t			 i;
+	int			 n = 3;
+
+	p = arena_calloc(a, sizeof(*p) * (m->nfields + 3));
+	p[0] = user_id;
+	p[1] = id;
+	p[2] = if_match;
+	buf_init(&set, 64 * 1024);
+	for (i = 0; i < m->nfields; i++) {
+		const struct model_field *f = &m->fields[i];
+
+		if (strcmp(f->column, "updated_at") == 0) {
+			buf_printf(&set, "%supdated_at = now()",
+			    set.len ? ", " : "");
+			continue;
+		}
+		if ((f->flags & (MF_SERVER | MF_CREATE_ONLY)) != 0 ||
+		    !json_object_object_get_ex(body, f->json, &v))
+			continue;
+		p[n++] = param(a, v);
+		buf_printf(&set, "%s%s = $%d%s", set.len ? ", " : "",
+		    f->column, n, cast(f->type));
+	}
+	memset(&d, 0, sizeof(d));
+	d.name = arena_printf(a, "%s_update", m->table);
+	/* The If-Match check is part of the write: no read-then-write race. */
+	d.sql = arena_printf(a, "UPDATE %s SET %s WHERE user_id = $1 AND "
+	    "id = $2 AND ($3::text IS NULL OR content_hash = $3) RETURNING %s",
+	    m->table, set.data ? set.data : "id = id", select_list(a, m));
+	d.nparams = n;
+	buf_cleanup(&set);
+	*out = NULL;
+	st = db_query(db, a, &d, p, &r);
+	if (st != DB_OK)
+		return st;
+	if (PQntuples(r) == 0) {
+		/* Missing (or another user's), or changed since if_match. */
+		st = db_entity_get(db, a, m, user_id, id, out);
+		return st == DB_OK ? DB_STALE : st;
+	}
+	*out = db_entity_row(m, r, 0);
+	if (model_field(m, "contentHash") != NULL) {
+		st = set_hash(db, a, m, user_id, *out);
+		if (st != DB_OK) {
+			json_object_put(*out);
+			*out = NULL;
+		}
+	}
+	return st;
+}
+
+enum db_status
+db_entity_delete(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, const char *id, struct json_object **out)
+{
+	struct db_stmt_def	 d;
+	const char		*p[2] = { user_id, id };
+	PGresult		*r;
+	enum db_status		 st;
+
+	memset(&d, 0, sizeof(d));
+	d.name = arena_printf(a, "%s_delete", m->table);
+	d.sql = arena_printf(a, "DELETE FROM %s WHERE user_id = $1 AND "
+	    "id = $2 RETURNING %s", m->table, select_list(a, m));
+	d.nparams = 2;
+	*out = NULL;
+	st = db_query(db, a, &d, p, &r);
+	if (st == DB_OK && PQntuples(r) == 0)
+		st = DB_NOTFOUND;
+	if (st == DB_OK)
+		*out = db_entity_row(m, r, 0);
+	return st;
+}
+
+enum db_status
+db_entity_list(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, const char *key, const char *after_id, long limit,
+    struct json_object **out, int *more, const char **last_key,
+    const char **last_id)
+{
+	struct db_stmt_def	 d;
+	const char		*p[4] = { user_id, key, after_id,
+	    db_num(a, limit + 1) };
+	PGresult		*r;
+	enum db_status		 st;
+	int			 i, n;
+
+	memset(&d, 0, sizeof(d));
+	d.name = arena_printf(a, "%s_list", m->table);
+	/* Keyset: the row after (key, id) in (order DESC, id DESC). */
+	d.sql = arena_printf(a, "SELECT %s, " DB_ISO_US("%s") " FROM %s WHERE "
+	    "user_id = $1 AND ($2::timestamptz IS NULL OR (%s, id) < "
+	    "($2::timestamptz, $3)) ORDER BY %s DESC, id DESC LIMIT $4",
+	    select_list(a, m), m->order, m->table, m->order, m->order);
+	d.nparams = 4;
+	d.read_only = 1;
+	*out = NULL;
+	*more = 0;
+	st = db_query(db, a, &d, p, &r);
+	if (st != DB_OK)
+		return st;
+	n = PQntuples(r);
+	*more = n > limit;
+	if (*more)
+		n = (int)limit;
+	*out = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(*out, db_entity_row(m, r, i));
+	if (n > 0) {
+		*last_key = PQgetvalue(r, n - 1, (int)m->nfields);
+		*last_id = json_object_get_string(json_object_object_get(
+		    json_object_array_get_idx(*out, (size_t)n - 1), "id"));
+	}
+	return DB_OK;
+}

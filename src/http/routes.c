@@ -10,9 +10,15 @@
 
 const struct http_route http_routes[] = {
 	/* The domain API: handlers shared by every entity (api/entity.c). */
+	{ "GET", "/api/quests", api_entity_list, HTTP_AUTH_USER, 0,
+	    &model_quests },
 	{ "POST", "/api/quests", api_entity_create, HTTP_AUTH_USER, 0,
 	    &model_quests },
 	{ "GET", "/api/quests/{id}", api_entity_get, HTTP_AUTH_USER, 0,
+	    &model_quests },
+	{ "PATCH", "/api/quests/{id}", api_entity_update, HTTP_AUTH_USER, 0,
+	    &model_quests },
+	{ "DELETE", "/api/quests/{id}", api_entity_delete, HTTP_AUTH_USER, 0,
 	    &model_quests },
 	{ "GET", "/api/health", api_health_get, HTTP_AUTH_NONE, 0, NULL },
 	{ "GET", "/api/auth/providers", api_auth_providers, HTTP_AUTH_NONE, 0, NULL },

@@ -41,4 +41,5 @@ static const struct model_field quest_fields[] = {
 
 const struct model_entity model_quests = {
 	"quests", "quest", quest_fields, N(quest_fields), ME_EVENTS,
+	"created_at",
 };

@@ -50,6 +50,11 @@ struct model_entity {
 	const struct model_field *fields;
 	size_t			 nfields;
 	unsigned		 flags;		/* ME_ */
+	/*
+	 * Lists run newest first on this time column, then by id, both
+	 * descending; an index on (user_id, column, id) serves them.
+	 */
+	const char		*order;
 };
 
 /* A failed check: the field's JSON path, the message, the status. */

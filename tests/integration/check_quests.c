@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "harness.h"
 #include "model/model.h"
@@ -43,7 +46,7 @@ static long
 req(const char *method, const char *path, const char *cookie,
     const char *body, struct resp *r)
 {
-	char	 u[512];
+	char	 u[1200];
 
 	snprintf(u, sizeof(u), "%s%s", st.url, path);
 	http_do_cookie(method, u, cookie, body ? "application/json" : NULL,
@@ -139,6 +142,223 @@ START_TEST(client_ids_and_references)
 }
 END_TEST
 
+/* A request with one more header ("If-Match: …"); the status. */
+static long
+req_h(const char *method, const char *path, const char *cookie,
+    const char *header, const char *body)
+{
+	struct curl_slist	*h = NULL;
+	CURL			*c = curl_easy_init();
+	char			 u[1200];
+	long			 status = 0;
+	FILE			*out = fopen("/dev/null", "w");
+
+	snprintf(u, sizeof(u), "%s%s", st.url, path);
+	curl_easy_setopt(c, CURLOPT_URL, u);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	h = curl_slist_append(h, "Sec-Fetch-Site: same-origin");
+	h = curl_slist_append(h, "Content-Type: application/json");
+	if (header != NULL)
+		h = curl_slist_append(h, header);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (body != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	fclose(out);
+	return status;
+}
+
+/* Create a quest as cookie; its id (static buffer) and ETag header. */
+static const char *
+create(const char *cookie, const char *title, char *etag, size_t len)
+{
+	static char	 id[128];
+	struct resp	 r;
+	char		 body[256];
+
+	snprintf(body, sizeof(body), "{\"title\":\"%s\",\"domainId\":"
+	    "\"d\"}", title);
+	ck_assert_int_eq(req("POST", "/api/quests", cookie, body, &r), 201);
+	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	if (etag != NULL)
+		snprintf(etag, len, "%s", resp_header(&r, "ETag"));
+	resp_free(&r);
+	return id;
+}
+
+START_TEST(patch_honours_if_match)
+{
+	struct resp	 r;
+	char		 etag[80], path[200], hdr[120], old[120];
+
+	snprintf(path, sizeof(path), "/api/quests/%s", create(alice, "Draft",
+	    etag, sizeof(etag)));
+	snprintf(old, sizeof(old), "If-Match: %s", etag);
+	/* With the current ETag: applied, a new ETag. */
+	ck_assert_int_eq(req_h("PATCH", path, alice, old,
+	    "{\"title\":\"Final\",\"xpValue\":10}"), 200);
+	/* With the old one now: 412, and the current entity to merge. */
+	ck_assert_int_eq(req_h("PATCH", path, alice, old,
+	    "{\"title\":\"Lost\"}"), 412);
+	ck_assert_int_eq(req("GET", path, alice, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "title"), "Final");
+	snprintf(hdr, sizeof(hdr), "If-Match: %s", resp_header(&r, "ETag"));
+	ck_assert_str_ne(hdr, old);
+	resp_free(&r);
+	/* Without If-Match the write goes through. */
+	ck_assert_int_eq(req_h("PATCH", path, alice, NULL,
+	    "{\"description\":\"notes\"}"), 200);
+	ck_assert_int_eq(req_h("PATCH", path, alice, "If-Match: W/\"x\"",
+	    "{\"description\":\"x\"}"), 400);
+	ck_assert_int_eq(req_h("PATCH", path, alice, NULL, "{\"id\":\"x\"}"),
+	    422);
+	/* Bob: 404, and nothing changed. */
+	ck_assert_int_eq(req_h("PATCH", path, bob, NULL,
+	    "{\"title\":\"Bob's\"}"), 404);
+	ck_assert_int_eq(req("GET", path, alice, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "title"), "Final");
+	ck_assert_str_eq(resp_str(&r, "description"), "notes");
+	resp_free(&r);
+	ck_assert_int_ge(owner_count("SELECT count(*) FROM log_events WHERE "
+	    "event_type = 'quest.updated'"), 2);
+}
+END_TEST
+
+/* Two PATCHes with the same If-Match at once: one wins, one gets 412. */
+START_TEST(concurrent_patches_one_wins)
+{
+	char	 etag[80], path[200], hdr[120];
+	pid_t	 kids[2];
+	int	 i, status, ok = 0, stale = 0;
+
+	snprintf(path, sizeof(path), "/api/quests/%s", create(alice, "Race",
+	    etag, sizeof(etag)));
+	snprintf(hdr, sizeof(hdr), "If-Match: %s", etag);
+	fflush(NULL);
+	for (i = 0; i < 2; i++) {
+		kids[i] = fork();
+		ck_assert_int_ne(kids[i], -1);
+		if (kids[i] == 0) {
+			long s = req_h("PATCH", path, alice, hdr, i ?
+			    "{\"title\":\"B\"}" : "{\"title\":\"A\"}");
+
+			_exit(s == 200 ? 0 : s == 412 ? 1 : 2);
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		status = harness_wait(kids[i], 30000);
+		ck_assert(status != -1 && WIFEXITED(status));
+		ok += WEXITSTATUS(status) == 0;
+		stale += WEXITSTATUS(status) == 1;
+	}
+	ck_assert_int_eq(ok, 1);
+	ck_assert_int_eq(stale, 1);
+}
+END_TEST
+
+START_TEST(delete_is_204_then_404)
+{
+	struct resp	 r;
+	char		 path[200];
+
+	snprintf(path, sizeof(path), "/api/quests/%s", create(alice, "Gone",
+	    NULL, 0));
+	ck_assert_int_eq(req("DELETE", path, bob, NULL, &r), 404);
+	resp_free(&r);
+	ck_assert_int_eq(req("GET", path, alice, NULL, &r), 200);
+	resp_free(&r);
+	ck_assert_int_eq(req("DELETE", path, alice, NULL, &r), 204);
+	ck_assert_str_eq(r.body, "");
+	resp_free(&r);
+	ck_assert_int_eq(req("GET", path, alice, NULL, &r), 404);
+	resp_free(&r);
+	ck_assert_int_eq(req("DELETE", path, alice, NULL, &r), 404);
+	resp_free(&r);
+	ck_assert_int_ge(owner_count("SELECT count(*) FROM log_events WHERE "
+	    "event_type = 'quest.deleted'"), 1);
+}
+END_TEST
+
+/* 250 quests walked 100 at a time: each once, newest first, even while
+ * quests are added during the walk. */
+START_TEST(pagination_walks_each_once)
+{
+	char		 cookie[128], path[1024], seen[300][40];
+	struct resp	 r;
+	const char	*next = NULL;
+	int		 i, n = 0, pages = 0;
+	char		 prev[40] = "";
+
+	harness_session(harness_pghost(), db, "walker@example.org", cookie,
+	    sizeof(cookie));
+	for (i = 0; i < 250; i++) {
+		char t[32];
+
+		snprintf(t, sizeof(t), "q%d", i);
+		create(cookie, t, NULL, 0);
+	}
+	snprintf(path, sizeof(path), "/api/quests?limit=100");
+	for (;;) {
+		struct json_object *data;
+		size_t k;
+
+		ck_assert_int_eq(req("GET", path, cookie, NULL, &r), 200);
+		pages++;
+		data = json_object_object_get(r.json, "data");
+		for (k = 0; k < json_object_array_length(data); k++) {
+			struct json_object *q = json_object_array_get_idx(data,
+			    k);
+			const char *id = json_object_get_string(
+			    json_object_object_get(q, "id"));
+			const char *c = json_object_get_string(
+			    json_object_object_get(q, "createdAt"));
+			int j;
+
+			for (j = 0; j < n; j++)
+				ck_assert_str_ne(seen[j], id);
+			ck_assert_int_lt(n, 300);
+			snprintf(seen[n++], sizeof(seen[0]), "%s", id);
+			/* Newest first. */
+			ck_assert(prev[0] == '\0' || strcmp(c, prev) <= 0);
+			snprintf(prev, sizeof(prev), "%s", c);
+		}
+		/* Added during the walk: newer, so never on a later page. */
+		create(cookie, "late", NULL, 0);
+		next = resp_str(&r, "nextCursor");
+		if (next == NULL) {
+			resp_free(&r);
+			break;
+		}
+		snprintf(path, sizeof(path), "/api/quests?limit=100&cursor=%s",
+		    next);
+		resp_free(&r);
+	}
+	ck_assert_int_eq(n, 250);
+	ck_assert_int_eq(pages, 3);
+	ck_assert_int_eq(req("GET", "/api/quests?cursor=bm9wZQ", cookie, NULL,
+	    &r), 400);
+	resp_free(&r);
+	ck_assert_int_eq(req("GET", "/api/quests?limit=0", cookie, NULL, &r),
+	    400);
+	resp_free(&r);
+	ck_assert_int_eq(req("GET", "/api/quests?limit=101", cookie, NULL, &r),
+	    400);
+	resp_free(&r);
+	/* Bob's list holds none of it. */
+	ck_assert_int_eq(req("GET", "/api/quests?limit=100", bob, NULL, &r),
+	    200);
+	ck_assert_ptr_null(strstr(r.body, "walker"));
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    r.json, "data")), 0);
+	resp_free(&r);
+}
+END_TEST
+
 static const struct {
 	const char	*body;
 	int		 status;
@@ -182,6 +402,10 @@ main(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, create_then_read);
 	tcase_add_test(tc, client_ids_and_references);
+	tcase_add_test(tc, patch_honours_if_match);
+	tcase_add_test(tc, concurrent_patches_one_wins);
+	tcase_add_test(tc, delete_is_204_then_404);
+	tcase_add_test(tc, pagination_walks_each_once);
 	tcase_add_loop_test(tc, invalid_bodies_name_the_field, 0,
 	    N(invalid_cases));
 	suite_add_tcase(s, tc);
