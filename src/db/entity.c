@@ -45,6 +45,52 @@ select_list(struct arena *a, const struct model_entity *m)
 	return out;
 }
 
+static enum db_status	set_hash(struct db *db, struct arena *a,
+			    const struct model_entity *m, const char *user_id,
+			    struct json_object *entity);
+
+/*
+ * Run sql (named name for the log) and take its one row as m's entity:
+ * DB_OK with *out (caller owns it), or DB_NOTFOUND when no row came.
+ */
+static enum db_status
+one_entity(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *name, const char *sql, int nparams, const char *const *p,
+    int read_only, struct json_object **out)
+{
+	struct db_stmt_def	 d;
+	PGresult		*r;
+	enum db_status		 st;
+
+	memset(&d, 0, sizeof(d));
+	d.name = arena_printf(a, "%s_%s", m->table, name);
+	d.sql = sql;
+	d.nparams = nparams;
+	d.read_only = read_only;
+	*out = NULL;
+	st = db_query(db, a, &d, p, &r);
+	if (st == DB_OK && PQntuples(r) == 0)
+		st = DB_NOTFOUND;
+	if (st == DB_OK)
+		*out = db_entity_row(m, r, 0);
+	return st;
+}
+
+/* Set the stored hash of *out; on failure *out is freed and NULL. */
+static enum db_status
+with_hash(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, enum db_status st, struct json_object **out)
+{
+	if (st != DB_OK || model_field(m, "contentHash") == NULL)
+		return st;
+	st = set_hash(db, a, m, user_id, *out);
+	if (st != DB_OK) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return st;
+}
+
 struct json_object *
 db_entity_row(const struct model_entity *m, PGresult *r, int row)
 {
@@ -134,14 +180,12 @@ enum db_status
 db_entity_insert(struct db *db, struct arena *a, const struct model_entity *m,
     const char *user_id, struct json_object *row, struct json_object **out)
 {
-	struct db_stmt_def	 d;
 	struct buf		 cols, vals;
-	const char		**p;
+	const char		**p, *sql;
 	struct json_object	*v;
-	PGresult		*r;
 	enum db_status		 st;
 	size_t			 i;
-	int			 n = 1, hashed = 0;
+	int			 n = 1;
 
 	p = arena_calloc(a, sizeof(*p) * (m->nfields + 2));
 	p[0] = user_id;
@@ -161,7 +205,6 @@ db_entity_insert(struct db *db, struct arena *a, const struct model_entity *m,
 			} else if (strcmp(f->column, "content_hash") == 0) {
 				buf_printf(&cols, ", %s", f->column);
 				buf_puts(&vals, ", ''");
-				hashed = 1;
 			}
 			continue;
 		}
@@ -180,26 +223,12 @@ db_entity_insert(struct db *db, struct arena *a, const struct model_entity *m,
 		buf_printf(&cols, ", %s", f->column);
 		buf_printf(&vals, ", $%d%s", n, cast(f->type));
 	}
-	memset(&d, 0, sizeof(d));
-	d.name = arena_printf(a, "%s_insert", m->table);
-	d.sql = arena_printf(a, "INSERT INTO %s (%s) VALUES (%s) RETURNING %s",
+	sql = arena_printf(a, "INSERT INTO %s (%s) VALUES (%s) RETURNING %s",
 	    m->table, cols.data, vals.data, select_list(a, m));
-	d.nparams = n;
 	buf_cleanup(&cols);
 	buf_cleanup(&vals);
-	*out = NULL;
-	st = db_query(db, a, &d, p, &r);
-	if (st != DB_OK)
-		return st;
-	*out = db_entity_row(m, r, 0);
-	if (hashed) {
-		st = set_hash(db, a, m, user_id, *out);
-		if (st != DB_OK) {
-			json_object_put(*out);
-			*out = NULL;
-		}
-	}
-	return st;
+	st = one_entity(db, a, m, "insert", sql, n, p, 0, out);
+	return with_hash(db, a, m, user_id, st, out);
 }
 
 enum db_status
@@ -215,24 +244,11 @@ enum db_status
 db_entity_get(struct db *db, struct arena *a, const struct model_entity *m,
     const char *user_id, const char *id, struct json_object **out)
 {
-	struct db_stmt_def	 d;
-	const char		*p[2] = { user_id, id };
-	PGresult		*r;
-	enum db_status		 st;
+	const char	*p[2] = { user_id, id };
 
-	memset(&d, 0, sizeof(d));
-	d.name = arena_printf(a, "%s_get", m->table);
-	d.sql = arena_printf(a, "SELECT %s FROM %s WHERE user_id = $1 AND "
-	    "id = $2", select_list(a, m), m->table);
-	d.nparams = 2;
-	d.read_only = 1;
-	*out = NULL;
-	st = db_query(db, a, &d, p, &r);
-	if (st == DB_OK && PQntuples(r) == 0)
-		st = DB_NOTFOUND;
-	if (st == DB_OK)
-		*out = db_entity_row(m, r, 0);
-	return st;
+	return one_entity(db, a, m, "get", arena_printf(a, "SELECT %s FROM %s "
+	    "WHERE user_id = $1 AND id = $2", select_list(a, m), m->table), 2,
+	    p, 1, out);
 }
 
 enum db_status
@@ -240,11 +256,9 @@ db_entity_update(struct db *db, struct arena *a, const struct model_entity *m,
     const char *user_id, const char *id, struct json_object *body,
     const char *if_match, struct json_object **out)
 {
-	struct db_stmt_def	 d;
 	struct buf		 set;
-	const char		**p;
+	const char		**p, *sql;
 	struct json_object	*v;
-	PGresult		*r;
 	enum db_status		 st;
 	size_t			 i;
 	int			 n = 3;
@@ -269,55 +283,29 @@ db_entity_update(struct db *db, struct arena *a, const struct model_entity *m,
 		buf_printf(&set, "%s%s = $%d%s", set.len ? ", " : "",
 		    f->column, n, cast(f->type));
 	}
-	memset(&d, 0, sizeof(d));
-	d.name = arena_printf(a, "%s_update", m->table);
 	/* The If-Match check is part of the write: no read-then-write race. */
-	d.sql = arena_printf(a, "UPDATE %s SET %s WHERE user_id = $1 AND "
-	    "id = $2 AND ($3::text IS NULL OR content_hash = $3) RETURNING %s",
+	sql = arena_printf(a, "UPDATE %s SET %s WHERE user_id = $1 AND id = $2 "
+	    "AND ($3::text IS NULL OR content_hash = $3) RETURNING %s",
 	    m->table, set.data ? set.data : "id = id", select_list(a, m));
-	d.nparams = n;
 	buf_cleanup(&set);
-	*out = NULL;
-	st = db_query(db, a, &d, p, &r);
-	if (st != DB_OK)
-		return st;
-	if (PQntuples(r) == 0) {
+	st = one_entity(db, a, m, "update", sql, n, p, 0, out);
+	if (st == DB_NOTFOUND) {
 		/* Missing (or another user's), or changed since if_match. */
 		st = db_entity_get(db, a, m, user_id, id, out);
 		return st == DB_OK ? DB_STALE : st;
 	}
-	*out = db_entity_row(m, r, 0);
-	if (model_field(m, "contentHash") != NULL) {
-		st = set_hash(db, a, m, user_id, *out);
-		if (st != DB_OK) {
-			json_object_put(*out);
-			*out = NULL;
-		}
-	}
-	return st;
+	return with_hash(db, a, m, user_id, st, out);
 }
 
 enum db_status
 db_entity_delete(struct db *db, struct arena *a, const struct model_entity *m,
     const char *user_id, const char *id, struct json_object **out)
 {
-	struct db_stmt_def	 d;
-	const char		*p[2] = { user_id, id };
-	PGresult		*r;
-	enum db_status		 st;
+	const char	*p[2] = { user_id, id };
 
-	memset(&d, 0, sizeof(d));
-	d.name = arena_printf(a, "%s_delete", m->table);
-	d.sql = arena_printf(a, "DELETE FROM %s WHERE user_id = $1 AND "
-	    "id = $2 RETURNING %s", m->table, select_list(a, m));
-	d.nparams = 2;
-	*out = NULL;
-	st = db_query(db, a, &d, p, &r);
-	if (st == DB_OK && PQntuples(r) == 0)
-		st = DB_NOTFOUND;
-	if (st == DB_OK)
-		*out = db_entity_row(m, r, 0);
-	return st;
+	return one_entity(db, a, m, "delete", arena_printf(a, "DELETE FROM %s "
+	    "WHERE user_id = $1 AND id = $2 RETURNING %s", m->table,
+	    select_list(a, m)), 2, p, 0, out);
 }
 
 enum db_status
