@@ -78,6 +78,9 @@ void	 api_auth_email_callback(struct http_request *req);
 
 /* --- entity.c: any entity, the route's data naming it --- */
 
+/* status with the entity, its contentHash as a strong ETag. */
+void	 api_reply_entity(struct http_request *req, int status,
+	    struct json_object *e);
 /* POST collection: 201 + Location + ETag; 409 id taken; 422 invalid. */
 void	 api_entity_create(struct http_request *req);
 /* GET item: 200 + ETag, or 404 (also for another user's id). */
@@ -88,6 +91,12 @@ void	 api_entity_update(struct http_request *req);
 void	 api_entity_delete(struct http_request *req);
 /* GET collection: {"data":[…],"nextCursor"}, ?limit= and ?cursor=. */
 void	 api_entity_list(struct http_request *req);
+
+/*
+ * POST /api/quests/{id}/complete: 200 with the quest, completed once;
+ * the XP is awarded on the first completion only.
+ */
+void	 api_quest_complete(struct http_request *req);
 
 /* GET /api/health */
 void	 api_health_get(struct http_request *req);

@@ -19,9 +19,8 @@ entity(struct http_request *req)
 	return req->route->data;
 }
 
-/* 200/201 with the entity, its contentHash as a strong ETag. */
-static void
-reply_entity(struct http_request *req, int status, struct json_object *e)
+void
+api_reply_entity(struct http_request *req, int status, struct json_object *e)
 {
 	struct json_object	*h;
 
@@ -70,7 +69,8 @@ event(struct http_request *req, const char *what, struct json_object *e,
 	return db_event_append(&api_app(req)->db, req->arena, req->user_id,
 	    arena_printf(req->arena, "%s.%s", m->name, what),
 	    d ? json_object_get_string(d) : NULL,
-	    json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN));
+	    json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN),
+	    NULL);
 }
 
 void
@@ -104,7 +104,7 @@ api_entity_create(struct http_request *req)
 	id = json_object_object_get(e, "id");
 	http_header_add(req, "Location", arena_printf(req->arena, "%s/%s",
 	    req->path, net_escape(req->arena, json_object_get_string(id))));
-	reply_entity(req, 201, e);
+	api_reply_entity(req, 201, e);
 }
 
 void
@@ -132,7 +132,7 @@ api_entity_get(struct http_request *req)
 		api_reply_db_error(req, st);
 		return;
 	}
-	reply_entity(req, 200, e);
+	api_reply_entity(req, 200, e);
 }
 
 /* Commit, or roll back and answer st; 0 when committed. */
@@ -212,7 +212,7 @@ api_entity_update(struct http_request *req)
 	if (st == DB_OK)
 		st = event(req, "updated", e, body);
 	if (commit_or_reply(req, body, st) == 0)
-		reply_entity(req, 200, e);
+		api_reply_entity(req, 200, e);
 }
 
 void

@@ -53,6 +53,8 @@ enum db_stmt {
 	DB_STMT_JOBS_PURGE,
 	DB_STMT_DEBUG_SLEEP,
 	DB_STMT_EVENT_APPEND,
+	DB_STMT_REWARD_APPEND,
+	DB_STMT_SKILL_XP_ADD,
 	DB_STMT_COUNT
 };
 
@@ -278,10 +280,28 @@ enum db_status	 db_entity_list(struct db *db, struct arena *a,
 		    const char *key, const char *after_id, long limit,
 		    struct json_object **out, int *more, const char **last_key,
 		    const char **last_id);
-/* Append a log_events row (payload: JSON text) in the transaction. */
+/*
+ * Append a log_events row (payload: JSON text) in the transaction; *id
+ * (when not NULL) is its id.
+ */
 enum db_status	 db_event_append(struct db *db, struct arena *a,
 		    const char *user_id, const char *type,
-		    const char *domain_id, const char *payload);
+		    const char *domain_id, const char *payload,
+		    const char **id);
+
+/* --- quests.c: what only quests do --- */
+
+/*
+ * Complete quest id: status completed and completedAt set once, then in
+ * the same transaction quest.completed, an xp reward of its xpValue
+ * (sourced to that event) and the XP added to the skill tree (made if
+ * absent). A quest completed already is *awarded 0 and unchanged; a
+ * concurrent completion waits on the row and awards nothing. *out: the
+ * quest. DB_NOTFOUND for a missing or another user's quest.
+ */
+enum db_status	 db_quest_complete(struct db *db, struct arena *a,
+		    const char *user_id, const char *id,
+		    struct json_object **out, int *awarded);
 /* Entity id of user_id as JSON (caller owns *out): DB_OK, DB_NOTFOUND. */
 enum db_status	 db_entity_get(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,

@@ -33,6 +33,18 @@ extern const struct db_stmt_def	db_stmt_defs[DB_STMT_COUNT];
 enum db_status	 db_query(struct db *db, struct arena *a,
 		    const struct db_stmt_def *d, const char *const *params,
 		    PGresult **out);
+/* m's columns as a SELECT or RETURNING list, in field order. */
+const char	*db_entity_columns(struct arena *a,
+		    const struct model_entity *m);
+/*
+ * Run sql (returning db_entity_columns) with p (p[0] the user id) and
+ * take its one row as m's entity, its hash then set: DB_OK with *out
+ * (caller owns it), or DB_NOTFOUND.
+ */
+enum db_status	 db_entity_one(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *name,
+		    const char *sql, int nparams, const char *const *p,
+		    struct json_object **out);
 /* v as decimal text in the arena, for a statement parameter. */
 const char	*db_num(struct arena *a, long long v);
 /* Run stmt (result on the arena in *r); DB_NOTFOUND when no row came. */

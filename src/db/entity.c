@@ -233,11 +233,32 @@ db_entity_insert(struct db *db, struct arena *a, const struct model_entity *m,
 
 enum db_status
 db_event_append(struct db *db, struct arena *a, const char *user_id,
-    const char *type, const char *domain_id, const char *payload)
+    const char *type, const char *domain_id, const char *payload,
+    const char **id)
 {
 	const char	*p[4] = { user_id, type, payload, domain_id };
+	PGresult	*r;
+	enum db_status	 st;
 
-	return db_exec(db, a, DB_STMT_EVENT_APPEND, p, NULL);
+	st = db_exec_row(db, a, DB_STMT_EVENT_APPEND, p, &r);
+	if (st == DB_OK && id != NULL)
+		*id = PQgetvalue(r, 0, 0);
+	return st;
+}
+
+const char *
+db_entity_columns(struct arena *a, const struct model_entity *m)
+{
+	return select_list(a, m);
+}
+
+enum db_status
+db_entity_one(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *name, const char *sql, int nparams, const char *const *p,
+    struct json_object **out)
+{
+	return with_hash(db, a, m, p[0], one_entity(db, a, m, name, sql,
+	    nparams, p, 0, out), out);
 }
 
 enum db_status

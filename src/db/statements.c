@@ -132,5 +132,17 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	[DB_STMT_EVENT_APPEND] = { "event_append",
 	    "INSERT INTO log_events (id, user_id, event_type, payload, "
 	    "\"timestamp\", domain_id) VALUES (gen_random_uuid()::text, $1, $2, "
-	    "$3::jsonb, now(), $4)", 4, 0 },
+	    "$3::jsonb, now(), $4) RETURNING id", 4, 0 },
+	[DB_STMT_REWARD_APPEND] = { "reward_append",
+	    "INSERT INTO reward_ledger (id, user_id, domain_id, reward_type, "
+	    "amount, reason, source_event_id, created_at) VALUES "
+	    "(gen_random_uuid()::text, $1, $2, $3, $4::integer, $5, $6, now())",
+	    6, 0 },
+	/* A tree is made on the first award; its hash is the empty tree's. */
+	[DB_STMT_SKILL_XP_ADD] = { "skill_xp_add",
+	    "INSERT INTO skill_trees (id, user_id, version, nodes, total_xp, "
+	    "updated_at, content_hash) VALUES (gen_random_uuid()::text, $1, 1, "
+	    "'{}', $2::integer, now(), $3) ON CONFLICT (user_id) DO UPDATE "
+	    "SET total_xp = skill_trees.total_xp + excluded.total_xp, "
+	    "updated_at = now() RETURNING total_xp", 3, 0 },
 };

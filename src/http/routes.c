@@ -20,6 +20,8 @@ const struct http_route http_routes[] = {
 	    &model_quests },
 	{ "DELETE", "/api/quests/{id}", api_entity_delete, HTTP_AUTH_USER, 0,
 	    &model_quests },
+	{ "POST", "/api/quests/{id}/complete", api_quest_complete,
+	    HTTP_AUTH_USER, 4096, &model_quests },
 	{ "GET", "/api/health", api_health_get, HTTP_AUTH_NONE, 0, NULL },
 	{ "GET", "/api/auth/providers", api_auth_providers, HTTP_AUTH_NONE, 0, NULL },
 	{ "GET", "/api/auth/signin/{provider}", api_auth_signin,

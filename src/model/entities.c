@@ -43,3 +43,22 @@ const struct model_entity model_quests = {
 	"quests", "quest", quest_fields, N(quest_fields), ME_EVENTS,
 	"created_at",
 };
+
+#define NODES_MAX	(1024 * 1024)
+
+static const struct model_field skill_tree_fields[] = {
+	{ "id", "id", MT_ID, MF_SERVER, 0, 0, NULL },
+	{ "version", "version", MT_INT, MF_HASHED, 1, 1000000, NULL },
+	{ "nodes", "nodes", MT_OBJECT, MF_REQUIRED | MF_HASHED, 0, NODES_MAX,
+	    NULL },
+	{ "total_xp", "totalXp", MT_INT, MF_SERVER, 0, 0, NULL },
+	{ "achievements", "achievements", MT_ARRAY, MF_HASHED, 0, NODES_MAX,
+	    NULL },
+	{ "updated_at", "updatedAt", MT_TIME, MF_SERVER, 0, 0, NULL },
+	{ "content_hash", "contentHash", MT_TEXT, MF_SERVER, 0, 0, NULL },
+};
+
+const struct model_entity model_skill_trees = {
+	"skill_trees", "skill tree", skill_tree_fields, N(skill_tree_fields),
+	0, "updated_at",
+};

@@ -68,6 +68,7 @@ enum model_write { MODEL_CREATE, MODEL_UPDATE };
 
 /* The entities (entities.c). */
 extern const struct model_entity	model_quests;
+extern const struct model_entity	model_skill_trees;
 
 /* The field called json in m, or NULL. */
 const struct model_field *model_field(const struct model_entity *m,

@@ -359,6 +359,95 @@ START_TEST(pagination_walks_each_once)
 }
 END_TEST
 
+#define OF(e)	"(SELECT id FROM users WHERE email = '" e "')"
+
+START_TEST(completion_awards_xp_once)
+{
+	struct resp	 r;
+	char		 cookie[128], path[200], done[240];
+	const char	*id;
+
+	harness_session(harness_pghost(), db, "finisher@example.org", cookie,
+	    sizeof(cookie));
+	ck_assert_int_eq(req("POST", "/api/quests", cookie, "{\"title\":"
+	    "\"Mix\",\"domainId\":\"music\",\"xpValue\":40}", &r), 201);
+	id = resp_str(&r, "id");
+	snprintf(path, sizeof(path), "/api/quests/%s", id);
+	snprintf(done, sizeof(done), "/api/quests/%s/complete", id);
+	resp_free(&r);
+	ck_assert_int_eq(req("POST", done, cookie, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "status"), "completed");
+	ck_assert_ptr_nonnull(resp_str(&r, "completedAt"));
+	ck_assert_ptr_nonnull(resp_header(&r, "ETag"));
+	resp_free(&r);
+	/* The ledger row, sourced to the event, and the tree's XP. */
+	ck_assert_int_eq(owner_count("SELECT count(*) FROM reward_ledger l "
+	    "JOIN log_events e ON e.id = l.source_event_id WHERE "
+	    "e.event_type = 'quest.completed' AND l.reward_type = 'xp' AND "
+	    "l.amount = 40 AND l.user_id = " OF("finisher@example.org")), 1);
+	ck_assert_int_eq(owner_count("SELECT total_xp FROM skill_trees WHERE "
+	    "user_id = " OF("finisher@example.org")), 40);
+	/* Again: the same quest, nothing more awarded. */
+	ck_assert_int_eq(req("POST", done, cookie, NULL, &r), 200);
+	resp_free(&r);
+	ck_assert_int_eq(owner_count("SELECT count(*) FROM reward_ledger WHERE "
+	    "user_id = " OF("finisher@example.org")), 1);
+	ck_assert_int_eq(owner_count("SELECT total_xp FROM skill_trees WHERE "
+	    "user_id = " OF("finisher@example.org")), 40);
+	/* Another quest adds to the same tree. */
+	ck_assert_int_eq(req("POST", "/api/quests", cookie, "{\"title\":"
+	    "\"Master\",\"domainId\":\"music\",\"xpValue\":2}", &r), 201);
+	snprintf(done, sizeof(done), "/api/quests/%s/complete",
+	    resp_str(&r, "id"));
+	resp_free(&r);
+	ck_assert_int_eq(req("POST", done, cookie, NULL, &r), 200);
+	resp_free(&r);
+	ck_assert_int_eq(owner_count("SELECT total_xp FROM skill_trees WHERE "
+	    "user_id = " OF("finisher@example.org")), 42);
+	/* Someone else's quest: 404, nothing awarded to anyone. */
+	snprintf(done, sizeof(done), "%s/complete", path);
+	ck_assert_int_eq(req("POST", done, bob, NULL, &r), 404);
+	resp_free(&r);
+	ck_assert_int_eq(owner_count("SELECT count(*) FROM reward_ledger WHERE "
+	    "user_id = " OF("bob@example.org")), 0);
+}
+END_TEST
+
+/* Two devices complete one quest at once: one ledger row. */
+START_TEST(concurrent_completions_award_once)
+{
+	char	 cookie[128], done[240];
+	pid_t	 kids[2];
+	int	 i, status;
+	struct resp r;
+
+	harness_session(harness_pghost(), db, "racer@example.org", cookie,
+	    sizeof(cookie));
+	ck_assert_int_eq(req("POST", "/api/quests", cookie, "{\"title\":"
+	    "\"Race\",\"domainId\":\"d\",\"xpValue\":7}", &r), 201);
+	snprintf(done, sizeof(done), "/api/quests/%s/complete",
+	    resp_str(&r, "id"));
+	resp_free(&r);
+	fflush(NULL);
+	for (i = 0; i < 2; i++) {
+		kids[i] = fork();
+		ck_assert_int_ne(kids[i], -1);
+		if (kids[i] == 0)
+			_exit(req_h("POST", done, cookie, NULL, NULL) == 200 ?
+			    0 : 1);
+	}
+	for (i = 0; i < 2; i++) {
+		status = harness_wait(kids[i], 30000);
+		ck_assert(status != -1 && WIFEXITED(status));
+		ck_assert_int_eq(WEXITSTATUS(status), 0);
+	}
+	ck_assert_int_eq(owner_count("SELECT count(*) FROM reward_ledger WHERE "
+	    "user_id = " OF("racer@example.org")), 1);
+	ck_assert_int_eq(owner_count("SELECT total_xp FROM skill_trees WHERE "
+	    "user_id = " OF("racer@example.org")), 7);
+}
+END_TEST
+
 static const struct {
 	const char	*body;
 	int		 status;
@@ -406,6 +495,8 @@ main(void)
 	tcase_add_test(tc, concurrent_patches_one_wins);
 	tcase_add_test(tc, delete_is_204_then_404);
 	tcase_add_test(tc, pagination_walks_each_once);
+	tcase_add_test(tc, completion_awards_xp_once);
+	tcase_add_test(tc, concurrent_completions_award_once);
 	tcase_add_loop_test(tc, invalid_bodies_name_the_field, 0,
 	    N(invalid_cases));
 	suite_add_tcase(s, tc);
