@@ -87,6 +87,14 @@ void	 api_entity_create(struct http_request *req);
 void	 api_entity_get(struct http_request *req);
 /* PATCH item: fields present; If-Match → 412 with the current entity. */
 void	 api_entity_update(struct http_request *req);
+/*
+ * An entity's own rule after an update, in its transaction: body as
+ * sent, *e the updated entity (may be replaced by a new one).
+ */
+typedef enum db_status (*api_after_fn)(struct http_request *req,
+	    struct json_object *body, struct json_object **e);
+/* PATCH item, then after (NULL: nothing) in the same transaction. */
+void	 api_entity_update_then(struct http_request *req, api_after_fn after);
 /* DELETE item: 204, or 404. */
 void	 api_entity_delete(struct http_request *req);
 /* GET collection: {"data":[…],"nextCursor"}, ?limit= and ?cursor=. */
@@ -97,6 +105,8 @@ void	 api_entity_list(struct http_request *req);
  * the XP is awarded on the first completion only.
  */
 void	 api_quest_complete(struct http_request *req);
+/* PATCH /api/quests/{id}: status "completed" completes as above. */
+void	 api_quest_update(struct http_request *req);
 
 /* GET /api/health */
 void	 api_health_get(struct http_request *req);

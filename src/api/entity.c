@@ -182,6 +182,12 @@ if_match_or_reply(struct http_request *req, const char **hash)
 void
 api_entity_update(struct http_request *req)
 {
+	api_entity_update_then(req, NULL);
+}
+
+void
+api_entity_update_then(struct http_request *req, api_after_fn after)
+{
 	struct app		*app = api_app(req);
 	struct json_object	*body, *e = NULL, *o;
 	struct model_error	 err;
@@ -211,6 +217,10 @@ api_entity_update(struct http_request *req)
 	}
 	if (st == DB_OK)
 		st = event(req, "updated", e, body);
+	if (st == DB_OK && after != NULL) {
+		st = after(req, body, &e);
+		http_json_own(req, e);
+	}
 	if (commit_or_reply(req, body, st) == 0)
 		api_reply_entity(req, 200, e);
 }

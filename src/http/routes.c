@@ -16,7 +16,7 @@ const struct http_route http_routes[] = {
 	    &model_quests },
 	{ "GET", "/api/quests/{id}", api_entity_get, HTTP_AUTH_USER, 0,
 	    &model_quests },
-	{ "PATCH", "/api/quests/{id}", api_entity_update, HTTP_AUTH_USER, 0,
+	{ "PATCH", "/api/quests/{id}", api_quest_update, HTTP_AUTH_USER, 0,
 	    &model_quests },
 	{ "DELETE", "/api/quests/{id}", api_entity_delete, HTTP_AUTH_USER, 0,
 	    &model_quests },

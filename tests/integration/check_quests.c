@@ -413,6 +413,34 @@ START_TEST(completion_awards_xp_once)
 }
 END_TEST
 
+/* A PATCH to status "completed" is a completion too: XP once. */
+START_TEST(patch_to_completed_awards_once)
+{
+	struct resp	 r;
+	char		 cookie[128], path[200];
+
+	harness_session(harness_pghost(), db, "patcher@example.org", cookie,
+	    sizeof(cookie));
+	ck_assert_int_eq(req("POST", "/api/quests", cookie, "{\"title\":"
+	    "\"Edit\",\"domainId\":\"d\",\"xpValue\":5}", &r), 201);
+	snprintf(path, sizeof(path), "/api/quests/%s", resp_str(&r, "id"));
+	resp_free(&r);
+	ck_assert_int_eq(req("PATCH", path, cookie, "{\"status\":"
+	    "\"completed\",\"title\":\"Edited\"}", &r), 200);
+	ck_assert_str_eq(resp_str(&r, "status"), "completed");
+	ck_assert_str_eq(resp_str(&r, "title"), "Edited");
+	ck_assert_ptr_nonnull(resp_str(&r, "completedAt"));
+	resp_free(&r);
+	ck_assert_int_eq(req("PATCH", path, cookie, "{\"status\":"
+	    "\"completed\"}", &r), 200);
+	resp_free(&r);
+	ck_assert_int_eq(owner_count("SELECT count(*) FROM reward_ledger WHERE "
+	    "user_id = " OF("patcher@example.org")), 1);
+	ck_assert_int_eq(owner_count("SELECT total_xp FROM skill_trees WHERE "
+	    "user_id = " OF("patcher@example.org")), 5);
+}
+END_TEST
+
 /* Two devices complete one quest at once: one ledger row. */
 START_TEST(concurrent_completions_award_once)
 {
@@ -497,6 +525,7 @@ main(void)
 	tcase_add_test(tc, pagination_walks_each_once);
 	tcase_add_test(tc, completion_awards_xp_once);
 	tcase_add_test(tc, concurrent_completions_award_once);
+	tcase_add_test(tc, patch_to_completed_awards_once);
 	tcase_add_loop_test(tc, invalid_bodies_name_the_field, 0,
 	    N(invalid_cases));
 	suite_add_tcase(s, tc);
