@@ -218,8 +218,12 @@ api_entity_update_then(struct http_request *req, api_after_fn after)
 	if (st == DB_OK)
 		st = event(req, "updated", e, body);
 	if (st == DB_OK && after != NULL) {
+		struct json_object *before = e;
+
+		/* The arena owns e already; a new one it must own too. */
 		st = after(req, body, &e);
-		http_json_own(req, e);
+		if (e != before)
+			http_json_own(req, e);
 	}
 	if (commit_or_reply(req, body, st) == 0)
 		api_reply_entity(req, 200, e);

@@ -236,6 +236,13 @@ START_TEST(debug_routes_are_off_by_default)
 }
 END_TEST
 
+/* Last: no worker died along the way (a crash after a reply is silent). */
+START_TEST(no_worker_crashed)
+{
+	ck_assert_int_eq(harness_file_count(st.log, "killed by signal"), 0);
+	ck_assert_int_eq(harness_file_count(st.log, "exited with status"), 0);
+}
+END_TEST
 
 int
 main(void)
@@ -255,6 +262,7 @@ main(void)
 	tcase_add_loop_test(tc, bad_bodies_400, 0, N(bad_bodies));
 	tcase_add_test(tc, good_body_round_trips);
 	tcase_add_test(tc, debug_routes_are_off_by_default);
+	tcase_add_test(tc, no_worker_crashed);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
 }

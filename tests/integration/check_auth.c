@@ -1332,6 +1332,13 @@ START_TEST(https_cookie_attributes)
 }
 END_TEST
 
+/* Last: no worker died along the way (a crash after a reply is silent). */
+START_TEST(no_worker_crashed)
+{
+	ck_assert_int_eq(harness_file_count(st.log, "killed by signal"), 0);
+	ck_assert_int_eq(harness_file_count(st.log, "exited with status"), 0);
+}
+END_TEST
 
 int
 main(void)
@@ -1372,6 +1379,7 @@ main(void)
 	tcase_add_test(tc, disabled_user_loses_access_at_once);
 	tcase_add_test(tc, passionctl_user_commands);
 	tcase_add_test(tc, https_cookie_attributes);
+	tcase_add_test(tc, no_worker_crashed);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
 }

@@ -508,6 +508,13 @@ START_TEST(invalid_bodies_name_the_field)
 	resp_free(&r);
 }
 END_TEST
+/* Last: no worker died along the way (a crash after a reply is silent). */
+START_TEST(no_worker_crashed)
+{
+	ck_assert_int_eq(harness_file_count(st.log, "killed by signal"), 0);
+	ck_assert_int_eq(harness_file_count(st.log, "exited with status"), 0);
+}
+END_TEST
 
 int
 main(void)
@@ -528,6 +535,7 @@ main(void)
 	tcase_add_test(tc, patch_to_completed_awards_once);
 	tcase_add_loop_test(tc, invalid_bodies_name_the_field, 0,
 	    N(invalid_cases));
+	tcase_add_test(tc, no_worker_crashed);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
 }
