@@ -78,6 +78,13 @@ void	 api_auth_email_callback(struct http_request *req);
 
 /* --- entity.c: any entity, the route's data naming it --- */
 
+/*
+ * End the request's transaction: commit when st is DB_OK, else roll back
+ * and answer st in the route entity's terms (404 "no such quest", 409,
+ * 422 naming a reference in body, …). 0 when committed.
+ */
+int	 api_entity_commit_or_reply(struct http_request *req,
+	    struct json_object *body, enum db_status st);
 /* status with the entity, its contentHash as a strong ETag. */
 void	 api_reply_entity(struct http_request *req, int status,
 	    struct json_object *e);

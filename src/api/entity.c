@@ -73,6 +73,25 @@ event(struct http_request *req, const char *what, struct json_object *e,
 	    NULL);
 }
 
+int
+api_entity_commit_or_reply(struct http_request *req, struct json_object *body,
+    enum db_status st)
+{
+	struct app	*app = api_app(req);
+
+	if (st == DB_OK)
+		st = db_tx_commit(&app->db);
+	if (st == DB_OK)
+		return 0;
+	db_tx_rollback(&app->db);
+	if (st == DB_NOTFOUND)
+		http_reply_error(req, 404, "not_found", "no such %s",
+		    entity(req)->name);
+	else
+		write_error(req, body, st);
+	return -1;
+}
+
 void
 api_entity_create(struct http_request *req)
 {
@@ -94,13 +113,8 @@ api_entity_create(struct http_request *req)
 	http_json_own(req, e);
 	if (st == DB_OK)
 		st = event(req, "created", e, e);
-	if (st == DB_OK)
-		st = db_tx_commit(&app->db);
-	if (st != DB_OK) {
-		db_tx_rollback(&app->db);
-		write_error(req, body, st);
+	if (api_entity_commit_or_reply(req, body, st) != 0)
 		return;
-	}
 	id = json_object_object_get(e, "id");
 	http_header_add(req, "Location", arena_printf(req->arena, "%s/%s",
 	    req->path, net_escape(req->arena, json_object_get_string(id))));
@@ -119,40 +133,8 @@ api_entity_get(struct http_request *req)
 		st = db_entity_get(&app->db, req->arena, entity(req),
 		    req->user_id, http_param(req, 0), &e);
 	http_json_own(req, e);
-	if (st == DB_OK)
-		st = db_tx_commit(&app->db);
-	if (st == DB_NOTFOUND) {
-		db_tx_rollback(&app->db);
-		http_reply_error(req, 404, "not_found", "no such %s",
-		    entity(req)->name);
-		return;
-	}
-	if (st != DB_OK) {
-		db_tx_rollback(&app->db);
-		api_reply_db_error(req, st);
-		return;
-	}
-	api_reply_entity(req, 200, e);
-}
-
-/* Commit, or roll back and answer st; 0 when committed. */
-static int
-commit_or_reply(struct http_request *req, struct json_object *body,
-    enum db_status st)
-{
-	struct app	*app = api_app(req);
-
-	if (st == DB_OK)
-		st = db_tx_commit(&app->db);
-	if (st == DB_OK)
-		return 0;
-	db_tx_rollback(&app->db);
-	if (st == DB_NOTFOUND)
-		http_reply_error(req, 404, "not_found", "no such %s",
-		    entity(req)->name);
-	else
-		write_error(req, body, st);
-	return -1;
+	if (api_entity_commit_or_reply(req, NULL, st) == 0)
+		api_reply_entity(req, 200, e);
 }
 
 /*
@@ -225,7 +207,7 @@ api_entity_update_then(struct http_request *req, api_after_fn after)
 		if (e != before)
 			http_json_own(req, e);
 	}
-	if (commit_or_reply(req, body, st) == 0)
+	if (api_entity_commit_or_reply(req, body, st) == 0)
 		api_reply_entity(req, 200, e);
 }
 
@@ -243,7 +225,7 @@ api_entity_delete(struct http_request *req)
 	http_json_own(req, e);
 	if (st == DB_OK)
 		st = event(req, "deleted", e, e);
-	if (commit_or_reply(req, NULL, st) == 0)
+	if (api_entity_commit_or_reply(req, NULL, st) == 0)
 		http_reply(req, 204, NULL, "", 0);
 }
 
@@ -290,7 +272,7 @@ api_entity_list(struct http_request *req)
 		    &last_id);
 	o = http_json_own(req, json_object_new_object());
 	json_object_object_add(o, "data", data);
-	if (commit_or_reply(req, NULL, st) != 0)
+	if (api_entity_commit_or_reply(req, NULL, st) != 0)
 		return;
 	json_object_object_add(o, "nextCursor", more ?
 	    json_object_new_string(model_cursor_encode(req->arena, last_key,

@@ -43,16 +43,6 @@ api_quest_complete(struct http_request *req)
 		st = db_quest_complete(&app->db, req->arena, req->user_id,
 		    http_param(req, 0), &q, &awarded);
 	http_json_own(req, q);
-	if (st == DB_OK)
-		st = db_tx_commit(&app->db);
-	if (st != DB_OK) {
-		db_tx_rollback(&app->db);
-		if (st == DB_NOTFOUND)
-			http_reply_error(req, 404, "not_found",
-			    "no such quest");
-		else
-			api_reply_db_error(req, st);
-		return;
-	}
-	api_reply_entity(req, 200, q);
+	if (api_entity_commit_or_reply(req, NULL, st) == 0)
+		api_reply_entity(req, 200, q);
 }

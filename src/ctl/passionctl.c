@@ -97,6 +97,18 @@ admin_open(const struct config *cfg)
 	return conn;
 }
 
+/* Each row of r, its columns tab-separated, one line a row. */
+static void
+print_rows(PGresult *r, long n)
+{
+	int	 i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < PQnfields(r); j++)
+			printf("%s%c", PQgetvalue(r, i, j),
+			    j + 1 < PQnfields(r) ? '\t' : '\n');
+}
+
 /* Run one statement with one parameter; rows affected, or -1. */
 static long
 admin_exec(PGconn *conn, const char *sql, const char *param, PGresult **out)
@@ -159,10 +171,7 @@ cmd_user(const struct config *cfg, int argc, char **argv)
 		    "CASE WHEN disabled_at IS NULL THEN 'active' "
 		    "ELSE 'disabled' END, id FROM users ORDER BY created_at, id",
 		    NULL, &r);
-		for (i = 0; n > 0 && i < (size_t)n; i++)
-			printf("%s\t%s\t%s\t%s\n", PQgetvalue(r, (int)i, 0),
-			    PQgetvalue(r, (int)i, 1), PQgetvalue(r, (int)i, 2),
-			    PQgetvalue(r, (int)i, 3));
+		print_rows(r, n);
 		if (n >= 0)
 			PQclear(r);
 		PQfinish(conn);
@@ -205,7 +214,7 @@ cmd_jobs(const struct config *cfg, int argc, char **argv)
 {
 	PGconn		*conn;
 	PGresult	*r;
-	long		 n, i;
+	long		 n;
 	int		 failed = argc == 2 && strcmp(argv[1], "--failed") == 0;
 
 	if (argc > 2 || (argc == 2 && !failed)) {
@@ -220,11 +229,7 @@ cmd_jobs(const struct config *cfg, int argc, char **argv)
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(last_error, '-') "
 	    "FROM jobs WHERE NOT $1::boolean OR state = 'failed' "
 	    "ORDER BY id DESC LIMIT 50", failed ? "true" : "false", &r);
-	for (i = 0; i < n; i++)
-		printf("%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(r, (int)i, 0),
-		    PQgetvalue(r, (int)i, 1), PQgetvalue(r, (int)i, 2),
-		    PQgetvalue(r, (int)i, 3), PQgetvalue(r, (int)i, 4),
-		    PQgetvalue(r, (int)i, 5));
+	print_rows(r, n);
 	if (n >= 0)
 		PQclear(r);
 	PQfinish(conn);

@@ -437,6 +437,13 @@ void
 http_do_cookie(const char *method, const char *url, const char *cookie,
     const char *ctype, const char *body, struct resp *r)
 {
+	http_do_h(method, url, cookie, NULL, ctype, body, r);
+}
+
+void
+http_do_h(const char *method, const char *url, const char *cookie,
+    const char *header, const char *ctype, const char *body, struct resp *r)
+{
 	struct { char *d; size_t len; } b = { NULL, 0 }, h = { NULL, 0 };
 	struct curl_slist	*hdrs = NULL;
 	CURL			*c;
@@ -467,8 +474,9 @@ http_do_cookie(const char *method, const char *url, const char *cookie,
 		/* What a browser on the site sends: the CSRF gate lets it by. */
 		curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
 		hdrs = curl_slist_append(hdrs, "Sec-Fetch-Site: same-origin");
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	}
+	if (header != NULL)
+		hdrs = curl_slist_append(hdrs, header);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -743,4 +751,11 @@ harness_mail_for(const char *maildir, const char *needle, int ms)
 			harness_sleep_ms(100);
 	}
 	return best;
+}
+
+void
+harness_assert_no_crash(const struct stack *s)
+{
+	ck_assert_int_eq(harness_file_count(s->log, "killed by signal"), 0);
+	ck_assert_int_eq(harness_file_count(s->log, "exited with status"), 0);
 }

@@ -80,6 +80,11 @@ int		 harness_wait(pid_t pid, int ms);
 int		 harness_children(pid_t pid, pid_t *out, int max);
 /* Whether the file contains needle (polls up to ms). */
 int		 harness_file_has(const char *path, const char *needle, int ms);
+/*
+ * No worker of s died (a crash after a reply shows only in the log): for
+ * the last test of a suite that shares one stack.
+ */
+void		 harness_assert_no_crash(const struct stack *s);
 /* How many lines of the file contain needle. */
 int		 harness_file_count(const char *path, const char *needle);
 /* Sleep ms milliseconds. */
@@ -95,6 +100,10 @@ void		 http_do(const char *method, const char *url,
 void		 http_do_cookie(const char *method, const char *url,
 		    const char *cookie, const char *ctype, const char *body,
 		    struct resp *r);
+/* The same with one more request header line (NULL: none). */
+void		 http_do_h(const char *method, const char *url,
+		    const char *cookie, const char *header, const char *ctype,
+		    const char *body, struct resp *r);
 /* GET shortcut. */
 void		 http_get(const char *url, struct resp *r);
 void		 resp_free(struct resp *r);
