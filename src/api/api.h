@@ -40,6 +40,8 @@ int	 api_session_auth(struct http_request *req);
 /* Start a session for user_id, set its cookie and 302 to callback. */
 void	 api_session_start(struct http_request *req, const char *user_id,
 	    const char *callback);
+/* Clear the session cookie (the reply's Set-Cookie). */
+void	 api_session_cookie_clear(struct http_request *req);
 /* "Set-Cookie" for name=value (Max-Age seconds; 0 clears it). */
 void	 api_cookie_set(struct http_request *req, const char *name,
 	    const char *value, long max_age);
@@ -88,6 +90,13 @@ int	 api_entity_commit_or_reply(struct http_request *req,
 /* status with the entity, its contentHash as a strong ETag. */
 void	 api_reply_entity(struct http_request *req, int status,
 	    struct json_object *e);
+/*
+ * If-Match: *hash NULL when absent or "*", else the hash of a strong
+ * ETag; -1 after replying 400 to anything else.
+ */
+int	 api_if_match_or_reply(struct http_request *req, const char **hash);
+/* 412 with the entity as it is now ("current"). */
+void	 api_reply_stale(struct http_request *req, struct json_object *current);
 /* POST collection: 201 + Location + ETag; 409 id taken; 422 invalid. */
 void	 api_entity_create(struct http_request *req);
 /* GET item: 200 + ETag, or 404 (also for another user's id). */
@@ -100,12 +109,64 @@ void	 api_entity_update(struct http_request *req);
  */
 typedef enum db_status (*api_after_fn)(struct http_request *req,
 	    struct json_object *body, struct json_object **e);
+/* How a create differs from the plain one (zero: not at all). */
+struct api_create {
+	/*
+	 * Under a parent (/api/reference-libraries/{id}/tracks): the path's
+	 * id goes into body[field]; a parent not the user's → 404 naming
+	 * parent. Location: items/<id> (NULL: the request's path).
+	 */
+	const char			*field;
+	const struct model_entity	*parent;
+	const char			*items;
+	/* The entity's own rule after the insert, in its transaction. */
+	api_after_fn			 after;
+};
+void	 api_entity_create_with(struct http_request *req,
+	    const struct api_create *how);
 /* PATCH item, then after (NULL: nothing) in the same transaction. */
 void	 api_entity_update_then(struct http_request *req, api_after_fn after);
 /* DELETE item: 204, or 404. */
 void	 api_entity_delete(struct http_request *req);
 /* GET collection: {"data":[…],"nextCursor"}, ?limit= and ?cursor=. */
 void	 api_entity_list(struct http_request *req);
+/*
+ * A list's query into l: limit, cursor, m's filters and updatedSince,
+ * and the names in extra (NULL-terminated, the caller's own; may be
+ * NULL). Anything else → 400 naming it. -1 after replying.
+ */
+int	 api_list_params_or_reply(struct http_request *req,
+	    const struct model_entity *m, const char *const *extra,
+	    struct db_list *l);
+/* BEGIN under the request's user; -1 after replying 503 (or 500). */
+int	 api_begin_or_reply(struct http_request *req);
+/* ?name= as a whole number in 1..max (absent: def); -1 after 400. */
+int	 api_count_or_reply(struct http_request *req, const char *name,
+	    long long max, long long def, long long *n);
+/* Only the query parameters in names (NULL-terminated); else 400. */
+int	 api_only_params_or_reply(struct http_request *req,
+	    const char *const *names);
+/* 200 {"data":[…]}; the reply takes data (the arena must not own it). */
+void	 api_reply_data(struct http_request *req, struct json_object *data);
+/* A read of the user's (one JSON value; caller owns *out). */
+typedef enum db_status (*api_read_fn)(struct db *db, struct arena *a,
+	    const char *user_id, struct json_object **out);
+/* BEGIN, read, COMMIT, 200 with it (its ETag when it has a hash). */
+void	 api_read_reply(struct http_request *req, api_read_fn read);
+/* A write of the user's checked against If-Match (DB_STALE). */
+typedef enum db_status (*api_write_fn)(struct db *db, struct arena *a,
+	    const char *user_id, struct json_object *body,
+	    const char *if_match, struct json_object **out);
+/*
+ * If-Match, the body validated as w of m (and m's check), more (may be
+ * NULL; -1 after it replied), then BEGIN, write, COMMIT, 200 with the
+ * entity — or 412 with the current one.
+ */
+void	 api_write_reply(struct http_request *req, const struct model_entity *m,
+	    enum model_write w, int (*more)(struct http_request *,
+	    struct json_object *), api_write_fn write);
+/* 200 {"data":[…],"nextCursor":…} of a page. */
+void	 api_reply_page(struct http_request *req, struct db_page *pg);
 
 /*
  * POST /api/quests/{id}/complete: 200 with the quest, completed once;
@@ -114,6 +175,48 @@ void	 api_entity_list(struct http_request *req);
 void	 api_quest_complete(struct http_request *req);
 /* PATCH /api/quests/{id}: status "completed" completes as above. */
 void	 api_quest_update(struct http_request *req);
+
+/* GET /api/quests/due: open quests due by the end of the user's today. */
+void	 api_quests_due(struct http_request *req);
+/* GET /api/schedule-rules/{id}/next?count=N */
+void	 api_schedule_next(struct http_request *req);
+/* POST /api/plan-templates/{id}/apply {"date"}: its quests, at once. */
+void	 api_plan_apply(struct http_request *req);
+/* GET and PUT /api/skill-tree (one per user). */
+void	 api_skill_tree_get(struct http_request *req);
+void	 api_skill_tree_put(struct http_request *req);
+/* POST /api/rewards: append; xp adds to the skill tree's totalXp. */
+void	 api_reward_create(struct http_request *req);
+/* GET /api/rewards/summary: totals by type and by domain. */
+void	 api_rewards_summary(struct http_request *req);
+
+/* Focus (focus.c): one active session per user. */
+void	 api_focus_list(struct http_request *req);
+void	 api_focus_get(struct http_request *req);
+void	 api_focus_start(struct http_request *req);
+void	 api_focus_active(struct http_request *req);
+void	 api_focus_complete(struct http_request *req);
+void	 api_focus_abandon(struct http_request *req);
+void	 api_focus_stats(struct http_request *req);
+
+/* Producing (producing.c). */
+void	 api_tracks_list(struct http_request *req);
+void	 api_track_create(struct http_request *req);
+/* GET /api/infobase: the list, or ranked full-text search with ?q=. */
+void	 api_infobase_list(struct http_request *req);
+
+/* Settings and the account (account.c). */
+void	 api_settings_get(struct http_request *req);
+void	 api_settings_patch(struct http_request *req);
+void	 api_me_get(struct http_request *req);
+void	 api_me_delete(struct http_request *req);
+
+/* The route tables (routes.c). */
+extern const struct http_route	api_routes[];
+extern const size_t		api_routes_count;
+/* Test-only routes under /api/_debug/, off unless debug_routes = on. */
+extern const struct http_route	api_debug_routes[];
+extern const size_t		api_debug_routes_count;
 
 /* GET /api/health */
 void	 api_health_get(struct http_request *req);

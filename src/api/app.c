@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "http/routes.h"
 
 #define DEBUG_PREFIX	"/api/_debug/"
 
@@ -63,10 +62,10 @@ api_handle(struct app *app, struct http_request *req)
 	}
 	if (app->cfg->debug_routes &&
 	    strncmp(req->path, DEBUG_PREFIX, strlen(DEBUG_PREFIX)) == 0)
-		http_dispatch(req, http_debug_routes, http_debug_routes_count,
+		http_dispatch(req, api_debug_routes, api_debug_routes_count,
 		    (size_t)app->cfg->max_body, api_session_auth);
 	else
-		http_dispatch(req, http_routes, http_routes_count,
+		http_dispatch(req, api_routes, api_routes_count,
 		    (size_t)app->cfg->max_body, api_session_auth);
 	/* A handler that left a transaction open loses it. */
 	db_tx_rollback(&app->db);

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -55,22 +56,13 @@ write_error(struct http_request *req, struct json_object *body,
 	api_reply_db_error(req, st);
 }
 
-/* Append "<name>.<what>" with a payload, if m logs events. */
+/* Append "<event>.<what>" with a payload, if the entity logs events. */
 static enum db_status
 event(struct http_request *req, const char *what, struct json_object *e,
     struct json_object *payload)
 {
-	const struct model_entity	*m = entity(req);
-	struct json_object		*d = NULL;
-
-	if ((m->flags & ME_EVENTS) == 0)
-		return DB_OK;
-	json_object_object_get_ex(e, "domainId", &d);
-	return db_event_append(&api_app(req)->db, req->arena, req->user_id,
-	    arena_printf(req->arena, "%s.%s", m->name, what),
-	    d ? json_object_get_string(d) : NULL,
-	    json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN),
-	    NULL);
+	return db_entity_event(&api_app(req)->db, req->arena, entity(req),
+	    req->user_id, what, e, payload, NULL);
 }
 
 int
@@ -92,32 +84,75 @@ api_entity_commit_or_reply(struct http_request *req, struct json_object *body,
 	return -1;
 }
 
+/* m's rule over the whole entity; -1 after replying 422. */
+static int
+check_or_reply(struct http_request *req, const struct model_entity *m,
+    struct json_object *e)
+{
+	struct model_error	 err;
+
+	if (m->check == NULL || m->check(e, &err) == 0)
+		return 0;
+	http_reply_invalid(req, err.status, err.field, err.message);
+	return -1;
+}
+
 void
 api_entity_create(struct http_request *req)
 {
+	static const struct api_create plain;
+
+	api_entity_create_with(req, &plain);
+}
+
+void
+api_entity_create_with(struct http_request *req, const struct api_create *how)
+{
+	const char		*field = how->field;
 	struct app		*app = api_app(req);
-	struct json_object	*body, *e = NULL, *id;
+	struct json_object	*body, *e = NULL, *id, *v;
 	struct model_error	 err;
 	enum db_status		 st;
 
 	if (http_body_json_or_reply(req, &body) != 0)
 		return;
+	if (field != NULL) {
+		/* The parent is the path's; a body may only repeat it. */
+		if (json_object_object_get_ex(body, field, &v) && (v == NULL ||
+		    strcmp(json_object_get_string(v), http_param(req, 0)))) {
+			http_reply_invalid(req, 422, field, arena_printf(
+			    req->arena, "%s: is the %s of the path", field,
+			    how->parent->name));
+			return;
+		}
+		json_object_object_add(body, field,
+		    json_object_new_string(http_param(req, 0)));
+	}
 	if (model_validate(entity(req), body, MODEL_CREATE, &err) != 0) {
 		http_reply_invalid(req, err.status, err.field, err.message);
 		return;
 	}
+	if (check_or_reply(req, entity(req), body) != 0)
+		return;
 	st = db_tx_begin(&app->db, req->user_id);
 	if (st == DB_OK)
-		st = db_entity_insert(&app->db, req->arena, entity(req),
+		st = db_entity_create(&app->db, req->arena, entity(req),
 		    req->user_id, body, &e);
 	http_json_own(req, e);
-	if (st == DB_OK)
-		st = event(req, "created", e, e);
+	if (st == DB_FOREIGN && field != NULL) {
+		db_tx_rollback(&app->db);
+		http_reply_error(req, 404, "not_found", "no such %s",
+		    how->parent->name);
+		return;
+	}
+	if (st == DB_OK && how->after != NULL)
+		st = how->after(req, body, &e);
 	if (api_entity_commit_or_reply(req, body, st) != 0)
 		return;
 	id = json_object_object_get(e, "id");
 	http_header_add(req, "Location", arena_printf(req->arena, "%s/%s",
-	    req->path, net_escape(req->arena, json_object_get_string(id))));
+	    how->items != NULL ? how->items : req->path,
+	    net_escape(req->arena, json_object_get_string(id))));
 	api_reply_entity(req, 201, e);
 }
 
@@ -141,8 +176,8 @@ api_entity_get(struct http_request *req)
  * The If-Match header: NULL when absent or "*" (*hash NULL: any), the
  * hash of a strong ETag; -1 after replying 400 to anything else.
  */
-static int
-if_match_or_reply(struct http_request *req, const char **hash)
+int
+api_if_match_or_reply(struct http_request *req, const char **hash)
 {
 	const char	*v = http_header_get(req, "If-Match");
 	size_t		 n;
@@ -162,6 +197,39 @@ if_match_or_reply(struct http_request *req, const char **hash)
 }
 
 void
+api_reply_stale(struct http_request *req, struct json_object *current)
+{
+	struct json_object	*o;
+
+	/* Changed since the client read it: here is what it is now. */
+	o = http_json_own(req, http_error_new("precondition_failed",
+	    "the entity changed since this ETag; here it is now"));
+	json_object_object_add(o, "current", json_object_get(current));
+	http_reply_json(req, 412, o);
+}
+
+/*
+ * If-Match (*hash), the JSON body, validated as w of m (and, with check,
+ * m's rule over the body). -1 after replying.
+ */
+static int
+write_body_or_reply(struct http_request *req, const struct model_entity *m,
+    enum model_write w, int check, const char **hash,
+    struct json_object **body)
+{
+	struct model_error	 err;
+
+	if (api_if_match_or_reply(req, hash) != 0 ||
+	    http_body_json_or_reply(req, body) != 0)
+		return -1;
+	if (model_validate(m, *body, w, &err) == 0 && (!check ||
+	    m->check == NULL || m->check(*body, &err) == 0))
+		return 0;
+	http_reply_invalid(req, err.status, err.field, err.message);
+	return -1;
+}
+
+void
 api_entity_update(struct http_request *req)
 {
 	api_entity_update_then(req, NULL);
@@ -170,31 +238,30 @@ api_entity_update(struct http_request *req)
 void
 api_entity_update_then(struct http_request *req, api_after_fn after)
 {
+	const struct model_entity *m = entity(req);
 	struct app		*app = api_app(req);
-	struct json_object	*body, *e = NULL, *o;
+	struct json_object	*body, *e = NULL;
 	struct model_error	 err;
 	const char		*hash;
 	enum db_status		 st;
 
-	if (if_match_or_reply(req, &hash) != 0 ||
-	    http_body_json_or_reply(req, &body) != 0)
+	/* The whole entity's rule is checked once written (below). */
+	if (write_body_or_reply(req, m, MODEL_UPDATE, 0, &hash, &body) != 0)
 		return;
-	if (model_validate(entity(req), body, MODEL_UPDATE, &err) != 0) {
-		http_reply_invalid(req, err.status, err.field, err.message);
-		return;
-	}
 	st = db_tx_begin(&app->db, req->user_id);
 	if (st == DB_OK)
 		st = db_entity_update(&app->db, req->arena, entity(req),
 		    req->user_id, http_param(req, 0), body, hash, &e);
 	http_json_own(req, e);
 	if (st == DB_STALE) {
-		/* Changed since the client read it: here is what it is now. */
 		db_tx_rollback(&app->db);
-		o = http_json_own(req, http_error_new("precondition_failed",
-		    "the entity changed since this ETag; here it is now"));
-		json_object_object_add(o, "current", json_object_get(e));
-		http_reply_json(req, 412, o);
+		api_reply_stale(req, e);
+		return;
+	}
+	if (st == DB_OK && m->check != NULL && m->check(e, &err) != 0) {
+		/* Fields that depend on each other, as they would be stored. */
+		db_tx_rollback(&app->db);
+		http_reply_invalid(req, err.status, err.field, err.message);
 		return;
 	}
 	if (st == DB_OK)
@@ -229,53 +296,210 @@ api_entity_delete(struct http_request *req)
 		http_reply(req, 204, NULL, "", 0);
 }
 
-/* ?limit= (1..100, default 50) and ?cursor=; -1 after replying 400. */
+/* A cursor's key: a time, or a search's rank (a float). */
 static int
-page_or_reply(struct http_request *req, long *limit, const char **key,
-    const char **id)
+cursor_key_ok(const char *key, int ranked)
 {
-	const char	*l = http_query_get(req, "limit");
-	const char	*c = http_query_get(req, "cursor");
-	long long	 n = LIMIT_DEFAULT;
+	int64_t	 ms;
+	char	*end;
+	double	 d;
 
-	*key = *id = NULL;
-	if (l != NULL && str_to_ll(l, 1, LIMIT_MAX, &n) != 0) {
+	if (!ranked)
+		return model_time_parse(key, &ms) == 0;
+	d = strtod(key, &end);
+	return end != key && *end == '\0' && d >= 0 && d < 1e30;
+}
+
+/*
+ * ?limit= (1..100, default 50), ?cursor=, and the entity's filters (and
+ * updatedSince); a parameter the list does not know is refused, so a
+ * typo cannot silently widen a list. -1 after replying 400.
+ */
+int
+api_list_params_or_reply(struct http_request *req,
+    const struct model_entity *m, const char *const *extra, struct db_list *l)
+{
+	const struct model_filter	*q;
+	struct model_error		 err;
+	const char			**names, *v;
+	long long			 n = LIMIT_DEFAULT;
+	int				 i, k, nnames;
+
+	memset(l, 0, sizeof(*l));
+	nnames = http_query_names(req, &names);
+	for (i = 0; i < nnames; i++) {
+		for (k = 0; extra != NULL && extra[k] != NULL; k++)
+			if (strcmp(extra[k], names[i]) == 0)
+				break;
+		if (extra != NULL && extra[k] != NULL)
+			continue;
+		if (strcmp(names[i], "limit") == 0 ||
+		    strcmp(names[i], "cursor") == 0)
+			continue;
+		v = http_query_get(req, names[i]);
+		if ((q = model_filter(m, names[i])) == NULL) {
+			http_reply_error(req, 400, "invalid_query", "%s: not a "
+			    "parameter of this list", names[i]);
+			return -1;
+		}
+		if (v == NULL || model_filter_check(m, q, v, &err) != 0) {
+			http_reply_error(req, 400, "invalid_query", "%s",
+			    v == NULL ? "a parameter is not valid "
+			    "percent-encoding" : err.message);
+			return -1;
+		}
+		if (l->nfilters == DB_LIST_FILTERS) {
+			http_reply_error(req, 400, "invalid_query", "at most "
+			    "%d filters", DB_LIST_FILTERS);
+			return -1;
+		}
+		l->filters[l->nfilters] = q;
+		l->values[l->nfilters++] = v;
+	}
+	if ((v = http_query_get(req, "limit")) != NULL &&
+	    str_to_ll(v, 1, LIMIT_MAX, &n) != 0) {
 		http_reply_error(req, 400, "invalid_query", "limit: a whole "
 		    "number from 1 to %d", LIMIT_MAX);
 		return -1;
 	}
-	if (c != NULL && model_cursor_decode(req->arena, c, key, id) != 0) {
+	if ((v = http_query_get(req, "cursor")) != NULL &&
+	    (model_cursor_decode(req->arena, v, &l->key, &l->after_id) != 0 ||
+	    !cursor_key_ok(l->key, http_query_get(req, "q") != NULL))) {
 		http_reply_error(req, 400, "invalid_query", "cursor: not a "
 		    "cursor from this list; start again without it");
 		return -1;
 	}
-	*limit = (long)n;
+	l->limit = (long)n;
 	return 0;
+}
+
+void
+api_reply_page(struct http_request *req, struct db_page *pg)
+{
+	struct json_object	*o = http_json_own(req, json_object_new_object());
+
+	/* The arena owns data already; o takes a reference of its own. */
+	json_object_object_add(o, "data", json_object_get(pg->data));
+	json_object_object_add(o, "nextCursor", pg->more ?
+	    json_object_new_string(model_cursor_encode(req->arena,
+	    pg->last_key, pg->last_id)) : NULL);
+	http_reply_json(req, 200, o);
 }
 
 void
 api_entity_list(struct http_request *req)
 {
-	struct app		*app = api_app(req);
-	struct json_object	*data = NULL, *o;
-	const char		*key, *id, *last_key = NULL, *last_id = NULL;
-	long			 limit;
-	int			 more = 0;
-	enum db_status		 st;
+	struct app	*app = api_app(req);
+	struct db_list	 l;
+	struct db_page	 pg;
+	enum db_status	 st;
 
-	if (page_or_reply(req, &limit, &key, &id) != 0)
+	if (api_list_params_or_reply(req, entity(req), NULL, &l) != 0)
 		return;
+	memset(&pg, 0, sizeof(pg));
 	st = db_tx_begin(&app->db, req->user_id);
 	if (st == DB_OK)
 		st = db_entity_list(&app->db, req->arena, entity(req),
-		    req->user_id, key, id, limit, &data, &more, &last_key,
-		    &last_id);
-	o = http_json_own(req, json_object_new_object());
+		    req->user_id, &l, &pg);
+	http_json_own(req, pg.data);
+	if (api_entity_commit_or_reply(req, NULL, st) == 0)
+		api_reply_page(req, &pg);
+}
+
+/* A transaction under the user, or a reply; 0 when begun. */
+int
+api_begin_or_reply(struct http_request *req)
+{
+	enum db_status	 st = db_tx_begin(&api_app(req)->db, req->user_id);
+
+	if (st == DB_OK)
+		return 0;
+	api_reply_db_error(req, st);
+	return -1;
+}
+
+/* ?name= as a whole number in 1..max (absent: def); -1 after 400. */
+int
+api_count_or_reply(struct http_request *req, const char *name, long long max,
+    long long def, long long *n)
+{
+	const char	*v = http_query_get(req, name);
+
+	*n = def;
+	if (v == NULL || str_to_ll(v, 1, max, n) == 0)
+		return 0;
+	http_reply_error(req, 400, "invalid_query", "%s: a whole number from 1 "
+	    "to %lld", name, max);
+	return -1;
+}
+
+/* Only the parameters in names; -1 after replying 400 to another. */
+int
+api_only_params_or_reply(struct http_request *req, const char *const *names)
+{
+	const char	**q;
+	int		 i, k, n = http_query_names(req, &q);
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; names[k] != NULL; k++)
+			if (strcmp(q[i], names[k]) == 0)
+				break;
+		if (names[k] == NULL) {
+			http_reply_error(req, 400, "invalid_query", "%s: not a "
+			    "parameter of this route", q[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* 200 {"data":[…]} of an array the arena does not own yet. */
+void
+api_reply_data(struct http_request *req, struct json_object *data)
+{
+	struct json_object	*o = http_json_own(req, json_object_new_object());
+
 	json_object_object_add(o, "data", data);
-	if (api_entity_commit_or_reply(req, NULL, st) != 0)
-		return;
-	json_object_object_add(o, "nextCursor", more ?
-	    json_object_new_string(model_cursor_encode(req->arena, last_key,
-	    last_id)) : NULL);
 	http_reply_json(req, 200, o);
+}
+
+void
+api_read_reply(struct http_request *req, api_read_fn read)
+{
+	struct app		*app = api_app(req);
+	struct json_object	*o = NULL;
+	enum db_status		 st;
+
+	if (api_begin_or_reply(req) != 0)
+		return;
+	st = read(&app->db, req->arena, req->user_id, &o);
+	http_json_own(req, o);
+	if (api_entity_commit_or_reply(req, NULL, st) == 0)
+		api_reply_entity(req, 200, o);
+}
+
+void
+api_write_reply(struct http_request *req, const struct model_entity *m,
+    enum model_write w, int (*more)(struct http_request *,
+    struct json_object *), api_write_fn write)
+{
+	struct app		*app = api_app(req);
+	struct json_object	*body, *o = NULL;
+	const char		*hash;
+	enum db_status		 st;
+
+	if (write_body_or_reply(req, m, w, 1, &hash, &body) != 0)
+		return;
+	if ((more != NULL && more(req, body) != 0) ||
+	    api_begin_or_reply(req) != 0)
+		return;
+	st = write(&app->db, req->arena, req->user_id, body, hash, &o);
+	http_json_own(req, o);
+	if (st == DB_STALE) {
+		db_tx_rollback(&app->db);
+		api_reply_stale(req, o);
+		return;
+	}
+	if (api_entity_commit_or_reply(req, body, st) == 0)
+		api_reply_entity(req, 200, o);
 }

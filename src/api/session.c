@@ -130,6 +130,12 @@ api_auth_session_get(struct http_request *req)
 }
 
 void
+api_session_cookie_clear(struct http_request *req)
+{
+	api_cookie_set(req, api_cookie_name(req, SESSION_COOKIE), "", 0);
+}
+
+void
 api_auth_signout(struct http_request *req)
 {
 	struct app	*app = api_app(req);
@@ -140,7 +146,7 @@ api_auth_signout(struct http_request *req)
 		    app->session->user_id);
 	if (req->status != 0)
 		return;
-	api_cookie_set(req, api_cookie_name(req, SESSION_COOKIE), "", 0);
+	api_session_cookie_clear(req);
 	http_reply(req, 204, NULL, "", 0);
 }
 

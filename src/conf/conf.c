@@ -118,6 +118,8 @@ static const struct conf_key keys[] = {
 	{ "rate_per_address", CONF_INT, STR(rate_per_address), "5", 1,
 	    1000000, NULL },
 	{ "rate_per_ip", CONF_INT, STR(rate_per_ip), "30", 1, 1000000, NULL },
+	{ "schedule_horizon", CONF_DURATION, STR(schedule_horizon), "7d", 60,
+	    366L * 86400, NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

@@ -79,6 +79,9 @@ struct config {
 	long	 rate_per_address;
 	long	 rate_per_ip;
 
+	/* The planner (passionctl maintain). */
+	long	 schedule_horizon;	/* seconds of missed occurrences */
+
 	struct conf_provider	 providers[CONF_MAX_PROVIDERS];
 	size_t			 nproviders;
 };

@@ -33,6 +33,9 @@ usage(FILE *f)
 	    "  user delete EMAIL   delete the user and everything theirs\n"
 	    "  jobs [--failed]     the newest 50 jobs (or failed ones): id,\n"
 	    "                      kind, state, attempts, next run, last error\n"
+	    "  maintain            delete expired sessions, tokens and rate\n"
+	    "                      windows; abandon stale focus sessions; make\n"
+	    "                      the quests schedule rules have come due\n"
 	    "\n"
 	    "  -c, --config PATH   configuration file (default %s)\n"
 	    "  -h, --help          this text\n"
@@ -236,6 +239,73 @@ cmd_jobs(const struct config *cfg, int argc, char **argv)
 	return n < 0;
 }
 
+/*
+ * maintain: safe beside a serving passiond (the runtime role, one short
+ * transaction per user, every occurrence made once by a unique index).
+ */
+static int
+cmd_maintain(const struct config *cfg, int argc, char **argv)
+{
+	struct db		 db;
+	struct arena		 a;
+	struct db_sweep		 sw;
+	struct db_maintained	 m;
+	PGresult		*users;
+	enum db_status		 st;
+	long			 failed = 0;
+	int			 i;
+
+	(void)argv;
+	if (argc != 1) {
+		usage(stderr);
+		return 2;
+	}
+	db_init(&db, cfg->database_url, cfg->database_password,
+	    ctl_limits(cfg));
+	arena_init(&a, 64 * 1024);
+	memset(&m, 0, sizeof(m));
+	st = db_maintain_sweep(&db, &a, cfg->rate_window, &sw);
+	if (st == DB_OK)
+		st = db_maintain_users(&db, &a, &users);
+	for (i = 0; st == DB_OK && i < PQntuples(users); i++) {
+		const char *uid = PQgetvalue(users, i, 0);
+		struct arena ua;
+
+		arena_init(&ua, 64 * 1024);
+		st = db_tx_begin(&db, uid);
+		if (st == DB_OK)
+			st = db_maintain_user(&db, &ua, uid,
+			    cfg->schedule_horizon, &m);
+		if (st == DB_OK)
+			st = db_tx_commit(&db);
+		if (st != DB_OK) {
+			/* One user's trouble does not stop the others'. */
+			db_tx_rollback(&db);
+			fprintf(stderr, "passionctl: maintain: user %s: %s\n",
+			    uid, db.errstr);
+			failed++;
+			st = st == DB_UNAVAILABLE ? st : DB_OK;
+		}
+		arena_cleanup(&ua);
+	}
+	if (st == DB_OK) {
+		printf("sessions deleted: %ld\n", sw.sessions);
+		printf("magic-link tokens deleted: %ld\n", sw.tokens);
+		printf("rate-limit windows deleted: %ld\n", sw.windows);
+		printf("users: %d\n", PQntuples(users));
+		printf("stale focus sessions abandoned: %ld\n", m.focus);
+		printf("quests made from schedule rules: %ld (rules: %ld)\n",
+		    m.quests, m.rules);
+		if (m.invalid > 0)
+			printf("rules that could not be read: %ld\n",
+			    m.invalid);
+	} else
+		fprintf(stderr, "passionctl: maintain: %s\n", db.errstr);
+	arena_cleanup(&a);
+	db_cleanup(&db);
+	return st != DB_OK || failed > 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -287,6 +357,8 @@ main(int argc, char **argv)
 		rc = cmd_user(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "jobs") == 0) {
 		rc = cmd_jobs(&cfg, argc - optind, argv + optind);
+	} else if (strcmp(cmd, "maintain") == 0) {
+		rc = cmd_maintain(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(&cfg, argc - optind, argv + optind);
 	} else {

@@ -338,6 +338,19 @@ db_num(struct arena *a, long long v)
 }
 
 enum db_status
+db_sql(struct db *db, struct arena *a, const char *name, const char *sql,
+    int n, const char *const *p, int read_only, PGresult **out)
+{
+	struct db_stmt_def	 d;
+
+	d.name = name;
+	d.sql = sql;
+	d.nparams = n;
+	d.read_only = read_only;
+	return db_query(db, a, &d, p, out);
+}
+
+enum db_status
 db_exec_row(struct db *db, struct arena *a, enum db_stmt stmt,
     const char *const *params, PGresult **r)
 {

@@ -265,21 +265,59 @@ enum db_status	 db_entity_update(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,
 		    const char *id, struct json_object *body,
 		    const char *if_match, struct json_object **out);
+/*
+ * The "col = $n, …" of the writable fields present in body (and
+ * updated_at = now()), their values appended to p from *n on.
+ */
+const char	*db_entity_set_list(struct arena *a,
+		    const struct model_entity *m, struct json_object *body,
+		    const char **p, int *n);
+/*
+ * Append "<m's event>.<what>" with payload (domainId from e) when m logs
+ * events; *id (may be NULL) its id.
+ */
+enum db_status	 db_entity_event(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    const char *what, struct json_object *e,
+		    struct json_object *payload, const char **id);
+/* Insert, then its ".created" event (db_entity_insert, db_entity_event). */
+enum db_status	 db_entity_create(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    struct json_object *row, struct json_object **out);
 /* Delete entity id; *out: what it was. DB_OK or DB_NOTFOUND. */
 enum db_status	 db_entity_delete(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,
 		    const char *id, struct json_object **out);
+#define DB_LIST_FILTERS	16
+
+/* What a list asks for. */
+struct db_list {
+	const char		*key, *after_id;	/* the cursor, or NULL */
+	long			 limit;
+	/* Narrowed by these (values checked: model_filter_check). */
+	const struct model_filter *filters[DB_LIST_FILTERS];
+	const char		*values[DB_LIST_FILTERS];
+	int			 nfilters;
+	/* The rows under one parent (tracks of a library), or NULL. */
+	const char		*scope_column, *scope_value;
+	/* Full-text search (the table's search column), ranked; or NULL. */
+	const char		*search;
+};
+
+/* One page: data (caller owns it); more: rows follow the last one. */
+struct db_page {
+	struct json_object	*data;
+	int			 more;
+	const char		*last_key, *last_id;
+};
+
 /*
- * One page of the user's entities in m's order, after the row (key, id)
- * when key is not NULL: *out a JSON array (caller owns it); *more set
- * when rows follow, with the last row's key and id in *last_key and
- * *last_id.
+ * One page of the user's entities in m's order (newest first), after
+ * the row (key, id) when key is not NULL, narrowed by l's filters.
  */
 enum db_status	 db_entity_list(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,
-		    const char *key, const char *after_id, long limit,
-		    struct json_object **out, int *more, const char **last_key,
-		    const char **last_id);
+		    const struct db_list *l, struct db_page *out);
 /*
  * Append a log_events row (payload: JSON text) in the transaction; *id
  * (when not NULL) is its id.
@@ -302,6 +340,128 @@ enum db_status	 db_event_append(struct db *db, struct arena *a,
 enum db_status	 db_quest_complete(struct db *db, struct arena *a,
 		    const char *user_id, const char *id,
 		    struct json_object **out, int *awarded);
+/* --- planner.c: the planner's own rules --- */
+
+/*
+ * Append event_type (payload) and an xp reward of xp sourced to it, and
+ * add xp to the skill tree's totalXp (the tree made if absent).
+ */
+enum db_status	 db_award(struct db *db, struct arena *a,
+		    const char *user_id, const char *event_type,
+		    const char *domain, struct json_object *payload,
+		    long long xp, const char *reason);
+/* Add xp to the user's skill tree (made if absent). */
+enum db_status	 db_skill_xp_add(struct db *db, struct arena *a,
+		    const char *user_id, long long xp);
+/* A new user's skill tree, as the API shows it (caller owns it). */
+struct json_object *db_skill_tree_default(void);
+/* The stored tree, or the default one (with its hash). */
+enum db_status	 db_skill_tree_get(struct db *db, struct arena *a,
+		    const char *user_id, struct json_object **out);
+/* Replace version/nodes/achievements; DB_STALE (*out current). */
+enum db_status	 db_skill_tree_put(struct db *db, struct arena *a,
+		    const char *user_id, struct json_object *body,
+		    const char *if_match, struct json_object **out);
+/* Open quests due by the end of the user's today, by date then rank. */
+enum db_status	 db_quests_due(struct db *db, struct arena *a,
+		    const char *user_id, long limit, struct json_object **out);
+/* The wall-clock time now in the user's time zone. */
+enum db_status	 db_local_now(struct db *db, struct arena *a,
+		    const char *user_id, struct model_civil *now);
+/*
+ * The instants (ISO 8601 UTC, column 0 of *out, oldest first, distinct)
+ * of n wall-clock times in the user's zone; after_now: only later ones.
+ */
+enum db_status	 db_local_instants(struct db *db, struct arena *a,
+		    const char *user_id, const struct model_civil *t, int n,
+		    int after_now, PGresult **out);
+/* Create plan's quest templates as quests due at the start of date. */
+enum db_status	 db_plan_apply(struct db *db, struct arena *a,
+		    const char *user_id, struct json_object *plan,
+		    const struct model_civil *date, struct json_object **out);
+/* {"byType":{t:{amount,count}},"byDomain":{d:{t:{amount,count}}}} */
+enum db_status	 db_rewards_summary(struct db *db, struct arena *a,
+		    const char *user_id, struct json_object **out);
+
+/* --- focus.c: the focus timer --- */
+
+/*
+ * Abandon the user's active session if past twice its planned time;
+ * *n (may be NULL) counts those abandoned.
+ */
+enum db_status	 db_focus_expire(struct db *db, struct arena *a,
+		    const char *user_id, long *n);
+/*
+ * Start a session (body: id?, mode?, plannedDuration?, metadata?).
+ * DB_CONFLICT: one is active already (or the id is taken).
+ */
+enum db_status	 db_focus_start(struct db *db, struct arena *a,
+		    const char *user_id, struct json_object *body,
+		    struct json_object **out);
+/* The active session: DB_OK, DB_NOTFOUND. */
+enum db_status	 db_focus_active(struct db *db, struct arena *a,
+		    const char *user_id, struct json_object **out);
+/*
+ * End session id as status ("completed" or "abandoned") if active
+ * (*changed 1; a completed focus-mode session earns its XP once), else
+ * *out is the session as it is. DB_NOTFOUND.
+ */
+enum db_status	 db_focus_finish(struct db *db, struct arena *a,
+		    const char *user_id, const char *id, const char *status,
+		    struct json_object **out, int *changed);
+/* The stats of period ("day", "week", "month") in the user's zone. */
+enum db_status	 db_focus_stats(struct db *db, struct arena *a,
+		    const char *user_id, const char *period,
+		    struct json_object **out);
+
+/* --- account.c: settings, the account --- */
+
+/* The settings of a user with no row (with their hash; caller owns). */
+struct json_object *db_settings_default(struct arena *a);
+/* The user's settings, or the defaults. */
+enum db_status	 db_settings_get(struct db *db, struct arena *a,
+		    const char *user_id, struct json_object **out);
+/* Upsert the fields in body; If-Match as for entities (DB_STALE). */
+enum db_status	 db_settings_patch(struct db *db, struct arena *a,
+		    const char *user_id, struct json_object *body,
+		    const char *if_match, struct json_object **out);
+/* Does the database know the time zone name? */
+enum db_status	 db_zone_known(struct db *db, struct arena *a,
+		    const char *name, int *known);
+/* {"user":{id,name,email,createdAt},"counts":{<vault key>: n}} */
+enum db_status	 db_me_get(struct db *db, struct arena *a,
+		    const char *user_id, struct json_object **out);
+/* Delete the user and everything theirs (cascades). DB_NOTFOUND. */
+enum db_status	 db_me_delete(struct db *db, struct arena *a,
+		    const char *user_id);
+
+/* --- maintain.c: passionctl maintain --- */
+
+struct db_sweep {
+	long	 sessions, tokens, windows;
+};
+/* Delete expired sessions and tokens, and windows past rate_window. */
+enum db_status	 db_maintain_sweep(struct db *db, struct arena *a,
+		    long rate_window, struct db_sweep *out);
+/* The ids of users who are not disabled (column 0). */
+enum db_status	 db_maintain_users(struct db *db, struct arena *a,
+		    PGresult **out);
+
+struct db_maintained {
+	long	 quests;	/* made from occurrences */
+	long	 rules;		/* rules that had occurrences */
+	long	 invalid;	/* rules that could not be read */
+	long	 focus;		/* stale focus sessions abandoned */
+};
+/*
+ * In the user's transaction: abandon a stale focus session, and make
+ * the quests of enabled rules' occurrences up to now, catching up at
+ * most horizon seconds (and not before the day a rule was made).
+ */
+enum db_status	 db_maintain_user(struct db *db, struct arena *a,
+		    const char *user_id, long horizon,
+		    struct db_maintained *out);
+
 /* Entity id of user_id as JSON (caller owns *out): DB_OK, DB_NOTFOUND. */
 enum db_status	 db_entity_get(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,

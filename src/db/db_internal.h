@@ -33,6 +33,15 @@ extern const struct db_stmt_def	db_stmt_defs[DB_STMT_COUNT];
 enum db_status	 db_query(struct db *db, struct arena *a,
 		    const struct db_stmt_def *d, const char *const *params,
 		    PGresult **out);
+/* db_query of sql, named name, with n parameters p. */
+enum db_status	 db_sql(struct db *db, struct arena *a, const char *name,
+		    const char *sql, int n, const char *const *p, int read_only,
+		    PGresult **out);
+
+/* The user's ($1) time zone: settingsJson.timeZone, else UTC. */
+#define DB_USER_ZONE	"coalesce((SELECT settings_json->>'timeZone' FROM " \
+			"user_settings WHERE user_id = $1), 'UTC')"
+
 /* m's columns as a SELECT or RETURNING list, in field order. */
 const char	*db_entity_columns(struct arena *a,
 		    const struct model_entity *m);

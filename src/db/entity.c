@@ -26,19 +26,12 @@ select_list(struct arena *a, const struct model_entity *m)
 
 		if (i > 0)
 			buf_puts(&b, ", ");
-		switch (f->type) {
-		case MT_TIME:
+		if (f->type == MT_TIME)
 			buf_printf(&b, DB_ISO("%s"), f->column);
-			break;
-		case MT_TAGS:
-		case MT_OBJECT:
-		case MT_ARRAY:
+		else if (MODEL_TYPE_JSON(f->type))
 			buf_printf(&b, "%s::text", f->column);
-			break;
-		default:
+		else
 			buf_puts(&b, f->column);
-			break;
-		}
 	}
 	out = arena_strndup(a, b.data ? b.data : "", b.len);
 	buf_cleanup(&b);
@@ -108,8 +101,7 @@ db_entity_row(const struct model_entity *m, PGresult *r, int row)
 			v = json_object_new_int64(atoll(s));
 		else if (f->type == MT_BOOL)
 			v = json_object_new_boolean(strcmp(s, "t") == 0);
-		else if (f->type == MT_TAGS || f->type == MT_OBJECT ||
-		    f->type == MT_ARRAY)
+		else if (MODEL_TYPE_JSON(f->type))
 			v = json_tokener_parse(s);
 		else
 			v = json_object_new_string(s);
@@ -140,6 +132,8 @@ param(struct arena *a, struct json_object *v)
 static const char *
 cast(enum model_type t)
 {
+	if (MODEL_TYPE_JSON(t))
+		return "::jsonb";
 	switch (t) {
 	case MT_TIME:
 		return "::timestamptz";
@@ -147,12 +141,8 @@ cast(enum model_type t)
 		return "::bigint";
 	case MT_BOOL:
 		return "::boolean";
-	case MT_TAGS:
-	case MT_OBJECT:
-	case MT_ARRAY:
-		return "::jsonb";
 	default:
-		return "";
+		return "::text";
 	}
 }
 
@@ -163,14 +153,16 @@ set_hash(struct db *db, struct arena *a, const struct model_entity *m,
 	struct db_stmt_def	 d;
 	struct json_object	*id = json_object_object_get(entity, "id");
 	const char		*hash = model_content_hash(a, m, entity);
-	const char		*p[3] = { user_id, json_object_get_string(id),
-	    hash };
+	const char		*p[3] = { user_id, hash,
+	    json_object_get_string(id) };
 
 	memset(&d, 0, sizeof(d));
 	d.name = arena_printf(a, "%s_hash", m->table);
-	d.sql = arena_printf(a, "UPDATE %s SET content_hash = $3 WHERE "
-	    "user_id = $1 AND id = $2", m->table);
-	d.nparams = 3;
+	/* A singleton (settings) is the user's one row. */
+	d.sql = arena_printf(a, "UPDATE %s SET content_hash = $2 WHERE "
+	    "user_id = $1%s", m->table, model_field(m, "id") != NULL ?
+	    " AND id = $3" : "");
+	d.nparams = model_field(m, "id") != NULL ? 3 : 2;
 	json_object_object_add(entity, "contentHash",
 	    json_object_new_string(hash));
 	return db_query(db, a, &d, p, NULL);
@@ -272,22 +264,15 @@ db_entity_get(struct db *db, struct arena *a, const struct model_entity *m,
 	    p, 1, out);
 }
 
-enum db_status
-db_entity_update(struct db *db, struct arena *a, const struct model_entity *m,
-    const char *user_id, const char *id, struct json_object *body,
-    const char *if_match, struct json_object **out)
+const char *
+db_entity_set_list(struct arena *a, const struct model_entity *m,
+    struct json_object *body, const char **p, int *n)
 {
 	struct buf		 set;
-	const char		**p, *sql;
 	struct json_object	*v;
-	enum db_status		 st;
+	const char		*out;
 	size_t			 i;
-	int			 n = 3;
 
-	p = arena_calloc(a, sizeof(*p) * (m->nfields + 3));
-	p[0] = user_id;
-	p[1] = id;
-	p[2] = if_match;
 	buf_init(&set, 64 * 1024);
 	for (i = 0; i < m->nfields; i++) {
 		const struct model_field *f = &m->fields[i];
@@ -300,22 +285,69 @@ db_entity_update(struct db *db, struct arena *a, const struct model_entity *m,
 		if ((f->flags & (MF_SERVER | MF_CREATE_ONLY)) != 0 ||
 		    !json_object_object_get_ex(body, f->json, &v))
 			continue;
-		p[n++] = param(a, v);
+		p[(*n)++] = param(a, v);
 		buf_printf(&set, "%s%s = $%d%s", set.len ? ", " : "",
-		    f->column, n, cast(f->type));
+		    f->column, *n, cast(f->type));
 	}
-	/* The If-Match check is part of the write: no read-then-write race. */
-	sql = arena_printf(a, "UPDATE %s SET %s WHERE user_id = $1 AND id = $2 "
-	    "AND ($3::text IS NULL OR content_hash = $3) RETURNING %s",
-	    m->table, set.data ? set.data : "id = id", select_list(a, m));
+	out = arena_strdup(a, set.data ? set.data : "id = id");
 	buf_cleanup(&set);
-	st = one_entity(db, a, m, "update", sql, n, p, 0, out);
+	return out;
+}
+
+enum db_status
+db_entity_update(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, const char *id, struct json_object *body,
+    const char *if_match, struct json_object **out)
+{
+	const char		**p, *set;
+	enum db_status		 st;
+	int			 n = 3;
+
+	p = arena_calloc(a, sizeof(*p) * (m->nfields + 3));
+	p[0] = user_id;
+	p[1] = id;
+	p[2] = if_match;
+	set = db_entity_set_list(a, m, body, p, &n);
+	/* The If-Match check is part of the write: no read-then-write race. */
+	st = one_entity(db, a, m, "update", arena_printf(a, "UPDATE %s SET %s "
+	    "WHERE user_id = $1 AND id = $2 AND ($3::text IS NULL OR "
+	    "content_hash = $3) RETURNING %s", m->table, set,
+	    select_list(a, m)), n, p, 0, out);
 	if (st == DB_NOTFOUND) {
 		/* Missing (or another user's), or changed since if_match. */
 		st = db_entity_get(db, a, m, user_id, id, out);
 		return st == DB_OK ? DB_STALE : st;
 	}
 	return with_hash(db, a, m, user_id, st, out);
+}
+
+enum db_status
+db_entity_event(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, const char *what, struct json_object *e,
+    struct json_object *payload, const char **id)
+{
+	struct json_object	*d = NULL;
+
+	if (m->event == NULL)
+		return DB_OK;
+	json_object_object_get_ex(e, "domainId", &d);
+	return db_event_append(db, a, user_id, arena_printf(a, "%s.%s",
+	    m->event, what), d ? json_object_get_string(d) : NULL,
+	    json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN),
+	    id);
+}
+
+enum db_status
+db_entity_create(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, struct json_object *row, struct json_object **out)
+{
+	enum db_status	 st;
+
+	st = db_entity_insert(db, a, m, user_id, row, out);
+	if (st == DB_OK)
+		st = db_entity_event(db, a, m, user_id, "created", *out, *out,
+		    NULL);
+	return st;
 }
 
 enum db_status
@@ -329,44 +361,93 @@ db_entity_delete(struct db *db, struct arena *a, const struct model_entity *m,
 	    select_list(a, m)), 2, p, 0, out);
 }
 
+/* The condition of filter q on parameter $n. */
+static const char *
+filter_sql(struct arena *a, const struct model_entity *m,
+    const struct model_filter *q, int n)
+{
+	const struct model_field *f = model_field(m, q->field);
+
+	switch (q->op) {
+	case MQ_TAG:
+		return arena_printf(a, " AND %s @> jsonb_build_array($%d::text)",
+		    f->column, n);
+	case MQ_BEFORE:
+		return arena_printf(a, " AND %s <= $%d::timestamptz", f->column,
+		    n);
+	case MQ_AFTER:
+		return arena_printf(a, " AND %s >= $%d::timestamptz", f->column,
+		    n);
+	case MQ_EQ:
+	default:
+		return arena_printf(a, " AND %s = $%d%s", f->column, n,
+		    cast(f->type));
+	}
+}
+
 enum db_status
 db_entity_list(struct db *db, struct arena *a, const struct model_entity *m,
-    const char *user_id, const char *key, const char *after_id, long limit,
-    struct json_object **out, int *more, const char **last_key,
-    const char **last_id)
+    const char *user_id, const struct db_list *l, struct db_page *out)
 {
 	struct db_stmt_def	 d;
-	const char		*p[4] = { user_id, key, after_id,
-	    db_num(a, limit + 1) };
+	struct buf		 w;
+	const char		**p;
 	PGresult		*r;
 	enum db_status		 st;
-	int			 i, n;
+	int			 i, n, np = 4;
 
+	p = arena_calloc(a, sizeof(*p) * (size_t)(l->nfilters + 5));
+	p[0] = user_id;
+	p[1] = l->key;
+	p[2] = l->after_id;
+	p[3] = db_num(a, l->limit + 1);
+	buf_init(&w, 16 * 1024);
+	if (l->scope_column != NULL) {
+		p[np++] = l->scope_value;
+		buf_printf(&w, " AND %s = $%d", l->scope_column, np);
+	}
+	for (i = 0; i < l->nfilters; i++) {
+		p[np++] = l->values[i];
+		buf_puts(&w, filter_sql(a, m, l->filters[i], np));
+	}
 	memset(&d, 0, sizeof(d));
 	d.name = arena_printf(a, "%s_list", m->table);
-	/* Keyset: the row after (key, id) in (order DESC, id DESC). */
-	d.sql = arena_printf(a, "SELECT %s, " DB_ISO_US("%s") " FROM %s WHERE "
-	    "user_id = $1 AND ($2::timestamptz IS NULL OR (%s, id) < "
-	    "($2::timestamptz, $3)) ORDER BY %s DESC, id DESC LIMIT $4",
-	    select_list(a, m), m->order, m->table, m->order, m->order);
-	d.nparams = 4;
+	if (l->search != NULL) {
+		/* Ranked: title words weigh more (sql/0005); the cursor's
+		 * key is the rank, which float4 text carries exactly. */
+		p[np++] = l->search;
+		d.sql = arena_printf(a, "SELECT %s, ts_rank(search, q)::text "
+		    "FROM %s, websearch_to_tsquery('english', $%d) AS q WHERE "
+		    "user_id = $1%s AND search @@ q AND ($2::real IS NULL OR "
+		    "(ts_rank(search, q), id) < ($2::real, $3)) ORDER BY "
+		    "ts_rank(search, q) DESC, id DESC LIMIT $4",
+		    select_list(a, m), m->table, np, w.data ? w.data : "");
+	} else
+		/* Keyset: the row after (key, id) in (order DESC, id DESC). */
+		d.sql = arena_printf(a, "SELECT %s, " DB_ISO_US("%s") " FROM "
+		    "%s WHERE user_id = $1%s AND ($2::timestamptz IS NULL OR "
+		    "(%s, id) < ($2::timestamptz, $3)) ORDER BY %s DESC, id "
+		    "DESC LIMIT $4", select_list(a, m), m->order, m->table,
+		    w.data ? w.data : "", m->order, m->order);
+	buf_cleanup(&w);
+	d.nparams = np;
 	d.read_only = 1;
-	*out = NULL;
-	*more = 0;
+	memset(out, 0, sizeof(*out));
 	st = db_query(db, a, &d, p, &r);
 	if (st != DB_OK)
 		return st;
 	n = PQntuples(r);
-	*more = n > limit;
-	if (*more)
-		n = (int)limit;
-	*out = json_object_new_array();
+	out->more = n > l->limit;
+	if (out->more)
+		n = (int)l->limit;
+	out->data = json_object_new_array();
 	for (i = 0; i < n; i++)
-		json_object_array_add(*out, db_entity_row(m, r, i));
+		json_object_array_add(out->data, db_entity_row(m, r, i));
 	if (n > 0) {
-		*last_key = PQgetvalue(r, n - 1, (int)m->nfields);
-		*last_id = json_object_get_string(json_object_object_get(
-		    json_object_array_get_idx(*out, (size_t)n - 1), "id"));
+		out->last_key = PQgetvalue(r, n - 1, (int)m->nfields);
+		out->last_id = json_object_get_string(json_object_object_get(
+		    json_object_array_get_idx(out->data, (size_t)n - 1),
+		    "id"));
 	}
 	return DB_OK;
 }

@@ -88,6 +88,8 @@ void		 http_request_init(struct http_request *req, struct arena *a,
 		    char **envp, const struct http_io *io);
 /* A request header by its HTTP name ("X-Request-Id"), or NULL. */
 const char	*http_header_get(struct http_request *req, const char *name);
+/* The names of the query's parameters, decoded, in order: how many. */
+int		 http_query_names(struct http_request *req, const char ***out);
 /* First query parameter called name, percent-decoded, or NULL. */
 const char	*http_query_get(struct http_request *req, const char *name);
 /* Cookie called name from the Cookie header, or NULL. */

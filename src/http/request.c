@@ -123,6 +123,37 @@ http_query_get(struct http_request *req, const char *name)
 	return NULL;
 }
 
+int
+http_query_names(struct http_request *req, const char ***out)
+{
+	const char	*p = req->query, *amp, *eq;
+	const char	**names;
+	char		*key;
+	int		 n = 0, max = 1;
+
+	for (amp = p; *amp != '\0'; amp++)
+		max += *amp == '&';
+	names = arena_calloc(req->arena, sizeof(*names) * (size_t)max);
+	while (*p != '\0') {
+		amp = strchr(p, '&');
+		if (amp == NULL)
+			amp = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(amp - p));
+		key = arena_strndup(req->arena, p, (size_t)((eq ? eq : amp) -
+		    p));
+		/* An empty pair ("a=1&&b=2") names nothing. */
+		if (*key != '\0' || eq != NULL) {
+			if (str_percent_decode(key, 1) != 0)
+				key = arena_strdup(req->arena, "(not valid "
+				    "percent-encoding)");
+			names[n++] = key;
+		}
+		p = *amp ? amp + 1 : amp;
+	}
+	*out = names;
+	return n;
+}
+
 const char *
 http_cookie_get(struct http_request *req, const char *name)
 {

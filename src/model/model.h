@@ -24,8 +24,14 @@ enum model_type {
 	MT_TIME,	/* ISO 8601 with a zone; out in UTC with ms */
 	MT_TAGS,	/* an array of at most max strings (each ≤ 100 chars) */
 	MT_OBJECT,	/* any JSON object, at most max bytes */
-	MT_ARRAY	/* any JSON array, at most max bytes */
+	MT_ARRAY,	/* any JSON array, at most max bytes */
+	MT_DAYS,	/* distinct whole numbers in min..max (days of week) */
+	MT_PAIR		/* two whole numbers in min..max (time signature) */
 };
+
+/* Is a field of type t a JSON value in SQL (jsonb)? */
+#define MODEL_TYPE_JSON(t)	((t) == MT_TAGS || (t) == MT_OBJECT || \
+	(t) == MT_ARRAY || (t) == MT_DAYS || (t) == MT_PAIR)
 
 #define MF_REQUIRED	0x01	/* must be given on create */
 #define MF_SERVER	0x02	/* set by the server: refused on write */
@@ -33,7 +39,28 @@ enum model_type {
 #define MF_CREATE_ONLY	0x08	/* may be given on create only (id) */
 #define MF_REF		0x10	/* names another of the user's entities */
 
-#define ME_EVENTS	0x01	/* writes append to log_events */
+#define ME_APPEND_ONLY	0x01	/* no update, no delete (history) */
+
+/* How a list's query parameter narrows it. */
+enum model_filter_op {
+	MQ_EQ,		/* column = value (the field's type) */
+	MQ_TAG,		/* a tags array holds value */
+	MQ_BEFORE,	/* a time column <= value */
+	MQ_AFTER	/* a time column >= value */
+};
+
+struct model_filter {
+	const char		*param;		/* "dueBefore" */
+	const char		*field;		/* JSON name: "dueDate" */
+	enum model_filter_op	 op;
+};
+
+/* A failed check: the field's JSON path, the message, the status. */
+struct model_error {
+	int	 status;	/* 422 (invalid) or 413 (too large) */
+	char	 field[96];
+	char	 message[256];
+};
 
 struct model_field {
 	const char		*column;	/* SQL */
@@ -46,29 +73,59 @@ struct model_field {
 
 struct model_entity {
 	const char		*table;
-	const char		*name;		/* "quest": messages, events */
+	const char		*name;		/* "quest": messages */
 	const struct model_field *fields;
 	size_t			 nfields;
 	unsigned		 flags;		/* ME_ */
+	/*
+	 * Writes append "<event>.created" (.updated, .deleted…) to the
+	 * event log in their transaction; NULL: not logged.
+	 */
+	const char		*event;
 	/*
 	 * Lists run newest first on this time column, then by id, both
 	 * descending; an index on (user_id, column, id) serves them.
 	 */
 	const char		*order;
-};
-
-/* A failed check: the field's JSON path, the message, the status. */
-struct model_error {
-	int	 status;	/* 422 (invalid) or 413 (too large) */
-	char	 field[96];
-	char	 message[256];
+	const struct model_filter *filters;
+	size_t			 nfilters;
+	/*
+	 * A rule over the whole entity as stored (fields that depend on
+	 * each other), checked after each write in its transaction; NULL:
+	 * none. 0, or -1 with the error.
+	 */
+	int			(*check)(struct json_object *entity,
+				    struct model_error *e);
+	/* Its key in a Vault v3 bundle and in counts ("rewardLedger"). */
+	const char		*vault;
 };
 
 enum model_write { MODEL_CREATE, MODEL_UPDATE };
 
 /* The entities (entities.c). */
 extern const struct model_entity	model_quests;
+extern const struct model_entity	model_schedule_rules;
+extern const struct model_entity	model_plan_templates;
 extern const struct model_entity	model_skill_trees;
+extern const struct model_entity	model_rewards;
+extern const struct model_entity	model_events;
+extern const struct model_entity	model_focus_sessions;
+extern const struct model_entity	model_projects;
+extern const struct model_entity	model_reference_libraries;
+extern const struct model_entity	model_reference_tracks;
+extern const struct model_entity	model_infobase;
+extern const struct model_entity	model_lane_templates;
+extern const struct model_entity	model_settings;
+/* Every entity above, NULL-terminated (counts, docs, tests). */
+extern const struct model_entity *const	model_entities[];
+
+/* Fill e (field, printf message, status) and return -1. */
+int	 model_fail(struct model_error *e, int status, const char *field,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Schedule rules as a whole: recurrence fields, cron, quest template. */
+int	 model_schedule_check(struct json_object *e, struct model_error *err);
+/* Settings as a whole: settingsJson.timeZone is a time zone's name. */
+int	 model_settings_check(struct json_object *e, struct model_error *err);
 
 /* The field called json in m, or NULL. */
 const struct model_field *model_field(const struct model_entity *m,
@@ -99,6 +156,47 @@ char	*model_cursor_encode(struct arena *a, const char *key, const char *id);
 /* Open a cursor; 0, or -1 when it is not one of ours. */
 int	 model_cursor_decode(struct arena *a, const char *cursor,
 	    const char **key, const char **id);
+/*
+ * A query value for filter f of m, checked against its field: 0, or -1
+ * with e naming the parameter.
+ */
+int	 model_filter_check(const struct model_entity *m,
+	    const struct model_filter *f, const char *value,
+	    struct model_error *e);
+/* The filter of m called param (or "updatedSince"…), or NULL. */
+const struct model_filter *model_filter(const struct model_entity *m,
+	    const char *param);
+/*
+ * Check each element of an array (or the one object) v against m as a
+ * create body, naming failures from path ("questTemplates[2].title").
+ */
+int	 model_validate_nested(const struct model_entity *m,
+	    struct json_object *v, const char *path, struct model_error *e);
+/* Quest templates: the quests schedule rules and plan templates make. */
+extern const struct model_entity	model_quest_templates;
+
+/* A wall-clock time in some time zone, to the minute. */
+struct model_civil {
+	int	 y, mo, d, h, mi;
+};
+
+/* "YYYY-MM-DD[ HH:MI]" (or T): 0, or -1 when not a real date. */
+int	 model_civil_parse(const char *s, struct model_civil *c);
+/* "YYYY-MM-DD HH:MI" */
+void	 model_civil_format(const struct model_civil *c, char out[20]);
+void	 model_civil_add_days(struct model_civil *c, int days);
+/*
+ * The occurrences of schedule rule (JSON as stored) from..until, both
+ * inclusive, in local time, oldest first, at most max into out: their
+ * count, or -1 when the rule is not valid. daily/weekly/monthly fall at
+ * 00:00; a monthly dayOfMonth past the month's end is its last day.
+ */
+int	 model_schedule_occurrences(struct json_object *rule,
+	    const struct model_civil *from, const struct model_civil *until,
+	    struct model_civil *out, int max);
+/* Does s look like an IANA time zone name (Area/Location, UTC)? */
+int	 model_zone_name_ok(const char *s);
+
 /*
  * Parse an ISO 8601 date-time with a zone ("2026-01-02T12:00:00Z",
  * "…T12:00:00.5+02:00") into milliseconds since the epoch; 0 or -1.

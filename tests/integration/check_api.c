@@ -236,13 +236,6 @@ START_TEST(debug_routes_are_off_by_default)
 }
 END_TEST
 
-/* Last: no worker died along the way (a crash after a reply is silent). */
-START_TEST(no_worker_crashed)
-{
-	harness_assert_no_crash(&st);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -261,7 +254,7 @@ main(void)
 	tcase_add_loop_test(tc, bad_bodies_400, 0, N(bad_bodies));
 	tcase_add_test(tc, good_body_round_trips);
 	tcase_add_test(tc, debug_routes_are_off_by_default);
-	tcase_add_test(tc, no_worker_crashed);
+	harness_add_no_crash(tc, &st);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
 }

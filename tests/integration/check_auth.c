@@ -1332,13 +1332,6 @@ START_TEST(https_cookie_attributes)
 }
 END_TEST
 
-/* Last: no worker died along the way (a crash after a reply is silent). */
-START_TEST(no_worker_crashed)
-{
-	harness_assert_no_crash(&st);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -1378,7 +1371,7 @@ main(void)
 	tcase_add_test(tc, disabled_user_loses_access_at_once);
 	tcase_add_test(tc, passionctl_user_commands);
 	tcase_add_test(tc, https_cookie_attributes);
-	tcase_add_test(tc, no_worker_crashed);
+	harness_add_no_crash(tc, &st);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
 }

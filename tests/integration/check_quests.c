@@ -15,52 +15,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 #include "harness.h"
 #include "model/model.h"
 #include "../common/run.h"
 
-static struct stack	 st;
-static char		 db[64], alice[128], bob[128];
+static char		 alice[128], bob[128];
 
 static void
 setup(void)
 {
-	snprintf(db, sizeof(db), "passion_quests_%d", (int)getpid());
-	harness_db_create(harness_pghost(), db);
-	harness_stack_start(&st, harness_pghost(), db, "job_workers = 0\n");
-	harness_session(harness_pghost(), db, "alice@example.org", alice,
+	suite_start_pair("quests", "job_workers = 0\n", alice, bob,
 	    sizeof(alice));
-	harness_session(harness_pghost(), db, "bob@example.org", bob,
-	    sizeof(bob));
 }
 
 static void
 teardown(void)
 {
-	harness_stack_stop(&st);
-}
-
-static long
-req(const char *method, const char *path, const char *cookie,
-    const char *body, struct resp *r)
-{
-	char	 u[1200];
-
-	snprintf(u, sizeof(u), "%s%s", st.url, path);
-	http_do_cookie(method, u, cookie, body ? "application/json" : NULL,
-	    body, r);
-	return r->status;
-}
-
-static long
-owner_count(const char *sql)
-{
-	PGconn	*c = harness_pg(harness_pghost(), db, "postgres");
-	long	 n = atol(harness_sql(c, sql));
-
-	PQfinish(c);
-	return n;
+	suite_stop();
 }
 
 START_TEST(create_then_read)
@@ -70,7 +41,7 @@ START_TEST(create_then_read)
 	char		 path[256], etag[80];
 	const char	*id;
 
-	ck_assert_int_eq(req("POST", "/api/quests", alice, "{\"title\":"
+	ck_assert_int_eq(api_req("POST", "/api/quests", alice, "{\"title\":"
 	    "\"Write the bridge\",\"domainId\":\"music\",\"priority\":\"high\","
 	    "\"dueDate\":\"2026-01-02T13:00:00+01:00\",\"tags\":[\"song\"],"
 	    "\"xpValue\":50}", &r), 201);
@@ -94,20 +65,20 @@ START_TEST(create_then_read)
 	    0);
 	arena_cleanup(&a);
 	/* Read it back: the same entity. */
-	ck_assert_int_eq(req("GET", path, alice, NULL, &g), 200);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &g), 200);
 	ck_assert_str_eq(g.body, r.body);
 	ck_assert_str_eq(resp_header(&g, "ETag"), etag);
 	resp_free(&g);
 	/* The event went in with it. */
-	ck_assert_int_eq(owner_count("SELECT count(*) FROM log_events WHERE "
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM log_events WHERE "
 	    "event_type = 'quest.created' AND domain_id = 'music'"), 1);
 	/* Bob sees nothing, exactly as for a missing id. */
-	ck_assert_int_eq(req("GET", path, bob, NULL, &g), 404);
+	ck_assert_int_eq(api_req("GET", path, bob, NULL, &g), 404);
 	ck_assert_str_eq(resp_str(&g, "error.code"), "not_found");
 	resp_free(&g);
-	ck_assert_int_eq(req("GET", "/api/quests/nope", alice, NULL, &g), 404);
+	ck_assert_int_eq(api_req("GET", "/api/quests/nope", alice, NULL, &g), 404);
 	resp_free(&g);
-	ck_assert_int_eq(req("GET", path, NULL, NULL, &g), 401);
+	ck_assert_int_eq(api_req("GET", path, NULL, NULL, &g), 401);
 	resp_free(&g);
 	resp_free(&r);
 }
@@ -117,46 +88,29 @@ START_TEST(client_ids_and_references)
 {
 	struct resp	 r;
 
-	ck_assert_int_eq(req("POST", "/api/quests", alice, "{\"id\":"
+	ck_assert_int_eq(api_req("POST", "/api/quests", alice, "{\"id\":"
 	    "\"offline-1\",\"title\":\"Mine\",\"domainId\":\"d\"}", &r), 201);
 	ck_assert_str_eq(resp_str(&r, "id"), "offline-1");
 	resp_free(&r);
 	/* Taken, by anyone: 409 without saying whose. */
-	ck_assert_int_eq(req("POST", "/api/quests", bob, "{\"id\":"
+	ck_assert_int_eq(api_req("POST", "/api/quests", bob, "{\"id\":"
 	    "\"offline-1\",\"title\":\"Also\",\"domainId\":\"d\"}", &r), 409);
 	ck_assert_str_eq(resp_str(&r, "error.code"), "conflict");
 	resp_free(&r);
 	/* A parent of one's own is fine; another user's is 422. */
-	ck_assert_int_eq(req("POST", "/api/quests", alice, "{\"title\":"
+	ck_assert_int_eq(api_req("POST", "/api/quests", alice, "{\"title\":"
 	    "\"Child\",\"domainId\":\"d\",\"parentId\":\"offline-1\"}", &r),
 	    201);
 	resp_free(&r);
-	ck_assert_int_eq(req("POST", "/api/quests", bob, "{\"title\":"
+	ck_assert_int_eq(api_req("POST", "/api/quests", bob, "{\"title\":"
 	    "\"Child\",\"domainId\":\"d\",\"parentId\":\"offline-1\"}", &r),
 	    422);
 	ck_assert_str_eq(resp_str(&r, "error.field"), "parentId");
 	resp_free(&r);
-	ck_assert_int_eq(owner_count("SELECT count(*) FROM quests q JOIN users "
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests q JOIN users "
 	    "u ON u.id = q.user_id WHERE u.email = 'bob@example.org'"), 0);
 }
 END_TEST
-
-/* A request with one more header ("If-Match: …"); the status. */
-static long
-req_h(const char *method, const char *path, const char *cookie,
-    const char *header, const char *body)
-{
-	struct resp	 r;
-	char		 u[1200];
-	long		 status;
-
-	snprintf(u, sizeof(u), "%s%s", st.url, path);
-	http_do_h(method, u, cookie, header, body ? "application/json" : NULL,
-	    body, &r);
-	status = r.status;
-	resp_free(&r);
-	return status;
-}
 
 /* Create a quest as cookie; its id (static buffer) and ETag header. */
 static const char *
@@ -168,7 +122,7 @@ create(const char *cookie, const char *title, char *etag, size_t len)
 
 	snprintf(body, sizeof(body), "{\"title\":\"%s\",\"domainId\":"
 	    "\"d\"}", title);
-	ck_assert_int_eq(req("POST", "/api/quests", cookie, body, &r), 201);
+	ck_assert_int_eq(api_req("POST", "/api/quests", cookie, body, &r), 201);
 	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
 	if (etag != NULL)
 		snprintf(etag, len, "%s", resp_header(&r, "ETag"));
@@ -185,31 +139,31 @@ START_TEST(patch_honours_if_match)
 	    etag, sizeof(etag)));
 	snprintf(old, sizeof(old), "If-Match: %s", etag);
 	/* With the current ETag: applied, a new ETag. */
-	ck_assert_int_eq(req_h("PATCH", path, alice, old,
+	ck_assert_int_eq(api_status_h("PATCH", path, alice, old,
 	    "{\"title\":\"Final\",\"xpValue\":10}"), 200);
 	/* With the old one now: 412, and the current entity to merge. */
-	ck_assert_int_eq(req_h("PATCH", path, alice, old,
+	ck_assert_int_eq(api_status_h("PATCH", path, alice, old,
 	    "{\"title\":\"Lost\"}"), 412);
-	ck_assert_int_eq(req("GET", path, alice, NULL, &r), 200);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &r), 200);
 	ck_assert_str_eq(resp_str(&r, "title"), "Final");
 	snprintf(hdr, sizeof(hdr), "If-Match: %s", resp_header(&r, "ETag"));
 	ck_assert_str_ne(hdr, old);
 	resp_free(&r);
 	/* Without If-Match the write goes through. */
-	ck_assert_int_eq(req_h("PATCH", path, alice, NULL,
+	ck_assert_int_eq(api_status_h("PATCH", path, alice, NULL,
 	    "{\"description\":\"notes\"}"), 200);
-	ck_assert_int_eq(req_h("PATCH", path, alice, "If-Match: W/\"x\"",
+	ck_assert_int_eq(api_status_h("PATCH", path, alice, "If-Match: W/\"x\"",
 	    "{\"description\":\"x\"}"), 400);
-	ck_assert_int_eq(req_h("PATCH", path, alice, NULL, "{\"id\":\"x\"}"),
+	ck_assert_int_eq(api_status_h("PATCH", path, alice, NULL, "{\"id\":\"x\"}"),
 	    422);
 	/* Bob: 404, and nothing changed. */
-	ck_assert_int_eq(req_h("PATCH", path, bob, NULL,
+	ck_assert_int_eq(api_status_h("PATCH", path, bob, NULL,
 	    "{\"title\":\"Bob's\"}"), 404);
-	ck_assert_int_eq(req("GET", path, alice, NULL, &r), 200);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &r), 200);
 	ck_assert_str_eq(resp_str(&r, "title"), "Final");
 	ck_assert_str_eq(resp_str(&r, "description"), "notes");
 	resp_free(&r);
-	ck_assert_int_ge(owner_count("SELECT count(*) FROM log_events WHERE "
+	ck_assert_int_ge(suite_count("SELECT count(*) FROM log_events WHERE "
 	    "event_type = 'quest.updated'"), 2);
 }
 END_TEST
@@ -217,29 +171,24 @@ END_TEST
 /* Two PATCHes with the same If-Match at once: one wins, one gets 412. */
 START_TEST(concurrent_patches_one_wins)
 {
-	char	 etag[80], path[200], hdr[120];
-	pid_t	 kids[2];
-	int	 i, status, ok = 0, stale = 0;
+	struct race_req	 q = { 0 };
+	char		 etag[80], path[200], hdr[120];
+	long		 got[2];
+	int		 i, ok = 0, stale = 0;
 
 	snprintf(path, sizeof(path), "/api/quests/%s", create(alice, "Race",
 	    etag, sizeof(etag)));
 	snprintf(hdr, sizeof(hdr), "If-Match: %s", etag);
-	fflush(NULL);
+	q.method = "PATCH";
+	q.path = path;
+	q.cookie = alice;
+	q.header = hdr;
+	q.body[0] = "{\"title\":\"A\"}";
+	q.body[1] = "{\"title\":\"B\"}";
+	api_race(2, &q, got);
 	for (i = 0; i < 2; i++) {
-		kids[i] = fork();
-		ck_assert_int_ne(kids[i], -1);
-		if (kids[i] == 0) {
-			long s = req_h("PATCH", path, alice, hdr, i ?
-			    "{\"title\":\"B\"}" : "{\"title\":\"A\"}");
-
-			_exit(s == 200 ? 0 : s == 412 ? 1 : 2);
-		}
-	}
-	for (i = 0; i < 2; i++) {
-		status = harness_wait(kids[i], 30000);
-		ck_assert(status != -1 && WIFEXITED(status));
-		ok += WEXITSTATUS(status) == 0;
-		stale += WEXITSTATUS(status) == 1;
+		ok += got[i] == 200;
+		stale += got[i] == 412;
 	}
 	ck_assert_int_eq(ok, 1);
 	ck_assert_int_eq(stale, 1);
@@ -253,18 +202,18 @@ START_TEST(delete_is_204_then_404)
 
 	snprintf(path, sizeof(path), "/api/quests/%s", create(alice, "Gone",
 	    NULL, 0));
-	ck_assert_int_eq(req("DELETE", path, bob, NULL, &r), 404);
+	ck_assert_int_eq(api_req("DELETE", path, bob, NULL, &r), 404);
 	resp_free(&r);
-	ck_assert_int_eq(req("GET", path, alice, NULL, &r), 200);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &r), 200);
 	resp_free(&r);
-	ck_assert_int_eq(req("DELETE", path, alice, NULL, &r), 204);
+	ck_assert_int_eq(api_req("DELETE", path, alice, NULL, &r), 204);
 	ck_assert_str_eq(r.body, "");
 	resp_free(&r);
-	ck_assert_int_eq(req("GET", path, alice, NULL, &r), 404);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &r), 404);
 	resp_free(&r);
-	ck_assert_int_eq(req("DELETE", path, alice, NULL, &r), 404);
+	ck_assert_int_eq(api_req("DELETE", path, alice, NULL, &r), 404);
 	resp_free(&r);
-	ck_assert_int_ge(owner_count("SELECT count(*) FROM log_events WHERE "
+	ck_assert_int_ge(suite_count("SELECT count(*) FROM log_events WHERE "
 	    "event_type = 'quest.deleted'"), 1);
 }
 END_TEST
@@ -279,7 +228,7 @@ START_TEST(pagination_walks_each_once)
 	int		 i, n = 0, pages = 0;
 	char		 prev[40] = "";
 
-	harness_session(harness_pghost(), db, "walker@example.org", cookie,
+	suite_user("walker@example.org", cookie,
 	    sizeof(cookie));
 	for (i = 0; i < 250; i++) {
 		char t[32];
@@ -292,7 +241,7 @@ START_TEST(pagination_walks_each_once)
 		struct json_object *data;
 		size_t k;
 
-		ck_assert_int_eq(req("GET", path, cookie, NULL, &r), 200);
+		ck_assert_int_eq(api_req("GET", path, cookie, NULL, &r), 200);
 		pages++;
 		data = json_object_object_get(r.json, "data");
 		for (k = 0; k < json_object_array_length(data); k++) {
@@ -325,17 +274,17 @@ START_TEST(pagination_walks_each_once)
 	}
 	ck_assert_int_eq(n, 250);
 	ck_assert_int_eq(pages, 3);
-	ck_assert_int_eq(req("GET", "/api/quests?cursor=bm9wZQ", cookie, NULL,
+	ck_assert_int_eq(api_req("GET", "/api/quests?cursor=bm9wZQ", cookie, NULL,
 	    &r), 400);
 	resp_free(&r);
-	ck_assert_int_eq(req("GET", "/api/quests?limit=0", cookie, NULL, &r),
+	ck_assert_int_eq(api_req("GET", "/api/quests?limit=0", cookie, NULL, &r),
 	    400);
 	resp_free(&r);
-	ck_assert_int_eq(req("GET", "/api/quests?limit=101", cookie, NULL, &r),
+	ck_assert_int_eq(api_req("GET", "/api/quests?limit=101", cookie, NULL, &r),
 	    400);
 	resp_free(&r);
 	/* Bob's list holds none of it. */
-	ck_assert_int_eq(req("GET", "/api/quests?limit=100", bob, NULL, &r),
+	ck_assert_int_eq(api_req("GET", "/api/quests?limit=100", bob, NULL, &r),
 	    200);
 	ck_assert_ptr_null(strstr(r.body, "walker"));
 	ck_assert_int_eq(json_object_array_length(json_object_object_get(
@@ -344,56 +293,54 @@ START_TEST(pagination_walks_each_once)
 }
 END_TEST
 
-#define OF(e)	"(SELECT id FROM users WHERE email = '" e "')"
-
 START_TEST(completion_awards_xp_once)
 {
 	struct resp	 r;
 	char		 cookie[128], path[200], done[240];
 	const char	*id;
 
-	harness_session(harness_pghost(), db, "finisher@example.org", cookie,
+	suite_user("finisher@example.org", cookie,
 	    sizeof(cookie));
-	ck_assert_int_eq(req("POST", "/api/quests", cookie, "{\"title\":"
+	ck_assert_int_eq(api_req("POST", "/api/quests", cookie, "{\"title\":"
 	    "\"Mix\",\"domainId\":\"music\",\"xpValue\":40}", &r), 201);
 	id = resp_str(&r, "id");
 	snprintf(path, sizeof(path), "/api/quests/%s", id);
 	snprintf(done, sizeof(done), "/api/quests/%s/complete", id);
 	resp_free(&r);
-	ck_assert_int_eq(req("POST", done, cookie, NULL, &r), 200);
+	ck_assert_int_eq(api_req("POST", done, cookie, NULL, &r), 200);
 	ck_assert_str_eq(resp_str(&r, "status"), "completed");
 	ck_assert_ptr_nonnull(resp_str(&r, "completedAt"));
 	ck_assert_ptr_nonnull(resp_header(&r, "ETag"));
 	resp_free(&r);
 	/* The ledger row, sourced to the event, and the tree's XP. */
-	ck_assert_int_eq(owner_count("SELECT count(*) FROM reward_ledger l "
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM reward_ledger l "
 	    "JOIN log_events e ON e.id = l.source_event_id WHERE "
 	    "e.event_type = 'quest.completed' AND l.reward_type = 'xp' AND "
 	    "l.amount = 40 AND l.user_id = " OF("finisher@example.org")), 1);
-	ck_assert_int_eq(owner_count("SELECT total_xp FROM skill_trees WHERE "
+	ck_assert_int_eq(suite_count("SELECT total_xp FROM skill_trees WHERE "
 	    "user_id = " OF("finisher@example.org")), 40);
 	/* Again: the same quest, nothing more awarded. */
-	ck_assert_int_eq(req("POST", done, cookie, NULL, &r), 200);
+	ck_assert_int_eq(api_req("POST", done, cookie, NULL, &r), 200);
 	resp_free(&r);
-	ck_assert_int_eq(owner_count("SELECT count(*) FROM reward_ledger WHERE "
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM reward_ledger WHERE "
 	    "user_id = " OF("finisher@example.org")), 1);
-	ck_assert_int_eq(owner_count("SELECT total_xp FROM skill_trees WHERE "
+	ck_assert_int_eq(suite_count("SELECT total_xp FROM skill_trees WHERE "
 	    "user_id = " OF("finisher@example.org")), 40);
 	/* Another quest adds to the same tree. */
-	ck_assert_int_eq(req("POST", "/api/quests", cookie, "{\"title\":"
+	ck_assert_int_eq(api_req("POST", "/api/quests", cookie, "{\"title\":"
 	    "\"Master\",\"domainId\":\"music\",\"xpValue\":2}", &r), 201);
 	snprintf(done, sizeof(done), "/api/quests/%s/complete",
 	    resp_str(&r, "id"));
 	resp_free(&r);
-	ck_assert_int_eq(req("POST", done, cookie, NULL, &r), 200);
+	ck_assert_int_eq(api_req("POST", done, cookie, NULL, &r), 200);
 	resp_free(&r);
-	ck_assert_int_eq(owner_count("SELECT total_xp FROM skill_trees WHERE "
+	ck_assert_int_eq(suite_count("SELECT total_xp FROM skill_trees WHERE "
 	    "user_id = " OF("finisher@example.org")), 42);
 	/* Someone else's quest: 404, nothing awarded to anyone. */
 	snprintf(done, sizeof(done), "%s/complete", path);
-	ck_assert_int_eq(req("POST", done, bob, NULL, &r), 404);
+	ck_assert_int_eq(api_req("POST", done, bob, NULL, &r), 404);
 	resp_free(&r);
-	ck_assert_int_eq(owner_count("SELECT count(*) FROM reward_ledger WHERE "
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM reward_ledger WHERE "
 	    "user_id = " OF("bob@example.org")), 0);
 }
 END_TEST
@@ -404,24 +351,24 @@ START_TEST(patch_to_completed_awards_once)
 	struct resp	 r;
 	char		 cookie[128], path[200];
 
-	harness_session(harness_pghost(), db, "patcher@example.org", cookie,
+	suite_user("patcher@example.org", cookie,
 	    sizeof(cookie));
-	ck_assert_int_eq(req("POST", "/api/quests", cookie, "{\"title\":"
+	ck_assert_int_eq(api_req("POST", "/api/quests", cookie, "{\"title\":"
 	    "\"Edit\",\"domainId\":\"d\",\"xpValue\":5}", &r), 201);
 	snprintf(path, sizeof(path), "/api/quests/%s", resp_str(&r, "id"));
 	resp_free(&r);
-	ck_assert_int_eq(req("PATCH", path, cookie, "{\"status\":"
+	ck_assert_int_eq(api_req("PATCH", path, cookie, "{\"status\":"
 	    "\"completed\",\"title\":\"Edited\"}", &r), 200);
 	ck_assert_str_eq(resp_str(&r, "status"), "completed");
 	ck_assert_str_eq(resp_str(&r, "title"), "Edited");
 	ck_assert_ptr_nonnull(resp_str(&r, "completedAt"));
 	resp_free(&r);
-	ck_assert_int_eq(req("PATCH", path, cookie, "{\"status\":"
+	ck_assert_int_eq(api_req("PATCH", path, cookie, "{\"status\":"
 	    "\"completed\"}", &r), 200);
 	resp_free(&r);
-	ck_assert_int_eq(owner_count("SELECT count(*) FROM reward_ledger WHERE "
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM reward_ledger WHERE "
 	    "user_id = " OF("patcher@example.org")), 1);
-	ck_assert_int_eq(owner_count("SELECT total_xp FROM skill_trees WHERE "
+	ck_assert_int_eq(suite_count("SELECT total_xp FROM skill_trees WHERE "
 	    "user_id = " OF("patcher@example.org")), 5);
 }
 END_TEST
@@ -429,34 +376,27 @@ END_TEST
 /* Two devices complete one quest at once: one ledger row. */
 START_TEST(concurrent_completions_award_once)
 {
-	char	 cookie[128], done[240];
-	pid_t	 kids[2];
-	int	 i, status;
-	struct resp r;
+	struct race_req	 q = { 0 };
+	char		 cookie[128], done[240];
+	long		 got[2];
+	struct resp	 r;
 
-	harness_session(harness_pghost(), db, "racer@example.org", cookie,
+	suite_user("racer@example.org", cookie,
 	    sizeof(cookie));
-	ck_assert_int_eq(req("POST", "/api/quests", cookie, "{\"title\":"
+	ck_assert_int_eq(api_req("POST", "/api/quests", cookie, "{\"title\":"
 	    "\"Race\",\"domainId\":\"d\",\"xpValue\":7}", &r), 201);
 	snprintf(done, sizeof(done), "/api/quests/%s/complete",
 	    resp_str(&r, "id"));
 	resp_free(&r);
-	fflush(NULL);
-	for (i = 0; i < 2; i++) {
-		kids[i] = fork();
-		ck_assert_int_ne(kids[i], -1);
-		if (kids[i] == 0)
-			_exit(req_h("POST", done, cookie, NULL, NULL) == 200 ?
-			    0 : 1);
-	}
-	for (i = 0; i < 2; i++) {
-		status = harness_wait(kids[i], 30000);
-		ck_assert(status != -1 && WIFEXITED(status));
-		ck_assert_int_eq(WEXITSTATUS(status), 0);
-	}
-	ck_assert_int_eq(owner_count("SELECT count(*) FROM reward_ledger WHERE "
+	q.method = "POST";
+	q.path = done;
+	q.cookie = cookie;
+	api_race(2, &q, got);
+	ck_assert_int_eq(got[0], 200);
+	ck_assert_int_eq(got[1], 200);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM reward_ledger WHERE "
 	    "user_id = " OF("racer@example.org")), 1);
-	ck_assert_int_eq(owner_count("SELECT total_xp FROM skill_trees WHERE "
+	ck_assert_int_eq(suite_count("SELECT total_xp FROM skill_trees WHERE "
 	    "user_id = " OF("racer@example.org")), 7);
 }
 END_TEST
@@ -486,20 +426,13 @@ START_TEST(invalid_bodies_name_the_field)
 {
 	struct resp	 r;
 
-	ck_assert_int_eq(req("POST", "/api/quests", alice,
+	ck_assert_int_eq(api_req("POST", "/api/quests", alice,
 	    invalid_cases[_i].body, &r), invalid_cases[_i].status);
 	ck_assert_str_eq(resp_str(&r, "error.code"), "invalid");
 	ck_assert_str_eq(resp_str(&r, "error.field"), invalid_cases[_i].field);
 	resp_free(&r);
 }
 END_TEST
-/* Last: no worker died along the way (a crash after a reply is silent). */
-START_TEST(no_worker_crashed)
-{
-	harness_assert_no_crash(&st);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -519,7 +452,7 @@ main(void)
 	tcase_add_test(tc, patch_to_completed_awards_once);
 	tcase_add_loop_test(tc, invalid_bodies_name_the_field, 0,
 	    N(invalid_cases));
-	tcase_add_test(tc, no_worker_crashed);
+	harness_add_no_crash(tc, &suite_st);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
 }

@@ -759,3 +759,158 @@ harness_assert_no_crash(const struct stack *s)
 	ck_assert_int_eq(harness_file_count(s->log, "killed by signal"), 0);
 	ck_assert_int_eq(harness_file_count(s->log, "exited with status"), 0);
 }
+
+struct stack	 suite_st;
+char		 suite_db[64];
+
+void
+suite_start(const char *name, const char *extra_conf)
+{
+	snprintf(suite_db, sizeof(suite_db), "passion_%s_%d", name,
+	    (int)getpid());
+	harness_db_create(harness_pghost(), suite_db);
+	harness_stack_start(&suite_st, harness_pghost(), suite_db, extra_conf);
+}
+
+void
+suite_start_pair(const char *name, const char *extra_conf, char *alice,
+    char *bob, size_t len)
+{
+	suite_start(name, extra_conf);
+	suite_user("alice@example.org", alice, len);
+	suite_user("bob@example.org", bob, len);
+}
+
+void
+suite_stop(void)
+{
+	harness_stack_stop(&suite_st);
+}
+
+void
+suite_user(const char *email, char *cookie, size_t len)
+{
+	harness_session(harness_pghost(), suite_db, email, cookie, len);
+}
+
+long
+api_req_h(const char *method, const char *path, const char *cookie,
+    const char *header, const char *body, struct resp *r)
+{
+	char	 u[4096];
+
+	snprintf(u, sizeof(u), "%s%s", suite_st.url, path);
+	http_do_h(method, u, cookie, header, body ? "application/json" : NULL,
+	    body, r);
+	return r->status;
+}
+
+long
+api_req(const char *method, const char *path, const char *cookie,
+    const char *body, struct resp *r)
+{
+	return api_req_h(method, path, cookie, NULL, body, r);
+}
+
+long
+api_status_h(const char *method, const char *path, const char *cookie,
+    const char *header, const char *body)
+{
+	struct resp	 r;
+	long		 s = api_req_h(method, path, cookie, header, body, &r);
+
+	resp_free(&r);
+	return s;
+}
+
+long
+api_status(const char *method, const char *path, const char *cookie,
+    const char *body)
+{
+	return api_status_h(method, path, cookie, NULL, body);
+}
+
+const char *
+suite_sql(const char *sql)
+{
+	static char	 out[4096];
+	PGconn		*c = harness_pg(harness_pghost(), suite_db, "postgres");
+
+	snprintf(out, sizeof(out), "%s", harness_sql(c, sql));
+	PQfinish(c);
+	return out;
+}
+
+long
+suite_count(const char *sql)
+{
+	return atol(suite_sql(sql));
+}
+
+static const struct stack	*no_crash_stack;
+
+START_TEST(no_worker_crashed)
+{
+	harness_assert_no_crash(no_crash_stack);
+}
+END_TEST
+
+void
+harness_add_no_crash(TCase *tc, const struct stack *s)
+{
+	no_crash_stack = s;
+	tcase_add_test(tc, no_worker_crashed);
+}
+
+void
+harness_race(int n, int (*fn)(int i, void *arg), void *arg, int *codes)
+{
+	pid_t	 kids[8];
+	int	 i, status;
+
+	ck_assert_int_le(n, 8);
+	fflush(NULL);
+	for (i = 0; i < n; i++) {
+		kids[i] = fork();
+		ck_assert_int_ne(kids[i], -1);
+		if (kids[i] == 0)
+			_exit(fn(i, arg));
+	}
+	for (i = 0; i < n; i++) {
+		status = harness_wait(kids[i], 60000);
+		ck_assert_msg(status != -1 && WIFEXITED(status), "racer %d: "
+		    "status %d", i, status);
+		codes[i] = WEXITSTATUS(status);
+	}
+}
+
+static const struct race_req	*race_q;
+static long			*race_status;
+
+static int
+race_one(int i, void *arg)
+{
+	const char	*body = race_q->body[i] ? race_q->body[i] :
+	    race_q->body[0];
+
+	(void)arg;
+	race_status[i] = api_status_h(race_q->method, race_q->path,
+	    race_q->cookie, race_q->header, body);
+	return 0;
+}
+
+void
+api_race(int n, const struct race_req *q, long *status)
+{
+	int	 codes[8], i;
+
+	/* Shared with the clients, which write their own slot. */
+	race_status = mmap(NULL, sizeof(long) * 8, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert(race_status != MAP_FAILED);
+	race_q = q;
+	harness_race(n, race_one, NULL, codes);
+	for (i = 0; i < n; i++)
+		status[i] = race_status[i];
+	munmap(race_status, sizeof(long) * 8);
+}

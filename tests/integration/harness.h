@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <check.h>
+
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
@@ -85,6 +87,17 @@ int		 harness_file_has(const char *path, const char *needle, int ms);
  * the last test of a suite that shares one stack.
  */
 void		 harness_assert_no_crash(const struct stack *s);
+/*
+ * Add, as tc's last test, harness_assert_no_crash(s) (s must live until
+ * the suite has run).
+ */
+void		 harness_add_no_crash(TCase *tc, const struct stack *s);
+/*
+ * Run fn(i, arg) for i in 0..n-1 (n ≤ 8) in as many processes at once;
+ * codes[i] is what each returned (an exit status: 0..255).
+ */
+void		 harness_race(int n, int (*fn)(int i, void *arg), void *arg,
+		    int *codes);
 /* How many lines of the file contain needle. */
 int		 harness_file_count(const char *path, const char *needle);
 /* Sleep ms milliseconds. */
@@ -149,5 +162,46 @@ pid_t		 harness_smtp_start(const char *dir, int port, int utf8,
  */
 char		*harness_mail_for(const char *maildir, const char *needle,
 		    int ms);
+
+/*
+ * One stack shared by the tests of a suite (an unchecked fixture): a
+ * fresh database "passion_<name>_<pid>", passiond (extra_conf) and nginx.
+ */
+extern struct stack	 suite_st;
+extern char		 suite_db[64];
+void		 suite_start(const char *name, const char *extra_conf);
+void		 suite_stop(void);
+/* suite_start, then sessions of alice@ and bob@example.org (len each). */
+void		 suite_start_pair(const char *name, const char *extra_conf,
+		    char *alice, char *bob, size_t len);
+/* email's session (the user made if missing) on the suite's database. */
+void		 suite_user(const char *email, char *cookie, size_t len);
+/*
+ * A request to the suite's stack: path, cookie (NULL: none), JSON body
+ * (NULL: none), one more header line (NULL: none). Its status.
+ */
+long		 api_req(const char *method, const char *path,
+		    const char *cookie, const char *body, struct resp *r);
+long		 api_req_h(const char *method, const char *path,
+		    const char *cookie, const char *header, const char *body,
+		    struct resp *r);
+/* The same, the status alone. */
+long		 api_status(const char *method, const char *path,
+		    const char *cookie, const char *body);
+long		 api_status_h(const char *method, const char *path,
+		    const char *cookie, const char *header, const char *body);
+/* sql as postgres on the suite's database: its first value (a static
+ * buffer), or that value as a number. */
+const char	*suite_sql(const char *sql);
+long		 suite_count(const char *sql);
+/* One request, sent by n clients at once (api_race). */
+struct race_req {
+	const char	*method, *path, *cookie, *header;
+	const char	*body[8];	/* client i's body (NULL: body[0]) */
+};
+/* The request of q by n clients at once; status[i] what client i got. */
+void		 api_race(int n, const struct race_req *q, long *status);
+/* The id of the user called e, as SQL. */
+#define OF(e)	"(SELECT id FROM users WHERE email = '" e "')"
 
 #endif

@@ -211,6 +211,107 @@ START_TEST(time_table)
 }
 END_TEST
 
+/* Occurrences of a rule between two wall-clock times: "a, b, …". */
+static const struct {
+	const char	*rule;
+	const char	*from, *until;
+	const char	*want;		/* NULL: the rule is refused */
+} schedule_cases[] = {
+	/* Daily across a month end, at midnight. */
+	{ "{\"recurrence\":\"daily\"}", "2026-01-30 00:00",
+	    "2026-02-02 12:00", "2026-01-30 00:00,2026-01-31 00:00,"
+	    "2026-02-01 00:00,2026-02-02 00:00" },
+	/* From a minute past midnight: that day's is past. */
+	{ "{\"recurrence\":\"daily\"}", "2026-01-30 00:01",
+	    "2026-01-31 00:00", "2026-01-31 00:00" },
+	/* Weekly on Monday and Wednesday (1, 3); 2026-03-02 is a Monday. */
+	{ "{\"recurrence\":\"weekly\",\"daysOfWeek\":[3,1]}",
+	    "2026-03-01 00:00", "2026-03-10 00:00", "2026-03-02 00:00,"
+	    "2026-03-04 00:00,2026-03-09 00:00" },
+	/* Monthly on the 31st: the month's last day when it has no 31st. */
+	{ "{\"recurrence\":\"monthly\",\"dayOfMonth\":31}",
+	    "2026-01-01 00:00", "2026-05-01 00:00", "2026-01-31 00:00,"
+	    "2026-02-28 00:00,2026-03-31 00:00,2026-04-30 00:00" },
+	/* A leap year's February has its 29th. */
+	{ "{\"recurrence\":\"monthly\",\"dayOfMonth\":30}",
+	    "2028-02-01 00:00", "2028-03-31 00:00", "2028-02-29 00:00,"
+	    "2028-03-30 00:00" },
+	/* Cron: the leap day only, at noon; none in 2029-2031. */
+	{ "{\"recurrence\":\"custom\",\"customCron\":\"0 12 29 2 *\"}",
+	    "2027-01-01 00:00", "2032-12-31 00:00", "2028-02-29 12:00,"
+	    "2032-02-29 12:00" },
+	/* Steps, ranges and names; weekdays only (2026-03-06 is Friday). */
+	{ "{\"recurrence\":\"custom\",\"customCron\":"
+	    "\"*/30 9-10 * * mon-fri\"}", "2026-03-06 09:15",
+	    "2026-03-09 09:30", "2026-03-06 09:30,2026-03-06 10:00,"
+	    "2026-03-06 10:30,2026-03-09 09:00,2026-03-09 09:30" },
+	/* Both day fields restricted: either matches (Vixie cron). The
+	 * 13th, or a Friday, in March 2026. */
+	{ "{\"recurrence\":\"custom\",\"customCron\":\"0 0 13 3 5\"}",
+	    "2026-03-01 00:00", "2026-03-14 00:00", "2026-03-06 00:00,"
+	    "2026-03-13 00:00" },
+	/* 7 is Sunday too; "5/20" is 5, 25, 45. */
+	{ "{\"recurrence\":\"custom\",\"customCron\":\"5/20 0 * * 7\"}",
+	    "2026-03-01 00:00", "2026-03-01 23:59", "2026-03-01 00:05,"
+	    "2026-03-01 00:25,2026-03-01 00:45" },
+	{ "{\"recurrence\":\"custom\",\"customCron\":\"0 0 30 feb *\"}",
+	    "2026-01-01 00:00", "2030-01-01 00:00", NULL },
+	{ "{\"recurrence\":\"custom\",\"customCron\":\"60 * * * *\"}",
+	    "2026-01-01 00:00", "2026-01-02 00:00", NULL },
+	{ "{\"recurrence\":\"custom\",\"customCron\":\"@daily\"}",
+	    "2026-01-01 00:00", "2026-01-02 00:00", NULL },
+	{ "{\"recurrence\":\"custom\",\"customCron\":\"* * * * 1-\"}",
+	    "2026-01-01 00:00", "2026-01-02 00:00", NULL },
+	{ "{\"recurrence\":\"weekly\",\"daysOfWeek\":[]}",
+	    "2026-01-01 00:00", "2026-01-02 00:00", NULL },
+	{ "{\"recurrence\":\"monthly\"}", "2026-01-01 00:00",
+	    "2026-01-02 00:00", NULL },
+};
+
+START_TEST(schedule_table)
+{
+	struct json_object	*rule = json_tokener_parse(
+	    schedule_cases[_i].rule);
+	struct model_civil	 from, until, out[64];
+	char			 got[2048] = "", one[20];
+	int			 n, k;
+
+	ck_assert_ptr_nonnull(rule);
+	json_object_object_add(rule, "questTemplate",
+	    json_tokener_parse("{\"title\":\"t\"}"));
+	ck_assert_int_eq(model_civil_parse(schedule_cases[_i].from, &from), 0);
+	ck_assert_int_eq(model_civil_parse(schedule_cases[_i].until, &until),
+	    0);
+	n = model_schedule_occurrences(rule, &from, &until, out, 64);
+	json_object_put(rule);
+	if (schedule_cases[_i].want == NULL) {
+		ck_assert_int_eq(n, -1);
+		return;
+	}
+	for (k = 0; k < n; k++) {
+		model_civil_format(&out[k], one);
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+		    k ? "," : "", one);
+	}
+	ck_assert_str_eq(got, schedule_cases[_i].want);
+}
+END_TEST
+
+START_TEST(zone_names)
+{
+	ck_assert(model_zone_name_ok("UTC"));
+	ck_assert(model_zone_name_ok("Europe/Berlin"));
+	ck_assert(model_zone_name_ok("America/Argentina/Buenos_Aires"));
+	ck_assert(model_zone_name_ok("Etc/GMT+5"));
+	ck_assert(!model_zone_name_ok(""));
+	ck_assert(!model_zone_name_ok("../etc/passwd"));
+	ck_assert(!model_zone_name_ok("/Europe/Berlin"));
+	ck_assert(!model_zone_name_ok("Europe//Berlin"));
+	ck_assert(!model_zone_name_ok("Europe/Berlin "));
+	ck_assert(!model_zone_name_ok("Europe/Berlin/"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -223,6 +324,8 @@ main(void)
 	tcase_add_test(tc, content_hash_vector);
 	tcase_add_test(tc, cursor_round_trip_and_refusals);
 	tcase_add_loop_test(tc, time_table, 0, N(time_cases));
+	tcase_add_loop_test(tc, schedule_table, 0, N(schedule_cases));
+	tcase_add_test(tc, zone_names);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_NORMAL);
 }

@@ -1,0 +1,126 @@
+/*
+ * routes.c - the route tables: one row per method and path, naming the
+ * handler and, for the domain API, the entity it serves (the route's
+ * data). HEAD is answered wherever GET is. The debug table is served
+ * only with debug_routes = on. docs/openapi.yaml describes every row
+ * (a test holds the two together).
+ */
+#include "config.h"
+
+#include "api/api.h"
+#include "model/model.h"
+
+#define U	HTTP_AUTH_USER
+#define SMALL	4096		/* bodies of actions: {} or a date */
+
+/* The five routes of an entity: list, create, get, update, delete. */
+#define CRUD(path, m, update)	CRUD_LIST(path, m, api_entity_list, update)
+#define CRUD_LIST(path, m, list, update) \
+	{ "GET", path, (list), U, 0, &(m) }, \
+	{ "POST", path, api_entity_create, U, 0, &(m) }, \
+	{ "GET", path "/{id}", api_entity_get, U, 0, &(m) }, \
+	{ "PATCH", path "/{id}", (update), U, 0, &(m) }, \
+	{ "DELETE", path "/{id}", api_entity_delete, U, 0, &(m) }
+
+const struct http_route api_routes[] = {
+	/* Planner. Fixed paths before {id}: the first match wins. */
+	{ "GET", "/api/quests/due", api_quests_due, U, 0, &model_quests },
+	CRUD("/api/quests", model_quests, api_quest_update),
+	{ "POST", "/api/quests/{id}/complete", api_quest_complete, U, SMALL,
+	    &model_quests },
+	CRUD("/api/schedule-rules", model_schedule_rules, api_entity_update),
+	{ "GET", "/api/schedule-rules/{id}/next", api_schedule_next, U, 0,
+	    &model_schedule_rules },
+	CRUD("/api/plan-templates", model_plan_templates, api_entity_update),
+	{ "POST", "/api/plan-templates/{id}/apply", api_plan_apply, U, SMALL,
+	    &model_plan_templates },
+	{ "GET", "/api/skill-tree", api_skill_tree_get, U, 0,
+	    &model_skill_trees },
+	{ "PUT", "/api/skill-tree", api_skill_tree_put, U, 0,
+	    &model_skill_trees },
+	/* Append-only: no PATCH, no DELETE (405). */
+	{ "GET", "/api/rewards/summary", api_rewards_summary, U, 0,
+	    &model_rewards },
+	{ "GET", "/api/rewards", api_entity_list, U, 0, &model_rewards },
+	{ "POST", "/api/rewards", api_reward_create, U, 0, &model_rewards },
+	{ "GET", "/api/rewards/{id}", api_entity_get, U, 0, &model_rewards },
+	{ "GET", "/api/events", api_entity_list, U, 0, &model_events },
+	{ "POST", "/api/events", api_entity_create, U, 0, &model_events },
+	{ "GET", "/api/events/{id}", api_entity_get, U, 0, &model_events },
+
+	/* Focus: a session is started and ended, not edited. */
+	{ "GET", "/api/focus/active", api_focus_active, U, 0,
+	    &model_focus_sessions },
+	{ "GET", "/api/focus/stats", api_focus_stats, U, 0,
+	    &model_focus_sessions },
+	{ "GET", "/api/focus", api_focus_list, U, 0, &model_focus_sessions },
+	{ "POST", "/api/focus", api_focus_start, U, SMALL,
+	    &model_focus_sessions },
+	{ "GET", "/api/focus/{id}", api_focus_get, U, 0,
+	    &model_focus_sessions },
+	{ "DELETE", "/api/focus/{id}", api_entity_delete, U, 0,
+	    &model_focus_sessions },
+	{ "POST", "/api/focus/{id}/complete", api_focus_complete, U, SMALL,
+	    &model_focus_sessions },
+	{ "POST", "/api/focus/{id}/abandon", api_focus_abandon, U, SMALL,
+	    &model_focus_sessions },
+
+	/* Producing. */
+	CRUD("/api/projects", model_projects, api_entity_update),
+	CRUD("/api/reference-libraries", model_reference_libraries,
+	    api_entity_update),
+	{ "GET", "/api/reference-libraries/{id}/tracks", api_tracks_list, U,
+	    0, &model_reference_tracks },
+	{ "POST", "/api/reference-libraries/{id}/tracks", api_track_create, U,
+	    0, &model_reference_tracks },
+	{ "GET", "/api/reference-tracks/{id}", api_entity_get, U, 0,
+	    &model_reference_tracks },
+	{ "PATCH", "/api/reference-tracks/{id}", api_entity_update, U, 0,
+	    &model_reference_tracks },
+	{ "DELETE", "/api/reference-tracks/{id}", api_entity_delete, U, 0,
+	    &model_reference_tracks },
+	CRUD_LIST("/api/infobase", model_infobase, api_infobase_list,
+	    api_entity_update),
+	CRUD("/api/lane-templates", model_lane_templates, api_entity_update),
+
+	/* Settings and the account. */
+	{ "GET", "/api/settings", api_settings_get, U, 0, &model_settings },
+	{ "PATCH", "/api/settings", api_settings_patch, U, 0,
+	    &model_settings },
+	{ "GET", "/api/me", api_me_get, U, 0, NULL },
+	{ "DELETE", "/api/me", api_me_delete, U, 0, NULL },
+
+	/* Health and sign-in. */
+	{ "GET", "/api/health", api_health_get, HTTP_AUTH_NONE, 0, NULL },
+	{ "GET", "/api/auth/providers", api_auth_providers, HTTP_AUTH_NONE, 0,
+	    NULL },
+	{ "GET", "/api/auth/signin/{provider}", api_auth_signin,
+	    HTTP_AUTH_NONE, 0, NULL },
+	/* Before {provider}: the first match wins. */
+	{ "GET", "/api/auth/callback/email", api_auth_email_callback,
+	    HTTP_AUTH_NONE, 0, NULL },
+	{ "GET", "/api/auth/callback/{provider}", api_auth_callback,
+	    HTTP_AUTH_NONE, 0, NULL },
+	{ "POST", "/api/auth/email", api_auth_email, HTTP_AUTH_NONE, SMALL,
+	    NULL },
+	{ "GET", "/api/auth/session", api_auth_session_get, U, 0, NULL },
+	{ "POST", "/api/auth/signout", api_auth_signout, HTTP_AUTH_NONE,
+	    SMALL, NULL },
+	{ "GET", "/api/auth/sessions", api_auth_sessions_list, U, 0, NULL },
+	{ "DELETE", "/api/auth/sessions", api_auth_sessions_delete_others, U,
+	    0, NULL },
+	{ "DELETE", "/api/auth/sessions/{id}", api_auth_sessions_delete, U, 0,
+	    NULL },
+};
+const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
+
+const struct http_route api_debug_routes[] = {
+	{ "POST", "/api/_debug/echo", api_debug_echo, HTTP_AUTH_NONE, 0, NULL },
+	{ "GET", "/api/_debug/sleep", api_debug_sleep, HTTP_AUTH_NONE, 0, NULL },
+	{ "GET", "/api/_debug/db-sleep", api_debug_db_sleep, HTTP_AUTH_NONE, 0,
+	    NULL },
+	{ "POST", "/api/_debug/crash", api_debug_crash, HTTP_AUTH_NONE, 0,
+	    NULL },
+};
+const size_t api_debug_routes_count =
+    sizeof(api_debug_routes) / sizeof(api_debug_routes[0]);

@@ -1,0 +1,654 @@
+/*
+ * check_domain.c - every entity of the domain API through nginx, driven
+ * by one table (create, read, list, HEAD, patch with and without a
+ * stale If-Match, validation naming the field, unknown and server-owned
+ * fields, another user's id → 404 on every method, delete), then each
+ * entity's own rules: append-only rewards and events, the skill tree,
+ * settings and time zones, tracks under their library, infobase search,
+ * filters, the due list, plan templates applied, /api/me.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "../common/run.h"
+
+static char		 alice[128], bob[128];
+
+static void
+setup(void)
+{
+	suite_start_pair("domain", "job_workers = 0\n", alice, bob,
+	    sizeof(alice));
+}
+
+static void
+teardown(void)
+{
+	suite_stop();
+}
+
+/* --- one table, every plain entity ------------------------------------ */
+
+struct ent {
+	const char	*coll;		/* collection path */
+	const char	*item;		/* item path prefix */
+	const char	*create;
+	const char	*patch;		/* NULL: append-only */
+	const char	*patched;	/* a member the patch changes */
+	const char	*bad;		/* an invalid create body */
+	const char	*bad_field;	/* the field its 422 names */
+	int		 hashed;	/* has contentHash / ETag */
+	const char	*table;
+};
+
+static const struct ent ents[] = {
+	{ "/api/quests", "/api/quests/",
+	    "{\"title\":\"Mix\",\"domainId\":\"music\",\"tags\":[\"a\"]}",
+	    "{\"priority\":\"high\"}", "priority",
+	    "{\"title\":\"x\",\"domainId\":\"d\",\"dueDate\":\"tomorrow\"}",
+	    "dueDate", 1, "quests" },
+	{ "/api/schedule-rules", "/api/schedule-rules/",
+	    "{\"name\":\"Review\",\"domainId\":\"planner\",\"recurrence\":"
+	    "\"weekly\",\"daysOfWeek\":[1,3],\"questTemplate\":{\"title\":"
+	    "\"Weekly review\",\"xpValue\":10}}",
+	    "{\"enabled\":false}", "enabled",
+	    "{\"name\":\"x\",\"domainId\":\"d\",\"recurrence\":\"weekly\","
+	    "\"questTemplate\":{\"title\":\"t\"}}", "daysOfWeek", 1,
+	    "schedule_rules" },
+	{ "/api/plan-templates", "/api/plan-templates/",
+	    "{\"name\":\"Morning\",\"domainId\":\"planner\",\"templateType\":"
+	    "\"day\",\"questTemplates\":[{\"title\":\"Stretch\"},{\"title\":"
+	    "\"Plan\",\"priority\":\"high\"}]}",
+	    "{\"estimatedDuration\":30}", "estimatedDuration",
+	    "{\"name\":\"x\",\"domainId\":\"d\",\"templateType\":\"day\","
+	    "\"questTemplates\":[{\"title\":\"ok\"},{\"title\":\"\"}]}",
+	    "questTemplates[1].title", 1, "plan_templates" },
+	{ "/api/projects", "/api/projects/",
+	    "{\"name\":\"EP\",\"tags\":[\"house\"]}", "{\"starred\":true}",
+	    "starred", "{\"name\":\"x\",\"status\":\"lost\"}", "status", 1,
+	    "projects" },
+	{ "/api/reference-libraries", "/api/reference-libraries/",
+	    "{\"name\":\"Refs\"}", "{\"description\":\"mix refs\"}",
+	    "description", "{\"name\":\"\"}", "name", 1,
+	    "reference_libraries" },
+	{ "/api/infobase", "/api/infobase/",
+	    "{\"title\":\"Gain staging\",\"content\":\"Keep peaks low\"}",
+	    "{\"pinned\":true}", "pinned",
+	    "{\"title\":\"t\",\"content\":\"c\",\"pinned\":\"yes\"}", "pinned",
+	    1, "infobase_entries" },
+	{ "/api/lane-templates", "/api/lane-templates/",
+	    "{\"name\":\"Beat\",\"templateType\":\"drums\",\"laneSettings\":{},"
+	    "\"notes\":[],\"bpm\":120,\"bars\":4,\"timeSignature\":[4,4]}",
+	    "{\"bpm\":128}", "bpm",
+	    "{\"name\":\"B\",\"templateType\":\"drums\",\"laneSettings\":{},"
+	    "\"notes\":[],\"bpm\":120,\"bars\":4,\"timeSignature\":[4]}",
+	    "timeSignature", 1, "lane_templates" },
+	{ "/api/rewards", "/api/rewards/",
+	    "{\"domainId\":\"music\",\"type\":\"streak\",\"amount\":3,"
+	    "\"reason\":\"three days\"}", NULL, NULL,
+	    "{\"domainId\":\"d\",\"type\":\"xp\",\"amount\":-5,\"reason\":"
+	    "\"r\"}", "amount", 0, "reward_ledger" },
+	{ "/api/events", "/api/events/",
+	    "{\"eventType\":\"note.taken\",\"payload\":{\"k\":1},"
+	    "\"domainId\":\"music\"}", NULL, NULL,
+	    "{\"eventType\":\"note.taken\"}", "payload", 0, "log_events" },
+};
+#define NENTS	N(ents)
+
+START_TEST(entity_lifecycle)
+{
+	const struct ent	*e = &ents[_i];
+	struct resp		 r, g;
+	char			 item[512], etag[80], hdr[128], path[600];
+	char			*created;
+
+	/* Create: 201, Location, the entity (and its ETag). */
+	ck_assert_int_eq(api_req("POST", e->coll, alice, e->create, &r), 201);
+	snprintf(item, sizeof(item), "%s%s", e->item, resp_str(&r, "id"));
+	ck_assert_ptr_nonnull(strstr(resp_header(&r, "Location"), item));
+	if (e->hashed) {
+		snprintf(etag, sizeof(etag), "%s", resp_header(&r, "ETag"));
+		ck_assert_uint_eq(strlen(etag), 66);
+	}
+	created = strdup(r.body);
+	resp_free(&r);
+
+	/* Read: the same; HEAD: the same status and headers, no body. */
+	ck_assert_int_eq(api_req("GET", item, alice, NULL, &g), 200);
+	ck_assert_str_eq(g.body, created);
+	resp_free(&g);
+	ck_assert_int_eq(api_req("HEAD", item, alice, NULL, &g), 200);
+	ck_assert_str_eq(g.body, "");
+	if (e->hashed)
+		ck_assert_str_eq(resp_header(&g, "ETag"), etag);
+	resp_free(&g);
+
+	/* Listed, for alice only. */
+	ck_assert_int_eq(api_req("GET", e->coll, alice, NULL, &g), 200);
+	ck_assert_ptr_nonnull(strstr(g.body, item + strlen(e->item)));
+	resp_free(&g);
+	ck_assert_int_eq(api_req("GET", e->coll, bob, NULL, &g), 200);
+	ck_assert_ptr_null(strstr(g.body, item + strlen(e->item)));
+	resp_free(&g);
+	ck_assert_int_eq(api_req("HEAD", e->coll, alice, NULL, &g), 200);
+	ck_assert_str_eq(g.body, "");
+	resp_free(&g);
+	/* A parameter the list does not have is refused, not ignored. */
+	snprintf(path, sizeof(path), "%s?stauts=pending", e->coll);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &g), 400);
+	ck_assert_ptr_nonnull(strstr(resp_str(&g, "error.message"),
+	    "stauts"));
+	resp_free(&g);
+
+	/* Invalid, unknown and server-owned fields: 422 naming them. */
+	ck_assert_int_eq(api_req("POST", e->coll, alice, e->bad, &g), 422);
+	ck_assert_str_eq(resp_str(&g, "error.code"), "invalid");
+	ck_assert_str_eq(resp_str(&g, "error.field"), e->bad_field);
+	resp_free(&g);
+	ck_assert_int_eq(api_req("POST", e->coll, alice, "{\"nmae\":\"typo\"}",
+	    &g), 422);
+	ck_assert_str_eq(resp_str(&g, "error.field"), "nmae");
+	resp_free(&g);
+	ck_assert_int_eq(api_req("POST", e->coll, alice, "{\"createdAt\":"
+	    "\"2026-01-01T00:00:00Z\"}", &g), 422);
+	ck_assert_str_eq(resp_str(&g, "error.field"), "createdAt");
+	resp_free(&g);
+
+	/* Bob, on alice's id: 404 on every method, as for a missing id. */
+	ck_assert_int_eq(api_status("GET", item, bob, NULL), 404);
+	ck_assert_int_eq(api_status("HEAD", item, bob, NULL), 404);
+	if (e->patch != NULL) {
+		ck_assert_int_eq(api_status("PATCH", item, bob, e->patch), 404);
+		ck_assert_int_eq(api_status("DELETE", item, bob, NULL), 404);
+	}
+	ck_assert_int_eq(api_req("GET", item, alice, NULL, &g), 200);
+	ck_assert_str_eq(g.body, created);
+	resp_free(&g);
+
+	if (e->patch == NULL) {
+		/* Append-only: history is not rewritten. */
+		ck_assert_int_eq(api_status("PATCH", item, alice, "{}"), 405);
+		ck_assert_int_eq(api_status("DELETE", item, alice, NULL), 405);
+		free(created);
+		return;
+	}
+	/* Patch: 200, changed, a new ETag; the old one is now stale. */
+	ck_assert_int_eq(api_req("PATCH", item, alice, e->patch, &g), 200);
+	ck_assert(json_object_object_get_ex(g.json, e->patched, NULL));
+	/* {"k":v} shows as "k":v in the entity. */
+	snprintf(path, sizeof(path), "%.*s", (int)strlen(e->patch) - 2,
+	    e->patch + 1);
+	ck_assert_ptr_nonnull(strstr(g.body, path));
+	ck_assert_str_ne(resp_header(&g, "ETag"), etag);
+	resp_free(&g);
+	snprintf(hdr, sizeof(hdr), "If-Match: %s", etag);
+	ck_assert_int_eq(api_req_h("PATCH", item, alice, hdr, e->patch, &g), 412);
+	ck_assert_str_eq(resp_str(&g, "current.id"), item + strlen(e->item));
+	resp_free(&g);
+	ck_assert_int_eq(api_req("PATCH", item, alice, "{\"createdAt\":null}",
+	    &g), 422);
+	resp_free(&g);
+	ck_assert_int_eq(api_req("PATCH", item, alice, "{\"id\":\"other\"}", &g),
+	    422);
+	ck_assert_str_eq(resp_str(&g, "error.field"), "id");
+	resp_free(&g);
+
+	/* Delete: 204, then 404. */
+	ck_assert_int_eq(api_status("DELETE", item, alice, NULL), 204);
+	ck_assert_int_eq(api_status("GET", item, alice, NULL), 404);
+	ck_assert_int_eq(api_status("DELETE", item, alice, NULL), 404);
+	free(created);
+}
+END_TEST
+
+/* Writes of planner entities go to the event log in their transaction. */
+START_TEST(planner_writes_are_logged)
+{
+	ck_assert_int_ge(suite_count("SELECT count(*) FROM log_events WHERE "
+	    "event_type = 'schedule_rule.created'"), 1);
+	ck_assert_int_ge(suite_count("SELECT count(*) FROM log_events WHERE "
+	    "event_type = 'schedule_rule.updated' AND payload ? 'enabled'"), 1);
+	ck_assert_int_ge(suite_count("SELECT count(*) FROM log_events WHERE "
+	    "event_type = 'plan_template.deleted'"), 1);
+	/* Not the producer's entities. */
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM log_events WHERE "
+	    "event_type LIKE 'project.%'"), 0);
+}
+END_TEST
+
+/* --- each entity's own rules ------------------------------------------ */
+
+START_TEST(rewards_feed_the_tree_and_sum_up)
+{
+	char		 c[128];
+	struct resp	 r;
+
+	suite_user("rewards@example.org", c,
+	    sizeof(c));
+	ck_assert_int_eq(api_req("GET", "/api/skill-tree", c, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "totalXp"), "0");
+	ck_assert_ptr_null(resp_str(&r, "id"));
+	ck_assert_ptr_nonnull(resp_header(&r, "ETag"));
+	resp_free(&r);
+	ck_assert_int_eq(api_status("POST", "/api/rewards", c, "{\"domainId\":"
+	    "\"music\",\"type\":\"xp\",\"amount\":40,\"reason\":\"mixdown\"}"),
+	    201);
+	ck_assert_int_eq(api_status("POST", "/api/rewards", c, "{\"domainId\":"
+	    "\"fitness\",\"type\":\"xp\",\"amount\":2,\"reason\":\"walk\"}"),
+	    201);
+	ck_assert_int_eq(api_status("POST", "/api/rewards", c, "{\"domainId\":"
+	    "\"music\",\"type\":\"streak\",\"amount\":7,\"reason\":\"week\"}"),
+	    201);
+	ck_assert_int_eq(api_req("GET", "/api/skill-tree", c, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "totalXp"), "42");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/rewards/summary", c, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "byType.xp.amount"), "42");
+	ck_assert_str_eq(resp_str(&r, "byType.xp.count"), "2");
+	ck_assert_str_eq(resp_str(&r, "byType.streak.amount"), "7");
+	ck_assert_str_eq(resp_str(&r, "byDomain.music.xp.amount"), "40");
+	ck_assert_str_eq(resp_str(&r, "byDomain.fitness.xp.amount"), "2");
+	resp_free(&r);
+	/* Filters; bob's summary is his own (empty). */
+	ck_assert_int_eq(api_req("GET", "/api/rewards?type=xp&domainId=music", c,
+	    NULL, &r), 200);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    r.json, "data")), 1);
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/rewards?type=gold", c, NULL, &r),
+	    400);
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"), "type"));
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/rewards/summary", bob, NULL, &r),
+	    200);
+	ck_assert_str_eq(r.body, "{\"byType\":{},\"byDomain\":{}}");
+	resp_free(&r);
+}
+END_TEST
+
+START_TEST(skill_tree_is_replaced_with_if_match)
+{
+	char		 c[128], etag[80], hdr[128];
+	struct resp	 r;
+
+	suite_user("tree@example.org", c,
+	    sizeof(c));
+	ck_assert_int_eq(api_req("PUT", "/api/skill-tree", c, "{\"nodes\":{\"mix\":"
+	    "{\"level\":2}},\"achievements\":[\"first\"],\"version\":3}", &r),
+	    200);
+	ck_assert_str_eq(resp_str(&r, "nodes.mix.level"), "2");
+	ck_assert_str_eq(resp_str(&r, "version"), "3");
+	snprintf(etag, sizeof(etag), "%s", resp_header(&r, "ETag"));
+	resp_free(&r);
+	/* totalXp is the server's. */
+	ck_assert_int_eq(api_req("PUT", "/api/skill-tree", c, "{\"nodes\":{},"
+	    "\"totalXp\":9999}", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "totalXp");
+	resp_free(&r);
+	ck_assert_int_eq(api_status("PUT", "/api/skill-tree", c, "{}"), 422);
+	/* Replaced whole: achievements absent → null, version → 1. */
+	snprintf(hdr, sizeof(hdr), "If-Match: %s", etag);
+	ck_assert_int_eq(api_req_h("PUT", "/api/skill-tree", c, hdr, "{\"nodes\":"
+	    "{}}", &r), 200);
+	ck_assert_ptr_null(resp_str(&r, "achievements"));
+	ck_assert_str_eq(resp_str(&r, "version"), "1");
+	resp_free(&r);
+	ck_assert_int_eq(api_req_h("PUT", "/api/skill-tree", c, hdr, "{\"nodes\":"
+	    "{}}", &r), 412);
+	ck_assert_str_eq(resp_str(&r, "current.version"), "1");
+	resp_free(&r);
+	ck_assert_int_eq(api_status("PATCH", "/api/skill-tree", c, "{}"), 405);
+}
+END_TEST
+
+START_TEST(settings_defaults_and_time_zone)
+{
+	char		 c[128], etag[80], hdr[128];
+	struct resp	 r;
+
+	suite_user("settings@example.org", c,
+	    sizeof(c));
+	ck_assert_int_eq(api_req("GET", "/api/settings", c, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "theme"), "system");
+	ck_assert_str_eq(resp_str(&r, "focusDefaultDuration"), "1500");
+	ck_assert_ptr_null(resp_str(&r, "settingsJson"));
+	snprintf(etag, sizeof(etag), "%s", resp_header(&r, "ETag"));
+	resp_free(&r);
+	ck_assert_int_eq(api_req("PATCH", "/api/settings", c, "{\"settingsJson\":"
+	    "{\"timeZone\":\"Mars/Olympus_Mons\"}}", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "settingsJson.timeZone");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("PATCH", "/api/settings", c, "{\"settingsJson\":"
+	    "{\"timeZone\":\"../../etc/passwd\"}}", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "settingsJson.timeZone");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("PATCH", "/api/settings", c, "{\"theme\":"
+	    "\"sepia\"}", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "theme");
+	resp_free(&r);
+	/* The first PATCH makes the row: the rest stays the defaults. */
+	snprintf(hdr, sizeof(hdr), "If-Match: %s", etag);
+	ck_assert_int_eq(api_req_h("PATCH", "/api/settings", c, hdr, "{\"theme\":"
+	    "\"dark\",\"settingsJson\":{\"timeZone\":\"Europe/Berlin\"}}", &r),
+	    200);
+	ck_assert_str_eq(resp_str(&r, "theme"), "dark");
+	ck_assert_str_eq(resp_str(&r, "keyboardLayout"), "mac");
+	ck_assert_str_eq(resp_str(&r, "settingsJson.timeZone"),
+	    "Europe/Berlin");
+	ck_assert_ptr_nonnull(resp_str(&r, "updatedAt"));
+	resp_free(&r);
+	ck_assert_int_eq(api_req_h("PATCH", "/api/settings", c, hdr, "{\"theme\":"
+	    "\"light\"}", &r), 412);
+	ck_assert_str_eq(resp_str(&r, "current.theme"), "dark");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("PATCH", "/api/settings", c, "{\"focusDefault"
+	    "Duration\":3000}", &r), 200);
+	ck_assert_str_eq(resp_str(&r, "theme"), "dark");
+	resp_free(&r);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM user_settings"), 1);
+}
+END_TEST
+
+START_TEST(tracks_live_in_their_library)
+{
+	struct resp	 r;
+	char		 lib[64], path[256], item[256];
+	static const char track[] = "{\"name\":\"Ref 1\",\"blobKey\":\"k\","
+	    "\"mimeType\":\"audio/wav\",\"sizeBytes\":1024,\"durationMs\":"
+	    "3000}";
+
+	ck_assert_int_eq(api_req("POST", "/api/reference-libraries", alice,
+	    "{\"name\":\"Mixes\"}", &r), 201);
+	snprintf(lib, sizeof(lib), "%s", resp_str(&r, "id"));
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/api/reference-libraries/%s/tracks", lib);
+	ck_assert_int_eq(api_req("POST", path, alice, track, &r), 201);
+	ck_assert_str_eq(resp_str(&r, "libraryId"), lib);
+	snprintf(item, sizeof(item), "/api/reference-tracks/%s",
+	    resp_str(&r, "id"));
+	ck_assert_ptr_nonnull(strstr(resp_header(&r, "Location"), item));
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &r), 200);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    r.json, "data")), 1);
+	resp_free(&r);
+	ck_assert_int_eq(api_req("PATCH", item, alice, "{\"name\":\"Ref one\"}",
+	    &r), 200);
+	ck_assert_str_eq(resp_str(&r, "name"), "Ref one");
+	resp_free(&r);
+	/* Bob: alice's library is no library of his, for list and create. */
+	ck_assert_int_eq(api_status("GET", path, bob, NULL), 404);
+	ck_assert_int_eq(api_status("POST", path, bob, track), 404);
+	ck_assert_int_eq(api_status("GET", item, bob, NULL), 404);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM reference_tracks"),
+	    1);
+	/* The body may repeat the path's library, not name another. */
+	ck_assert_int_eq(api_req("POST", path, alice, "{\"libraryId\":\"zzz\","
+	    "\"name\":\"x\",\"blobKey\":\"k\",\"mimeType\":\"audio/wav\","
+	    "\"sizeBytes\":1}", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "libraryId");
+	resp_free(&r);
+	/* Deleting the library takes its tracks. */
+	snprintf(path, sizeof(path), "/api/reference-libraries/%s", lib);
+	ck_assert_int_eq(api_status("DELETE", path, alice, NULL), 204);
+	ck_assert_int_eq(api_status("GET", item, alice, NULL), 404);
+}
+END_TEST
+
+START_TEST(infobase_search_ranks_titles_first)
+{
+	char		 c[128];
+	struct resp	 r;
+	struct json_object *d;
+
+	suite_user("notes@example.org", c,
+	    sizeof(c));
+	ck_assert_int_eq(api_status("POST", "/api/infobase", c, "{\"title\":"
+	    "\"Drum bus\",\"content\":\"Parallel compression glues the "
+	    "kit\",\"category\":\"mixing\"}"), 201);
+	ck_assert_int_eq(api_status("POST", "/api/infobase", c, "{\"title\":"
+	    "\"Compression basics\",\"content\":\"Attack and release\","
+	    "\"category\":\"mixing\",\"pinned\":true}"), 201);
+	ck_assert_int_eq(api_status("POST", "/api/infobase", c, "{\"title\":"
+	    "\"Chords\",\"content\":\"Voice leading\",\"category\":"
+	    "\"theory\"}"), 201);
+	ck_assert_int_eq(api_status("POST", "/api/infobase", alice, "{\"title\":"
+	    "\"Compression (alice)\",\"content\":\"mine\"}"), 201);
+	ck_assert_int_eq(api_req("GET", "/api/infobase?q=compression", c, NULL,
+	    &r), 200);
+	d = json_object_object_get(r.json, "data");
+	ck_assert_int_eq(json_object_array_length(d), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(d, 0), "title")), "Compression basics");
+	resp_free(&r);
+	/* A word of the content (stemmed: "glue" finds "glues"). */
+	ck_assert_int_eq(api_req("GET", "/api/infobase?q=glue", c, NULL, &r), 200);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    r.json, "data")), 1);
+	resp_free(&r);
+	/* Paged by rank; with filters. */
+	ck_assert_int_eq(api_req("GET", "/api/infobase?q=compression&limit=1", c,
+	    NULL, &r), 200);
+	ck_assert_ptr_nonnull(resp_str(&r, "nextCursor"));
+	{
+		char path[512];
+		struct resp n;
+
+		snprintf(path, sizeof(path), "/api/infobase?q=compression&"
+		    "limit=1&cursor=%s", resp_str(&r, "nextCursor"));
+		ck_assert_int_eq(api_req("GET", path, c, NULL, &n), 200);
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		    json_object_array_get_idx(json_object_object_get(n.json,
+		    "data"), 0), "title")), "Drum bus");
+		ck_assert_ptr_null(resp_str(&n, "nextCursor"));
+		resp_free(&n);
+		/* A search's cursor is not a plain list's. */
+		snprintf(path, sizeof(path), "/api/infobase?cursor=%s",
+		    resp_str(&r, "nextCursor"));
+		ck_assert_int_eq(api_status("GET", path, c, NULL), 400);
+	}
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/infobase?pinned=true&category=mixing",
+	    c, NULL, &r), 200);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    r.json, "data")), 1);
+	resp_free(&r);
+	ck_assert_int_eq(api_status("GET", "/api/infobase?q=", c, NULL), 400);
+	ck_assert_int_eq(api_status("GET", "/api/infobase?pinned=maybe", c,
+	    NULL), 400);
+}
+END_TEST
+
+START_TEST(quest_filters_and_due_list)
+{
+	char		 c[128];
+	struct resp	 r;
+	struct json_object *d;
+
+	suite_user("due@example.org", c, sizeof(c));
+	/* Far in the past and the future, so "today" never matters. */
+	ck_assert_int_eq(api_status("POST", "/api/quests", c, "{\"title\":"
+	    "\"old low\",\"domainId\":\"d\",\"priority\":\"low\",\"dueDate\":"
+	    "\"2020-01-01T10:00:00Z\",\"tags\":[\"x\"]}"), 201);
+	ck_assert_int_eq(api_status("POST", "/api/quests", c, "{\"title\":"
+	    "\"old critical\",\"domainId\":\"d\",\"priority\":\"critical\","
+	    "\"dueDate\":\"2020-01-01T10:00:00Z\"}"), 201);
+	ck_assert_int_eq(api_status("POST", "/api/quests", c, "{\"title\":"
+	    "\"older medium\",\"domainId\":\"e\",\"dueDate\":"
+	    "\"2019-06-01T00:00:00Z\"}"), 201);
+	ck_assert_int_eq(api_status("POST", "/api/quests", c, "{\"title\":"
+	    "\"future\",\"domainId\":\"d\",\"dueDate\":\"2100-01-01T00:00:00Z\""
+	    "}"), 201);
+	ck_assert_int_eq(api_status("POST", "/api/quests", c, "{\"title\":"
+	    "\"done\",\"domainId\":\"d\",\"status\":\"completed\",\"dueDate\":"
+	    "\"2020-01-01T10:00:00Z\"}"), 201);
+	ck_assert_int_eq(api_req("GET", "/api/quests/due", c, NULL, &r), 200);
+	d = json_object_object_get(r.json, "data");
+	ck_assert_int_eq(json_object_array_length(d), 3);
+#define TITLE(i) json_object_get_string(json_object_object_get( \
+	    json_object_array_get_idx(d, (i)), "title"))
+	ck_assert_str_eq(TITLE(0), "older medium");
+	/* Same date: critical before low, by rank not by string. */
+	ck_assert_str_eq(TITLE(1), "old critical");
+	ck_assert_str_eq(TITLE(2), "old low");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/quests?domainId=e", c, NULL, &r),
+	    200);
+	d = json_object_object_get(r.json, "data");
+	ck_assert_int_eq(json_object_array_length(d), 1);
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/quests?tag=x&status=pending", c,
+	    NULL, &r), 200);
+	d = json_object_object_get(r.json, "data");
+	ck_assert_int_eq(json_object_array_length(d), 1);
+	ck_assert_str_eq(TITLE(0), "old low");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/quests?dueAfter=2019-12-31T00:00:00Z"
+	    "&dueBefore=2020-12-31T00:00:00Z", c, NULL, &r), 200);
+	d = json_object_object_get(r.json, "data");
+	ck_assert_int_eq(json_object_array_length(d), 3);
+	resp_free(&r);
+	ck_assert_int_eq(api_status("GET", "/api/quests?updatedSince="
+	    "2100-01-01T00:00:00Z", c, NULL), 200);
+	ck_assert_int_eq(api_req("GET", "/api/quests?updatedSince="
+	    "2000-01-01T00:00:00Z&limit=2", c, NULL, &r), 200);
+	ck_assert_ptr_nonnull(resp_str(&r, "nextCursor"));
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/quests?status=finished", c, NULL,
+	    &r), 400);
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"),
+	    "status"));
+	resp_free(&r);
+	ck_assert_int_eq(api_status("GET", "/api/quests?dueBefore=soon", c,
+	    NULL), 400);
+	ck_assert_int_eq(api_status("GET", "/api/quests/due?limit=0", c, NULL),
+	    400);
+	ck_assert_int_eq(api_status("GET", "/api/quests/due?x=1", c, NULL), 400);
+#undef TITLE
+}
+END_TEST
+
+START_TEST(plan_template_applies_in_one_go)
+{
+	char		 c[128], path[256];
+	struct resp	 r;
+	struct json_object *d;
+
+	suite_user("plans@example.org", c,
+	    sizeof(c));
+	ck_assert_int_eq(api_status("PATCH", "/api/settings", c,
+	    "{\"settingsJson\":{\"timeZone\":\"America/New_York\"}}"), 200);
+	ck_assert_int_eq(api_req("POST", "/api/plan-templates", c, "{\"name\":"
+	    "\"Session\",\"domainId\":\"music\",\"templateType\":\"session\","
+	    "\"questTemplates\":[{\"title\":\"Warm up\",\"xpValue\":5},"
+	    "{\"title\":\"Write\",\"domainId\":\"writing\",\"tags\":[\"a\"]}]"
+	    "}", &r), 201);
+	snprintf(path, sizeof(path), "/api/plan-templates/%s/apply",
+	    resp_str(&r, "id"));
+	resp_free(&r);
+	ck_assert_int_eq(api_req("POST", path, c, "{\"date\":\"2026-07-04\"}", &r),
+	    201);
+	d = json_object_object_get(r.json, "data");
+	ck_assert_int_eq(json_object_array_length(d), 2);
+	/* Midnight in New York (EDT, UTC-4). */
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(d, 0), "dueDate")),
+	    "2026-07-04T04:00:00.000Z");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(d, 0), "domainId")), "music");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(d, 1), "domainId")), "writing");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("POST", path, c, "{\"date\":\"2026-02-30\"}", &r),
+	    422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "date");
+	resp_free(&r);
+	ck_assert_int_eq(api_status("POST", path, c, "{\"date\":\"2026-07-04\","
+	    "\"extra\":1}"), 422);
+	ck_assert_int_eq(api_status("POST", path, bob, "{\"date\":"
+	    "\"2026-07-04\"}"), 404);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests WHERE "
+	    "user_id = " OF("plans@example.org")), 2);
+}
+END_TEST
+
+START_TEST(me_counts_and_deletes_everything)
+{
+	char		 c[128];
+	struct resp	 r;
+
+	suite_user("leaving@example.org", c,
+	    sizeof(c));
+	ck_assert_int_eq(api_status("POST", "/api/quests", c, "{\"title\":\"q\","
+	    "\"domainId\":\"d\"}"), 201);
+	ck_assert_int_eq(api_status("POST", "/api/projects", c, "{\"name\":"
+	    "\"p\"}"), 201);
+	ck_assert_int_eq(api_status("POST", "/api/events", c, "{\"eventType\":"
+	    "\"x\",\"payload\":{}}"), 201);
+	ck_assert_int_eq(api_req("GET", "/api/me", c, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "user.email"), "leaving@example.org");
+	ck_assert_str_eq(resp_str(&r, "counts.quests"), "1");
+	ck_assert_str_eq(resp_str(&r, "counts.projects"), "1");
+	/* The quest's own event and the posted one. */
+	ck_assert_str_eq(resp_str(&r, "counts.logEvents"), "2");
+	ck_assert_str_eq(resp_str(&r, "counts.focusSessions"), "0");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("DELETE", "/api/me", c, NULL, &r), 204);
+	ck_assert_ptr_nonnull(strstr(resp_header(&r, "Set-Cookie"),
+	    "Max-Age=0"));
+	resp_free(&r);
+	ck_assert_int_eq(api_status("GET", "/api/me", c, NULL), 401);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM users WHERE email = "
+	    "'leaving@example.org'"), 0);
+	ck_assert_int_eq(suite_count("SELECT (SELECT count(*) FROM quests WHERE "
+	    "title = 'q' AND domain_id = 'd') + (SELECT count(*) FROM "
+	    "log_events WHERE event_type = 'x')"), 0);
+	/* Alice is untouched. */
+	ck_assert_int_eq(api_status("GET", "/api/me", alice, NULL), 200);
+}
+END_TEST
+
+START_TEST(no_session_no_entry)
+{
+	static const char *const paths[] = { "/api/quests", "/api/quests/due",
+	    "/api/schedule-rules", "/api/plan-templates", "/api/skill-tree",
+	    "/api/rewards", "/api/rewards/summary", "/api/events",
+	    "/api/focus", "/api/focus/active", "/api/focus/stats",
+	    "/api/projects", "/api/reference-libraries", "/api/infobase",
+	    "/api/lane-templates", "/api/settings", "/api/me" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		ck_assert_int_eq(api_status("GET", paths[i], NULL, NULL), 401);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("domain");
+	TCase	*tc = tcase_create("api");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, entity_lifecycle, 0, NENTS);
+	tcase_add_test(tc, planner_writes_are_logged);
+	tcase_add_test(tc, rewards_feed_the_tree_and_sum_up);
+	tcase_add_test(tc, skill_tree_is_replaced_with_if_match);
+	tcase_add_test(tc, settings_defaults_and_time_zone);
+	tcase_add_test(tc, tracks_live_in_their_library);
+	tcase_add_test(tc, infobase_search_ranks_titles_first);
+	tcase_add_test(tc, quest_filters_and_due_list);
+	tcase_add_test(tc, plan_template_applies_in_one_go);
+	tcase_add_test(tc, me_counts_and_deletes_everything);
+	tcase_add_test(tc, no_session_no_entry);
+	harness_add_no_crash(tc, &suite_st);
+	suite_add_tcase(s, tc);
+	return check_run(s, CK_VERBOSE);
+}
