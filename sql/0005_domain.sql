@@ -26,6 +26,14 @@ CREATE INDEX idx_infobase_entries_list ON infobase_entries
 CREATE INDEX idx_lane_templates_list ON lane_templates
 	(user_id, created_at DESC, id DESC);
 
+-- A rule's recurrence, the one filter 0001 has no index for. (Tags have
+-- none on purpose: under row-level security PostgreSQL uses only
+-- leakproof operators in index conditions, and jsonb @> is not one, so a
+-- GIN index on tags could never serve a user's query; the user's own
+-- rows are found by user_id and filtered. docs/database.md.)
+CREATE INDEX idx_schedule_rules_recurrence ON schedule_rules
+	(user_id, recurrence);
+
 -- Conflict checks (If-Match) on every entity a client can change.
 ALTER TABLE reference_libraries
 	ADD COLUMN content_hash text NOT NULL DEFAULT '';
@@ -44,11 +52,13 @@ ALTER TABLE log_events ALTER COLUMN "timestamp" SET DEFAULT now();
 CREATE UNIQUE INDEX idx_focus_sessions_one_active ON focus_sessions (user_id)
 	WHERE status = 'active';
 
--- Full-text search: title words weigh more than content words.
+-- Full-text search: title words weigh more than content words. Stored,
+-- so a search matches ready vectors; the user's entries are found by
+-- user_id (a GIN index on search could not serve it under row-level
+-- security: @@ is not leakproof, as for tags above).
 ALTER TABLE infobase_entries ADD COLUMN search tsvector GENERATED ALWAYS AS
 	(setweight(to_tsvector('english', title), 'A') ||
 	 setweight(to_tsvector('english', content), 'B')) STORED;
-CREATE INDEX idx_infobase_entries_search ON infobase_entries USING gin (search);
 
 -- A quest made from a schedule rule's occurrence: once per occurrence,
 -- however many maintain runs race.

@@ -311,6 +311,11 @@ struct db_page {
 	const char		*last_key, *last_id;
 };
 
+/* The statement db_entity_list runs, and its parameters (EXPLAIN). */
+const char	*db_entity_list_sql(struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    const struct db_list *l, const char ***params,
+		    int *nparams);
 /*
  * One page of the user's entities in m's order (newest first), after
  * the row (key, id) when key is not NULL, narrowed by l's filters.
@@ -362,6 +367,8 @@ enum db_status	 db_skill_tree_get(struct db *db, struct arena *a,
 enum db_status	 db_skill_tree_put(struct db *db, struct arena *a,
 		    const char *user_id, struct json_object *body,
 		    const char *if_match, struct json_object **out);
+/* The due list's statement ($1 user, $2 limit), for EXPLAIN. */
+const char	*db_quests_due_sql(struct arena *a);
 /* Open quests due by the end of the user's today, by date then rank. */
 enum db_status	 db_quests_due(struct db *db, struct arena *a,
 		    const char *user_id, long limit, struct json_object **out);

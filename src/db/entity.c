@@ -385,18 +385,16 @@ filter_sql(struct arena *a, const struct model_entity *m,
 	}
 }
 
-enum db_status
-db_entity_list(struct db *db, struct arena *a, const struct model_entity *m,
-    const char *user_id, const struct db_list *l, struct db_page *out)
+const char *
+db_entity_list_sql(struct arena *a, const struct model_entity *m,
+    const char *user_id, const struct db_list *l, const char ***params,
+    int *nparams)
 {
-	struct db_stmt_def	 d;
-	struct buf		 w;
-	const char		**p;
-	PGresult		*r;
-	enum db_status		 st;
-	int			 i, n, np = 4;
+	struct buf	 w;
+	const char	**p, *sql;
+	int		 i, np = 4;
 
-	p = arena_calloc(a, sizeof(*p) * (size_t)(l->nfilters + 5));
+	p = arena_calloc(a, sizeof(*p) * (size_t)(l->nfilters + 6));
 	p[0] = user_id;
 	p[1] = l->key;
 	p[2] = l->after_id;
@@ -410,13 +408,11 @@ db_entity_list(struct db *db, struct arena *a, const struct model_entity *m,
 		p[np++] = l->values[i];
 		buf_puts(&w, filter_sql(a, m, l->filters[i], np));
 	}
-	memset(&d, 0, sizeof(d));
-	d.name = arena_printf(a, "%s_list", m->table);
 	if (l->search != NULL) {
 		/* Ranked: title words weigh more (sql/0005); the cursor's
 		 * key is the rank, which float4 text carries exactly. */
 		p[np++] = l->search;
-		d.sql = arena_printf(a, "SELECT %s, ts_rank(search, q)::text "
+		sql = arena_printf(a, "SELECT %s, ts_rank(search, q)::text "
 		    "FROM %s, websearch_to_tsquery('english', $%d) AS q WHERE "
 		    "user_id = $1%s AND search @@ q AND ($2::real IS NULL OR "
 		    "(ts_rank(search, q), id) < ($2::real, $3)) ORDER BY "
@@ -424,13 +420,30 @@ db_entity_list(struct db *db, struct arena *a, const struct model_entity *m,
 		    select_list(a, m), m->table, np, w.data ? w.data : "");
 	} else
 		/* Keyset: the row after (key, id) in (order DESC, id DESC). */
-		d.sql = arena_printf(a, "SELECT %s, " DB_ISO_US("%s") " FROM "
-		    "%s WHERE user_id = $1%s AND ($2::timestamptz IS NULL OR "
+		sql = arena_printf(a, "SELECT %s, " DB_ISO_US("%s") " FROM %s "
+		    "WHERE user_id = $1%s AND ($2::timestamptz IS NULL OR "
 		    "(%s, id) < ($2::timestamptz, $3)) ORDER BY %s DESC, id "
 		    "DESC LIMIT $4", select_list(a, m), m->order, m->table,
 		    w.data ? w.data : "", m->order, m->order);
 	buf_cleanup(&w);
-	d.nparams = np;
+	*params = p;
+	*nparams = np;
+	return sql;
+}
+
+enum db_status
+db_entity_list(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, const struct db_list *l, struct db_page *out)
+{
+	struct db_stmt_def	 d;
+	const char		**p;
+	PGresult		*r;
+	enum db_status		 st;
+	int			 i, n;
+
+	memset(&d, 0, sizeof(d));
+	d.name = arena_printf(a, "%s_list", m->table);
+	d.sql = db_entity_list_sql(a, m, user_id, l, &p, &d.nparams);
 	d.read_only = 1;
 	memset(out, 0, sizeof(*out));
 	st = db_query(db, a, &d, p, &r);

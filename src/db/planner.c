@@ -89,6 +89,19 @@ rows(const struct model_entity *m, PGresult *r)
 	return out;
 }
 
+const char *
+db_quests_due_sql(struct arena *a)
+{
+	/* By the end of today where the user is; priority by rank. */
+	return arena_printf(a, "SELECT %s FROM quests WHERE user_id = $1 AND "
+	    "status IN ('pending', 'in-progress') AND due_date < "
+	    "(date_trunc('day', now() AT TIME ZONE " DB_USER_ZONE ") + "
+	    "interval '1 day') AT TIME ZONE " DB_USER_ZONE " ORDER BY "
+	    "due_date, array_position(ARRAY['critical', 'high', 'medium', "
+	    "'low'], priority), id LIMIT $2", db_entity_columns(a,
+	    &model_quests));
+}
+
 enum db_status
 db_quests_due(struct db *db, struct arena *a, const char *user_id,
     long limit, struct json_object **out)
@@ -97,14 +110,7 @@ db_quests_due(struct db *db, struct arena *a, const char *user_id,
 	PGresult	*r;
 	enum db_status	 st;
 
-	/* By the end of today where the user is; priority by rank. */
-	st = db_sql(db, a, "quests_due", arena_printf(a, "SELECT %s FROM "
-	    "quests WHERE user_id = $1 AND status IN ('pending', "
-	    "'in-progress') AND due_date < (date_trunc('day', now() AT TIME "
-	    "ZONE " DB_USER_ZONE ") + interval '1 day') AT TIME ZONE "
-	    DB_USER_ZONE " ORDER BY due_date, array_position(ARRAY['critical', "
-	    "'high', 'medium', 'low'], priority), id LIMIT $2",
-	    db_entity_columns(a, &model_quests)), 2, p, 1, &r);
+	st = db_sql(db, a, "quests_due", db_quests_due_sql(a), 2, p, 1, &r);
 	*out = st == DB_OK ? rows(&model_quests, r) : NULL;
 	return st;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "harness.h"
 #include "../common/run.h"
 
@@ -614,6 +615,137 @@ START_TEST(me_counts_and_deletes_everything)
 }
 END_TEST
 
+/*
+ * Every route with an {id}, every method, from the route table itself:
+ * bob on alice's id → 404, and alice's row is as it was.
+ */
+static const struct {
+	const char	*prefix;	/* up to {id} */
+	const char	*create;	/* POST here for alice's id … */
+	const char	*body;		/* … with this */
+	const char	*sql;		/* or her id from the database */
+} owners[] = {
+	{ "/api/quests/", "/api/quests", "{\"title\":\"m\",\"domainId\":"
+	    "\"d\"}", NULL },
+	{ "/api/schedule-rules/", "/api/schedule-rules", "{\"name\":\"m\","
+	    "\"domainId\":\"d\",\"recurrence\":\"daily\","
+	    "\"questTemplate\":{\"title\":\"t\"}}", NULL },
+	{ "/api/plan-templates/", "/api/plan-templates", "{\"name\":\"m\","
+	    "\"domainId\":\"d\",\"templateType\":\"day\","
+	    "\"questTemplates\":[{\"title\":\"t\"}]}", NULL },
+	{ "/api/rewards/", "/api/rewards", "{\"domainId\":\"d\",\"type\":"
+	    "\"streak\",\"amount\":1,\"reason\":\"r\"}", NULL },
+	{ "/api/events/", "/api/events", "{\"eventType\":\"m\",\"payload\":"
+	    "{}}", NULL },
+	{ "/api/focus/", "/api/focus", "{}", NULL },
+	{ "/api/projects/", "/api/projects", "{\"name\":\"m\"}", NULL },
+	{ "/api/reference-libraries/", "/api/reference-libraries",
+	    "{\"name\":\"m\"}", NULL },
+	{ "/api/reference-tracks/", NULL, NULL, "SELECT id FROM "
+	    "reference_tracks WHERE user_id = " OF("alice@example.org")
+	    " LIMIT 1" },
+	{ "/api/infobase/", "/api/infobase", "{\"title\":\"m\",\"content\":"
+	    "\"c\"}", NULL },
+	{ "/api/lane-templates/", "/api/lane-templates", "{\"name\":\"m\","
+	    "\"templateType\":\"drums\",\"laneSettings\":{},\"notes\":[],"
+	    "\"bpm\":1,\"bars\":1,\"timeSignature\":[4,4]}", NULL },
+	{ "/api/auth/sessions/", NULL, NULL, "SELECT id FROM sessions WHERE "
+	    "user_id = " OF("alice@example.org") " LIMIT 1" },
+};
+
+/* A body that passes validation, so only ownership can refuse it. */
+static const char *
+valid_body(const struct http_route *rt)
+{
+	if (strstr(rt->pattern, "/apply") != NULL)
+		return "{\"date\":\"2026-01-01\"}";
+	if (strstr(rt->pattern, "/tracks") != NULL)
+		return "{\"name\":\"t\",\"blobKey\":\"k\",\"mimeType\":"
+		    "\"audio/wav\",\"sizeBytes\":1}";
+	return "{}";
+}
+
+START_TEST(cross_tenant_matrix)
+{
+	char		 ids[N(owners)][128], path[2048];
+	char		 before[N(owners)][4096];
+	struct resp	 r;
+	size_t		 i, k, tried = 0;
+
+	/* Alice owns one of each; a track in her first library. */
+	for (k = 0; k < N(owners); k++) {
+		if (owners[k].create == NULL)
+			continue;
+		ck_assert_int_eq(api_req("POST", owners[k].create, alice,
+		    owners[k].body, &r), 201);
+		snprintf(ids[k], sizeof(ids[k]), "%s", resp_str(&r, "id"));
+		resp_free(&r);
+		if (strcmp(owners[k].create, "/api/reference-libraries") == 0) {
+			snprintf(path, sizeof(path), "/api/reference-libraries/"
+			    "%s/tracks", ids[k]);
+			ck_assert_int_eq(api_status("POST", path, alice,
+			    valid_body(&(struct http_route){ "POST",
+			    "/tracks", NULL, HTTP_AUTH_USER, 0, NULL })), 201);
+		}
+	}
+	for (k = 0; k < N(owners); k++) {
+		if (owners[k].sql != NULL)
+			snprintf(ids[k], sizeof(ids[k]), "%s",
+			    suite_sql(owners[k].sql));
+		ck_assert_msg(ids[k][0] != '\0', "%s", owners[k].prefix);
+		snprintf(path, sizeof(path), "%s%s", owners[k].prefix, ids[k]);
+		if (owners[k].sql == NULL) {
+			ck_assert_int_eq(api_req("GET", path, alice, NULL, &r),
+			    200);
+			snprintf(before[k], sizeof(before[k]), "%s", r.body);
+			resp_free(&r);
+		}
+	}
+	for (i = 0; i < api_routes_count; i++) {
+		const struct http_route *rt = &api_routes[i];
+		const char *at = strstr(rt->pattern, "{id}");
+		const char *methods[2] = { rt->method, NULL };
+		int m;
+
+		if (at == NULL)
+			continue;
+		for (k = 0; k < N(owners); k++)
+			if (strlen(owners[k].prefix) == (size_t)(at -
+			    rt->pattern) && strncmp(rt->pattern,
+			    owners[k].prefix, strlen(owners[k].prefix)) == 0)
+				break;
+		ck_assert_msg(k < N(owners), "%s %s: add its owner to the "
+		    "matrix", rt->method, rt->pattern);
+		if (strcmp(rt->method, "GET") == 0)
+			methods[1] = "HEAD";
+		for (m = 0; m < 2 && methods[m] != NULL; m++) {
+			int get = strcmp(methods[m], "GET") == 0 ||
+			    strcmp(methods[m], "HEAD") == 0;
+
+			snprintf(path, sizeof(path), "%s%s%s", owners[k].prefix,
+			    ids[k], at + 4);
+			ck_assert_msg(api_status(methods[m], path, bob, get ?
+			    NULL : valid_body(rt)) == 404, "%s %s: bob got "
+			    "something else than 404", methods[m], path);
+			tried++;
+		}
+	}
+	ck_assert_uint_ge(tried, 30);
+	/* Alice's rows are as they were; her session still works. */
+	for (k = 0; k < N(owners); k++) {
+		if (owners[k].sql != NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s%s", owners[k].prefix, ids[k]);
+		ck_assert_int_eq(api_req("GET", path, alice, NULL, &r), 200);
+		ck_assert_str_eq(r.body, before[k]);
+		resp_free(&r);
+	}
+	ck_assert_int_eq(api_status("GET", "/api/me", alice, NULL), 200);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM reference_tracks "
+	    "WHERE user_id = " OF("alice@example.org")), 1);
+}
+END_TEST
+
 START_TEST(no_session_no_entry)
 {
 	static const char *const paths[] = { "/api/quests", "/api/quests/due",
@@ -648,6 +780,7 @@ main(void)
 	tcase_add_test(tc, plan_template_applies_in_one_go);
 	tcase_add_test(tc, me_counts_and_deletes_everything);
 	tcase_add_test(tc, no_session_no_entry);
+	tcase_add_test(tc, cross_tenant_matrix);
 	harness_add_no_crash(tc, &suite_st);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
