@@ -37,6 +37,8 @@ env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
+static void	validator_start(void);
+
 const char *
 harness_pghost(void)
 {
@@ -317,6 +319,7 @@ harness_stack_start_opts(struct stack *s, const char *pghost,
 
 	memset(s, 0, sizeof(*s));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	validator_start();
 	snprintf(s->dir, sizeof(s->dir), "/tmp/passion-it.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(s->dir));
 	chmod(s->dir, 0755);
@@ -440,6 +443,78 @@ http_do_cookie(const char *method, const char *url, const char *cookie,
 	http_do_h(method, url, cookie, NULL, ctype, body, r);
 }
 
+/*
+ * The OpenAPI validator (tests/openapi/validator.mjs), started with the
+ * first stack of a test program: every response from /api/ is checked
+ * against docs/openapi.yaml.
+ */
+static int	 validator_port;
+
+static void
+validator_start(void)
+{
+	const char	*peers = getenv("PASSION_TEST_PEERS");
+	const char	*src = getenv("abs_top_srcdir");
+	const char	*ci = getenv("CI");
+	char		 dir[1024], script[1200], port[16], log[256];
+	char		*argv[] = { "node", script, port, NULL };
+	struct stat	 sb;
+	static int	 warned;
+
+	if (validator_port != 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s/node_modules/ajv", peers ? peers :
+	    "tests/peers");
+	if (peers == NULL || src == NULL || stat(dir, &sb) != 0) {
+		ck_assert_msg(ci == NULL || strcmp(ci, "true") != 0,
+		    "CI: the OpenAPI validator needs tests/peers (dev/check)");
+		if (!warned++)
+			fprintf(stderr, "note: responses not checked against "
+			    "docs/openapi.yaml (no tests/peers)\n");
+		return;
+	}
+	snprintf(script, sizeof(script), "%s/tests/openapi/validator.mjs", src);
+	snprintf(port, sizeof(port), "%d", harness_free_port());
+	snprintf(log, sizeof(log), "/tmp/passion-validator-%d.log",
+	    (int)getpid());
+	harness_spawn(argv, log);
+	ck_assert_msg(harness_wait_port(atoi(port), 15000), "the OpenAPI "
+	    "validator did not start (%s)", log);
+	validator_port = atoi(port);
+}
+
+/* The response r to method url, against the spec (when it runs). */
+static void
+validator_check(const char *method, const char *url, const struct resp *r)
+{
+	const char		*p = strstr(url, "://");
+	struct json_object	*o;
+	struct resp		 v;
+	char			 path[2048], to[64];
+	size_t			 n;
+
+	if (validator_port == 0 || r->status == 0 || p == NULL ||
+	    (p = strchr(p + 3, '/')) == NULL || strncmp(p, "/api/", 5) != 0 ||
+	    strncmp(p, "/api/_debug/", 12) == 0)
+		return;
+	n = strcspn(p, "?#");
+	snprintf(path, sizeof(path), "%.*s", (int)n, p);
+	o = json_object_new_object();
+	json_object_object_add(o, "method", json_object_new_string(method));
+	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "status", json_object_new_int((int)r->status));
+	json_object_object_add(o, "body", json_object_new_string(r->body));
+	snprintf(to, sizeof(to), "http://127.0.0.1:%d/check", validator_port);
+	validator_port = -validator_port;	/* no recursion */
+	http_do_h("POST", to, NULL, NULL, "application/json",
+	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), &v);
+	validator_port = -validator_port;
+	json_object_put(o);
+	ck_assert_msg(v.status == 200, "docs/openapi.yaml: %s", v.status ?
+	    v.body : "the validator did not answer");
+	resp_free(&v);
+}
+
 void
 http_do_h(const char *method, const char *url, const char *cookie,
     const char *header, const char *ctype, const char *body, struct resp *r)
@@ -489,6 +564,8 @@ http_do_h(const char *method, const char *url, const char *cookie,
 	r->body = b.d ? b.d : strdup("");
 	r->headers = h.d ? h.d : strdup("");
 	r->json = json_tokener_parse(r->body);
+	if (validator_port > 0)
+		validator_check(method, url, r);
 }
 
 void
