@@ -12,6 +12,17 @@
 #include "http/http.h"
 #include "net/net.h"
 
+/*
+ * Sessions seen by this worker: token hash → user. Only the user is
+ * kept (a token never changes hands); whether a session is still good
+ * is asked of the database on every request.
+ */
+#define API_SESSION_MEMO	64
+struct session_memo {
+	char	 hash[65];
+	char	 user_id[37];
+};
+
 /* What one worker keeps for its whole life. */
 struct app {
 	const struct config	*cfg;
@@ -22,6 +33,9 @@ struct app {
 	int			 secure;	/* public_origin is https */
 	/* The session of the request being served (NULL: none). */
 	const struct db_session	*session;
+	struct db_session	*session_mut;	/* the same, to fill */
+	const char		*session_token, *session_hash;
+	struct session_memo	 memo[API_SESSION_MEMO];
 };
 
 /* Prepare the worker's context (the connection opens on first use). */
@@ -37,6 +51,20 @@ void	 api_reply_db_error(struct http_request *req, enum db_status st);
 
 /* The auth hook for protected routes: session cookie -> req->user_id. */
 int	 api_session_auth(struct http_request *req);
+/*
+ * The request's session, checked: a session remembered by this worker is
+ * checked with the first statement (api_tx_begin); a handler that needs
+ * its fields before that (or without a transaction) asks here, which
+ * looks it up now. NULL: not good any more (nothing replied, but a 503).
+ */
+const struct db_session *api_session(struct http_request *req);
+/* 401 for a session found not good (an expired one is deleted). */
+void	 api_session_refused(struct http_request *req);
+/*
+ * BEGIN the request's transaction as its user; a session not yet
+ * checked is checked in the same round trip as the first statement.
+ */
+enum db_status api_tx_begin(struct http_request *req);
 /* Start a session for user_id, set its cookie and 302 to callback. */
 void	 api_session_start(struct http_request *req, const char *user_id,
 	    const char *callback);

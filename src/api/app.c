@@ -49,6 +49,8 @@ api_handle(struct app *app, struct http_request *req)
 {
 	req->app = app;
 	app->session = NULL;
+	app->session_mut = NULL;
+	app->session_token = app->session_hash = NULL;
 	/* Cross-site unsafe requests with cookies stop here (csrf.c). */
 	if (!auth_csrf_ok(req->method, http_header_get(req, "Sec-Fetch-Site"),
 	    http_header_get(req, "Origin"), http_header_get(req, "Cookie"),
@@ -108,6 +110,10 @@ api_reply_db_error(struct http_request *req, enum db_status st)
 	case DB_STALE:
 		http_reply_error(req, 412, "precondition_failed",
 		    "the entity changed since this ETag");
+		return;
+	case DB_UNAUTHENTICATED:
+		/* The session went bad since this worker last saw it. */
+		api_session_refused(req);
 		return;
 	case DB_ERROR:
 		break;

@@ -134,7 +134,7 @@ api_entity_create_with(struct http_request *req, const struct api_create *how)
 	}
 	if (check_or_reply(req, entity(req), body) != 0)
 		return;
-	st = db_tx_begin(&app->db, req->user_id);
+	st = api_tx_begin(req);
 	if (st == DB_OK)
 		st = db_entity_create(&app->db, req->arena, entity(req),
 		    req->user_id, body, &e);
@@ -163,7 +163,8 @@ api_entity_get(struct http_request *req)
 	struct json_object	*e = NULL;
 	enum db_status		 st;
 
-	st = db_tx_begin(&app->db, req->user_id);
+	st = api_tx_begin(req);
+	db_tx_commit_with_next(&app->db);	/* a read: one round trip */
 	if (st == DB_OK)
 		st = db_entity_get(&app->db, req->arena, entity(req),
 		    req->user_id, http_param(req, 0), &e);
@@ -248,7 +249,7 @@ api_entity_update_then(struct http_request *req, api_after_fn after)
 	/* The whole entity's rule is checked once written (below). */
 	if (write_body_or_reply(req, m, MODEL_UPDATE, 0, &hash, &body) != 0)
 		return;
-	st = db_tx_begin(&app->db, req->user_id);
+	st = api_tx_begin(req);
 	if (st == DB_OK)
 		st = db_entity_update(&app->db, req->arena, entity(req),
 		    req->user_id, http_param(req, 0), body, hash, &e);
@@ -285,7 +286,7 @@ api_entity_delete(struct http_request *req)
 	struct json_object	*e = NULL;
 	enum db_status		 st;
 
-	st = db_tx_begin(&app->db, req->user_id);
+	st = api_tx_begin(req);
 	if (st == DB_OK)
 		st = db_entity_delete(&app->db, req->arena, entity(req),
 		    req->user_id, http_param(req, 0), &e);
@@ -376,14 +377,24 @@ api_list_params_or_reply(struct http_request *req,
 void
 api_reply_page(struct http_request *req, struct db_page *pg)
 {
-	struct json_object	*o = http_json_own(req, json_object_new_object());
+	struct buf	 b;
 
-	/* The arena owns data already; o takes a reference of its own. */
-	json_object_object_add(o, "data", json_object_get(pg->data));
-	json_object_object_add(o, "nextCursor", pg->more ?
-	    json_object_new_string(model_cursor_encode(req->arena,
-	    pg->last_key, pg->last_id)) : NULL);
-	http_reply_json(req, 200, o);
+	/* The page's JSON is written already (db_entity_list); the cursor
+	 * is base64url, nothing to escape. */
+	buf_init(&b, (size_t)1 << 30);
+	buf_puts(&b, "{\"data\":");
+	buf_puts(&b, pg->data);
+	buf_puts(&b, ",\"nextCursor\":");
+	if (pg->more) {
+		buf_putc(&b, '"');
+		buf_puts(&b, model_cursor_encode(req->arena, pg->last_key,
+		    pg->last_id));
+		buf_putc(&b, '"');
+	} else
+		buf_puts(&b, "null");
+	buf_putc(&b, '}');
+	http_reply(req, 200, "application/json", b.data, b.len);
+	buf_cleanup(&b);
 }
 
 void
@@ -397,11 +408,11 @@ api_entity_list(struct http_request *req)
 	if (api_list_params_or_reply(req, entity(req), NULL, &l) != 0)
 		return;
 	memset(&pg, 0, sizeof(pg));
-	st = db_tx_begin(&app->db, req->user_id);
+	st = api_tx_begin(req);
+	db_tx_commit_with_next(&app->db);	/* a read: one round trip */
 	if (st == DB_OK)
 		st = db_entity_list(&app->db, req->arena, entity(req),
 		    req->user_id, &l, &pg);
-	http_json_own(req, pg.data);
 	if (api_entity_commit_or_reply(req, NULL, st) == 0)
 		api_reply_page(req, &pg);
 }
@@ -410,7 +421,7 @@ api_entity_list(struct http_request *req)
 int
 api_begin_or_reply(struct http_request *req)
 {
-	enum db_status	 st = db_tx_begin(&api_app(req)->db, req->user_id);
+	enum db_status	 st = api_tx_begin(req);
 
 	if (st == DB_OK)
 		return 0;
@@ -472,6 +483,7 @@ api_read_reply(struct http_request *req, api_read_fn read)
 
 	if (api_begin_or_reply(req) != 0)
 		return;
+	db_tx_commit_with_next(&app->db);	/* a read: one round trip */
 	st = read(&app->db, req->arena, req->user_id, &o);
 	http_json_own(req, o);
 	if (api_entity_commit_or_reply(req, NULL, st) == 0)

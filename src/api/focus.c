@@ -40,7 +40,6 @@ api_focus_list(struct http_request *req)
 		return;
 	memset(&pg, 0, sizeof(pg));
 	st = db_entity_list(&app->db, req->arena, F, req->user_id, &l, &pg);
-	http_json_own(req, pg.data);
 	if (api_entity_commit_or_reply(req, NULL, st) == 0)
 		api_reply_page(req, &pg);
 }
@@ -101,7 +100,7 @@ api_focus_start(struct http_request *req)
 		/* The database refused a second active session (or the id
 		 * was taken): say which, with the active one. */
 		db_tx_rollback(&app->db);
-		st = db_tx_begin(&app->db, req->user_id);
+		st = api_tx_begin(req);
 		if (st == DB_OK)
 			st = db_focus_active(&app->db, req->arena,
 			    req->user_id, &active);

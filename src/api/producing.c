@@ -38,7 +38,6 @@ api_tracks_list(struct http_request *req)
 	if (st == DB_OK)
 		st = db_entity_list(&app->db, req->arena,
 		    &model_reference_tracks, req->user_id, &l, &pg);
-	http_json_own(req, pg.data);
 	if (api_entity_commit_or_reply(req, NULL, st) == 0)
 		api_reply_page(req, &pg);
 }
@@ -75,7 +74,6 @@ api_infobase_list(struct http_request *req)
 	memset(&pg, 0, sizeof(pg));
 	st = db_entity_list(&app->db, req->arena, &model_infobase,
 	    req->user_id, &l, &pg);
-	http_json_own(req, pg.data);
 	if (api_entity_commit_or_reply(req, NULL, st) == 0)
 		api_reply_page(req, &pg);
 }

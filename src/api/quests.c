@@ -38,7 +38,7 @@ api_quest_complete(struct http_request *req)
 	enum db_status		 st;
 	int			 awarded = 0;
 
-	st = db_tx_begin(&app->db, req->user_id);
+	st = api_tx_begin(req);
 	if (st == DB_OK)
 		st = db_quest_complete(&app->db, req->arena, req->user_id,
 		    http_param(req, 0), &q, &awarded);

@@ -37,24 +37,30 @@ token_hash(struct http_request *req, const char *token)
 	return auth_sha256_hex(req->arena, token, strlen(token), NULL, 0);
 }
 
-int
-api_session_auth(struct http_request *req)
+static void	roll(struct http_request *, const char *, struct db_session *);
+
+/* The memo of token hash → user of this worker (api.h, struct app). */
+static struct session_memo *
+memo_slot(struct app *app, const char *hash)
+{
+	unsigned long	 h = strtoul((char[9]){ hash[0], hash[1], hash[2],
+	    hash[3], hash[4], hash[5], hash[6], hash[7], '\0' }, NULL, 16);
+
+	return &app->memo[h % API_SESSION_MEMO];
+}
+
+/* A session looked up now, in its own round trip: 0, or -1. */
+static int
+session_lookup(struct http_request *req, const char *tok, const char *hash,
+    struct db_session *s)
 {
 	struct app		*app = api_app(req);
 	const struct config	*cfg = app->cfg;
-	struct db_session	*s;
 	const char		*name = api_cookie_name(req, SESSION_COOKIE);
-	const char		*tok = http_cookie_get(req, name), *expires;
 	enum db_status		 st;
 
-	/* Tokens are 32 bytes in base64url: anything else is not ours. */
-	if (tok == NULL || strlen(tok) != 43 ||
-	    strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789-_") != 43)
-		return -1;
-	s = arena_calloc(req->arena, sizeof(*s));
-	st = db_session_lookup(&app->db, req->arena, token_hash(req, tok),
-	    cfg->session_max_age, cfg->session_roll, s);
+	st = db_session_lookup(&app->db, req->arena, hash, cfg->session_max_age,
+	    cfg->session_roll, s);
 	if (st == DB_NOTFOUND)
 		return -1;
 	if (st != DB_OK) {
@@ -69,14 +75,138 @@ api_session_auth(struct http_request *req)
 	}
 	if (!s->enabled)
 		return -1;
-	if (s->roll_due && db_session_roll(&app->db, req->arena, s->id,
-	    cfg->session_idle, cfg->session_max_age, &expires) == DB_OK) {
+	if (s->roll_due)
+		roll(req, tok, s);
+	return 0;
+}
+
+/* Extend a session due for it: its cookie too. */
+static void
+roll(struct http_request *req, const char *tok, struct db_session *s)
+{
+	struct app		*app = api_app(req);
+	const struct config	*cfg = app->cfg;
+	const char		*expires;
+
+	if (db_session_roll(&app->db, req->arena, s->id, cfg->session_idle,
+	    cfg->session_max_age, &expires) == DB_OK) {
 		s->expires = expires;
-		api_cookie_set(req, name, tok, cfg->session_idle);
+		api_cookie_set(req, api_cookie_name(req, SESSION_COOKIE), tok,
+		    cfg->session_idle);
+	}
+	s->roll_due = 0;
+}
+
+/* Before the reply of a request whose session the pipeline checked. */
+static void
+session_on_reply(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct db_session	*s = app->session_mut;
+
+	/* Rolled outside the request's transaction (it has ended). */
+	if (s != NULL && s->checked && s->valid && s->enabled && s->roll_due &&
+	    !app->db.in_tx)
+		roll(req, app->session_token, s);
+}
+
+int
+api_session_auth(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct session_memo	*m;
+	struct db_session	*s;
+	const char		*name = api_cookie_name(req, SESSION_COOKIE);
+	const char		*tok = http_cookie_get(req, name), *hash;
+
+	/* Tokens are 32 bytes in base64url: anything else is not ours. */
+	if (tok == NULL || strlen(tok) != 43 ||
+	    strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") != 43)
+		return -1;
+	s = arena_calloc(req->arena, sizeof(*s));
+	hash = token_hash(req, tok);
+	m = memo_slot(app, hash);
+	app->session_token = tok;
+	app->session_hash = hash;
+	app->session_mut = s;
+	req->on_reply = session_on_reply;
+	if (strcmp(m->hash, hash) == 0) {
+		/*
+		 * Seen on this worker: its user is known (a token never
+		 * changes hands); whether it is still good is checked by the
+		 * database with the request's first statement (api_tx_begin).
+		 */
+		s->user_id = arena_strdup(req->arena, m->user_id);
+		s->checked = 0;
+	} else {
+		if (session_lookup(req, tok, hash, s) != 0)
+			return -1;
+		snprintf(m->hash, sizeof(m->hash), "%s", hash);
+		snprintf(m->user_id, sizeof(m->user_id), "%s", s->user_id);
 	}
 	req->user_id = s->user_id;
 	app->session = s;
 	return 0;
+}
+
+const struct db_session *
+api_session(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct db_session	*s = app->session_mut;
+
+	if (s == NULL || s->checked)
+		return s;
+	if (session_lookup(req, app->session_token, app->session_hash, s) == 0)
+		return s;
+	memo_slot(app, app->session_hash)->hash[0] = '\0';
+	return NULL;
+}
+
+/* The checked session, or NULL after replying (401 or 503). */
+static const struct db_session *
+session_or_reply(struct http_request *req)
+{
+	const struct db_session	*s = api_session(req);
+
+	if (s == NULL && req->status == 0)
+		api_session_refused(req);
+	return s;
+}
+
+void
+api_session_refused(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct db_session	*s = app->session_mut;
+
+	if (app->session_hash != NULL)
+		memo_slot(app, app->session_hash)->hash[0] = '\0';
+	db_tx_rollback(&app->db);
+	if (s != NULL && s->checked && s->id != NULL && !s->valid) {
+		/* Expired (idle or absolute): gone for good. */
+		db_session_delete(&app->db, req->arena, s->id, NULL);
+		api_cookie_set(req, api_cookie_name(req, SESSION_COOKIE), "",
+		    0);
+	}
+	if (s != NULL)
+		s->roll_due = 0;
+	http_reply_error(req, 401, "unauthenticated", "sign in first");
+}
+
+enum db_status
+api_tx_begin(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	const struct config	*cfg = app->cfg;
+	struct db_session	*s = app->session_mut;
+
+	if (s != NULL && !s->checked && req->user_id != NULL)
+		return db_tx_begin_checked(&app->db, req->arena, req->user_id,
+		    app->session_hash, cfg->session_max_age, cfg->session_roll,
+		    s);
+	return db_tx_begin(&app->db, req->user_id);
 }
 
 void
@@ -111,9 +241,11 @@ api_session_start(struct http_request *req, const char *user_id,
 void
 api_auth_session_get(struct http_request *req)
 {
-	const struct db_session	*s = api_app(req)->session;
+	const struct db_session	*s = session_or_reply(req);
 	struct json_object	*o, *u;
 
+	if (s == NULL)
+		return;
 	o = http_json_own(req, json_object_new_object());
 	u = json_object_new_object();
 	json_object_object_add(u, "id", json_object_new_string(s->user_id));
@@ -138,12 +270,12 @@ api_session_cookie_clear(struct http_request *req)
 void
 api_auth_signout(struct http_request *req)
 {
-	struct app	*app = api_app(req);
+	struct app		*app = api_app(req);
+	const struct db_session	*s;
 
 	/* Idempotent: signing out without a session still clears cookies. */
-	if (api_session_auth(req) == 0)
-		db_session_delete(&app->db, req->arena, app->session->id,
-		    app->session->user_id);
+	if (api_session_auth(req) == 0 && (s = api_session(req)) != NULL)
+		db_session_delete(&app->db, req->arena, s->id, s->user_id);
 	if (req->status != 0)
 		return;
 	api_session_cookie_clear(req);
@@ -154,11 +286,14 @@ void
 api_auth_sessions_list(struct http_request *req)
 {
 	struct app		*app = api_app(req);
+	const struct db_session	*s = session_or_reply(req);
 	struct json_object	*o, *list, *e;
 	PGresult		*r;
 	enum db_status		 st;
 	int			 i;
 
+	if (s == NULL)
+		return;
 	st = db_session_list(&app->db, req->arena, req->user_id, &r);
 	if (st != DB_OK) {
 		api_reply_db_error(req, st);
@@ -177,7 +312,7 @@ api_auth_sessions_list(struct http_request *req)
 		json_object_object_add(e, "userAgent",
 		    json_object_new_string(PQgetvalue(r, i, 3)));
 		json_object_object_add(e, "current", json_object_new_boolean(
-		    strcmp(PQgetvalue(r, i, 0), app->session->id) == 0));
+		    strcmp(PQgetvalue(r, i, 0), s->id) == 0));
 		json_object_array_add(list, e);
 	}
 	json_object_object_add(o, "data", list);
@@ -202,10 +337,13 @@ is_uuid(const char *s)
 void
 api_auth_sessions_delete(struct http_request *req)
 {
-	struct app	*app = api_app(req);
-	const char	*id = http_param(req, 0);
-	enum db_status	 st = DB_NOTFOUND;
+	struct app		*app = api_app(req);
+	const struct db_session	*s = session_or_reply(req);
+	const char		*id = http_param(req, 0);
+	enum db_status		 st = DB_NOTFOUND;
 
+	if (s == NULL)
+		return;
 	if (is_uuid(id))
 		st = db_session_delete(&app->db, req->arena, id, req->user_id);
 	if (st == DB_NOTFOUND) {
@@ -217,7 +355,7 @@ api_auth_sessions_delete(struct http_request *req)
 		api_reply_db_error(req, st);
 		return;
 	}
-	if (strcmp(id, app->session->id) == 0)
+	if (strcmp(id, s->id) == 0)
 		api_cookie_set(req, api_cookie_name(req, SESSION_COOKIE), "",
 		    0);
 	http_reply(req, 204, NULL, "", 0);
@@ -227,12 +365,15 @@ void
 api_auth_sessions_delete_others(struct http_request *req)
 {
 	struct app		*app = api_app(req);
+	const struct db_session	*s = session_or_reply(req);
 	struct json_object	*o;
 	enum db_status		 st;
 	long			 n = 0;
 
+	if (s == NULL)
+		return;
 	st = db_session_delete_others(&app->db, req->arena, req->user_id,
-	    app->session->id, &n);
+	    s->id, &n);
 	if (st != DB_OK) {
 		api_reply_db_error(req, st);
 		return;

@@ -125,6 +125,14 @@ db_session_lookup(struct db *db, struct arena *a, const char *token_hash,
 	st = db_exec_row(db, a, DB_STMT_SESSION_LOOKUP, p, &r);
 	if (st != DB_OK)
 		return st;
+	db_session_row(r, s);
+	return DB_OK;
+}
+
+void
+db_session_row(PGresult *r, struct db_session *s)
+{
+	s->checked = 1;
 	s->id = PQgetvalue(r, 0, 0);
 	s->user_id = PQgetvalue(r, 0, 1);
 	s->expires = PQgetvalue(r, 0, 2);
@@ -134,7 +142,6 @@ db_session_lookup(struct db *db, struct arena *a, const char *token_hash,
 	s->name = PQgetvalue(r, 0, 6);
 	s->email = PQgetvalue(r, 0, 7);
 	s->image = PQgetvalue(r, 0, 8);
-	return DB_OK;
 }
 
 enum db_status

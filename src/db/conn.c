@@ -21,13 +21,16 @@ db_open(const char *conninfo, const char *password,
     const struct db_limits *lim, char *err, size_t errlen)
 {
 	const char	*keys[6], *vals[6];
-	char		 timeout[16], options[96];
+	char		 timeout[16], options[160];
 	PGconn		*conn;
 	int		 n = 0;
 
 	snprintf(timeout, sizeof(timeout), "%ld", lim->connect_s);
+	/* Times come back as UTC ISO text (db_time_iso reads them). */
 	snprintf(options, sizeof(options), "-c statement_timeout=%ld "
-	    "-c lock_timeout=%ld", lim->statement_ms, lim->lock_ms);
+	    "-c lock_timeout=%ld -c TimeZone=UTC -c DateStyle=ISO "
+	    "-c plan_cache_mode=force_generic_plan",
+	    lim->statement_ms, lim->lock_ms);
 	/* Later keywords override the conninfo, earlier ones are defaults. */
 	keys[n] = "connect_timeout";	vals[n++] = timeout;
 	keys[n] = "application_name";	vals[n++] = lim->app_name;
@@ -87,8 +90,11 @@ db_disconnect(struct db *db)
 		PQfinish(db->conn);
 	db->conn = NULL;
 	db->in_tx = 0;
+	db->piped = 0;
+	db->commit_next = 0;
 	db->goodbye = 0;
 	memset(db->prepared, 0, sizeof(db->prepared));
+	memset(db->adhoc, 0, sizeof(db->adhoc));
 }
 
 /*
@@ -251,9 +257,74 @@ prepare(struct db *db, enum db_stmt stmt, int *ended)
 	return st;
 }
 
+/* FNV-1a, 64 bits: the name of a statement made at run time. */
+static uint64_t
+text_hash(const char *s)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
 /*
- * One try of statement d: prepared once per connection when slot is a
- * DB_STMT_ slot, sent with its text when slot is -1. *ended as for
+ * Prepare d (made at run time) on this connection once, under a name
+ * from its text: *name, or NULL when the table of them is full (then it
+ * is sent with its text). *ended as for prepare.
+ */
+/*
+ * The slot of d's text in the table of statements prepared at run time,
+ * and its name: *known when prepared already; -1 (and name "") when the
+ * table is full.
+ */
+static long
+adhoc_slot(struct db *db, const struct db_stmt_def *d, char name[24],
+    int *known)
+{
+	uint64_t	 h = text_hash(d->sql);
+	size_t		 i, k;
+
+	snprintf(name, 24, "q%016llx", (unsigned long long)h);
+	*known = 0;
+	for (k = 0; k < DB_ADHOC_MAX; k++) {
+		i = (h + k) % DB_ADHOC_MAX;
+		if (db->adhoc[i] == h)
+			*known = 1;
+		if (db->adhoc[i] == h || db->adhoc[i] == 0)
+			return (long)i;
+	}
+	name[0] = '\0';
+	return -1;
+}
+
+static enum db_status
+prepare_adhoc(struct db *db, const struct db_stmt_def *d, char name[24],
+    int *ended)
+{
+	PGresult	*res;
+	enum db_status	 st;
+	long		 i;
+	int		 known;
+
+	i = adhoc_slot(db, d, name, &known);
+	if (i < 0 || known)
+		return DB_OK;
+	db->goodbye = 0;
+	res = PQprepare(db->conn, name, d->sql, d->nparams, NULL);
+	*ended = res == NULL || server_ended_session(res) || db->goodbye;
+	st = db_result_status(db, res);
+	PQclear(res);
+	if (st == DB_OK)
+		db->adhoc[i] = text_hash(d->sql);
+	else if (st == DB_ERROR || st == DB_DENIED)
+		log_error("%s: %s: %s", __func__, d->name, db->errstr);
+	return st;
+}
+
+/*
+ * One try of statement d: prepared once per connection (a DB_STMT_ slot,
+ * or, slot -1, one made at run time, named by its text). *ended as for
  * prepare.
  */
 static enum db_status
@@ -261,17 +332,23 @@ exec_once(struct db *db, const struct db_stmt_def *d, int slot,
     const char *const *params, PGresult **res, int *ended)
 {
 	enum db_status	 st;
+	char		 name[24];
 
 	*res = NULL;
 	*ended = 0;
 	st = db_connect(db);
 	if (st == DB_OK && slot >= 0)
 		st = prepare(db, (enum db_stmt)slot, ended);
+	else if (st == DB_OK)
+		st = prepare_adhoc(db, d, name, ended);
 	if (st != DB_OK)
 		return st;
 	db->goodbye = 0;
 	if (slot >= 0)
 		*res = PQexecPrepared(db->conn, d->name, d->nparams, params,
+		    NULL, NULL, 0);
+	else if (name[0] != '\0')
+		*res = PQexecPrepared(db->conn, name, d->nparams, params,
 		    NULL, NULL, 0);
 	else
 		*res = PQexecParams(db->conn, d->sql, d->nparams, NULL, params,
@@ -286,6 +363,118 @@ exec_once(struct db *db, const struct db_stmt_def *d, int slot,
 	return db_result_status(db, *res);
 }
 
+/* The result of the next command of the pipeline (its NULL read too). */
+static PGresult *
+piped_result(struct db *db)
+{
+	PGresult	*res = PQgetResult(db->conn), *more;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		while ((more = PQgetResult(db->conn)) != NULL)
+			PQclear(more);
+	return res;
+}
+
+/*
+ * Send d (slot as for exec_once; -2: plain text such as COMMIT) after the
+ * BEGIN and session check that db_tx_begin_checked queued, with COMMIT
+ * when asked, then read them all: one round trip. The session check
+ * decides first: DB_UNAUTHENTICATED unless it passed.
+ */
+static enum db_status
+run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
+    int slot, const char *const *params, PGresult **out)
+{
+	PGresult	*res[6] = { NULL }, *auth;
+	enum db_status	 st = DB_OK;
+	char		 name[24] = "";
+	const char	*send = d->name;
+	long		 adhoc = -1;
+	int		 n = 0, i, stmt, commit = db->commit_next, known = 1;
+	int		 sent;
+
+	db->piped = 0;
+	db->commit_next = 0;
+	if (slot >= 0)
+		known = db->prepared[slot];
+	else if (slot == -1) {
+		adhoc = adhoc_slot(db, d, name, &known);
+		send = name;
+	}
+	sent = 1;
+	if (!known && (slot >= 0 || adhoc >= 0))
+		sent = PQsendPrepare(db->conn, send, d->sql, d->nparams, NULL);
+	stmt = 2 + !known;
+	if (slot >= 0 || adhoc >= 0)
+		sent = sent && PQsendQueryPrepared(db->conn, send, d->nparams,
+		    params, NULL, NULL, 0);
+	else
+		sent = sent && PQsendQueryParams(db->conn, d->sql, d->nparams,
+		    NULL, params, NULL, NULL, 0);
+	if (commit)
+		sent = sent && PQsendQueryParams(db->conn, "COMMIT", 0, NULL,
+		    NULL, NULL, NULL, 0);
+	sent = sent && PQpipelineSync(db->conn);
+	n = stmt + 1 + commit;
+	/* BEGIN, the check, [the prepare], the statement, [COMMIT]. */
+	for (i = 0; sent && i < n; i++)
+		if ((res[i] = piped_result(db)) == NULL)
+			break;
+	if (sent && i == n) {
+		PGresult *sync = piped_result(db);
+
+		sent = sync != NULL && PQresultStatus(sync) ==
+		    PGRES_PIPELINE_SYNC;
+		PQclear(sync);
+	}
+	if (!sent || i < n || PQexitPipelineMode(db->conn) != 1) {
+		for (i = 0; i < n; i++)
+			PQclear(res[i]);
+		snprintf(db->errstr, sizeof(db->errstr), "pipeline: %s",
+		    PQerrorMessage(db->conn));
+		db->errstr[strcspn(db->errstr, "\n")] = '\0';
+		db_disconnect(db);
+		return DB_UNAVAILABLE;
+	}
+	/* BEGIN, then the check, which decides before anything else. */
+	st = db_result_status(db, res[0]);
+	if (st == DB_OK)
+		st = db_result_status(db, res[1]);
+	auth = res[1];
+	if (st == DB_OK && PQntuples(auth) == 1) {
+		arena_defer(a, pgresult_clear, auth);
+		res[1] = NULL;
+		db_session_row(auth, db->piped_session);
+		if (strcmp(PQgetvalue(auth, 0, 9), "t") != 0)
+			st = DB_UNAUTHENTICATED;
+	} else if (st == DB_OK)
+		st = DB_UNAUTHENTICATED;	/* no such session any more */
+	/* Prepared whatever else happened (a statement outlives its tx). */
+	if (!known && PQresultStatus(res[2]) == PGRES_COMMAND_OK) {
+		if (slot >= 0)
+			db->prepared[slot] = 1;
+		else
+			db->adhoc[adhoc] = text_hash(d->sql);
+	} else if (!known && st == DB_OK)
+		st = db_result_status(db, res[2]);
+	if (st == DB_OK)
+		st = db_result_status(db, res[stmt]);
+	if (commit && PQresultStatus(res[stmt + 1]) == PGRES_COMMAND_OK)
+		db->in_tx = 0;		/* committed, whatever was decided */
+	if (st == DB_OK && commit)
+		st = db_result_status(db, res[stmt + 1]);
+	if (st == DB_TIMEOUT)
+		log_warn("statement %s: %s", d->name, db->errstr);
+	for (i = 0; i < n; i++)
+		if (i != stmt || st != DB_OK || out == NULL)
+			PQclear(res[i]);
+	if (st == DB_OK && out != NULL) {
+		arena_defer(a, pgresult_clear, res[stmt]);
+		*out = res[stmt];
+	}
+	return st;
+}
+
 static enum db_status
 run(struct db *db, struct arena *a, const struct db_stmt_def *d, int slot,
     const char *const *params, PGresult **out)
@@ -296,6 +485,8 @@ run(struct db *db, struct arena *a, const struct db_stmt_def *d, int slot,
 
 	if (out != NULL)
 		*out = NULL;
+	if (db->piped)
+		return run_piped(db, a, d, slot, params, out);
 	st = exec_once(db, d, slot, params, &res, &ended);
 	/*
 	 * The server ended the session before or under a statement that ran
@@ -431,12 +622,69 @@ db_tx_begin(struct db *db, const char *user_id)
 }
 
 enum db_status
+db_tx_begin_checked(struct db *db, struct arena *a, const char *user_id,
+    const char *token_hash, long max_age, long roll, struct db_session *s)
+{
+	const char	*p[4];
+	enum db_status	 st;
+	int		 ended = 0;
+
+	/* The check is prepared beforehand (once per connection), so that
+	 * the pipeline holds nothing but BEGIN, it and the statement. */
+	st = db_connect(db);
+	if (st == DB_OK)
+		st = prepare(db, DB_STMT_SESSION_AUTH, &ended);
+	if (st != DB_OK && ended)
+		st = db_connect(db) == DB_OK ? prepare(db,
+		    DB_STMT_SESSION_AUTH, &ended) : DB_UNAVAILABLE;
+	if (st != DB_OK)
+		return st;
+	p[0] = token_hash;
+	p[1] = user_id;
+	p[2] = db_num(a, max_age);
+	p[3] = db_num(a, roll);
+	if (PQenterPipelineMode(db->conn) != 1 ||
+	    !PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL,
+	    0) || !PQsendQueryPrepared(db->conn,
+	    db_stmt_defs[DB_STMT_SESSION_AUTH].name, 4, p, NULL, NULL, 0)) {
+		snprintf(db->errstr, sizeof(db->errstr), "pipeline: %s",
+		    PQerrorMessage(db->conn));
+		db->errstr[strcspn(db->errstr, "\n")] = '\0';
+		db_disconnect(db);
+		return DB_UNAVAILABLE;
+	}
+	s->checked = 0;
+	db->piped = 1;
+	db->piped_session = s;
+	db->in_tx = 1;
+	return DB_OK;
+}
+
+void
+db_tx_commit_with_next(struct db *db)
+{
+	db->commit_next = db->piped;
+}
+
+enum db_status
 db_tx_commit(struct db *db)
 {
+	static const struct db_stmt_def commit = { "commit", "COMMIT", 0, 0 };
 	enum db_status	 st;
+	struct arena	 a;
 
+	if (db->piped) {
+		/* Nothing was asked after BEGIN: COMMIT goes with the check. */
+		db->commit_next = 0;
+		arena_init(&a, 1024);
+		st = run_piped(db, &a, &commit, -2, NULL, NULL);
+		arena_cleanup(&a);
+		if (st == DB_OK)
+			db->in_tx = 0;
+		return st;
+	}
 	if (!db->in_tx)
-		return DB_ERROR;
+		return db->commit_next = 0, DB_OK;
 	st = simple(db, "COMMIT");
 	db->in_tx = 0;
 	return st;
@@ -445,6 +693,29 @@ db_tx_commit(struct db *db)
 void
 db_tx_rollback(struct db *db)
 {
+	PGresult	*res;
+
+	db->commit_next = 0;
+	if (db->piped && db->conn != NULL) {
+		/* Never read: end the pipeline, then roll back as usual. */
+		db->piped = 0;
+		if (PQpipelineSync(db->conn) == 1)
+			while ((res = PQgetResult(db->conn)) != NULL) {
+				int sync = PQresultStatus(res) ==
+				    PGRES_PIPELINE_SYNC;
+
+				PQclear(res);
+				if (sync)
+					break;
+				/* each command ends with a NULL */
+				while ((res = PQgetResult(db->conn)) != NULL)
+					PQclear(res);
+			}
+		if (PQexitPipelineMode(db->conn) != 1) {
+			db_disconnect(db);
+			return;
+		}
+	}
 	if (!db->in_tx || db->conn == NULL)
 		return;
 	db->in_tx = 0;

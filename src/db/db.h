@@ -6,6 +6,7 @@
 #ifndef PASSION_DB_H
 #define PASSION_DB_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <libpq-fe.h>
@@ -22,6 +23,8 @@ enum db_status {
 	DB_DENIED,		/* privilege or row-level security refused it */
 	DB_UNAVAILABLE,		/* cannot reach the server: answer 503 */
 	DB_TIMEOUT,		/* statement_timeout or lock_timeout: 503 */
+	DB_UNAUTHENTICATED,	/* the session checked with the statement is
+				   not valid (db_tx_begin_checked): 401 */
 	DB_ERROR		/* anything else: a bug or bad data */
 };
 
@@ -37,6 +40,7 @@ enum db_stmt {
 	DB_STMT_ACCOUNT_TOKENS,
 	DB_STMT_SESSION_CREATE,
 	DB_STMT_SESSION_LOOKUP,
+	DB_STMT_SESSION_AUTH,
 	DB_STMT_SESSION_ROLL,
 	DB_STMT_SESSION_DELETE,
 	DB_STMT_SESSION_LIST,
@@ -66,13 +70,25 @@ struct db_limits {
 	const char	*app_name;	/* application_name */
 };
 
+#define DB_ADHOC_MAX	512
+
 struct db {
 	PGconn		*conn;
 	char		*conninfo;
 	char		*password;
 	struct db_limits limits;
 	unsigned char	 prepared[DB_STMT_COUNT];
+	/* Statements made at run time, prepared on this connection: the
+	 * hashes of their text (0: free), so each is parsed once. */
+	uint64_t	 adhoc[DB_ADHOC_MAX];
 	int		 in_tx;
+	/*
+	 * Pipeline mode (db_tx_begin_checked): BEGIN and the session check
+	 * are sent but not read; the next statement goes with them.
+	 */
+	int		 piped;
+	struct db_session *piped_session;
+	int		 commit_next;	/* the next statement ends the tx */
 	unsigned long	 opens;		/* connections opened so far */
 	int		 goodbye;	/* the server sent FATAL: it is closing */
 	char		 errstr[256];	/* last failure, for the log */
@@ -99,6 +115,20 @@ enum db_status	 db_ping(struct db *db);
  * when user_id is NULL, which row-level security reads as no user.
  */
 enum db_status	 db_tx_begin(struct db *db, const char *user_id);
+/*
+ * Begin the request's transaction for user_id, whose session (token
+ * hash, idle and absolute limits in s_max_age / roll seconds) is checked
+ * by the database in the same round trip as the first statement that
+ * follows: BEGIN, the check (which sets passion.user_id only for a
+ * valid session of user_id) and that statement go in one pipeline. Then
+ * *s is filled, and every call answers DB_UNAUTHENTICATED if the
+ * session was not good. Nothing is sent before that first statement.
+ */
+enum db_status	 db_tx_begin_checked(struct db *db, struct arena *a,
+		    const char *user_id, const char *token_hash, long max_age,
+		    long roll, struct db_session *s);
+/* The next statement commits too, in its round trip (reads only). */
+void		 db_tx_commit_with_next(struct db *db);
 /* COMMIT the open transaction. */
 enum db_status	 db_tx_commit(struct db *db);
 /* ROLLBACK if a transaction is open; safe to call at any time. */
@@ -123,6 +153,7 @@ struct db_user {
 
 /* A session found by its token hash. */
 struct db_session {
+	int		 checked;	/* 0: still to be checked (pipeline) */
 	const char	*id;
 	const char	*user_id;
 	const char	*expires;	/* ISO 8601 */
@@ -241,6 +272,11 @@ enum db_status	 db_jobs_purge(struct db *db, struct arena *a, long days,
 
 /* --- entity.c: the entities of model/, as JSON --- */
 
+/*
+ * A timestamptz as the server sends it (TimeZone UTC, DateStyle ISO) in
+ * ISO 8601 with digits of fraction and Z: "2026-01-02T12:00:00.000Z".
+ */
+const char	*db_time_iso(char out[32], const char *s, int digits);
 /* Row row of r (selected in m's field order) as a JSON object (caller
  * owns it): times as ISO 8601 UTC strings, JSON columns as JSON. */
 struct json_object *db_entity_row(const struct model_entity *m, PGresult *r,
@@ -304,9 +340,10 @@ struct db_list {
 	const char		*search;
 };
 
-/* One page: data (caller owns it); more: rows follow the last one. */
+/* One page: data, a JSON array (arena text); more: rows follow. */
 struct db_page {
-	struct json_object	*data;
+	const char		*data;
+	int			 count;
 	int			 more;
 	const char		*last_key, *last_id;
 };

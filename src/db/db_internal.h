@@ -33,6 +33,8 @@ extern const struct db_stmt_def	db_stmt_defs[DB_STMT_COUNT];
 enum db_status	 db_query(struct db *db, struct arena *a,
 		    const struct db_stmt_def *d, const char *const *params,
 		    PGresult **out);
+/* A session from row 0 of a lookup's result (it must outlive s). */
+void		 db_session_row(PGresult *r, struct db_session *s);
 /* db_query of sql, named name, with n parameters p. */
 enum db_status	 db_sql(struct db *db, struct arena *a, const char *name,
 		    const char *sql, int n, const char *const *p, int read_only,

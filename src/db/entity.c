@@ -26,9 +26,9 @@ select_list(struct arena *a, const struct model_entity *m)
 
 		if (i > 0)
 			buf_puts(&b, ", ");
-		if (f->type == MT_TIME)
-			buf_printf(&b, DB_ISO("%s"), f->column);
-		else if (MODEL_TYPE_JSON(f->type))
+		/* Times as they are: UTC text, made ISO here (db_time_iso);
+		 * cheaper than to_char in the server. */
+		if (MODEL_TYPE_JSON(f->type))
 			buf_printf(&b, "%s::text", f->column);
 		else
 			buf_puts(&b, f->column);
@@ -84,6 +84,32 @@ with_hash(struct db *db, struct arena *a, const struct model_entity *m,
 	return st;
 }
 
+const char *
+db_time_iso(char out[32], const char *s, int digits)
+{
+	size_t	 n = strlen(s), i, f = 0;
+	char	*o = out;
+
+	/* "YYYY-MM-DD HH:MM:SS[.ffffff]+00" (TimeZone=UTC, DateStyle=ISO). */
+	if (n < 22 || s[10] != ' ' || strcmp(s + n - 3, "+00") != 0) {
+		snprintf(out, 32, "%s", s);
+		return out;
+	}
+	memcpy(o, s, 10);
+	o[10] = 'T';
+	memcpy(o + 11, s + 11, 8);
+	o += 19;
+	*o++ = '.';
+	if (s[19] == '.')
+		for (i = 20; i < n - 3 && f < (size_t)digits; i++, f++)
+			*o++ = s[i];
+	for (; f < (size_t)digits; f++)
+		*o++ = '0';
+	*o++ = 'Z';
+	*o = '\0';
+	return out;
+}
+
 struct json_object *
 db_entity_row(const struct model_entity *m, PGresult *r, int row)
 {
@@ -103,7 +129,11 @@ db_entity_row(const struct model_entity *m, PGresult *r, int row)
 			v = json_object_new_boolean(strcmp(s, "t") == 0);
 		else if (MODEL_TYPE_JSON(f->type))
 			v = json_tokener_parse(s);
-		else
+		else if (f->type == MT_TIME) {
+			char iso[32];
+
+			v = json_object_new_string(db_time_iso(iso, s, 3));
+		} else
 			v = json_object_new_string(s);
 		json_object_object_add(o, f->json, v);
 	}
@@ -385,20 +415,123 @@ filter_sql(struct arena *a, const struct model_entity *m,
 	}
 }
 
+/* The column of field json in m's select list. */
+static int
+field_index(const struct model_entity *m, const char *json)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->nfields; i++)
+		if (strcmp(m->fields[i].json, json) == 0)
+			return (int)i;
+	return 0;
+}
+
+/* s as a JSON string, escaped as json-c writes it (no "\/"). */
+static void
+json_string(struct buf *b, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*run = s;
+
+	buf_putc(b, '"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[7] = "\\u00";
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_append(b, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"':  buf_puts(b, "\\\""); break;
+		case '\\': buf_puts(b, "\\\\"); break;
+		case '\b': buf_puts(b, "\\b"); break;
+		case '\f': buf_puts(b, "\\f"); break;
+		case '\n': buf_puts(b, "\\n"); break;
+		case '\r': buf_puts(b, "\\r"); break;
+		case '\t': buf_puts(b, "\\t"); break;
+		default:
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			esc[6] = '\0';
+			buf_puts(b, esc);
+			break;
+		}
+	}
+	buf_append(b, run, (size_t)(s - run));
+	buf_putc(b, '"');
+}
+
+/*
+ * The first n rows of r as a JSON array of m's entities, written
+ * straight from the result (a page is the hot path: no JSON objects are
+ * built). The same values as db_entity_row; JSON columns as the server
+ * writes them.
+ */
+static const char *
+rows_json(struct arena *a, const struct model_entity *m, PGresult *r, int n)
+{
+	struct buf	 b;
+	char		 iso[32];
+	int		 row;
+	size_t		 i;
+
+	buf_init(&b, (size_t)1 << 30);
+	buf_putc(&b, '[');
+	for (row = 0; row < n; row++) {
+		buf_puts(&b, row ? ",{" : "{");
+		for (i = 0; i < m->nfields; i++) {
+			const struct model_field *f = &m->fields[i];
+			const char *v = PQgetvalue(r, row, (int)i);
+
+			buf_puts(&b, i ? ",\"" : "\"");
+			buf_puts(&b, f->json);
+			buf_puts(&b, "\":");
+			if (PQgetisnull(r, row, (int)i))
+				buf_puts(&b, "null");
+			else if (f->type == MT_INT || MODEL_TYPE_JSON(f->type))
+				buf_puts(&b, v);
+			else if (f->type == MT_BOOL)
+				buf_puts(&b, *v == 't' ? "true" : "false");
+			else if (f->type == MT_TIME)
+				json_string(&b, db_time_iso(iso, v, 3));
+			else
+				json_string(&b, v);
+		}
+		buf_putc(&b, '}');
+	}
+	buf_putc(&b, ']');
+	arena_defer(a, free, b.data);
+	return b.data;
+}
+
+/* The exact sort key of row: its order column with microseconds. */
+static const char *
+order_key(struct arena *a, const struct model_entity *m, PGresult *r, int row)
+{
+	char	 iso[32];
+	size_t	 i;
+
+	for (i = 0; i < m->nfields; i++)
+		if (strcmp(m->fields[i].column, m->order) == 0)
+			break;
+	return arena_strdup(a, db_time_iso(iso, PQgetvalue(r, row, (int)i),
+	    6));
+}
+
 const char *
 db_entity_list_sql(struct arena *a, const struct model_entity *m,
     const char *user_id, const struct db_list *l, const char ***params,
     int *nparams)
 {
 	struct buf	 w;
-	const char	**p, *sql;
-	int		 i, np = 4;
+	const char	**p, *sql, *key;
+	int		 i, np = 2;
 
 	p = arena_calloc(a, sizeof(*p) * (size_t)(l->nfilters + 6));
 	p[0] = user_id;
-	p[1] = l->key;
-	p[2] = l->after_id;
-	p[3] = db_num(a, l->limit + 1);
+	p[1] = db_num(a, l->limit + 1);
 	buf_init(&w, 16 * 1024);
 	if (l->scope_column != NULL) {
 		p[np++] = l->scope_value;
@@ -408,23 +541,31 @@ db_entity_list_sql(struct arena *a, const struct model_entity *m,
 		p[np++] = l->values[i];
 		buf_puts(&w, filter_sql(a, m, l->filters[i], np));
 	}
+	/*
+	 * Keyset: the rows after (key, id) in (key DESC, id DESC). A first
+	 * page has no such condition at all, so that each statement has
+	 * one plan that fits it (they are prepared: db_query).
+	 */
+	key = l->search != NULL ? "ts_rank(search, q)" : m->order;
+	if (l->key != NULL) {
+		p[np++] = l->key;
+		p[np++] = l->after_id;
+		buf_printf(&w, " AND (%s, id) < ($%d::%s, $%d)", key, np - 1,
+		    l->search != NULL ? "real" : "timestamptz", np);
+	}
 	if (l->search != NULL) {
 		/* Ranked: title words weigh more (sql/0005); the cursor's
 		 * key is the rank, which float4 text carries exactly. */
 		p[np++] = l->search;
 		sql = arena_printf(a, "SELECT %s, ts_rank(search, q)::text "
 		    "FROM %s, websearch_to_tsquery('english', $%d) AS q WHERE "
-		    "user_id = $1%s AND search @@ q AND ($2::real IS NULL OR "
-		    "(ts_rank(search, q), id) < ($2::real, $3)) ORDER BY "
-		    "ts_rank(search, q) DESC, id DESC LIMIT $4",
-		    select_list(a, m), m->table, np, w.data ? w.data : "");
+		    "user_id = $1%s AND search @@ q ORDER BY %s DESC, id DESC "
+		    "LIMIT $2", select_list(a, m), m->table, np,
+		    w.data ? w.data : "", key);
 	} else
-		/* Keyset: the row after (key, id) in (order DESC, id DESC). */
-		sql = arena_printf(a, "SELECT %s, " DB_ISO_US("%s") " FROM %s "
-		    "WHERE user_id = $1%s AND ($2::timestamptz IS NULL OR "
-		    "(%s, id) < ($2::timestamptz, $3)) ORDER BY %s DESC, id "
-		    "DESC LIMIT $4", select_list(a, m), m->order, m->table,
-		    w.data ? w.data : "", m->order, m->order);
+		sql = arena_printf(a, "SELECT %s FROM %s WHERE user_id = $1%s "
+		    "ORDER BY %s DESC, id DESC LIMIT $2", select_list(a, m),
+		    m->table, w.data ? w.data : "", key);
 	buf_cleanup(&w);
 	*params = p;
 	*nparams = np;
@@ -439,7 +580,7 @@ db_entity_list(struct db *db, struct arena *a, const struct model_entity *m,
 	const char		**p;
 	PGresult		*r;
 	enum db_status		 st;
-	int			 i, n;
+	int			 n;
 
 	memset(&d, 0, sizeof(d));
 	d.name = arena_printf(a, "%s_list", m->table);
@@ -453,14 +594,12 @@ db_entity_list(struct db *db, struct arena *a, const struct model_entity *m,
 	out->more = n > l->limit;
 	if (out->more)
 		n = (int)l->limit;
-	out->data = json_object_new_array();
-	for (i = 0; i < n; i++)
-		json_object_array_add(out->data, db_entity_row(m, r, i));
+	out->data = rows_json(a, m, r, n);
+	out->count = n;
 	if (n > 0) {
-		out->last_key = PQgetvalue(r, n - 1, (int)m->nfields);
-		out->last_id = json_object_get_string(json_object_object_get(
-		    json_object_array_get_idx(out->data, (size_t)n - 1),
-		    "id"));
+		out->last_key = l->search != NULL ? PQgetvalue(r, n - 1,
+		    (int)m->nfields) : order_key(a, m, r, n - 1);
+		out->last_id = PQgetvalue(r, n - 1, field_index(m, "id"));
 	}
 	return DB_OK;
 }

@@ -128,13 +128,15 @@ db_maintain_user(struct db *db, struct arena *a, const char *user_id,
 
 	st = db_focus_expire(db, a, user_id, &out->focus);
 	/* Each enabled rule, from the start of the local day it was made
-	 * (or the horizon, if later) until now, where the user is. */
+	 * (or the first minute past the horizon, if later) until now, where
+	 * the user is. */
 	if (st == DB_OK)
 		st = db_sql(db, a, "maintain_rules", arena_printf(a, "SELECT "
 		    "%s, to_char(greatest(date_trunc('day', created_at AT TIME "
-		    "ZONE " DB_USER_ZONE "), (now() - make_interval(secs => "
-		    "$2)) AT TIME ZONE " DB_USER_ZONE "), 'YYYY-MM-DD "
-		    "HH24:MI'), to_char(now() AT TIME ZONE " DB_USER_ZONE ", "
+		    "ZONE " DB_USER_ZONE "), date_trunc('minute', (now() - "
+		    "make_interval(secs => $2)) AT TIME ZONE " DB_USER_ZONE ") + "
+		    "interval '1 minute'), 'YYYY-MM-DD HH24:MI'), to_char(now() "
+		    "AT TIME ZONE " DB_USER_ZONE ", "
 		    "'YYYY-MM-DD HH24:MI') FROM schedule_rules WHERE user_id = "
 		    "$1 AND enabled ORDER BY id", db_entity_columns(a,
 		    &model_schedule_rules)), 2, p, 0, &rules);

@@ -47,6 +47,23 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "coalesce(u.name, ''), coalesce(u.email, ''), "
 	    "coalesce(u.image, '') FROM sessions s "
 	    "JOIN users u ON u.id = s.user_id WHERE s.session_token = $1", 3, 1 },
+	/*
+	 * The same, and for a valid session of the user the request claims
+	 * ($2), passion.user_id for this transaction: row-level security
+	 * then sees that user and nobody else.
+	 */
+	[DB_STMT_SESSION_AUTH] = { "session_auth",
+	    "SELECT s.id, s.user_id, " DB_ISO("s.expires") ", "
+	    "s.expires > now() AND s.created_at + make_interval(secs => $3) "
+	    "> now(), u.disabled_at IS NULL, "
+	    "now() - s.last_seen_at >= make_interval(secs => $4), "
+	    "coalesce(u.name, ''), coalesce(u.email, ''), "
+	    "coalesce(u.image, ''), set_config('passion.user_id', CASE WHEN "
+	    "s.expires > now() AND s.created_at + make_interval(secs => $3) > "
+	    "now() AND u.disabled_at IS NULL AND s.user_id::text = $2::text "
+	    "THEN $2::text ELSE '' END, true) <> '' FROM sessions s "
+	    "JOIN users u ON u.id = s.user_id WHERE s.session_token = $1", 4,
+	    0 },
 	[DB_STMT_SESSION_ROLL] = { "session_roll",
 	    "UPDATE sessions SET last_seen_at = now(), expires = least("
 	    "now() + make_interval(secs => $2), "

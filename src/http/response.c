@@ -60,6 +60,12 @@ http_reply(struct http_request *req, int status, const char *content_type,
 
 	if (req->status != 0)
 		return;
+	if (req->on_reply != NULL) {
+		void (*hook)(struct http_request *) = req->on_reply;
+
+		req->on_reply = NULL;
+		hook(req);
+	}
 	req->status = status;
 	buf_init(&head, 64 * 1024);
 	buf_printf(&head, "Status: %d %s\r\n", status,

@@ -63,6 +63,12 @@ buf_append(struct buf *b, const void *p, size_t n)
 }
 
 int
+buf_putc(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
+
+int
 buf_puts(struct buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));

@@ -56,6 +56,7 @@ void		 buf_cleanup(struct buf *b);
 int		 buf_append(struct buf *b, const void *p, size_t n);
 /* Append a NUL-terminated string; -1 past the cap. */
 int		 buf_puts(struct buf *b, const char *s);
+int		 buf_putc(struct buf *b, char c);
 /* printf-append; -1 past the cap. */
 int		 buf_printf(struct buf *b, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));

@@ -746,6 +746,95 @@ START_TEST(cross_tenant_matrix)
 }
 END_TEST
 
+/* A page is written straight from the rows: the same values as items. */
+START_TEST(list_rows_match_items)
+{
+	struct resp	 r, g;
+	struct json_object *d, *hit = NULL;
+	char		 c[128], path[256];
+	size_t		 i;
+
+	suite_user("escapes@example.org", c, sizeof(c));
+	ck_assert_int_eq(api_req("POST", "/api/quests", c, "{\"title\":"
+	    "\"q\\\"uote \\\\ back\\nline\\ttab \\u0001 \\u00e9 "
+	    "\\ud83c\\udfb5 </script>\",\"domainId\":\"d\",\"tags\":[\"a b\","
+	    "\"\\\"\"],\"xpValue\":7,\"dueDate\":\"2026-03-01T10:00:00.5Z\"}",
+	    &r), 201);
+	snprintf(path, sizeof(path), "/api/quests/%s", resp_str(&r, "id"));
+	ck_assert_int_eq(api_req("GET", path, c, NULL, &g), 200);
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/quests", c, NULL, &r), 200);
+	d = json_object_object_get(r.json, "data");
+	for (i = 0; i < json_object_array_length(d); i++)
+		if (strcmp(json_object_get_string(json_object_object_get(
+		    json_object_array_get_idx(d, i), "id")), resp_str(&g,
+		    "id")) == 0)
+			hit = json_object_array_get_idx(d, i);
+	ck_assert_ptr_nonnull(hit);
+	ck_assert_msg(json_object_equal(hit, g.json), "list %s\nitem %s",
+	    json_object_to_json_string(hit), g.body);
+	ck_assert_str_eq(resp_str(&g, "title"), "q\"uote \\ back\nline\ttab "
+	    "\001 \xc3\xa9 \xf0\x9f\x8e\xb5 </script>");
+	resp_free(&r);
+	resp_free(&g);
+}
+END_TEST
+
+/*
+ * A worker that has seen a session checks it again with each request's
+ * first statement (one round trip): revoked, expired or disabled, it is
+ * refused at once, and a write with it changes nothing.
+ */
+START_TEST(remembered_sessions_are_checked_every_time)
+{
+	static const char *const bad[] = {
+		"DELETE FROM sessions WHERE user_id = " OF("memo@example.org"),
+		"UPDATE sessions SET expires = now() - interval '1 second' WHERE "
+		"user_id = " OF("memo@example.org"),
+		"UPDATE users SET disabled_at = now() WHERE email = "
+		"'memo@example.org'",
+	};
+	char		 c[128];
+	struct resp	 r;
+	size_t		 k;
+	int		 i;
+
+	for (k = 0; k < N(bad); k++) {
+		suite_sql("UPDATE users SET disabled_at = NULL WHERE email = "
+		    "'memo@example.org'");
+		suite_user("memo@example.org", c, sizeof(c));
+		/* Every worker sees it (and remembers it). */
+		for (i = 0; i < 8; i++)
+			ck_assert_int_eq(api_status("GET", "/api/quests", c,
+			    NULL), 200);
+		suite_sql(bad[k]);
+		for (i = 0; i < 4; i++) {
+			ck_assert_int_eq(api_req("GET", "/api/quests", c, NULL,
+			    &r), 401);
+			ck_assert_str_eq(resp_str(&r, "error.code"),
+			    "unauthenticated");
+			if (k == 1 && i == 0)
+				/* Expired: deleted, and its cookie cleared. */
+				ck_assert_ptr_nonnull(strstr(resp_header(&r,
+				    "Set-Cookie"), "Max-Age=0"));
+			resp_free(&r);
+			ck_assert_int_eq(api_status("POST", "/api/quests", c,
+			    "{\"title\":\"no\",\"domainId\":\"d\"}"), 401);
+			ck_assert_int_eq(api_status("GET", "/api/settings", c,
+			    NULL), 401);
+			ck_assert_int_eq(api_status("GET", "/api/auth/session",
+			    c, NULL), 401);
+		}
+		ck_assert_int_eq(suite_count("SELECT count(*) FROM quests WHERE "
+		    "title = 'no'"), 0);
+		if (k == 1)
+			ck_assert_int_eq(suite_count("SELECT count(*) FROM "
+			    "sessions WHERE user_id = " OF("memo@example.org")),
+			    0);
+	}
+}
+END_TEST
+
 START_TEST(no_session_no_entry)
 {
 	static const char *const paths[] = { "/api/quests", "/api/quests/due",
@@ -780,6 +869,8 @@ main(void)
 	tcase_add_test(tc, plan_template_applies_in_one_go);
 	tcase_add_test(tc, me_counts_and_deletes_everything);
 	tcase_add_test(tc, no_session_no_entry);
+	tcase_add_test(tc, list_rows_match_items);
+	tcase_add_test(tc, remembered_sessions_are_checked_every_time);
 	tcase_add_test(tc, cross_tenant_matrix);
 	harness_add_no_crash(tc, &suite_st);
 	suite_add_tcase(s, tc);

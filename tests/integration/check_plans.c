@@ -133,26 +133,44 @@ setup(void)
 	PQfinish(c);
 }
 
-/* EXPLAIN sql with p as passion_app acting for alice. */
+/*
+ * EXPLAIN sql with p as passion_app acting for alice, as the server runs
+ * it: prepared, with the generic plan (plan_cache_mode, db_open).
+ */
 static char *
 explain(const char *sql, const char *const *p, int n)
 {
 	PGconn		*c = harness_pg(harness_pghost(), db, "passion_app");
-	char		*q, set[160];
+	char		 set[160];
 	PGresult	*r;
 	size_t		 len = 0, cap = 8192;
-	char		*out = malloc(cap);
+	char		*out = malloc(cap), *q;
 	int		 i;
 
 	snprintf(set, sizeof(set), "SELECT set_config('passion.user_id', "
 	    "'%s', false)", alice);
 	harness_sql(c, set);
-	if (asprintf(&q, "EXPLAIN %s", sql) < 0)
-		ck_abort();
-	r = PQexecParams(c, q, n, NULL, p, NULL, NULL, 0);
+	harness_sql(c, "SET plan_cache_mode = force_generic_plan");
+	r = PQprepare(c, "s", sql, n, NULL);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql,
+	    PQresultErrorMessage(r));
+	PQclear(r);
+	q = strdup("EXPLAIN EXECUTE s(");
+	for (i = 0; i < n; i++) {
+		char *lit = p[i] ? PQescapeLiteral(c, p[i], strlen(p[i])) : NULL;
+		char *next;
+
+		if (asprintf(&next, "%s%s%s", q, i ? ", " : "", lit ? lit :
+		    "NULL") < 0)
+			ck_abort();
+		PQfreemem(lit);
+		free(q);
+		q = next;
+	}
+	out[0] = '\0';
+	r = PQexec(c, (q = realloc(q, strlen(q) + 2), strcat(q, ")"), q));
 	ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
 	    PQresultErrorMessage(r));
-	out[0] = '\0';
 	for (i = 0; i < PQntuples(r); i++) {
 		const char *line = PQgetvalue(r, i, 0);
 
