@@ -1,8 +1,10 @@
 #!/bin/sh
 # readme-signin.sh - the README's two ways to sign in, run as the README
-# says, against the stack that dev/up itself starts (on free ports, in a
-# private directory), so the docs and the dev scripts cannot drift apart.
-# dev/check runs it after make check; it stops what it started.
+# says, and docs/api.md's "Try it" (sign in, create, list and complete a
+# quest, see the ledger row and the XP), against the stack that dev/up
+# itself starts (on free ports, in a private directory), so the docs and
+# the dev scripts cannot drift apart. dev/check runs it after make check;
+# it stops what it started.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 README=$ROOT/README.md
@@ -112,4 +114,20 @@ case "$session" in
 *) fail "magic link: no session: $session" ;;
 esac
 echo "readme-signin: the README's magic link signs in"
-echo "readme-signin: 2 passed, 0 failed"
+
+# --- 3. docs/api.md's walkthrough, exactly as it is written
+sed -n '/^## Try it/,/^## /p' "$ROOT/docs/api.md" |
+    sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' |
+    sed "s|127.0.0.1:8080|127.0.0.1:$PASSION_PORT|g; s|\$(dev/mail)|\$($ROOT/dev/mail)|" \
+    > "$tmp/try.sh"
+grep -q 'api/skill-tree' "$tmp/try.sh" || fail "docs/api.md's Try it moved"
+(cd "$tmp" && sh -e "$tmp/try.sh") > "$tmp/try.out" 2>&1 ||
+    { cat "$tmp/try.out"; fail "docs/api.md's commands"; }
+grep -q '"status":"completed"' "$tmp/try.out" ||
+    { cat "$tmp/try.out"; fail "Try it: the quest was not completed"; }
+grep -q '"type":"xp","amount":50' "$tmp/try.out" ||
+    { cat "$tmp/try.out"; fail "Try it: no ledger row of 50 xp"; }
+grep -q '"totalXp":50' "$tmp/try.out" ||
+    { cat "$tmp/try.out"; fail "Try it: the skill tree has not 50 XP"; }
+echo "readme-signin: docs/api.md's Try it creates, completes, awards"
+echo "readme-signin: 3 passed, 0 failed"
