@@ -137,7 +137,7 @@ api_entity_create_with(struct http_request *req, const struct api_create *how)
 	st = api_tx_begin(req);
 	if (st == DB_OK)
 		st = db_entity_create(&app->db, req->arena, entity(req),
-		    req->user_id, body, &e);
+		    req->user_id, body, &e, how->after == NULL);
 	http_json_own(req, e);
 	if (st == DB_FOREIGN && field != NULL) {
 		db_tx_rollback(&app->db);
@@ -265,8 +265,11 @@ api_entity_update_then(struct http_request *req, api_after_fn after)
 		http_reply_invalid(req, err.status, err.field, err.message);
 		return;
 	}
+	/* The hash and the event in one statement; COMMIT with them when
+	 * nothing follows. */
 	if (st == DB_OK)
-		st = event(req, "updated", e, body);
+		st = db_entity_finish(&app->db, req->arena, m, req->user_id, e,
+		    "updated", body, after == NULL);
 	if (st == DB_OK && after != NULL) {
 		struct json_object *before = e;
 

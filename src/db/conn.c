@@ -391,10 +391,18 @@ run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 	const char	*send = d->name;
 	long		 adhoc = -1;
 	int		 n = 0, i, stmt, commit = db->commit_next, known = 1;
-	int		 sent;
+	int		 sent, head = db->piped ? 2 : 0;
 
 	db->piped = 0;
 	db->commit_next = 0;
+	/* Not begun in a pipeline: a statement and its COMMIT only. */
+	if (head == 0 && (db->conn == NULL ||
+	    PQenterPipelineMode(db->conn) != 1)) {
+		snprintf(db->errstr, sizeof(db->errstr), "pipeline: %s",
+		    db->conn ? PQerrorMessage(db->conn) : "not connected");
+		db_disconnect(db);
+		return DB_UNAVAILABLE;
+	}
 	if (slot >= 0)
 		known = db->prepared[slot];
 	else if (slot == -1) {
@@ -404,7 +412,7 @@ run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 	sent = 1;
 	if (!known && (slot >= 0 || adhoc >= 0))
 		sent = PQsendPrepare(db->conn, send, d->sql, d->nparams, NULL);
-	stmt = 2 + !known;
+	stmt = head + !known;
 	if (slot >= 0 || adhoc >= 0)
 		sent = sent && PQsendQueryPrepared(db->conn, send, d->nparams,
 		    params, NULL, NULL, 0);
@@ -416,7 +424,7 @@ run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 		    NULL, NULL, NULL, 0);
 	sent = sent && PQpipelineSync(db->conn);
 	n = stmt + 1 + commit;
-	/* BEGIN, the check, [the prepare], the statement, [COMMIT]. */
+	/* [BEGIN, the check], [the prepare], the statement, [COMMIT]. */
 	for (i = 0; sent && i < n; i++)
 		if ((res[i] = piped_result(db)) == NULL)
 			break;
@@ -437,26 +445,28 @@ run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 		return DB_UNAVAILABLE;
 	}
 	/* BEGIN, then the check, which decides before anything else. */
-	st = db_result_status(db, res[0]);
-	if (st == DB_OK)
-		st = db_result_status(db, res[1]);
-	auth = res[1];
-	if (st == DB_OK && PQntuples(auth) == 1) {
-		arena_defer(a, pgresult_clear, auth);
-		res[1] = NULL;
-		db_session_row(auth, db->piped_session);
-		if (strcmp(PQgetvalue(auth, 0, 9), "t") != 0)
-			st = DB_UNAUTHENTICATED;
-	} else if (st == DB_OK)
-		st = DB_UNAUTHENTICATED;	/* no such session any more */
+	if (head > 0) {
+		st = db_result_status(db, res[0]);
+		if (st == DB_OK)
+			st = db_result_status(db, res[1]);
+		auth = res[1];
+		if (st == DB_OK && PQntuples(auth) == 1) {
+			arena_defer(a, pgresult_clear, auth);
+			res[1] = NULL;
+			db_session_row(auth, db->piped_session);
+			if (strcmp(PQgetvalue(auth, 0, 9), "t") != 0)
+				st = DB_UNAUTHENTICATED;
+		} else if (st == DB_OK)
+			st = DB_UNAUTHENTICATED;	/* no such session now */
+	}
 	/* Prepared whatever else happened (a statement outlives its tx). */
-	if (!known && PQresultStatus(res[2]) == PGRES_COMMAND_OK) {
+	if (!known && PQresultStatus(res[head]) == PGRES_COMMAND_OK) {
 		if (slot >= 0)
 			db->prepared[slot] = 1;
 		else
 			db->adhoc[adhoc] = text_hash(d->sql);
 	} else if (!known && st == DB_OK)
-		st = db_result_status(db, res[2]);
+		st = db_result_status(db, res[head]);
 	if (st == DB_OK)
 		st = db_result_status(db, res[stmt]);
 	if (commit && PQresultStatus(res[stmt + 1]) == PGRES_COMMAND_OK)
@@ -485,7 +495,7 @@ run(struct db *db, struct arena *a, const struct db_stmt_def *d, int slot,
 
 	if (out != NULL)
 		*out = NULL;
-	if (db->piped)
+	if (db->piped || db->commit_next)
 		return run_piped(db, a, d, slot, params, out);
 	st = exec_once(db, d, slot, params, &res, &ended);
 	/*
@@ -663,7 +673,7 @@ db_tx_begin_checked(struct db *db, struct arena *a, const char *user_id,
 void
 db_tx_commit_with_next(struct db *db)
 {
-	db->commit_next = db->piped;
+	db->commit_next = db->in_tx;
 }
 
 enum db_status

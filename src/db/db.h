@@ -282,20 +282,11 @@ const char	*db_time_iso(char out[32], const char *s, int digits);
 struct json_object *db_entity_row(const struct model_entity *m, PGresult *r,
 		    int row);
 /*
- * Insert an entity for user_id from row (validated; JSON names; an absent
- * "id" is made by the server), then set its contentHash from the stored
- * values; *out is the stored entity (caller owns it). Part of the
- * caller's transaction. DB_CONFLICT: the id is taken; DB_FOREIGN: a
- * reference (parentId) is not the user's.
- */
-enum db_status	 db_entity_insert(struct db *db, struct arena *a,
-		    const struct model_entity *m, const char *user_id,
-		    struct json_object *row, struct json_object **out);
-/*
  * Update the fields present in body (validated) of entity id, only if
  * its contentHash is if_match (NULL: any) — checked by the same
- * statement that writes — then recompute the hash. *out: the stored
- * entity; with DB_STALE, the current one. DB_NOTFOUND, DB_FOREIGN.
+ * statement that writes. *out: the stored entity, its hash still to set
+ * (db_entity_finish); with DB_STALE, the current one. DB_NOTFOUND,
+ * DB_FOREIGN.
  */
 enum db_status	 db_entity_update(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,
@@ -316,10 +307,26 @@ enum db_status	 db_entity_event(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,
 		    const char *what, struct json_object *e,
 		    struct json_object *payload, const char **id);
-/* Insert, then its ".created" event (db_entity_insert, db_entity_event). */
+/*
+ * Finish a write of e: set its contentHash (into e too) when m has one
+ * and append "<event>.<what>" with payload when m logs events, in one
+ * statement; with commit, COMMIT goes in the same round trip.
+ */
+enum db_status	 db_entity_finish(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    struct json_object *e, const char *what,
+		    struct json_object *payload, int commit);
+/*
+ * Insert an entity for user_id from row (validated; JSON names; an absent
+ * "id" is made by the server), then finish it ("created"); *out is the
+ * stored entity (caller owns it). DB_CONFLICT: the id is taken;
+ * DB_FOREIGN: a reference (parentId) is not the user's. With commit,
+ * the transaction ends with it.
+ */
 enum db_status	 db_entity_create(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,
-		    struct json_object *row, struct json_object **out);
+		    struct json_object *row, struct json_object **out,
+		    int commit);
 /* Delete entity id; *out: what it was. DB_OK or DB_NOTFOUND. */
 enum db_status	 db_entity_delete(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,

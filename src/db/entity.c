@@ -198,14 +198,14 @@ set_hash(struct db *db, struct arena *a, const struct model_entity *m,
 	return db_query(db, a, &d, p, NULL);
 }
 
-enum db_status
-db_entity_insert(struct db *db, struct arena *a, const struct model_entity *m,
+/* Insert row for user_id; the stored entity, its hash still to set. */
+static enum db_status
+insert_row(struct db *db, struct arena *a, const struct model_entity *m,
     const char *user_id, struct json_object *row, struct json_object **out)
 {
 	struct buf		 cols, vals;
 	const char		**p, *sql;
 	struct json_object	*v;
-	enum db_status		 st;
 	size_t			 i;
 	int			 n = 1;
 
@@ -249,8 +249,7 @@ db_entity_insert(struct db *db, struct arena *a, const struct model_entity *m,
 	    m->table, cols.data, vals.data, select_list(a, m));
 	buf_cleanup(&cols);
 	buf_cleanup(&vals);
-	st = one_entity(db, a, m, "insert", sql, n, p, 0, out);
-	return with_hash(db, a, m, user_id, st, out);
+	return one_entity(db, a, m, "insert", sql, n, p, 0, out);
 }
 
 enum db_status
@@ -348,7 +347,7 @@ db_entity_update(struct db *db, struct arena *a, const struct model_entity *m,
 		st = db_entity_get(db, a, m, user_id, id, out);
 		return st == DB_OK ? DB_STALE : st;
 	}
-	return with_hash(db, a, m, user_id, st, out);
+	return st;
 }
 
 enum db_status
@@ -368,15 +367,66 @@ db_entity_event(struct db *db, struct arena *a, const struct model_entity *m,
 }
 
 enum db_status
+db_entity_finish(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, struct json_object *e, const char *what,
+    struct json_object *payload, int commit)
+{
+	struct json_object	*d = NULL;
+	const char		*p[6], *hash_sql = NULL, *sql;
+	int			 hashed = model_field(m, "contentHash") != NULL;
+	int			 keyed = model_field(m, "id") != NULL;
+
+	if (!hashed && m->event == NULL)
+		return DB_OK;
+	p[0] = user_id;
+	if (hashed) {
+		p[1] = model_content_hash(a, m, e);
+		p[2] = json_object_get_string(json_object_object_get(e, "id"));
+		json_object_object_add(e, "contentHash",
+		    json_object_new_string(p[1]));
+		hash_sql = arena_printf(a, "UPDATE %s SET content_hash = $2 "
+		    "WHERE user_id = $1 AND %s", m->table, keyed ? "id = $3" :
+		    "$3::text IS NULL");
+	} else
+		p[1] = p[2] = NULL;
+	if (m->event != NULL) {
+		json_object_object_get_ex(e, "domainId", &d);
+		p[3] = arena_printf(a, "%s.%s", m->event, what);
+		p[4] = json_object_to_json_string_ext(payload,
+		    JSON_C_TO_STRING_PLAIN);
+		p[5] = d ? json_object_get_string(d) : NULL;
+	}
+	/* One statement: the hash, the event, or both (a CTE). */
+	if (m->event == NULL)
+		sql = hash_sql;
+	else
+		sql = arena_printf(a, "%s%s%sINSERT INTO log_events (id, "
+		    "user_id, event_type, payload, \"timestamp\", domain_id) "
+		    "SELECT gen_random_uuid()::text, $1, $4, $5::jsonb, now(), "
+		    "$6::text%s", hashed ? "WITH h AS (" : "", hashed ? hash_sql :
+		    "", hashed ? ") " : "", hashed ? "" : " WHERE $2::text IS "
+		    "NULL AND $3::text IS NULL");
+	if (commit)
+		db_tx_commit_with_next(db);
+	return db_sql(db, a, arena_printf(a, "%s_%s", m->table, what), sql,
+	    m->event != NULL ? 6 : 3, p, 0, NULL);
+}
+
+enum db_status
 db_entity_create(struct db *db, struct arena *a, const struct model_entity *m,
-    const char *user_id, struct json_object *row, struct json_object **out)
+    const char *user_id, struct json_object *row, struct json_object **out,
+    int commit)
 {
 	enum db_status	 st;
 
-	st = db_entity_insert(db, a, m, user_id, row, out);
+	st = insert_row(db, a, m, user_id, row, out);
 	if (st == DB_OK)
-		st = db_entity_event(db, a, m, user_id, "created", *out, *out,
-		    NULL);
+		st = db_entity_finish(db, a, m, user_id, *out, "created",
+		    *out, commit);
+	if (st != DB_OK) {
+		json_object_put(*out);
+		*out = NULL;
+	}
 	return st;
 }
 

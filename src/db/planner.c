@@ -186,7 +186,7 @@ db_plan_apply(struct db *db, struct arena *a, const char *user_id,
 			    "domainId")));
 		json_object_object_add(q, "dueDate",
 		    json_object_new_string(PQgetvalue(r, 0, 0)));
-		st = db_entity_create(db, a, &model_quests, user_id, q, &e);
+		st = db_entity_create(db, a, &model_quests, user_id, q, &e, 0);
 		json_object_put(q);
 		if (st == DB_OK)
 			json_object_array_add(*out, e);
