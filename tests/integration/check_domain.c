@@ -788,11 +788,11 @@ END_TEST
 START_TEST(remembered_sessions_are_checked_every_time)
 {
 	static const char *const bad[] = {
-		"DELETE FROM sessions WHERE user_id = " OF("memo@example.org"),
-		"UPDATE sessions SET expires = now() - interval '1 second' WHERE "
-		"user_id = " OF("memo@example.org"),
-		"UPDATE users SET disabled_at = now() WHERE email = "
-		"'memo@example.org'",
+		("DELETE FROM sessions WHERE user_id = " OF("memo@example.org")),
+		("UPDATE sessions SET expires = now() - interval '1 second' "
+		    "WHERE user_id = " OF("memo@example.org")),
+		("UPDATE users SET disabled_at = now() WHERE email = "
+		    "'memo@example.org'"),
 	};
 	char		 c[128];
 	struct resp	 r;

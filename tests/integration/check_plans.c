@@ -29,64 +29,64 @@ static void
 fill(PGconn *c, const char *user, int n)
 {
 	static const char *const sql[] = {
-		"INSERT INTO quests (id, user_id, title, domain_id, status, "
+		("INSERT INTO quests (id, user_id, title, domain_id, status, "
 		"priority, due_date, tags, created_at, updated_at, content_hash) "
 		"SELECT $1 || '-q' || i, $2::uuid, 'quest ' || i, 'd' || (i % 7), "
 		"(ARRAY['pending','in-progress','completed','deferred'])[i % 4 "
 		"+ 1], 'medium', now() + (i - 5000) * interval '1 hour', "
 		"jsonb_build_array('t' || (i % 50)), now() - i * interval "
 		"'1 minute', now() - i * interval '1 minute', 'h' FROM "
-		"generate_series(1, $3::integer) i",
-		"INSERT INTO schedule_rules (id, user_id, name, domain_id, "
+		"generate_series(1, $3::integer) i"),
+		("INSERT INTO schedule_rules (id, user_id, name, domain_id, "
 		"enabled, recurrence, quest_template, created_at, updated_at, "
 		"content_hash) SELECT $1 || '-r' || i, $2::uuid, 'r', 'd' || (i % 7), "
 		"i % 2 = 0, 'daily', '{\"title\":\"t\"}', now() - i * interval "
-		"'1 minute', now(), 'h' FROM generate_series(1, $3::integer) i",
-		"INSERT INTO plan_templates (id, user_id, name, domain_id, "
+		"'1 minute', now(), 'h' FROM generate_series(1, $3::integer) i"),
+		("INSERT INTO plan_templates (id, user_id, name, domain_id, "
 		"template_type, quest_templates, created_at, updated_at, "
 		"content_hash) SELECT $1 || '-p' || i, $2::uuid, 'p', 'd' || (i % 7), "
 		"(ARRAY['day','session','week'])[i % 3 + 1], '[]', now() - i * "
-		"interval '1 minute', now(), 'h' FROM generate_series(1, $3::integer) i",
-		"INSERT INTO reward_ledger (id, user_id, domain_id, reward_type, "
+		"interval '1 minute', now(), 'h' FROM generate_series(1, $3::integer) i"),
+		("INSERT INTO reward_ledger (id, user_id, domain_id, reward_type, "
 		"amount, reason, created_at) SELECT $1 || '-w' || i, $2::uuid, 'd' || "
 		"(i % 7), (ARRAY['xp','achievement','streak','milestone'])"
 		"[i % 4 + 1], i, 'r', now() - i * interval '1 minute' FROM "
-		"generate_series(1, $3::integer) i",
-		"INSERT INTO log_events (id, user_id, event_type, payload, "
+		"generate_series(1, $3::integer) i"),
+		("INSERT INTO log_events (id, user_id, event_type, payload, "
 		"\"timestamp\", domain_id) SELECT $1 || '-e' || i, $2::uuid, 'e' || "
 		"(i % 20), '{}', now() - i * interval '1 minute', 'd' || (i % 7) "
-		"FROM generate_series(1, $3::integer) i",
-		"INSERT INTO focus_sessions (id, user_id, started_at, ended_at, "
+		"FROM generate_series(1, $3::integer) i"),
+		("INSERT INTO focus_sessions (id, user_id, started_at, ended_at, "
 		"planned_duration, status, mode) SELECT $1 || '-f' || i, $2::uuid, now() "
 		"- i * interval '1 hour', now() - i * interval '1 hour' + "
 		"interval '25 minutes', 1500, (ARRAY['completed','abandoned'])"
 		"[i % 2 + 1], (ARRAY['focus','break','long_break'])[i % 3 + 1] "
-		"FROM generate_series(1, $3::integer) i",
-		"INSERT INTO projects (id, user_id, name, status, starred, tags, "
+		"FROM generate_series(1, $3::integer) i"),
+		("INSERT INTO projects (id, user_id, name, status, starred, tags, "
 		"created_at, updated_at, content_hash) SELECT $1 || '-j' || i, $2::uuid, "
 		"'p', (ARRAY['active','archived','completed'])[i % 3 + 1], "
 		"i % 10 = 0, jsonb_build_array('t' || (i % 50)), now() - i * "
-		"interval '1 minute', now(), 'h' FROM generate_series(1, $3::integer) i",
-		"INSERT INTO reference_libraries (id, user_id, name, created_at, "
+		"interval '1 minute', now(), 'h' FROM generate_series(1, $3::integer) i"),
+		("INSERT INTO reference_libraries (id, user_id, name, created_at, "
 		"updated_at) SELECT $1 || '-l' || i, $2::uuid, 'l', now() - i * interval "
-		"'1 minute', now() FROM generate_series(1, $3::integer) i",
-		"INSERT INTO reference_tracks (id, library_id, user_id, name, "
+		"'1 minute', now() FROM generate_series(1, $3::integer) i"),
+		("INSERT INTO reference_tracks (id, library_id, user_id, name, "
 		"blob_key, mime_type, size_bytes, created_at) SELECT $1 || '-t' || "
 		"i, $1 || '-l' || (i % 100 + 1), $2::uuid, 't', 'k', 'audio/wav', 1, "
-		"now() - i * interval '1 minute' FROM generate_series(1, $3::integer) i",
-		"INSERT INTO infobase_entries (id, user_id, title, content, "
+		"now() - i * interval '1 minute' FROM generate_series(1, $3::integer) i"),
+		("INSERT INTO infobase_entries (id, user_id, title, content, "
 		"category, pinned, tags, created_at, updated_at, content_hash) "
 		"SELECT $1 || '-i' || i, $2::uuid, 'entry ' || i || CASE WHEN i % 1000 = "
 		"0 THEN ' sidechain' ELSE '' END, 'words about mixing number ' || "
 		"i, 'c' || (i % 10), i % 10 = 0, jsonb_build_array('t' || "
 		"(i % 50)), now() - i * interval '1 minute', now(), 'h' FROM "
-		"generate_series(1, $3::integer) i",
-		"INSERT INTO lane_templates (id, user_id, name, template_type, "
+		"generate_series(1, $3::integer) i"),
+		("INSERT INTO lane_templates (id, user_id, name, template_type, "
 		"lane_settings, notes, bpm, bars, time_signature, created_at, "
 		"updated_at) SELECT $1 || '-n' || i, $2::uuid, 'n', (ARRAY['melody',"
 		"'drums','chord'])[i % 3 + 1], '{}', '[]', 120, 4, '[4,4]', "
 		"now() - i * interval '1 minute', now() FROM "
-		"generate_series(1, $3::integer) i",
+		"generate_series(1, $3::integer) i"),
 	};
 	char		 prefix[16], count[16];
 	const char	*p[3] = { prefix, user, count };
