@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
 #include "db/db_internal.h"
 
 static void	pgresult_clear(void *p);
@@ -257,49 +259,63 @@ prepare(struct db *db, enum db_stmt stmt, int *ended)
 	return st;
 }
 
-/* FNV-1a, 64 bits: the name of a statement made at run time. */
-static uint64_t
-text_hash(const char *s)
+/*
+ * The name of a statement made at run time: 128 bits of the SHA-256 of
+ * its text (two statements that share a name would run each other).
+ */
+static void
+text_hash(const char *s, struct db_adhoc *h)
 {
-	uint64_t	 h = 14695981039346656037ULL;
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h ? h : 1;
+	SHA256((const unsigned char *)s, strlen(s), md);
+	memcpy(&h->a, md, 8);
+	memcpy(&h->b, md + 8, 8);
+	if (h->a == 0)
+		h->a = 1;	/* 0 marks a free slot */
 }
 
-/*
- * Prepare d (made at run time) on this connection once, under a name
- * from its text: *name, or NULL when the table of them is full (then it
- * is sent with its text). *ended as for prepare.
- */
 /*
  * The slot of d's text in the table of statements prepared at run time,
  * and its name: *known when prepared already; -1 (and name "") when the
  * table is full.
  */
 static long
-adhoc_slot(struct db *db, const struct db_stmt_def *d, char name[24],
+adhoc_slot(struct db *db, const struct db_stmt_def *d, char name[40],
     int *known)
 {
-	uint64_t	 h = text_hash(d->sql);
+	struct db_adhoc	 h;
 	size_t		 i, k;
 
-	snprintf(name, 24, "q%016llx", (unsigned long long)h);
+	text_hash(d->sql, &h);
+	snprintf(name, 40, "q%016llx%016llx", (unsigned long long)h.a,
+	    (unsigned long long)h.b);
 	*known = 0;
 	for (k = 0; k < DB_ADHOC_MAX; k++) {
-		i = (h + k) % DB_ADHOC_MAX;
-		if (db->adhoc[i] == h)
+		i = (h.a + k) % DB_ADHOC_MAX;
+		if (db->adhoc[i].a == h.a && db->adhoc[i].b == h.b)
 			*known = 1;
-		if (db->adhoc[i] == h || db->adhoc[i] == 0)
+		if (*known || db->adhoc[i].a == 0)
 			return (long)i;
 	}
 	name[0] = '\0';
 	return -1;
 }
 
+/* Note d's text as prepared in slot i. */
+static void
+adhoc_keep(struct db *db, long i, const struct db_stmt_def *d)
+{
+	text_hash(d->sql, &db->adhoc[i]);
+}
+
+/*
+ * Prepare d (made at run time) on this connection once, under a name
+ * from its text (*name; "" when the table of them is full: then it is
+ * sent with its text). *ended as for prepare.
+ */
 static enum db_status
-prepare_adhoc(struct db *db, const struct db_stmt_def *d, char name[24],
+prepare_adhoc(struct db *db, const struct db_stmt_def *d, char name[40],
     int *ended)
 {
 	PGresult	*res;
@@ -316,7 +332,7 @@ prepare_adhoc(struct db *db, const struct db_stmt_def *d, char name[24],
 	st = db_result_status(db, res);
 	PQclear(res);
 	if (st == DB_OK)
-		db->adhoc[i] = text_hash(d->sql);
+		adhoc_keep(db, i, d);
 	else if (st == DB_ERROR || st == DB_DENIED)
 		log_error("%s: %s: %s", __func__, d->name, db->errstr);
 	return st;
@@ -332,7 +348,7 @@ exec_once(struct db *db, const struct db_stmt_def *d, int slot,
     const char *const *params, PGresult **res, int *ended)
 {
 	enum db_status	 st;
-	char		 name[24];
+	char		 name[40];
 
 	*res = NULL;
 	*ended = 0;
@@ -387,7 +403,7 @@ run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 {
 	PGresult	*res[6] = { NULL }, *auth;
 	enum db_status	 st = DB_OK;
-	char		 name[24] = "";
+	char		 name[40] = "";
 	const char	*send = d->name;
 	long		 adhoc = -1;
 	int		 n = 0, i, stmt, commit = db->commit_next, known = 1;
@@ -464,7 +480,7 @@ run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 		if (slot >= 0)
 			db->prepared[slot] = 1;
 		else
-			db->adhoc[adhoc] = text_hash(d->sql);
+			adhoc_keep(db, adhoc, d);
 	} else if (!known && st == DB_OK)
 		st = db_result_status(db, res[head]);
 	if (st == DB_OK)

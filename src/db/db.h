@@ -72,6 +72,11 @@ struct db_limits {
 
 #define DB_ADHOC_MAX	512
 
+/* A statement made at run time, prepared: 128 bits of its text's hash. */
+struct db_adhoc {
+	uint64_t	 a, b;		/* a == 0: a free slot */
+};
+
 struct db {
 	PGconn		*conn;
 	char		*conninfo;
@@ -80,7 +85,7 @@ struct db {
 	unsigned char	 prepared[DB_STMT_COUNT];
 	/* Statements made at run time, prepared on this connection: the
 	 * hashes of their text (0: free), so each is parsed once. */
-	uint64_t	 adhoc[DB_ADHOC_MAX];
+	struct db_adhoc	 adhoc[DB_ADHOC_MAX];
 	int		 in_tx;
 	/*
 	 * Pipeline mode (db_tx_begin_checked): BEGIN and the session check
