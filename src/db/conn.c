@@ -14,7 +14,7 @@
 
 #include "db/db_internal.h"
 
-static void	pgresult_clear(void *p);
+
 static void	notice_drop(void *arg, const char *message);
 static int	link_broken(struct db *db, const PGresult *res);
 
@@ -227,8 +227,8 @@ server_ended_session(const PGresult *res)
 	return state != NULL && strncmp(state, "57P0", 4) == 0;
 }
 
-static void
-pgresult_clear(void *p)
+void
+db_pgresult_clear(void *p)
 {
 	PQclear(p);
 }
@@ -238,8 +238,8 @@ pgresult_clear(void *p)
  * ended the session under it (then nothing ran, and the caller may try a
  * fresh connection).
  */
-static enum db_status
-prepare(struct db *db, enum db_stmt stmt, int *ended)
+enum db_status
+db_prepare(struct db *db, enum db_stmt stmt, int *ended)
 {
 	const struct db_stmt_def	*d = &db_stmt_defs[stmt];
 	PGresult			*res;
@@ -280,8 +280,8 @@ text_hash(const char *s, struct db_adhoc *h)
  * and its name: *known when prepared already; -1 (and name "") when the
  * table is full.
  */
-static long
-adhoc_slot(struct db *db, const struct db_stmt_def *d, char name[40],
+long
+db_adhoc_slot(struct db *db, const struct db_stmt_def *d, char name[40],
     int *known)
 {
 	struct db_adhoc	 h;
@@ -303,8 +303,8 @@ adhoc_slot(struct db *db, const struct db_stmt_def *d, char name[40],
 }
 
 /* Note d's text as prepared in slot i. */
-static void
-adhoc_keep(struct db *db, long i, const struct db_stmt_def *d)
+void
+db_adhoc_keep(struct db *db, long i, const struct db_stmt_def *d)
 {
 	text_hash(d->sql, &db->adhoc[i]);
 }
@@ -323,7 +323,7 @@ prepare_adhoc(struct db *db, const struct db_stmt_def *d, char name[40],
 	long		 i;
 	int		 known;
 
-	i = adhoc_slot(db, d, name, &known);
+	i = db_adhoc_slot(db, d, name, &known);
 	if (i < 0 || known)
 		return DB_OK;
 	db->goodbye = 0;
@@ -332,7 +332,7 @@ prepare_adhoc(struct db *db, const struct db_stmt_def *d, char name[40],
 	st = db_result_status(db, res);
 	PQclear(res);
 	if (st == DB_OK)
-		adhoc_keep(db, i, d);
+		db_adhoc_keep(db, i, d);
 	else if (st == DB_ERROR || st == DB_DENIED)
 		log_error("%s: %s: %s", __func__, d->name, db->errstr);
 	return st;
@@ -354,7 +354,7 @@ exec_once(struct db *db, const struct db_stmt_def *d, int slot,
 	*ended = 0;
 	st = db_connect(db);
 	if (st == DB_OK && slot >= 0)
-		st = prepare(db, (enum db_stmt)slot, ended);
+		st = db_prepare(db, (enum db_stmt)slot, ended);
 	else if (st == DB_OK)
 		st = prepare_adhoc(db, d, name, ended);
 	if (st != DB_OK)
@@ -379,128 +379,6 @@ exec_once(struct db *db, const struct db_stmt_def *d, int slot,
 	return db_result_status(db, *res);
 }
 
-/* The result of the next command of the pipeline (its NULL read too). */
-static PGresult *
-piped_result(struct db *db)
-{
-	PGresult	*res = PQgetResult(db->conn), *more;
-
-	if (res != NULL && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
-		while ((more = PQgetResult(db->conn)) != NULL)
-			PQclear(more);
-	return res;
-}
-
-/*
- * Send d (slot as for exec_once; -2: plain text such as COMMIT) after the
- * BEGIN and session check that db_tx_begin_checked queued, with COMMIT
- * when asked, then read them all: one round trip. The session check
- * decides first: DB_UNAUTHENTICATED unless it passed.
- */
-static enum db_status
-run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
-    int slot, const char *const *params, PGresult **out)
-{
-	PGresult	*res[6] = { NULL }, *auth;
-	enum db_status	 st = DB_OK;
-	char		 name[40] = "";
-	const char	*send = d->name;
-	long		 adhoc = -1;
-	int		 n = 0, i, stmt, commit = db->commit_next, known = 1;
-	int		 sent, head = db->piped ? 2 : 0;
-
-	db->piped = 0;
-	db->commit_next = 0;
-	/* Not begun in a pipeline: a statement and its COMMIT only. */
-	if (head == 0 && (db->conn == NULL ||
-	    PQenterPipelineMode(db->conn) != 1)) {
-		snprintf(db->errstr, sizeof(db->errstr), "pipeline: %s",
-		    db->conn ? PQerrorMessage(db->conn) : "not connected");
-		db_disconnect(db);
-		return DB_UNAVAILABLE;
-	}
-	if (slot >= 0)
-		known = db->prepared[slot];
-	else if (slot == -1) {
-		adhoc = adhoc_slot(db, d, name, &known);
-		send = name;
-	}
-	sent = 1;
-	if (!known && (slot >= 0 || adhoc >= 0))
-		sent = PQsendPrepare(db->conn, send, d->sql, d->nparams, NULL);
-	stmt = head + !known;
-	if (slot >= 0 || adhoc >= 0)
-		sent = sent && PQsendQueryPrepared(db->conn, send, d->nparams,
-		    params, NULL, NULL, 0);
-	else
-		sent = sent && PQsendQueryParams(db->conn, d->sql, d->nparams,
-		    NULL, params, NULL, NULL, 0);
-	if (commit)
-		sent = sent && PQsendQueryParams(db->conn, "COMMIT", 0, NULL,
-		    NULL, NULL, NULL, 0);
-	sent = sent && PQpipelineSync(db->conn);
-	n = stmt + 1 + commit;
-	/* [BEGIN, the check], [the prepare], the statement, [COMMIT]. */
-	for (i = 0; sent && i < n; i++)
-		if ((res[i] = piped_result(db)) == NULL)
-			break;
-	if (sent && i == n) {
-		PGresult *sync = piped_result(db);
-
-		sent = sync != NULL && PQresultStatus(sync) ==
-		    PGRES_PIPELINE_SYNC;
-		PQclear(sync);
-	}
-	if (!sent || i < n || PQexitPipelineMode(db->conn) != 1) {
-		for (i = 0; i < n; i++)
-			PQclear(res[i]);
-		snprintf(db->errstr, sizeof(db->errstr), "pipeline: %s",
-		    PQerrorMessage(db->conn));
-		db->errstr[strcspn(db->errstr, "\n")] = '\0';
-		db_disconnect(db);
-		return DB_UNAVAILABLE;
-	}
-	/* BEGIN, then the check, which decides before anything else. */
-	if (head > 0) {
-		st = db_result_status(db, res[0]);
-		if (st == DB_OK)
-			st = db_result_status(db, res[1]);
-		auth = res[1];
-		if (st == DB_OK && PQntuples(auth) == 1) {
-			arena_defer(a, pgresult_clear, auth);
-			res[1] = NULL;
-			db_session_row(auth, db->piped_session);
-			if (strcmp(PQgetvalue(auth, 0, 9), "t") != 0)
-				st = DB_UNAUTHENTICATED;
-		} else if (st == DB_OK)
-			st = DB_UNAUTHENTICATED;	/* no such session now */
-	}
-	/* Prepared whatever else happened (a statement outlives its tx). */
-	if (!known && PQresultStatus(res[head]) == PGRES_COMMAND_OK) {
-		if (slot >= 0)
-			db->prepared[slot] = 1;
-		else
-			adhoc_keep(db, adhoc, d);
-	} else if (!known && st == DB_OK)
-		st = db_result_status(db, res[head]);
-	if (st == DB_OK)
-		st = db_result_status(db, res[stmt]);
-	if (commit && PQresultStatus(res[stmt + 1]) == PGRES_COMMAND_OK)
-		db->in_tx = 0;		/* committed, whatever was decided */
-	if (st == DB_OK && commit)
-		st = db_result_status(db, res[stmt + 1]);
-	if (st == DB_TIMEOUT)
-		log_warn("statement %s: %s", d->name, db->errstr);
-	for (i = 0; i < n; i++)
-		if (i != stmt || st != DB_OK || out == NULL)
-			PQclear(res[i]);
-	if (st == DB_OK && out != NULL) {
-		arena_defer(a, pgresult_clear, res[stmt]);
-		*out = res[stmt];
-	}
-	return st;
-}
-
 static enum db_status
 run(struct db *db, struct arena *a, const struct db_stmt_def *d, int slot,
     const char *const *params, PGresult **out)
@@ -512,7 +390,7 @@ run(struct db *db, struct arena *a, const struct db_stmt_def *d, int slot,
 	if (out != NULL)
 		*out = NULL;
 	if (db->piped || db->commit_next)
-		return run_piped(db, a, d, slot, params, out);
+		return db_run_piped(db, a, d, slot, params, out);
 	st = exec_once(db, d, slot, params, &res, &ended);
 	/*
 	 * The server ended the session before or under a statement that ran
@@ -529,7 +407,7 @@ run(struct db *db, struct arena *a, const struct db_stmt_def *d, int slot,
 		PQclear(res);
 		return st;
 	}
-	arena_defer(a, pgresult_clear, res);
+	arena_defer(a, db_pgresult_clear, res);
 	*out = res;
 	return DB_OK;
 }
@@ -648,51 +526,6 @@ db_tx_begin(struct db *db, const char *user_id)
 }
 
 enum db_status
-db_tx_begin_checked(struct db *db, struct arena *a, const char *user_id,
-    const char *token_hash, long max_age, long roll, struct db_session *s)
-{
-	const char	*p[4];
-	enum db_status	 st;
-	int		 ended = 0;
-
-	/* The check is prepared beforehand (once per connection), so that
-	 * the pipeline holds nothing but BEGIN, it and the statement. */
-	st = db_connect(db);
-	if (st == DB_OK)
-		st = prepare(db, DB_STMT_SESSION_AUTH, &ended);
-	if (st != DB_OK && ended)
-		st = db_connect(db) == DB_OK ? prepare(db,
-		    DB_STMT_SESSION_AUTH, &ended) : DB_UNAVAILABLE;
-	if (st != DB_OK)
-		return st;
-	p[0] = token_hash;
-	p[1] = user_id;
-	p[2] = db_num(a, max_age);
-	p[3] = db_num(a, roll);
-	if (PQenterPipelineMode(db->conn) != 1 ||
-	    !PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL,
-	    0) || !PQsendQueryPrepared(db->conn,
-	    db_stmt_defs[DB_STMT_SESSION_AUTH].name, 4, p, NULL, NULL, 0)) {
-		snprintf(db->errstr, sizeof(db->errstr), "pipeline: %s",
-		    PQerrorMessage(db->conn));
-		db->errstr[strcspn(db->errstr, "\n")] = '\0';
-		db_disconnect(db);
-		return DB_UNAVAILABLE;
-	}
-	s->checked = 0;
-	db->piped = 1;
-	db->piped_session = s;
-	db->in_tx = 1;
-	return DB_OK;
-}
-
-void
-db_tx_commit_with_next(struct db *db)
-{
-	db->commit_next = db->in_tx;
-}
-
-enum db_status
 db_tx_commit(struct db *db)
 {
 	static const struct db_stmt_def commit = { "commit", "COMMIT", 0, 0 };
@@ -703,7 +536,7 @@ db_tx_commit(struct db *db)
 		/* Nothing was asked after BEGIN: COMMIT goes with the check. */
 		db->commit_next = 0;
 		arena_init(&a, 1024);
-		st = run_piped(db, &a, &commit, -2, NULL, NULL);
+		st = db_run_piped(db, &a, &commit, -2, NULL, NULL);
 		arena_cleanup(&a);
 		if (st == DB_OK)
 			db->in_tx = 0;
@@ -719,29 +552,9 @@ db_tx_commit(struct db *db)
 void
 db_tx_rollback(struct db *db)
 {
-	PGresult	*res;
-
 	db->commit_next = 0;
-	if (db->piped && db->conn != NULL) {
-		/* Never read: end the pipeline, then roll back as usual. */
-		db->piped = 0;
-		if (PQpipelineSync(db->conn) == 1)
-			while ((res = PQgetResult(db->conn)) != NULL) {
-				int sync = PQresultStatus(res) ==
-				    PGRES_PIPELINE_SYNC;
-
-				PQclear(res);
-				if (sync)
-					break;
-				/* each command ends with a NULL */
-				while ((res = PQgetResult(db->conn)) != NULL)
-					PQclear(res);
-			}
-		if (PQexitPipelineMode(db->conn) != 1) {
-			db_disconnect(db);
-			return;
-		}
-	}
+	if (db->piped && db->conn != NULL && db_pipeline_abandon(db) != 0)
+		return;
 	if (!db->in_tx || db->conn == NULL)
 		return;
 	db->in_tx = 0;

@@ -33,6 +33,36 @@ extern const struct db_stmt_def	db_stmt_defs[DB_STMT_COUNT];
 enum db_status	 db_query(struct db *db, struct arena *a,
 		    const struct db_stmt_def *d, const char *const *params,
 		    PGresult **out);
+/* --- conn.c, for pipeline.c --- */
+
+/* PQclear for arena_defer. */
+void		 db_pgresult_clear(void *p);
+/* Prepare stmt on this connection once; *ended: the server ended it. */
+enum db_status	 db_prepare(struct db *db, enum db_stmt stmt, int *ended);
+/*
+ * The slot of d's text in the table of statements made at run time and
+ * prepared, and its name: *known when prepared already; -1 (name "")
+ * when the table is full.
+ */
+long		 db_adhoc_slot(struct db *db, const struct db_stmt_def *d,
+		    char name[40], int *known);
+/* Note d's text as prepared in slot i. */
+void		 db_adhoc_keep(struct db *db, long i,
+		    const struct db_stmt_def *d);
+
+/* --- pipeline.c --- */
+
+/*
+ * Run d (slot as for exec_once: a DB_STMT_ slot, -1 made at run time,
+ * -2 plain text) in pipeline mode, after the queued BEGIN and session
+ * check if any, with COMMIT if asked (db->commit_next).
+ */
+enum db_status	 db_run_piped(struct db *db, struct arena *a,
+		    const struct db_stmt_def *d, int slot,
+		    const char *const *params, PGresult **out);
+/* Drop a pipeline never read; 0, or -1 when the link had to go. */
+int		 db_pipeline_abandon(struct db *db);
+
 /* A session from row 0 of a lookup's result (it must outlive s). */
 void		 db_session_row(PGresult *r, struct db_session *s);
 /* db_query of sql, named name, with n parameters p. */
