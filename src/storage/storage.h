@@ -1,0 +1,97 @@
+/*
+ * storage.h - the object store (R2, or any S3-compatible one): AWS
+ * Signature Version 4, computed in-process with OpenSSL, for presigned
+ * URLs that browsers use directly and for the few calls passiond makes
+ * itself. Knows nothing of HTTP requests or the database.
+ */
+#ifndef PASSION_STORAGE_H
+#define PASSION_STORAGE_H
+
+#include <stddef.h>
+
+#include "util/util.h"
+
+/* Who signs, and for what: the scope of a signing key. */
+struct sigv4_creds {
+	const char	*access_key;
+	const char	*secret;
+	const char	*region;	/* "auto" for R2 */
+	const char	*service;	/* "s3" */
+};
+
+/*
+ * The signing key of one (date, region, service): four HMACs, the same
+ * for a whole day, so it is kept and reused (sigv4_signing_key).
+ */
+struct sigv4_key_cache {
+	char		 date[9];
+	char		 region[64];
+	char		 service[16];
+	char		 access_key[128];
+	unsigned char	 key[32];
+	int		 valid;
+};
+
+/* A query parameter or a header, as given (not yet encoded). */
+struct sigv4_pair {
+	const char	*name;
+	const char	*value;
+};
+
+/* What to sign: a request, its headers and its payload's hash. */
+struct sigv4_request {
+	const char			*method;
+	const char			*path;	/* "/bucket/key", not encoded */
+	const struct sigv4_pair		*query;
+	size_t				 nquery;
+	const struct sigv4_pair		*headers;	/* host among them */
+	size_t				 nheaders;
+	const char			*payload_hash;	/* hex, or UNSIGNED-PAYLOAD */
+	const char			*amz_date;	/* YYYYMMDDTHHMMSSZ */
+};
+
+#define SIGV4_UNSIGNED	"UNSIGNED-PAYLOAD"
+#define SIGV4_EMPTY_SHA	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define SIGV4_EXPIRES_MAX	604800	/* seven days */
+
+/*
+ * Append s URI-encoded as S3 wants it: every byte but A-Z a-z 0-9 - . _ ~
+ * as %XX (upper-case hex), and '/' kept when keep_slash (an object key's
+ * path; never normalised: "//" and "./" stay).
+ */
+void	 sigv4_encode(struct buf *b, const char *s, int keep_slash);
+/* The key for creds on date (YYYYMMDD), from cache when it has it. */
+const unsigned char *sigv4_signing_key(const struct sigv4_creds *c,
+	    const char *date, struct sigv4_key_cache *cache);
+/*
+ * The canonical request of r (for tests and the log), and its signed
+ * header names ("host;x-amz-date") into *signed_headers. Into a.
+ */
+char	*sigv4_canonical_request(struct arena *a, const struct sigv4_request *r,
+	    const char **signed_headers);
+/* The signature of r (64 hex digits + NUL into sig). */
+void	 sigv4_signature(struct arena *a, const struct sigv4_creds *c,
+	    struct sigv4_key_cache *cache, const struct sigv4_request *r,
+	    char sig[65]);
+/*
+ * The Authorization header's value for r ("AWS4-HMAC-SHA256
+ * Credential=…, SignedHeaders=…, Signature=…"). r's headers must hold
+ * x-amz-date and x-amz-content-sha256 as the request will send them.
+ */
+char	*sigv4_authorization(struct arena *a, const struct sigv4_creds *c,
+	    struct sigv4_key_cache *cache, const struct sigv4_request *r);
+/*
+ * A presigned URL: origin ("https://host[:port]") + the encoded path +
+ * the query of r (its own parameters, then X-Amz-*), for r's method and
+ * headers (host, and any others the client must send as signed, such as
+ * content-type), valid expires seconds (1..SIGV4_EXPIRES_MAX) from
+ * r->amz_date, payload UNSIGNED-PAYLOAD. NULL when expires is out of
+ * range.
+ */
+char	*sigv4_presign(struct arena *a, const struct sigv4_creds *c,
+	    struct sigv4_key_cache *cache, const char *origin,
+	    const struct sigv4_request *r, long expires);
+/* YYYYMMDDTHHMMSSZ of t (UTC) into out. */
+void	 sigv4_amz_date(long long t, char out[17]);
+
+#endif
