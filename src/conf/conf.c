@@ -120,12 +120,35 @@ static const struct conf_key keys[] = {
 	{ "rate_per_ip", CONF_INT, STR(rate_per_ip), "30", 1, 1000000, NULL },
 	{ "schedule_horizon", CONF_DURATION, STR(schedule_horizon), "7d", 60,
 	    366L * 86400, NULL },
+	{ "storage_endpoint", CONF_STR, STR(storage_endpoint), "", 0, 0, NULL },
+	{ "storage_bucket", CONF_STR, STR(storage_bucket), "", 0, 0, NULL },
+	{ "storage_region", CONF_STR, STR(storage_region), "auto", 0, 0, NULL },
+	{ "storage_access_key_id", CONF_STR, STR(storage_access_key_id), "", 0,
+	    0, NULL },
+	{ "storage_secret", CONF_SECRET, STR(storage_secret), "", 0, 0, NULL },
+	{ "storage_addressing", CONF_CHOICE, STR(storage_addressing), "path",
+	    0, 0, "path|virtual" },
+	{ "storage_upload_ttl", CONF_DURATION, STR(storage_upload_ttl), "5m", 1,
+	    604800, NULL },
+	{ "storage_download_ttl", CONF_DURATION, STR(storage_download_ttl),
+	    "1h", 1, 604800, NULL },
+	{ "storage_audio_max", CONF_SIZE, STR(storage_audio_max), "200M", 1,
+	    5368709120L, NULL },
+	{ "storage_image_max", CONF_SIZE, STR(storage_image_max), "10M", 1,
+	    5368709120L, NULL },
+	{ "storage_quota", CONF_SIZE, STR(storage_quota), "0", 0,
+	    1L << 50, NULL },
+	{ "storage_multipart_threshold", CONF_SIZE,
+	    STR(storage_multipart_threshold), "64M", 5L << 20, 5368709120L,
+	    NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
 #define NFIELDS		5	/* provider_fields[] */
 
 static const struct conf_key	*key_find(const char *name, size_t len);
+static int			 storage_ok(const struct config *c, char *err,
+				    size_t errlen);
 static void			 secret_replace(char **slot, char *value);
 static char			**provider_slot(struct conf_provider *p,
 				    size_t field);
@@ -791,6 +814,39 @@ validate_auth(const struct config *c, char *err, size_t errlen)
 	}
 	if (*c->smtp_url != '\0' && *c->smtp_from == '\0') {
 		snprintf(err, errlen, "smtp_from: required with smtp_url");
+		return -1;
+	}
+	return storage_ok(c, err, errlen);
+}
+
+/* The object store: all of it, or none (storage_endpoint empty). */
+static int
+storage_ok(const struct config *c, char *err, size_t errlen)
+{
+	const char	*e = c->storage_endpoint;
+
+	if (*e == '\0')
+		return 0;
+	if (strncmp(e, "https://", 8) != 0 && strncmp(e, "http://", 7) != 0) {
+		snprintf(err, errlen, "storage_endpoint: '%s' is not an "
+		    "http(s) URL", e);
+		return -1;
+	}
+	if (e[strlen(e) - 1] == '/' || strchr(strchr(e, ':') + 3, '/') != NULL) {
+		snprintf(err, errlen, "storage_endpoint: '%s' must be an origin "
+		    "(scheme://host[:port]), without a path", e);
+		return -1;
+	}
+	if (*c->storage_bucket == '\0' || *c->storage_access_key_id == '\0') {
+		snprintf(err, errlen, "storage_%s: required with "
+		    "storage_endpoint", *c->storage_bucket == '\0' ? "bucket" :
+		    "access_key_id");
+		return -1;
+	}
+	if (*c->storage_secret == '\0') {
+		snprintf(err, errlen, "storage_secret: missing or empty: give it "
+		    "as the credential storage_secret or storage_secret_file = "
+		    "FILE");
 		return -1;
 	}
 	return 0;

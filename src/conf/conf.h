@@ -82,6 +82,20 @@ struct config {
 	/* The planner (passionctl maintain). */
 	long	 schedule_horizon;	/* seconds of missed occurrences */
 
+	/* The object store (storage/): off when storage_endpoint is "". */
+	char	*storage_endpoint;	/* "https://<account>.r2.cloud…" */
+	char	*storage_bucket;
+	char	*storage_region;	/* "auto" for R2 */
+	char	*storage_access_key_id;
+	char	*storage_secret;	/* secret */
+	char	*storage_addressing;	/* path | virtual */
+	long	 storage_upload_ttl;	/* seconds a PUT URL lives */
+	long	 storage_download_ttl;
+	long	 storage_audio_max;	/* bytes */
+	long	 storage_image_max;
+	long	 storage_quota;		/* bytes per user, 0: none */
+	long	 storage_multipart_threshold;
+
 	struct conf_provider	 providers[CONF_MAX_PROVIDERS];
 	size_t			 nproviders;
 };

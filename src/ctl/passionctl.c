@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "conf/conf.h"
 #include "auth/auth.h"
 #include "db/db.h"
+#include "storage/storage.h"
 #include "util/util.h"
 
 static void
@@ -36,6 +38,10 @@ usage(FILE *f)
 	    "  maintain            delete expired sessions, tokens and rate\n"
 	    "                      windows; abandon stale focus sessions; make\n"
 	    "                      the quests schedule rules have come due\n"
+	    "  presign --method GET|PUT --key KEY [--expires S]\n"
+	    "          [--date YYYYMMDDTHHMMSSZ] [--content-type T]\n"
+	    "                      print a presigned URL of the object store\n"
+	    "                      (--date: as if signed then, reproducible)\n"
 	    "\n"
 	    "  -c, --config PATH   configuration file (default %s)\n"
 	    "  -h, --help          this text\n"
@@ -306,6 +312,97 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 	return st != DB_OK || failed > 0;
 }
 
+/* "YYYYMMDDTHHMMSSZ" to seconds since the epoch; -1 if it is not one. */
+static long long
+amz_time(const char *s)
+{
+	struct tm	 tm;
+	char		 back[17];
+	const char	*end;
+	long long	 t;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y%m%dT%H%M%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	t = (long long)timegm(&tm);
+	sigv4_amz_date(t, back);
+	return strcmp(back, s) == 0 ? t : -1;
+}
+
+static int
+cmd_presign(const struct config *cfg, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "method", required_argument, NULL, 'm' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "date", required_argument, NULL, 'd' },
+		{ "content-type", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct storage	 st;
+	struct arena	 a;
+	const char	*method = NULL, *key = NULL, *ctype = NULL;
+	long long	 expires = -1, now = (long long)time(NULL);
+	char		*url;
+	int		 ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			method = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'e':
+			if (str_to_ll(optarg, 1, SIGV4_EXPIRES_MAX, &expires) !=
+			    0) {
+				fprintf(stderr, "passionctl: --expires: 1 to %d "
+				    "seconds\n", SIGV4_EXPIRES_MAX);
+				return 2;
+			}
+			break;
+		case 'd':
+			if ((now = amz_time(optarg)) < 0) {
+				fprintf(stderr, "passionctl: --date: "
+				    "YYYYMMDDTHHMMSSZ, such as 20260102T120000Z\n");
+				return 2;
+			}
+			break;
+		case 't':
+			ctype = optarg;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || method == NULL || key == NULL || *key == '\0' ||
+	    (strcmp(method, "GET") != 0 && strcmp(method, "PUT") != 0)) {
+		fprintf(stderr, "passionctl: presign needs --method GET|PUT and "
+		    "--key KEY\n");
+		return 2;
+	}
+	storage_init(&st, cfg);
+	if (!storage_enabled(&st)) {
+		fprintf(stderr, "passionctl: no object store configured "
+		    "(storage_endpoint)\n");
+		return 1;
+	}
+	if (expires < 0)
+		expires = strcmp(method, "PUT") == 0 ? cfg->storage_upload_ttl :
+		    cfg->storage_download_ttl;
+	arena_init(&a, 16 * 1024);
+	url = storage_presign(&a, &st, method, key, (long)expires, now, ctype,
+	    NULL, 0);
+	puts(url);
+	arena_cleanup(&a);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -357,6 +454,8 @@ main(int argc, char **argv)
 		rc = cmd_user(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "jobs") == 0) {
 		rc = cmd_jobs(&cfg, argc - optind, argv + optind);
+	} else if (strcmp(cmd, "presign") == 0) {
+		rc = cmd_presign(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "maintain") == 0) {
 		rc = cmd_maintain(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "migrate") == 0) {

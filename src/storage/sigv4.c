@@ -260,7 +260,7 @@ sigv4_presign(struct arena *a, const struct sigv4_creds *c,
 		return NULL;
 	sigv4_canonical_request(a, r, &signed_headers);
 	n = r->nquery;
-	q = arena_calloc(a, sizeof(*q) * (n + 5));
+	q = arena_calloc(a, sizeof(*q) * (n + 7));
 	if (n > 0)
 		memcpy(q, r->query, sizeof(*q) * n);
 	q[n].name = "X-Amz-Algorithm";
@@ -274,11 +274,18 @@ sigv4_presign(struct arena *a, const struct sigv4_creds *c,
 	q[n++].value = arena_printf(a, "%ld", expires);
 	q[n].name = "X-Amz-SignedHeaders";
 	q[n++].value = signed_headers;
+	if (r->sha256_param) {
+		q[n].name = "X-Amz-Content-Sha256";
+		q[n++].value = SIGV4_UNSIGNED;
+	}
 	s.query = q;
 	s.nquery = n;
 	s.payload_hash = SIGV4_UNSIGNED;
 	sigv4_signature(a, c, cache, &s, sig);
-	/* The URL: its query in canonical order, the signature last. */
+	/* The URL: every parameter, the signature too, in sorted order. */
+	q[n].name = "X-Amz-Signature";
+	q[n++].value = sig;
+	s.nquery = n;
 	cq = canon_query(a, &s);
 	buf_init(&b, 1024 * 1024);
 	buf_puts(&b, origin);
@@ -291,8 +298,6 @@ sigv4_presign(struct arena *a, const struct sigv4_creds *c,
 		buf_putc(&b, '=');
 		buf_puts(&b, cq[i].value);
 	}
-	buf_puts(&b, "&X-Amz-Signature=");
-	buf_puts(&b, sig);
 	out = arena_strndup(a, b.data, b.len);
 	buf_cleanup(&b);
 	return out;

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "conf/conf.h"
 #include "util/util.h"
 
 /* Who signs, and for what: the scope of a signing key. */
@@ -48,6 +49,9 @@ struct sigv4_request {
 	size_t				 nheaders;
 	const char			*payload_hash;	/* hex, or UNSIGNED-PAYLOAD */
 	const char			*amz_date;	/* YYYYMMDDTHHMMSSZ */
+	/* Presigned: say X-Amz-Content-Sha256=UNSIGNED-PAYLOAD in the
+	 * query, as the AWS SDKs do. */
+	int				 sha256_param;
 };
 
 #define SIGV4_UNSIGNED	"UNSIGNED-PAYLOAD"
@@ -82,7 +86,8 @@ char	*sigv4_authorization(struct arena *a, const struct sigv4_creds *c,
 	    struct sigv4_key_cache *cache, const struct sigv4_request *r);
 /*
  * A presigned URL: origin ("https://host[:port]") + the encoded path +
- * the query of r (its own parameters, then X-Amz-*), for r's method and
+ * the query (r's own parameters and the X-Amz-* ones, the signature
+ * among them, sorted: as the AWS SDK writes it), for r's method and
  * headers (host, and any others the client must send as signed, such as
  * content-type), valid expires seconds (1..SIGV4_EXPIRES_MAX) from
  * r->amz_date, payload UNSIGNED-PAYLOAD. NULL when expires is out of
@@ -93,5 +98,33 @@ char	*sigv4_presign(struct arena *a, const struct sigv4_creds *c,
 	    const struct sigv4_request *r, long expires);
 /* YYYYMMDDTHHMMSSZ of t (UTC) into out. */
 void	 sigv4_amz_date(long long t, char out[17]);
+
+/* --- store.c: the bucket --- */
+
+struct storage {
+	struct sigv4_creds	 creds;
+	struct sigv4_key_cache	 keys;
+	const char		*endpoint;	/* "" : no store configured */
+	const char		*bucket;
+	int			 virtual_host;	/* bucket.host, else /bucket/ */
+};
+
+/* The store of cfg (its strings are borrowed: cfg must outlive s). */
+void	 storage_init(struct storage *s, const struct config *cfg);
+/* Is a store configured? */
+int	 storage_enabled(const struct storage *s);
+/* The request path of key ("/bucket/key" or "/key"), not encoded. */
+const char *storage_path(struct arena *a, const struct storage *s,
+	    const char *key);
+/*
+ * A presigned URL for method on key, valid expires seconds from now
+ * (seconds since the epoch), with content_type signed when not NULL and
+ * query's parameters (response-content-type, partNumber, …). NULL when
+ * expires is out of range.
+ */
+char	*storage_presign(struct arena *a, struct storage *s,
+	    const char *method, const char *key, long expires, long long now,
+	    const char *content_type, const struct sigv4_pair *query,
+	    size_t nquery);
 
 #endif

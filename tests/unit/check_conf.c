@@ -148,6 +148,43 @@ START_TEST(listen_table)
 }
 END_TEST
 
+static const struct {
+	const char	*text;
+	const char	*error;		/* NULL: valid */
+} storage_cases[] = {
+	{ "", NULL },
+	{ "storage_endpoint = https://acct.r2.cloudflarestorage.com\n"
+	    "storage_bucket = b\nstorage_access_key_id = k\n", "storage_secret" },
+	{ "storage_endpoint = https://acct.r2.cloudflarestorage.com\n"
+	    "storage_access_key_id = k\n", "storage_bucket" },
+	{ "storage_endpoint = https://acct.r2.cloudflarestorage.com/b\n"
+	    "storage_bucket = b\nstorage_access_key_id = k\n",
+	    "without a path" },
+	{ "storage_endpoint = ftp://x\n", "not an http(s) URL" },
+	{ "storage_upload_ttl = 8d\n", "storage_upload_ttl" },
+	{ "storage_addressing = dns\n", "storage_addressing" },
+	{ "storage_multipart_threshold = 1M\n", "storage_multipart_threshold" },
+};
+
+START_TEST(storage_table)
+{
+	struct config	 c;
+	char		 err[512] = "";
+	int		 rc;
+
+	conf_defaults(&c);
+	rc = conf_parse_text(&c, storage_cases[_i].text, "t", err, sizeof(err));
+	if (rc == 0)
+		rc = conf_validate(&c, err, sizeof(err));
+	if (storage_cases[_i].error == NULL)
+		ck_assert_msg(rc == 0, "%s", err);
+	else
+		ck_assert_msg(rc != 0 && strstr(err, storage_cases[_i].error),
+		    "%s: '%s'", storage_cases[_i].text, err);
+	conf_free(&c);
+}
+END_TEST
+
 static char	 tmpdir[64];
 
 static void
@@ -234,6 +271,7 @@ main(void)
 	tcase_add_loop_test(tc, parse_table, 0, N(parse_cases));
 	tcase_add_test(tc, values_land_in_the_struct);
 	tcase_add_loop_test(tc, listen_table, 0, N(listen_cases));
+	tcase_add_loop_test(tc, storage_table, 0, N(storage_cases));
 	tcase_add_test(tc, environment_and_secrets);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_NORMAL);

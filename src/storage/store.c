@@ -1,0 +1,83 @@
+/*
+ * store.c - the bucket as passiond addresses it: object keys into URLs
+ * (path-style or virtual-host), and presigned URLs for them.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "storage/storage.h"
+
+void
+storage_init(struct storage *s, const struct config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	s->creds.access_key = cfg->storage_access_key_id;
+	s->creds.secret = cfg->storage_secret;
+	s->creds.region = cfg->storage_region;
+	s->creds.service = "s3";
+	s->endpoint = cfg->storage_endpoint;
+	s->bucket = cfg->storage_bucket;
+	s->virtual_host = strcmp(cfg->storage_addressing, "virtual") == 0;
+}
+
+int
+storage_enabled(const struct storage *s)
+{
+	return s->endpoint != NULL && *s->endpoint != '\0';
+}
+
+/* "scheme://host[:port]" of the bucket, and its Host header value. */
+static void
+origin(struct arena *a, const struct storage *s, const char **url,
+    const char **host)
+{
+	const char	*sep = strstr(s->endpoint, "://");
+	const char	*h = sep ? sep + 3 : s->endpoint;
+
+	if (s->virtual_host) {
+		*host = arena_printf(a, "%s.%s", s->bucket, h);
+		*url = arena_printf(a, "%.*s%s", (int)(h - s->endpoint),
+		    s->endpoint, *host);
+	} else {
+		*host = h;
+		*url = s->endpoint;
+	}
+}
+
+const char *
+storage_path(struct arena *a, const struct storage *s, const char *key)
+{
+	return s->virtual_host ? arena_printf(a, "/%s", key) :
+	    arena_printf(a, "/%s/%s", s->bucket, key);
+}
+
+char *
+storage_presign(struct arena *a, struct storage *s, const char *method,
+    const char *key, long expires, long long now, const char *content_type,
+    const struct sigv4_pair *query, size_t nquery)
+{
+	struct sigv4_pair	 h[2];
+	struct sigv4_request	 r;
+	const char		*url, *host;
+	char			 date[17];
+
+	origin(a, s, &url, &host);
+	sigv4_amz_date(now, date);
+	h[0].name = "host";
+	h[0].value = host;
+	/* A signed Content-Type: the upload must be what was announced. */
+	h[1].name = "content-type";
+	h[1].value = content_type;
+	memset(&r, 0, sizeof(r));
+	r.method = method;
+	r.path = storage_path(a, s, key);
+	r.query = query;
+	r.nquery = nquery;
+	r.headers = h;
+	r.nheaders = content_type != NULL ? 2 : 1;
+	r.payload_hash = SIGV4_UNSIGNED;
+	r.amz_date = date;
+	r.sha256_param = 1;
+	return sigv4_presign(a, &s->creds, &s->keys, url, &r, expires);
+}
