@@ -39,19 +39,21 @@ sigv4_encode(struct buf *b, const char *s, int keep_slash)
 {
 	static const char	 up[] = "0123456789ABCDEF";
 	char			 esc[3] = { '%', 0, 0 };
-	const unsigned char	*p;
+	const unsigned char	*p = (const unsigned char *)s, *run = p;
 
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+	/* Runs of bytes kept as they are go in one append. */
+	for (; *p != '\0'; p++) {
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		    *p == '_' || *p == '~' || (keep_slash && *p == '/')) {
-			buf_putc(b, (char)*p);
+		    *p == '_' || *p == '~' || (keep_slash && *p == '/'))
 			continue;
-		}
+		buf_append(b, run, (size_t)(p - run));
 		esc[1] = up[*p >> 4];
 		esc[2] = up[*p & 15];
 		buf_append(b, esc, 3);
+		run = p + 1;
 	}
+	buf_append(b, run, (size_t)(p - run));
 }
 
 static void
@@ -243,6 +245,34 @@ sigv4_authorization(struct arena *a, const struct sigv4_creds *c,
 	    r->amz_date, c->region, c->service, signed_headers, sig);
 }
 
+/* The signed headers' names: lower-cased, sorted, ';'-joined. */
+static const char *
+header_names(struct arena *a, const struct sigv4_request *r)
+{
+	struct canon	*h = arena_calloc(a, sizeof(*h) * (r->nheaders + 1));
+	struct buf	 b;
+	const char	*out;
+	char		*p;
+	size_t		 i;
+
+	for (i = 0; i < r->nheaders; i++) {
+		h[i].name = arena_strdup(a, r->headers[i].name);
+		for (p = h[i].name; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		h[i].value = "";
+	}
+	qsort(h, r->nheaders, sizeof(*h), canon_cmp);
+	buf_init(&b, 64 * 1024);
+	for (i = 0; i < r->nheaders; i++) {
+		buf_puts(&b, i ? ";" : "");
+		buf_puts(&b, h[i].name);
+	}
+	out = arena_strdup(a, b.data ? b.data : "");
+	buf_cleanup(&b);
+	return out;
+}
+
 char *
 sigv4_presign(struct arena *a, const struct sigv4_creds *c,
     struct sigv4_key_cache *cache, const char *origin,
@@ -258,7 +288,7 @@ sigv4_presign(struct arena *a, const struct sigv4_creds *c,
 
 	if (expires < 1 || expires > SIGV4_EXPIRES_MAX)
 		return NULL;
-	sigv4_canonical_request(a, r, &signed_headers);
+	signed_headers = header_names(a, r);
 	n = r->nquery;
 	q = arena_calloc(a, sizeof(*q) * (n + 7));
 	if (n > 0)
