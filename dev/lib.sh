@@ -177,13 +177,21 @@ oidc.local.client_secret_file = $var/client_secret
 smtp_url = smtp://127.0.0.1:$DEV_SMTP_PORT
 smtp_from = signin@passion.localhost
 smtp_tls = none
+storage_endpoint = http://127.0.0.1:$DEV_S3_PORT
+storage_bucket = passion
+storage_access_key_id = S3RVER
+storage_secret_file = $var/s3_secret
 CONF
+	# The local S3 server's fixed key (start_peers).
+	[ -s "$var/s3_secret" ] || echo "S3RVER" > "$var/s3_secret"
 }
 
 DEV_OIDC_PORT=${PASSION_OIDC_PORT:-9400}
 DEV_SMTP_PORT=${PASSION_SMTP_PORT:-2525}
+DEV_S3_PORT=${PASSION_S3_PORT:-9000}
 
-# start_peers VAR PORT: oidc-provider and aiosmtpd for signing in locally.
+# start_peers VAR PORT: oidc-provider and aiosmtpd for signing in locally,
+# and a local S3 server (s3rver) for the bucket.
 start_peers() {
 	var=$1 port=$2
 	if ! running "$var/oidc.pid"; then
@@ -200,6 +208,14 @@ start_peers() {
 		    aiosmtpd -n -l "127.0.0.1:$DEV_SMTP_PORT" \
 		    -c aiosmtpd.handlers.Mailbox "$var/mail"
 	fi
+	if ! running "$var/s3.pid"; then
+		say "start the local S3 server on 127.0.0.1:$DEV_S3_PORT (objects in $var/s3)"
+		mkdir -p "$var/s3"
+		start_bg "$var/s3.pid" "$var/s3.log" node \
+		    "$PASSION_TEST_PEERS/s3.mjs" "$DEV_S3_PORT" "$var/s3" passion
+	fi
+	wait_port "$DEV_S3_PORT" ||
+	    die "the local S3 server did not start; see $var/s3.log"
 	wait_http "http://127.0.0.1:$DEV_OIDC_PORT/.well-known/openid-configuration" ||
 	    die "the local OpenID provider did not start; see $var/oidc.log"
 	wait_port "$DEV_SMTP_PORT" ||

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -156,6 +157,67 @@ net_post_form(struct net *n, struct arena *a, const char *url,
 	}
 	curl_slist_free_all(h);
 	return rc;
+}
+
+/* One response header line: kept whole, for net_resp_header. */
+static size_t
+header_line(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct buf	*b = arg;
+	size_t		 n = size * nmemb;
+
+	buf_append(b, p, n);
+	return n;
+}
+
+int
+net_request(struct net *n, struct arena *a, const char *method,
+    const char *url, const char *const *headers, struct net_resp *r,
+    char *err, size_t errlen)
+{
+	struct curl_slist	*h = NULL;
+	struct buf		 hb;
+	int			 rc, i;
+
+	common(n, url);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(n->curl, CURLOPT_NOBODY, 1L);
+	else
+		curl_easy_setopt(n->curl, CURLOPT_CUSTOMREQUEST, method);
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		h = curl_slist_append(h, headers[i]);
+	h = curl_slist_append(h, "Expect:");
+	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, h);
+	buf_init(&hb, 64 * 1024);
+	curl_easy_setopt(n->curl, CURLOPT_HEADERFUNCTION, header_line);
+	curl_easy_setopt(n->curl, CURLOPT_HEADERDATA, &hb);
+	rc = perform(n->curl, a, r, err, errlen);
+	if (rc == 0)
+		r->headers = arena_strndup(a, hb.data ? hb.data : "", hb.len);
+	buf_cleanup(&hb);
+	curl_slist_free_all(h);
+	return rc;
+}
+
+const char *
+net_resp_header(struct arena *a, const struct net_resp *r, const char *name)
+{
+	const char	*p = r->headers;
+	size_t		 n = strlen(name), len;
+
+	while (p != NULL && *p != '\0') {
+		len = strcspn(p, "\r\n");
+		if (len > n && p[n] == ':' && strncasecmp(p, name, n) == 0) {
+			const char *v = p + n + 1;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			return arena_strndup(a, v, len - (size_t)(v - p));
+		}
+		p += len;
+		p += strspn(p, "\r\n");
+	}
+	return NULL;
 }
 
 char *

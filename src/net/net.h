@@ -23,6 +23,7 @@ struct net_resp {
 	long	 status;
 	char	*body;		/* NUL-terminated, in the arena */
 	size_t	 len;
+	char	*headers;	/* net_request only: the header lines */
 };
 
 /* Make the handle (once per worker) with the calls' timeouts. */
@@ -38,6 +39,16 @@ int	 net_get(struct net *n, struct arena *a, const char *url,
 int	 net_post_form(struct net *n, struct arena *a, const char *url,
 	    const char *form, const char *user, const char *pass,
 	    struct net_resp *r, char *err, size_t errlen);
+/*
+ * method url with headers ("Name: value", NULL-terminated), no body;
+ * the response's headers kept. Same contract as net_get.
+ */
+int	 net_request(struct net *n, struct arena *a, const char *method,
+	    const char *url, const char *const *headers, struct net_resp *r,
+	    char *err, size_t errlen);
+/* A response header of net_request by name (any case), or NULL. */
+const char *net_resp_header(struct arena *a, const struct net_resp *r,
+	    const char *name);
 /* Append key=value (both escaped) to a form being built in b. */
 void	 net_form_add(struct buf *b, const char *key, const char *value);
 /* Percent-encode s for a URL query, into the arena. */

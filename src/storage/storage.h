@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "conf/conf.h"
+#include "net/net.h"
 #include "util/util.h"
 
 /* Who signs, and for what: the scope of a signing key. */
@@ -107,12 +108,27 @@ struct storage {
 	const char		*endpoint;	/* "" : no store configured */
 	const char		*bucket;
 	int			 virtual_host;	/* bucket.host, else /bucket/ */
+	char			 errstr[256];	/* the last call's failure */
 };
 
 /* The store of cfg (its strings are borrowed: cfg must outlive s). */
 void	 storage_init(struct storage *s, const struct config *cfg);
 /* Is a store configured? */
 int	 storage_enabled(const struct storage *s);
+/* The origin ("scheme://host[:port]") of the bucket, and its Host. */
+void	 storage_origin(struct arena *a, const struct storage *s,
+	    const char **url, const char **host);
+/*
+ * Start r, a request for method on key signed at now: its path, its
+ * date (into date) and the Host header as h[0] (r->nheaders 1; the
+ * caller adds more from h[1] on). The bucket's origin URL.
+ */
+const char *storage_request(struct arena *a, const struct storage *s,
+	    const char *method, const char *key, long long now, char date[17],
+	    struct sigv4_pair *h, struct sigv4_request *r);
+/* The URL of key (encoded), without a query. */
+const char *storage_url(struct arena *a, const struct storage *s,
+	    const char *key);
 /* The request path of key ("/bucket/key" or "/key"), not encoded. */
 const char *storage_path(struct arena *a, const struct storage *s,
 	    const char *key);
@@ -126,5 +142,30 @@ char	*storage_presign(struct arena *a, struct storage *s,
 	    const char *method, const char *key, long expires, long long now,
 	    const char *content_type, const struct sigv4_pair *query,
 	    size_t nquery);
+
+/* --- client.c: calls passiond makes itself --- */
+
+enum storage_status {
+	STORAGE_OK = 0,
+	STORAGE_NOTFOUND,	/* no such object */
+	STORAGE_DENIED,		/* 403: keys or signature refused */
+	STORAGE_UNAVAILABLE,	/* cannot reach it, 5xx, or timed out */
+	STORAGE_ERROR		/* anything else */
+};
+
+/* An object's metadata, as HEAD says it. */
+struct storage_object {
+	long long	 size;		/* -1: not said */
+	const char	*content_type;
+	const char	*etag;
+};
+
+/* HEAD key, now being the signing time (seconds since the epoch). */
+enum storage_status storage_head(struct storage *s, struct net *n,
+	    struct arena *a, const char *key, long long now,
+	    struct storage_object *o);
+/* DELETE key (an object already gone is STORAGE_OK). */
+enum storage_status storage_delete(struct storage *s, struct net *n,
+	    struct arena *a, const char *key, long long now);
 
 #endif

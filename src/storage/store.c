@@ -27,9 +27,8 @@ storage_enabled(const struct storage *s)
 	return s->endpoint != NULL && *s->endpoint != '\0';
 }
 
-/* "scheme://host[:port]" of the bucket, and its Host header value. */
-static void
-origin(struct arena *a, const struct storage *s, const char **url,
+void
+storage_origin(struct arena *a, const struct storage *s, const char **url,
     const char **host)
 {
 	const char	*sep = strstr(s->endpoint, "://");
@@ -52,6 +51,42 @@ storage_path(struct arena *a, const struct storage *s, const char *key)
 	    arena_printf(a, "/%s/%s", s->bucket, key);
 }
 
+const char *
+storage_url(struct arena *a, const struct storage *s, const char *key)
+{
+	const char	*url, *host;
+	struct buf	 b;
+	char		*out;
+
+	storage_origin(a, s, &url, &host);
+	buf_init(&b, 64 * 1024);
+	buf_puts(&b, url);
+	sigv4_encode(&b, storage_path(a, s, key), 1);
+	out = arena_strndup(a, b.data, b.len);
+	buf_cleanup(&b);
+	return out;
+}
+
+const char *
+storage_request(struct arena *a, const struct storage *s,
+    const char *method, const char *key, long long now, char date[17],
+    struct sigv4_pair *h, struct sigv4_request *r)
+{
+	const char	*url, *host;
+
+	storage_origin(a, s, &url, &host);
+	sigv4_amz_date(now, date);
+	h[0].name = "host";
+	h[0].value = host;
+	memset(r, 0, sizeof(*r));
+	r->method = method;
+	r->path = storage_path(a, s, key);
+	r->headers = h;
+	r->nheaders = 1;
+	r->amz_date = date;
+	return url;
+}
+
 char *
 storage_presign(struct arena *a, struct storage *s, const char *method,
     const char *key, long expires, long long now, const char *content_type,
@@ -59,25 +94,17 @@ storage_presign(struct arena *a, struct storage *s, const char *method,
 {
 	struct sigv4_pair	 h[2];
 	struct sigv4_request	 r;
-	const char		*url, *host;
+	const char		*url;
 	char			 date[17];
 
-	origin(a, s, &url, &host);
-	sigv4_amz_date(now, date);
-	h[0].name = "host";
-	h[0].value = host;
+	url = storage_request(a, s, method, key, now, date, h, &r);
 	/* A signed Content-Type: the upload must be what was announced. */
 	h[1].name = "content-type";
 	h[1].value = content_type;
-	memset(&r, 0, sizeof(r));
-	r.method = method;
-	r.path = storage_path(a, s, key);
 	r.query = query;
 	r.nquery = nquery;
-	r.headers = h;
 	r.nheaders = content_type != NULL ? 2 : 1;
 	r.payload_hash = SIGV4_UNSIGNED;
-	r.amz_date = date;
 	r.sha256_param = 1;
 	return sigv4_presign(a, &s->creds, &s->keys, url, &r, expires);
 }

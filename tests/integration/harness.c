@@ -56,6 +56,28 @@ harness_pghost(void)
 	exit(77);
 }
 
+const char *
+harness_peers(void)
+{
+	const char	*p = getenv("PASSION_TEST_PEERS");
+	const char	*ci = getenv("CI");
+	char		 nm[1024];
+	struct stat	 sb;
+
+	if (p != NULL) {
+		snprintf(nm, sizeof(nm), "%s/node_modules", p);
+		if (stat(nm, &sb) == 0)
+			return p;
+	}
+	if (ci != NULL && strcmp(ci, "true") == 0) {
+		fprintf(stderr, "PASSION_TEST_PEERS (tests/peers, npm ci) is "
+		    "needed: CI runs the integration tests through dev/check\n");
+		exit(1);
+	}
+	fprintf(stderr, "SKIP: PASSION_TEST_PEERS not set (run dev/check)\n");
+	exit(77);
+}
+
 void
 harness_sleep_ms(int ms)
 {

@@ -48,6 +48,11 @@ struct resp {
  * missing service is a failure. Returns the PostgreSQL socket dir.
  */
 const char	*harness_pghost(void);
+/*
+ * tests/peers (PASSION_TEST_PEERS), with its npm packages; exit 77 (skip)
+ * without them, unless CI=true, where that is a failure.
+ */
+const char	*harness_peers(void);
 /* A fresh database owned by passion_owner, migrated with passionctl. */
 void		 harness_db_create(const char *pghost, const char *dbname);
 /* A connection as user (passion_app, passion_owner, postgres). */
