@@ -30,17 +30,8 @@ enum db_status
 db_settings_get(struct db *db, struct arena *a, const char *user_id,
     struct json_object **out)
 {
-	const char	*p[1] = { user_id };
-	PGresult	*r;
-	enum db_status	 st;
-
-	st = db_sql(db, a, "user_settings_get", arena_printf(a, "SELECT %s "
-	    "FROM user_settings WHERE user_id = $1", db_entity_columns(a, S)),
-	    1, p, 1, &r);
-	if (st == DB_OK)
-		*out = PQntuples(r) == 1 ? db_entity_row(S, r, 0) :
-		    db_settings_default(a);
-	return st;
+	return db_entity_singleton(db, a, S, user_id, db_settings_default,
+	    out);
 }
 
 enum db_status

@@ -74,6 +74,14 @@ enum db_status	 db_sql(struct db *db, struct arena *a, const char *name,
 #define DB_USER_ZONE	"coalesce((SELECT settings_json->>'timeZone' FROM " \
 			"user_settings WHERE user_id = $1), 'UTC')"
 
+/*
+ * The user's one row of a singleton entity (settings, the skill tree),
+ * or fallback's entity when there is none (caller owns *out).
+ */
+enum db_status	 db_entity_singleton(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    struct json_object *(*fallback)(struct arena *),
+		    struct json_object **out);
 /* m's columns as a SELECT or RETURNING list, in field order. */
 const char	*db_entity_columns(struct arena *a,
 		    const struct model_entity *m);

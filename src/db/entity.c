@@ -283,6 +283,23 @@ db_entity_one(struct db *db, struct arena *a, const struct model_entity *m,
 }
 
 enum db_status
+db_entity_singleton(struct db *db, struct arena *a,
+    const struct model_entity *m, const char *user_id,
+    struct json_object *(*fallback)(struct arena *), struct json_object **out)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_sql(db, a, arena_printf(a, "%s_get", m->table), arena_printf(a,
+	    "SELECT %s FROM %s WHERE user_id = $1", select_list(a, m),
+	    m->table), 1, p, 1, &r);
+	if (st == DB_OK)
+		*out = PQntuples(r) == 1 ? db_entity_row(m, r, 0) : fallback(a);
+	return st;
+}
+
+enum db_status
 db_entity_get(struct db *db, struct arena *a, const struct model_entity *m,
     const char *user_id, const char *id, struct json_object **out)
 {

@@ -194,27 +194,23 @@ db_plan_apply(struct db *db, struct arena *a, const char *user_id,
 	return st;
 }
 
+/* A new user's tree with its hash, for a user who has none. */
+static struct json_object *
+tree_fallback(struct arena *a)
+{
+	struct json_object	*t = db_skill_tree_default();
+
+	json_object_object_add(t, "contentHash",
+	    json_object_new_string(empty_tree_hash(a)));
+	return t;
+}
+
 enum db_status
 db_skill_tree_get(struct db *db, struct arena *a, const char *user_id,
     struct json_object **out)
 {
-	const char	*p[1] = { user_id };
-	PGresult	*r;
-	enum db_status	 st;
-
-	st = db_sql(db, a, "skill_tree_get", arena_printf(a, "SELECT %s FROM "
-	    "skill_trees WHERE user_id = $1", db_entity_columns(a,
-	    &model_skill_trees)), 1, p, 1, &r);
-	if (st != DB_OK)
-		return st;
-	if (PQntuples(r) == 1) {
-		*out = db_entity_row(&model_skill_trees, r, 0);
-		return DB_OK;
-	}
-	*out = db_skill_tree_default();
-	json_object_object_add(*out, "contentHash",
-	    json_object_new_string(empty_tree_hash(a)));
-	return DB_OK;
+	return db_entity_singleton(db, a, &model_skill_trees, user_id,
+	    tree_fallback, out);
 }
 
 enum db_status
