@@ -36,7 +36,7 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		if (storage_presign(&a, &s, "GET", "0b6c5e2a-1111-2222-3333-"
 		    "444455556666/audio/5f0c7d8e-aaaa-bbbb-cccc-ddddeeeeffff.wav",
-		    3600, 1764000000LL + i / 1000, NULL, NULL, 0) == NULL)
+		    3600, 1764000000LL + i / 1000, NULL, -1, NULL, 0) == NULL)
 			return 1;
 		if (i % 100 == 99)
 			arena_reset(&a);

@@ -11,6 +11,7 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "net/net.h"
+#include "storage/storage.h"
 
 /*
  * Sessions seen by this worker: token hash → user. Only the user is
@@ -28,6 +29,7 @@ struct app {
 	const struct config	*cfg;
 	struct db		 db;
 	struct net		 net;
+	struct storage		 store;		/* the object store */
 	struct auth_keys	 keys;
 	struct oidc		 oidc;
 	int			 secure;	/* public_origin is https */
@@ -238,6 +240,16 @@ void	 api_settings_get(struct http_request *req);
 void	 api_settings_patch(struct http_request *req);
 void	 api_me_get(struct http_request *req);
 void	 api_me_delete(struct http_request *req);
+
+/* Blobs (blobs.c): rows here, bytes in the object store. */
+void	 api_blobs_create(struct http_request *req);
+void	 api_blobs_list(struct http_request *req);
+void	 api_blobs_usage(struct http_request *req);
+/* GET: 302 to a presigned GET (?redirect=false: the URL as JSON);
+ * HEAD: the metadata as headers. */
+void	 api_blob_get(struct http_request *req);
+void	 api_blob_complete(struct http_request *req);
+void	 api_blob_delete(struct http_request *req);
 
 /* The route tables (routes.c). */
 extern const struct http_route	api_routes[];

@@ -23,6 +23,7 @@ api_app_init(struct app *app, const struct config *cfg)
 	db_init(&app->db, cfg->database_url, cfg->database_password, &lim);
 	net_init(&app->net, cfg->outbound_connect_timeout,
 	    cfg->outbound_timeout);
+	storage_init(&app->store, cfg);
 	if (*cfg->secret_key != '\0' &&
 	    auth_keys_derive(&app->keys, cfg->secret_key) != 0)
 		log_error("secret_key: cannot derive keys; sign-in is off");

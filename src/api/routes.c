@@ -83,6 +83,15 @@ const struct http_route api_routes[] = {
 	    api_entity_update),
 	CRUD("/api/lane-templates", model_lane_templates, api_entity_update),
 
+	/* Blobs: the bytes go to and from the store, never through here. */
+	{ "GET", "/api/blobs/usage", api_blobs_usage, U, 0, &model_blobs },
+	{ "GET", "/api/blobs", api_blobs_list, U, 0, &model_blobs },
+	{ "POST", "/api/blobs", api_blobs_create, U, SMALL, &model_blobs },
+	{ "GET", "/api/blobs/{id}", api_blob_get, U, 0, &model_blobs },
+	{ "DELETE", "/api/blobs/{id}", api_blob_delete, U, 0, &model_blobs },
+	{ "POST", "/api/blobs/{id}/complete", api_blob_complete, U, 0,
+	    &model_blobs },
+
 	/* Settings and the account. */
 	{ "GET", "/api/settings", api_settings_get, U, 0, &model_settings },
 	{ "PATCH", "/api/settings", api_settings_patch, U, 0,

@@ -320,20 +320,6 @@ api_auth_sessions_list(struct http_request *req)
 	http_reply_json(req, 200, o);
 }
 
-static int
-is_uuid(const char *s)
-{
-	size_t	 i;
-
-	if (strlen(s) != 36)
-		return 0;
-	for (i = 0; i < 36; i++)
-		if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-' :
-		    strchr("0123456789abcdefABCDEF", s[i]) == NULL)
-			return 0;
-	return 1;
-}
-
 void
 api_auth_sessions_delete(struct http_request *req)
 {
@@ -344,7 +330,7 @@ api_auth_sessions_delete(struct http_request *req)
 
 	if (s == NULL)
 		return;
-	if (is_uuid(id))
+	if (str_is_uuid(id))
 		st = db_session_delete(&app->db, req->arena, id, req->user_id);
 	if (st == DB_NOTFOUND) {
 		/* Someone else's session answers like a missing one. */

@@ -30,6 +30,8 @@ struct auth_keys {
 int	 auth_keys_derive(struct auth_keys *k, const char *secret);
 /* n bytes from the OS CSPRNG; aborts if it fails. */
 void	 auth_random(unsigned char *out, size_t n);
+/* A random (version 4) UUID in its text form. */
+void	 auth_uuid(char out[37]);
 /* base64url without padding of in[0..n), into the arena. */
 char	*auth_b64url(struct arena *a, const unsigned char *in, size_t n);
 /* Decode base64url (no padding); NULL on bad input. *outlen set. */

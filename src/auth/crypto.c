@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -68,6 +69,19 @@ auth_random(unsigned char *out, size_t n)
 {
 	if (RAND_bytes(out, (int)n) != 1)
 		fatal("RAND_bytes failed");
+}
+
+void
+auth_uuid(char out[37])
+{
+	unsigned char	 b[16];
+
+	auth_random(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);	/* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);	/* RFC 9562 variant */
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 char *

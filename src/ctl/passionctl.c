@@ -40,8 +40,10 @@ usage(FILE *f)
 	    "                      the quests schedule rules have come due\n"
 	    "  presign --method GET|PUT --key KEY [--expires S]\n"
 	    "          [--date YYYYMMDDTHHMMSSZ] [--content-type T]\n"
+	    "          [--content-length N] [--query NAME=VALUE]...\n"
 	    "                      print a presigned URL of the object store\n"
-	    "                      (--date: as if signed then, reproducible)\n"
+	    "                      (--date: as if signed then, reproducible;\n"
+	    "                      --query: response-content-type and such)\n"
 	    "\n"
 	    "  -c, --config PATH   configuration file (default %s)\n"
 	    "  -h, --help          this text\n"
@@ -330,6 +332,8 @@ amz_time(const char *s)
 	return strcmp(back, s) == 0 ? t : -1;
 }
 
+#define PRESIGN_QUERY_MAX	8
+
 static int
 cmd_presign(const struct config *cfg, int argc, char **argv)
 {
@@ -339,14 +343,19 @@ cmd_presign(const struct config *cfg, int argc, char **argv)
 		{ "expires", required_argument, NULL, 'e' },
 		{ "date", required_argument, NULL, 'd' },
 		{ "content-type", required_argument, NULL, 't' },
+		{ "content-length", required_argument, NULL, 'l' },
+		{ "query", required_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct storage	 st;
-	struct arena	 a;
-	const char	*method = NULL, *key = NULL, *ctype = NULL;
-	long long	 expires = -1, now = (long long)time(NULL);
-	char		*url;
-	int		 ch;
+	struct storage		 st;
+	struct arena		 a;
+	struct sigv4_pair	 query[PRESIGN_QUERY_MAX];
+	const char		*method = NULL, *key = NULL, *ctype = NULL;
+	long long		 expires = -1, now = (long long)time(NULL);
+	long long		 length = -1;
+	char			*url, *eq;
+	size_t			 nquery = 0;
+	int			 ch;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -375,6 +384,24 @@ cmd_presign(const struct config *cfg, int argc, char **argv)
 		case 't':
 			ctype = optarg;
 			break;
+		case 'l':
+			if (str_to_ll(optarg, 0, 5368709120LL, &length) != 0) {
+				fprintf(stderr, "passionctl: --content-length: 0 "
+				    "to 5368709120 bytes\n");
+				return 2;
+			}
+			break;
+		case 'q':
+			if ((eq = strchr(optarg, '=')) == NULL || eq == optarg ||
+			    nquery == PRESIGN_QUERY_MAX) {
+				fprintf(stderr, "passionctl: --query NAME=VALUE, "
+				    "at most %d\n", PRESIGN_QUERY_MAX);
+				return 2;
+			}
+			*eq = '\0';
+			query[nquery].name = optarg;
+			query[nquery++].value = eq + 1;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -397,7 +424,7 @@ cmd_presign(const struct config *cfg, int argc, char **argv)
 		    cfg->storage_download_ttl;
 	arena_init(&a, 16 * 1024);
 	url = storage_presign(&a, &st, method, key, (long)expires, now, ctype,
-	    NULL, 0);
+	    length, query, nquery);
 	puts(url);
 	arena_cleanup(&a);
 	return 0;

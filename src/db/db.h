@@ -381,6 +381,59 @@ enum db_status	 db_event_append(struct db *db, struct arena *a,
 		    const char *domain_id, const char *payload,
 		    const char **id);
 
+/* --- blobs.c: the rows of the store's objects --- */
+
+/* A blob's row (strings borrowed from the result, or the caller's). */
+struct db_blob {
+	const char	*id;
+	const char	*kind;		/* audio | image */
+	const char	*name;		/* the file name it downloads as */
+	const char	*mime_type;
+	long long	 size;
+	const char	*sha256;	/* hex, or NULL */
+	const char	*state;		/* pending | ready */
+	const char	*object_key;	/* {user_id}/audio/{uuid}.{ext} */
+	const char	*upload_id;	/* a multipart upload, or NULL */
+	long long	 part_size;	/* its parts' size (0: single PUT) */
+	const char	*created_at;	/* ISO 8601 */
+};
+
+/* The blob as the API shows it (caller owns it). */
+struct json_object *db_blob_json(const struct db_blob *b);
+/*
+ * Insert b (pending; id and key made by the caller) and read it back
+ * into b, unless the user's blobs and b would pass quota (bytes; 0: no
+ * quota): then *over is set and nothing is written.
+ */
+enum db_status	 db_blob_create(struct db *db, struct arena *a,
+		    const char *user_id, struct db_blob *b, long long quota,
+		    int *over);
+/* Bytes of all the user's blobs, pending ones included. */
+enum db_status	 db_blob_usage_bytes(struct db *db, struct arena *a,
+		    const char *user_id, long long *used);
+/* The user's blob id into b: DB_OK or DB_NOTFOUND. */
+enum db_status	 db_blob_get(struct db *db, struct arena *a,
+		    const char *user_id, const char *id, struct db_blob *b);
+/*
+ * The user's blob id into b, its row locked for the transaction:
+ * DB_OK, DB_NOTFOUND, or DB_FOREIGN when a track or a project uses it.
+ */
+enum db_status	 db_blob_lock(struct db *db, struct arena *a,
+		    const char *user_id, const char *id, struct db_blob *b);
+/* Mark b ready (its upload id dropped); b is read back. */
+enum db_status	 db_blob_ready(struct db *db, struct arena *a,
+		    const char *user_id, struct db_blob *b);
+/*
+ * Delete the row of blob id: DB_OK, DB_NOTFOUND, or DB_FOREIGN when a
+ * track or a project uses it.
+ */
+enum db_status	 db_blob_delete(struct db *db, struct arena *a,
+		    const char *user_id, const char *id);
+/* {"usedBytes","quotaBytes","kinds":{kind:{count,bytes,pending}}}. */
+enum db_status	 db_blob_usage(struct db *db, struct arena *a,
+		    const char *user_id, long long quota,
+		    struct json_object **out);
+
 /* --- quests.c: what only quests do --- */
 
 /*

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/http.h"
 
@@ -73,7 +74,12 @@ http_reply(struct http_request *req, int status, const char *content_type,
 	if (content_type != NULL)
 		buf_printf(&head, "Content-Type: %s\r\n", content_type);
 	buf_printf(&head, "Content-Length: %zu\r\n", len);
-	buf_puts(&head, "Cache-Control: no-store\r\n");
+	/* Nothing is cached unless a handler says otherwise. */
+	for (h = req->headers_out; h != NULL; h = h->next)
+		if (strcasecmp(h->name, "Cache-Control") == 0)
+			break;
+	if (h == NULL)
+		buf_puts(&head, "Cache-Control: no-store\r\n");
 	if (strcmp(req->request_id, "-") != 0)
 		buf_printf(&head, "X-Request-Id: %s\r\n", req->request_id);
 	for (h = req->headers_out; h != NULL; h = h->next)

@@ -415,6 +415,34 @@ const struct model_entity model_lane_templates = {
 	"laneTemplates",
 };
 
+/* --- blobs (their rules: api/blobs.c; the bytes are in the store) ---- */
+
+static const char *const blob_kinds[] = { "audio", "image", NULL };
+static const char *const blob_states[] = { "pending", "ready", NULL };
+
+static const struct model_field blob_fields[] = {
+	{ "id", "id", MT_ID, MF_SERVER, 0, 0, NULL },
+	{ "kind", "kind", MT_ENUM, MF_REQUIRED, 0, 0, blob_kinds },
+	{ "name", "name", MT_TEXT, MF_REQUIRED, 1, 255, NULL },
+	{ "mime_type", "mimeType", MT_TEXT, MF_REQUIRED, 1, 100, NULL },
+	{ "size_bytes", "sizeBytes", MT_INT, MF_REQUIRED, 0, 5368709120LL,
+	    NULL },
+	{ "sha256", "sha256", MT_TEXT, 0, 64, 64, NULL },
+	{ "state", "state", MT_ENUM, MF_SERVER, 0, 0, blob_states },
+	CREATED_AT,
+};
+
+static const struct model_filter blob_filters[] = {
+	{ "kind", "kind", MQ_EQ },
+	{ "state", "state", MQ_EQ },
+};
+
+const struct model_entity model_blobs = {
+	"blobs", "blob", blob_fields, N(blob_fields), 0, NULL, "created_at",
+	blob_filters, N(blob_filters), NULL,
+	"blobs",
+};
+
 /* --- settings (a singleton: api/settings.c) --------------------------- */
 
 static const char *const themes[] = { "light", "dark", "system", NULL };
@@ -451,5 +479,5 @@ const struct model_entity *const model_entities[] = {
 	&model_skill_trees, &model_rewards, &model_events,
 	&model_focus_sessions, &model_projects, &model_reference_libraries,
 	&model_reference_tracks, &model_infobase, &model_lane_templates,
-	&model_settings, NULL,
+	&model_settings, &model_blobs, NULL,
 };

@@ -112,6 +112,7 @@ extern const struct model_entity	model_events;
 extern const struct model_entity	model_focus_sessions;
 extern const struct model_entity	model_projects;
 extern const struct model_entity	model_reference_libraries;
+extern const struct model_entity	model_blobs;
 extern const struct model_entity	model_reference_tracks;
 extern const struct model_entity	model_infobase;
 extern const struct model_entity	model_lane_templates;

@@ -134,14 +134,15 @@ const char *storage_path(struct arena *a, const struct storage *s,
 	    const char *key);
 /*
  * A presigned URL for method on key, valid expires seconds from now
- * (seconds since the epoch), with content_type signed when not NULL and
- * query's parameters (response-content-type, partNumber, …). NULL when
- * expires is out of range.
+ * (seconds since the epoch), with content_type signed when not NULL,
+ * content_length signed when ≥ 0, and query's parameters
+ * (response-content-type, partNumber, …). NULL when expires is out of
+ * range.
  */
 char	*storage_presign(struct arena *a, struct storage *s,
 	    const char *method, const char *key, long expires, long long now,
-	    const char *content_type, const struct sigv4_pair *query,
-	    size_t nquery);
+	    const char *content_type, long long content_length,
+	    const struct sigv4_pair *query, size_t nquery);
 
 /* --- client.c: calls passiond makes itself --- */
 

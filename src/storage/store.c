@@ -90,20 +90,26 @@ storage_request(struct arena *a, const struct storage *s,
 char *
 storage_presign(struct arena *a, struct storage *s, const char *method,
     const char *key, long expires, long long now, const char *content_type,
-    const struct sigv4_pair *query, size_t nquery)
+    long long content_length, const struct sigv4_pair *query, size_t nquery)
 {
-	struct sigv4_pair	 h[2];
+	struct sigv4_pair	 h[3];
 	struct sigv4_request	 r;
 	const char		*url;
 	char			 date[17];
 
 	url = storage_request(a, s, method, key, now, date, h, &r);
-	/* A signed Content-Type: the upload must be what was announced. */
-	h[1].name = "content-type";
-	h[1].value = content_type;
+	/* Signed Content-Type and Content-Length: the upload must be what
+	 * was announced, or the store refuses the signature. */
+	if (content_type != NULL) {
+		h[r.nheaders].name = "content-type";
+		h[r.nheaders++].value = content_type;
+	}
+	if (content_length >= 0) {
+		h[r.nheaders].name = "content-length";
+		h[r.nheaders++].value = arena_printf(a, "%lld", content_length);
+	}
 	r.query = query;
 	r.nquery = nquery;
-	r.nheaders = content_type != NULL ? 2 : 1;
 	r.payload_hash = SIGV4_UNSIGNED;
 	r.sha256_param = 1;
 	return sigv4_presign(a, &s->creds, &s->keys, url, &r, expires);

@@ -121,5 +121,7 @@ char		*utf8_copy_valid(char *dst, size_t dstlen, const char *s);
 char		*utf8_sanitize(struct arena *a, const char *s);
 /* Trim ASCII white space at both ends, in place; returns s. */
 char		*str_trim(char *s);
+/* Whether s is a UUID in its text form (8-4-4-4-12 hex digits). */
+int		 str_is_uuid(const char *s);
 
 #endif

@@ -649,6 +649,10 @@ static const struct {
 	{ "/api/lane-templates/", "/api/lane-templates", "{\"name\":\"m\","
 	    "\"templateType\":\"drums\",\"laneSettings\":{},\"notes\":[],"
 	    "\"bpm\":1,\"bars\":1,\"timeSignature\":[4,4]}", NULL },
+	{ "/api/blobs/", NULL, NULL, "INSERT INTO blobs (user_id, kind, "
+	    "object_key, mime_type, size_bytes, name, state) SELECT id, "
+	    "'audio', id || '/audio/m.wav', 'audio/wav', 1, 'm.wav', 'ready' "
+	    "FROM users WHERE email = 'alice@example.org' RETURNING id" },
 	{ "/api/auth/sessions/", NULL, NULL, "SELECT id FROM sessions WHERE "
 	    "user_id = " OF("alice@example.org") " LIMIT 1" },
 };

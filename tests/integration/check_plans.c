@@ -87,6 +87,12 @@ fill(PGconn *c, const char *user, int n)
 		"'drums','chord'])[i % 3 + 1], '{}', '[]', 120, 4, '[4,4]', "
 		"now() - i * interval '1 minute', now() FROM "
 		"generate_series(1, $3::integer) i"),
+		("INSERT INTO blobs (user_id, kind, object_key, mime_type, "
+		"size_bytes, name, state, created_at) SELECT $2::uuid, "
+		"(ARRAY['audio','image'])[i % 2 + 1], $2 || '/' || $1 || '-b' || i, "
+		"'audio/wav', i, 'b' || i, (ARRAY['pending','ready'])[i % 2 + 1], "
+		"now() - i * interval '1 minute' FROM generate_series(1, "
+		"$3::integer) i"),
 	};
 	char		 prefix[16], count[16];
 	const char	*p[3] = { prefix, user, count };
@@ -247,7 +253,9 @@ START_TEST(every_list_statement_uses_an_index)
 	assert_indexed(m->table, m->table, sql, p, n);
 	/* The next page, after a cursor. */
 	l.key = "2026-01-01T00:00:00.000000Z";
-	l.after_id = "zzz";
+	/* The last possible id (blobs' are UUIDs). */
+	l.after_id = m == &model_blobs ? "ffffffff-ffff-ffff-ffff-ffffffffffff" :
+	    "zzz";
 	sql = db_entity_list_sql(&a, m, alice, &l, &p, &n);
 	assert_indexed(m->table, m->table, sql, p, n);
 	l.key = l.after_id = NULL;

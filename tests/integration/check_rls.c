@@ -295,8 +295,9 @@ START_TEST(sizes_are_bigint)
 	char	 sql[1024];
 
 	snprintf(sql, sizeof(sql), "INSERT INTO blobs (user_id, kind, "
-	    "object_key, mime_type, size_bytes) VALUES ('%s', 'audio', "
-	    "'%s/audio/x.wav', 'audio/wav', 5368709120)", user_a, user_a);
+	    "object_key, mime_type, size_bytes, name) VALUES ('%s', 'audio', "
+	    "'%s/audio/x.wav', 'audio/wav', 5368709120, 'x.wav')", user_a,
+	    user_a);
 	harness_sql(a, sql);
 	harness_sql(a, "INSERT INTO reference_libraries (id, user_id, name, "
 	    "created_at, updated_at) SELECT 'lib1', user_id, 'l', now(), now() "

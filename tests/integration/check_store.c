@@ -25,37 +25,16 @@
 
 static char		 dir[64], endpoint[64];
 static pid_t		 s3;
-static struct config	 cfg;
 static struct storage	 st;
 static struct net	 net;
 
 static void
 setup(void)
 {
-	char	 port[16], data[128], log[128];
-	char	*argv[] = { "node", NULL, port, data, "passion", NULL };
-	char	 script[512];
-	int	 p = harness_free_port();
-
 	snprintf(dir, sizeof(dir), "/tmp/check_store.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(port, sizeof(port), "%d", p);
-	snprintf(data, sizeof(data), "%s/s3", dir);
-	snprintf(log, sizeof(log), "%s/s3.log", dir);
-	snprintf(script, sizeof(script), "%s/s3.mjs", harness_peers());
-	argv[1] = script;
-	s3 = harness_spawn(argv, log);
-	ck_assert_msg(harness_wait_port(p, 15000), "s3rver did not start (%s)",
-	    log);
-	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", p);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.storage_endpoint = endpoint;
-	cfg.storage_bucket = "passion";
-	cfg.storage_region = "auto";
-	cfg.storage_access_key_id = "S3RVER";
-	cfg.storage_secret = "S3RVER";
-	cfg.storage_addressing = "path";
-	storage_init(&st, &cfg);
+	s3 = harness_s3_start(dir, 0, endpoint, sizeof(endpoint));
+	harness_s3_client(endpoint, &st);
 	net_init(&net, 1, 2);
 }
 
@@ -65,9 +44,7 @@ teardown(void)
 	char	 cmd[128];
 
 	net_cleanup(&net);
-	kill(s3, SIGCONT);
-	kill(s3, SIGTERM);
-	harness_wait(s3, 5000);
+	harness_s3_stop(s3);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
@@ -84,7 +61,7 @@ upload(const char *key, const char *ctype, const char *sent_type,
 
 	arena_init(&a, 16 * 1024);
 	http_do_h("PUT", storage_presign(&a, &st, "PUT", key, 300, time(NULL),
-	    ctype, NULL, 0), NULL, NULL, sent_type, body, &r);
+	    ctype, -1, NULL, 0), NULL, NULL, sent_type, body, &r);
 	status = r.status;
 	resp_free(&r);
 	arena_cleanup(&a);
@@ -110,8 +87,8 @@ START_TEST(upload_read_head_delete)
 	ck_assert_str_eq(o.content_type, "audio/wav");
 	ck_assert_ptr_nonnull(o.etag);
 	/* Read back, whole and a range. */
-	get = storage_presign(&a, &st, "GET", key, 60, time(NULL), NULL, NULL,
-	    0);
+	get = storage_presign(&a, &st, "GET", key, 60, time(NULL), NULL, -1,
+	    NULL, 0);
 	http_get(get, &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.body, body);
@@ -146,16 +123,16 @@ START_TEST(the_store_refuses_what_was_not_signed)
 	/* Another Content-Type than the one signed. */
 	ck_assert_int_eq(upload("k/t.wav", "audio/wav", "text/html", "x"), 403);
 	/* A tampered signature. */
-	url = storage_presign(&a, &st, "GET", "k/ok.wav", 60, time(NULL), NULL,
-	    NULL, 0);
+	url = storage_presign(&a, &st, "GET", "k/ok.wav", 60, time(NULL),
+	    NULL, -1, NULL, 0);
 	p = strstr(url, "X-Amz-Signature=") + 16;
 	*p = *p == 'a' ? 'b' : 'a';
 	http_get(url, &r);
 	ck_assert_int_eq(r.status, 403);
 	resp_free(&r);
 	/* Another key under the same signature. */
-	url = storage_presign(&a, &st, "GET", "k/ok.wav", 60, time(NULL), NULL,
-	    NULL, 0);
+	url = storage_presign(&a, &st, "GET", "k/ok.wav", 60, time(NULL),
+	    NULL, -1, NULL, 0);
 	p = strstr(url, "ok.wav");
 	memcpy(p, "no", 2);
 	http_get(url, &r);
@@ -163,7 +140,7 @@ START_TEST(the_store_refuses_what_was_not_signed)
 	resp_free(&r);
 	/* Expired: signed an hour ago for a minute. */
 	http_get(storage_presign(&a, &st, "GET", "k/ok.wav", 60,
-	    time(NULL) - 3600, NULL, NULL, 0), &r);
+	    time(NULL) - 3600, NULL, -1, NULL, 0), &r);
 	ck_assert_int_eq(r.status, 403);
 	resp_free(&r);
 	/* A wrong secret. */

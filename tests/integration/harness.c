@@ -27,6 +27,7 @@
 #include <curl/curl.h>
 
 #include "auth/auth.h"
+#include "storage/storage.h"
 #include "harness.h"
 
 static const char *
@@ -627,7 +628,7 @@ resp_str(struct resp *r, const char *path)
 const char *
 resp_header(struct resp *r, const char *name)
 {
-	static char	 val[512];
+	static char	 val[8192];
 	const char	*p = r->headers;
 	size_t		 n = strlen(name);
 
@@ -807,6 +808,65 @@ harness_smtp_start(const char *dir, int port, int utf8, char *maildir,
 	pid = harness_spawn(utf8 ? argv_utf8 : argv, log);
 	ck_assert_msg(harness_wait_port(port, 15000), "aiosmtpd on %d", port);
 	return pid;
+}
+
+pid_t
+harness_s3_start(const char *dir, int p, char *endpoint, size_t len)
+{
+	char	 port[16], data[256], log[256], script[512];
+	char	*argv[] = { "node", script, port, data, "passion", NULL };
+	pid_t	 pid;
+
+	if (p == 0)
+		p = harness_free_port();
+	snprintf(port, sizeof(port), "%d", p);
+	snprintf(data, sizeof(data), "%s/s3-%d", dir, p);
+	snprintf(log, sizeof(log), "%s/s3-%d.log", dir, p);
+	snprintf(script, sizeof(script), "%s/s3.mjs", harness_peers());
+	pid = harness_spawn(argv, log);
+	ck_assert_msg(harness_wait_port(p, 15000), "s3rver did not start (%s)",
+	    log);
+	snprintf(endpoint, len, "http://127.0.0.1:%d", p);
+	return pid;
+}
+
+const char *
+harness_s3_conf(const char *dir, const char *endpoint)
+{
+	static char	 conf[1024];
+	char		 path[256];
+
+	snprintf(path, sizeof(path), "%s/s3_secret", dir);
+	write_text(path, "S3RVER\n");
+	snprintf(conf, sizeof(conf), "storage_endpoint = %s\n"
+	    "storage_bucket = passion\nstorage_access_key_id = S3RVER\n"
+	    "storage_secret_file = %s\n", endpoint, path);
+	return conf;
+}
+
+void
+harness_s3_client(const char *endpoint, struct storage *st)
+{
+	static struct config	 cfg;
+	static char		 url[128];
+
+	snprintf(url, sizeof(url), "%s", endpoint);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.storage_endpoint = url;
+	cfg.storage_bucket = "passion";
+	cfg.storage_region = "auto";
+	cfg.storage_access_key_id = "S3RVER";
+	cfg.storage_secret = "S3RVER";
+	cfg.storage_addressing = "path";
+	storage_init(st, &cfg);
+}
+
+void
+harness_s3_stop(pid_t pid)
+{
+	kill(pid, SIGCONT);
+	kill(pid, SIGTERM);
+	harness_wait(pid, 5000);
 }
 
 char *

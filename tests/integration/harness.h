@@ -162,6 +162,22 @@ pid_t		 harness_child_named(pid_t parent, const char *comm);
 pid_t		 harness_smtp_start(const char *dir, int port, int utf8,
 		    char *maildir, size_t len);
 /*
+ * Start the S3 server (tests/peers/s3.mjs: @20minutes/s3rver, keys
+ * S3RVER/S3RVER, bucket "passion") on port (0: a free one) with its
+ * files under dir (the same port: the same files, so it can be stopped
+ * and started again); its endpoint ("http://127.0.0.1:PORT") into
+ * endpoint.
+ */
+pid_t		 harness_s3_start(const char *dir, int port, char *endpoint,
+		    size_t len);
+/* passiond.conf lines for that store (its secret file made in dir). */
+const char	*harness_s3_conf(const char *dir, const char *endpoint);
+/* The test's own client of that store (one at a time). */
+struct storage;
+void		 harness_s3_client(const char *endpoint, struct storage *st);
+/* Stop it (a stopped one too). */
+void		 harness_s3_stop(pid_t pid);
+/*
  * The newest message in maildir containing needle (malloc'd; the file is
  * removed), waiting up to ms for it; NULL if none came.
  */

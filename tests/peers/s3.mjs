@@ -5,6 +5,15 @@
 // docs/operations.md asks of the real bucket's CORS rule.
 import S3rver from "@20minutes/s3rver";
 
+// s3rver canonicalises query values with encodeURIComponent, which
+// leaves ! ' ( ) * as they are; S3, R2 and the AWS SDKs encode them
+// (RFC 3986), so a presigned URL with such a value (a download's
+// Content-Disposition: filename*=UTF-8''…) fails here and works there.
+// Its encoding made S3's, for this process only.
+const plain = globalThis.encodeURIComponent;
+globalThis.encodeURIComponent = (s) => plain(s).replace(/[!'()*]/g,
+    (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+
 const [port, directory, bucket] = process.argv.slice(2);
 const cors = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>
 <AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod>

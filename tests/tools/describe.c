@@ -212,6 +212,7 @@ route_kind(const struct http_route *r)
 	} kinds[] = {
 		{ api_entity_list, "list" }, { api_focus_list, "list" },
 		{ api_infobase_list, "list" }, { api_tracks_list, "list" },
+		{ api_blobs_list, "list" },
 		{ api_entity_get, "get" }, { api_focus_get, "get" },
 		{ api_entity_create, "create" }, { api_track_create, "create" },
 		{ api_reward_create, "create" },
@@ -282,7 +283,8 @@ main(void)
 			json_object_object_add(schemas, schema_name(m,
 			    "Create"), entity_schema(m, CREATE));
 		if ((m->flags & ME_APPEND_ONLY) == 0 &&
-		    m != &model_skill_trees && m != &model_focus_sessions)
+		    m != &model_skill_trees && m != &model_focus_sessions &&
+		    m != &model_blobs)
 			json_object_object_add(schemas, schema_name(m,
 			    "Patch"), entity_schema(m, PATCH));
 	}

@@ -1,0 +1,505 @@
+/*
+ * blobs.c - audio and images in the object store. passiond keeps the
+ * rows and signs URLs; browsers move the bytes to and from the store
+ * directly. A row of the user's is what authorises a URL: a blob is
+ * made pending with a presigned PUT, made ready once a HEAD of the
+ * object agrees with it, downloaded through a 302 to a presigned GET,
+ * and deleted from the store before its row.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "storage/storage.h"
+
+#define R2_OBJECT_MAX	5368709120LL	/* one PUT: R2's (and S3's) limit */
+#define STORE_RETRY	"5"		/* Retry-After when the store is down */
+
+/* The types a kind takes, and the extension its objects get. */
+static const struct {
+	const char	*kind, *type, *ext;
+} types[] = {
+	{ "audio", "audio/mpeg", "mp3" },
+	{ "audio", "audio/wav", "wav" },
+	{ "audio", "audio/x-wav", "wav" },
+	{ "audio", "audio/wave", "wav" },
+	{ "audio", "audio/flac", "flac" },
+	{ "audio", "audio/ogg", "ogg" },
+	{ "audio", "audio/aac", "aac" },
+	{ "audio", "audio/mp4", "m4a" },
+	{ "audio", "audio/m4a", "m4a" },
+	{ "audio", "audio/x-m4a", "m4a" },
+	{ "audio", "audio/webm", "webm" },
+	{ "image", "image/png", "png" },
+	{ "image", "image/jpeg", "jpg" },
+	{ "image", "image/webp", "webp" },
+	{ "image", "image/gif", "gif" },
+};
+
+/* The row of type (any case) in kind, or -1 when kind does not take it. */
+static int
+type_index(const char *kind, const char *type)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(types[i].kind, kind) == 0 &&
+		    strcasecmp(types[i].type, type) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The types of kind, for a message: "audio/mpeg, audio/wav, …". */
+static const char *
+kind_types(struct arena *a, const char *kind)
+{
+	const char	*s = "";
+	size_t		 i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(types[i].kind, kind) == 0)
+			s = arena_printf(a, "%s%s%s", s, *s ? ", " : "",
+			    types[i].type);
+	return s;
+}
+
+/* A byte count for people: "200 MB" style (decimal, as stores bill). */
+static const char *
+bytes_text(struct arena *a, long long n)
+{
+	if (n >= 1000000000LL && n % 1000000000LL == 0)
+		return arena_printf(a, "%lld GB", n / 1000000000LL);
+	if (n >= 1000000 && n % 1000000 == 0)
+		return arena_printf(a, "%lld MB", n / 1000000);
+	if (n >= (1LL << 20) && n % (1LL << 20) == 0)
+		return arena_printf(a, "%lld MiB", n >> 20);
+	return arena_printf(a, "%lld bytes", n);
+}
+
+/* An ISO 8601 time secs from now. */
+static const char *
+expires_at(struct arena *a, long long now, long secs)
+{
+	char	 out[32];
+
+	time_iso8601((now + secs) * 1000, out, sizeof(out));
+	return arena_strdup(a, out);
+}
+
+/* 503 when no store is configured; 0 when one is. */
+static int
+store_or_reply(struct http_request *req)
+{
+	if (storage_enabled(&api_app(req)->store))
+		return 0;
+	http_reply_error(req, 503, "storage_unavailable", "no object store "
+	    "is configured on this server");
+	return -1;
+}
+
+/* Answer a failed call to the store (logged: the reason is ours). */
+static void
+reply_store_error(struct http_request *req, enum storage_status st)
+{
+	struct app	*app = api_app(req);
+
+	log_error("store: %s", app->store.errstr);
+	if (st == STORAGE_UNAVAILABLE) {
+		http_header_add(req, "Retry-After", STORE_RETRY);
+		http_reply_error(req, 503, "storage_unavailable", "the object "
+		    "store did not answer; nothing was changed; try again "
+		    "shortly");
+		return;
+	}
+	http_reply_error(req, 502, "storage_error", "the object store "
+	    "refused the request; nothing was changed");
+}
+
+/* The blob of the path's id into b, in a read (one round trip). */
+static enum db_status
+blob_read(struct http_request *req, struct db_blob *b)
+{
+	struct app	*app = api_app(req);
+	enum db_status	 st;
+
+	/* Not a UUID: no blob has that id (and the column would refuse it). */
+	if (!str_is_uuid(http_param(req, 0)))
+		return DB_NOTFOUND;
+	st = api_tx_begin(req);
+	db_tx_commit_with_next(&app->db);
+	if (st == DB_OK)
+		st = db_blob_get(&app->db, req->arena, req->user_id,
+		    http_param(req, 0), b);
+	if (st != DB_OK)
+		db_tx_rollback(&app->db);
+	return st;
+}
+
+/* A file name's check: printable, no control characters. */
+static int
+name_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+void
+api_blobs_create(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	const struct config	*cfg = app->cfg;
+	struct json_object	*body, *o, *up, *h;
+	struct model_error	 err;
+	struct db_blob		 b;
+	enum db_status		 st;
+	const char		*url;
+	long long		 max, now = time(NULL), used;
+	char			 id[37];
+	int			 over, t;
+
+	if (store_or_reply(req) != 0 || http_body_json_or_reply(req, &body) != 0)
+		return;
+	if (model_validate(&model_blobs, body, MODEL_CREATE, &err) != 0) {
+		http_reply_invalid(req, err.status, err.field, err.message);
+		return;
+	}
+	memset(&b, 0, sizeof(b));
+	b.kind = json_object_get_string(json_object_object_get(body, "kind"));
+	b.name = json_object_get_string(json_object_object_get(body, "name"));
+	b.mime_type = json_object_get_string(json_object_object_get(body,
+	    "mimeType"));
+	b.size = json_object_get_int64(json_object_object_get(body,
+	    "sizeBytes"));
+	o = json_object_object_get(body, "sha256");
+	b.sha256 = o != NULL ? json_object_get_string(o) : NULL;
+	if (!name_ok(b.name)) {
+		http_reply_invalid(req, 422, "name", "name: no control "
+		    "characters");
+		return;
+	}
+	if ((t = type_index(b.kind, b.mime_type)) < 0) {
+		http_reply_invalid(req, 422, "mimeType", arena_printf(req->arena,
+		    "mimeType: %s blobs are one of %s", b.kind,
+		    kind_types(req->arena, b.kind)));
+		return;
+	}
+	if (b.sha256 != NULL && strspn(b.sha256, "0123456789abcdef") != 64) {
+		http_reply_invalid(req, 422, "sha256", "sha256: 64 lowercase "
+		    "hex digits");
+		return;
+	}
+	max = strcmp(b.kind, "audio") == 0 ? cfg->storage_audio_max :
+	    cfg->storage_image_max;
+	if (max > R2_OBJECT_MAX)
+		max = R2_OBJECT_MAX;
+	if (b.size < 1 || b.size > max) {
+		http_reply_invalid(req, b.size < 1 ? 422 : 413, "sizeBytes",
+		    arena_printf(req->arena, "sizeBytes: %s blobs are 1 byte "
+		    "to %s", b.kind, bytes_text(req->arena, max)));
+		return;
+	}
+	/* The type as the table spells it: what the store will be told. */
+	b.mime_type = types[t].type;
+	auth_uuid(id);
+	b.id = id;
+	b.object_key = arena_printf(req->arena, "%s/%s/%s.%s", req->user_id,
+	    strcmp(b.kind, "audio") == 0 ? "audio" : "images", id,
+	    types[t].ext);
+	st = api_tx_begin(req);
+	if (st == DB_OK)
+		st = db_blob_create(&app->db, req->arena, req->user_id, &b,
+		    cfg->storage_quota, &over);
+	if (st == DB_OK && over) {
+		st = db_blob_usage_bytes(&app->db, req->arena, req->user_id,
+		    &used);
+		db_tx_rollback(&app->db);
+		if (st == DB_OK) {
+			http_reply_error(req, 413, "quota_exceeded", "this "
+			    "blob (%s) does not fit: %s of the %s quota are "
+			    "used", bytes_text(req->arena, b.size),
+			    bytes_text(req->arena, used), bytes_text(req->arena,
+			    cfg->storage_quota));
+			return;
+		}
+	}
+	if (api_entity_commit_or_reply(req, NULL, st) != 0)
+		return;
+	url = storage_presign(req->arena, &app->store, "PUT", b.object_key,
+	    cfg->storage_upload_ttl, now, b.mime_type, b.size, NULL, 0);
+	o = http_json_own(req, json_object_new_object());
+	json_object_object_add(o, "id", json_object_new_string(b.id));
+	json_object_object_add(o, "blob", db_blob_json(&b));
+	up = json_object_new_object();
+	h = json_object_new_object();
+	json_object_object_add(h, "Content-Type", json_object_new_string(
+	    b.mime_type));
+	json_object_object_add(up, "method", json_object_new_string("PUT"));
+	json_object_object_add(up, "url", json_object_new_string(url));
+	json_object_object_add(up, "headers", h);
+	json_object_object_add(up, "expiresAt", json_object_new_string(
+	    expires_at(req->arena, now, cfg->storage_upload_ttl)));
+	json_object_object_add(o, "upload", up);
+	http_header_add(req, "Location", arena_printf(req->arena,
+	    "/api/blobs/%s", b.id));
+	http_reply_json(req, 201, o);
+}
+
+void
+api_blobs_list(struct http_request *req)
+{
+	struct app	*app = api_app(req);
+	struct db_list	 l;
+	struct db_page	 pg;
+	enum db_status	 st;
+
+	if (api_list_params_or_reply(req, &model_blobs, NULL, &l) != 0)
+		return;
+	if (l.after_id != NULL && !str_is_uuid(l.after_id)) {
+		http_reply_error(req, 400, "invalid_query", "cursor: not a "
+		    "cursor from this list; start again without it");
+		return;
+	}
+	if (api_begin_or_reply(req) != 0)
+		return;
+	memset(&pg, 0, sizeof(pg));
+	db_tx_commit_with_next(&app->db);
+	st = db_entity_list(&app->db, req->arena, &model_blobs, req->user_id,
+	    &l, &pg);
+	if (api_entity_commit_or_reply(req, NULL, st) == 0)
+		api_reply_page(req, &pg);
+}
+
+void
+api_blobs_usage(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct json_object	*o = NULL;
+	enum db_status		 st;
+
+	if (api_only_params_or_reply(req, (const char *const []){ NULL }) != 0)
+		return;
+	st = api_tx_begin(req);
+	db_tx_commit_with_next(&app->db);
+	if (st == DB_OK)
+		st = db_blob_usage(&app->db, req->arena, req->user_id,
+		    app->cfg->storage_quota, &o);
+	http_json_own(req, o);
+	if (api_entity_commit_or_reply(req, NULL, st) == 0)
+		http_reply_json(req, 200, o);
+}
+
+/* One character of a filename* value as RFC 5987 attr-char, or 0. */
+static int
+attr_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || strchr("!#$&+-.^_`|~", c) != NULL;
+}
+
+/*
+ * Content-Disposition for name (RFC 6266): an ASCII filename for old
+ * clients (anything else as '_') and filename* in UTF-8 (RFC 5987).
+ */
+static const char *
+disposition(struct arena *a, const char *type, const char *name)
+{
+	struct buf	 b;
+	const char	*p, *out;
+
+	buf_init(&b, 4096);
+	buf_printf(&b, "%s; filename=\"", type);
+	for (p = name; *p != '\0'; p++)
+		buf_putc(&b, (unsigned char)*p >= 0x80 || *p == '"' ||
+		    *p == '\\' || *p == '/' || *p == '%' ? '_' : *p);
+	buf_puts(&b, "\"; filename*=UTF-8''");
+	for (p = name; *p != '\0'; p++)
+		if (attr_char((unsigned char)*p))
+			buf_putc(&b, *p);
+		else
+			buf_printf(&b, "%%%02X", (unsigned char)*p);
+	out = arena_strndup(a, b.data, b.len);
+	buf_cleanup(&b);
+	return out;
+}
+
+void
+api_blob_get(struct http_request *req)
+{
+	static const char *const names[] = { "redirect", "download", NULL };
+	struct app		*app = api_app(req);
+	struct sigv4_pair	 q[2];
+	struct json_object	*o;
+	struct db_blob		 b;
+	enum db_status		 st;
+	const char		*redirect, *download, *url;
+	long long		 now = time(NULL);
+	long			 ttl = app->cfg->storage_download_ttl;
+
+	if (api_only_params_or_reply(req, names) != 0)
+		return;
+	redirect = http_query_get(req, "redirect");
+	download = http_query_get(req, "download");
+	if ((redirect != NULL && strcmp(redirect, "true") != 0 &&
+	    strcmp(redirect, "false") != 0) || (download != NULL &&
+	    strcmp(download, "true") != 0 && strcmp(download, "false") != 0)) {
+		http_reply_error(req, 400, "invalid_query", "%s: true or false",
+		    redirect != NULL && strcmp(redirect, "true") != 0 &&
+		    strcmp(redirect, "false") != 0 ? "redirect" : "download");
+		return;
+	}
+	if ((st = blob_read(req, &b)) != DB_OK) {
+		api_entity_commit_or_reply(req, NULL, st);
+		return;
+	}
+	if (strcmp(req->method, "HEAD") == 0) {
+		/* The metadata, for players and uploaders; no URL. */
+		http_header_add(req, "X-Blob-Kind", b.kind);
+		http_header_add(req, "X-Blob-State", b.state);
+		http_header_add(req, "X-Blob-Size", arena_printf(req->arena,
+		    "%lld", b.size));
+		http_header_add(req, "X-Blob-Type", b.mime_type);
+		if (b.sha256 != NULL)
+			http_header_add(req, "X-Blob-Sha256", b.sha256);
+		http_header_add(req, "Content-Disposition", disposition(
+		    req->arena, "inline", b.name));
+		http_header_add(req, "Cache-Control", "private, no-store");
+		http_reply(req, 200, NULL, NULL, 0);
+		return;
+	}
+	if (strcmp(b.state, "ready") != 0) {
+		http_reply_error(req, 404, "not_found", "no such blob (its "
+		    "upload is not complete)");
+		return;
+	}
+	if (store_or_reply(req) != 0)
+		return;
+	q[0].name = "response-content-disposition";
+	q[0].value = disposition(req->arena, download != NULL &&
+	    strcmp(download, "true") == 0 ? "attachment" : "inline", b.name);
+	q[1].name = "response-content-type";
+	q[1].value = b.mime_type;
+	url = storage_presign(req->arena, &app->store, "GET", b.object_key,
+	    ttl, now, NULL, -1, q, 2);
+	http_header_add(req, "Cache-Control", "private, no-store");
+	if (redirect != NULL && strcmp(redirect, "false") == 0) {
+		o = http_json_own(req, json_object_new_object());
+		json_object_object_add(o, "url", json_object_new_string(url));
+		json_object_object_add(o, "expiresAt", json_object_new_string(
+		    expires_at(req->arena, now, ttl)));
+		http_reply_json(req, 200, o);
+		return;
+	}
+	http_header_add(req, "Location", url);
+	http_reply(req, 302, NULL, NULL, 0);
+}
+
+void
+api_blob_complete(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct storage_object	 obj;
+	struct db_blob		 b;
+	enum storage_status	 ss;
+	enum db_status		 st;
+	const char		*why = NULL;
+
+	if (http_body_read_or_reply(req, 4096) != 0)
+		return;
+	if ((st = blob_read(req, &b)) != DB_OK) {
+		api_entity_commit_or_reply(req, NULL, st);
+		return;
+	}
+	if (strcmp(b.state, "ready") == 0) {
+		/* Completing twice is harmless. */
+		http_reply_json(req, 200, http_json_own(req, db_blob_json(&b)));
+		return;
+	}
+	if (store_or_reply(req) != 0)
+		return;
+	ss = storage_head(&app->store, &app->net, req->arena, b.object_key,
+	    time(NULL), &obj);
+	if (ss == STORAGE_NOTFOUND) {
+		http_reply_error(req, 409, "not_uploaded", "the object is not "
+		    "in the store yet: PUT it to the upload URL first");
+		return;
+	}
+	if (ss != STORAGE_OK) {
+		reply_store_error(req, ss);
+		return;
+	}
+	if (obj.size != b.size)
+		why = arena_printf(req->arena, "the upload has %lld bytes, not "
+		    "the %lld announced", obj.size, b.size);
+	else if (obj.content_type == NULL ||
+	    strcasecmp(obj.content_type, b.mime_type) != 0)
+		why = arena_printf(req->arena, "the upload is %s, not the %s "
+		    "announced", obj.content_type ? obj.content_type :
+		    "untyped", b.mime_type);
+	if (why != NULL) {
+		/* Not what the row says: the stray object goes, the row
+		 * stays pending for a correct upload. */
+		ss = storage_delete(&app->store, &app->net, req->arena,
+		    b.object_key, time(NULL));
+		if (ss != STORAGE_OK)
+			log_error("store: %s", app->store.errstr);
+		http_reply_error(req, 422, "upload_mismatch", "%s; it was "
+		    "removed, upload again", why);
+		return;
+	}
+	st = api_tx_begin(req);
+	if (st == DB_OK)
+		st = db_blob_ready(&app->db, req->arena, req->user_id, &b);
+	if (api_entity_commit_or_reply(req, NULL, st) != 0)
+		return;
+	http_reply_json(req, 200, http_json_own(req, db_blob_json(&b)));
+}
+
+void
+api_blob_delete(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct db_blob		 b;
+	enum storage_status	 ss;
+	enum db_status		 st = DB_NOTFOUND;
+
+	/*
+	 * One transaction holds the row (FOR UPDATE) while the object is
+	 * removed, then drops it: a track that would take the blob waits,
+	 * and a store that cannot be reached leaves the row as it was.
+	 */
+	if (str_is_uuid(http_param(req, 0)) &&
+	    (st = api_tx_begin(req)) == DB_OK)
+		st = db_blob_lock(&app->db, req->arena, req->user_id,
+		    http_param(req, 0), &b);
+	if (st == DB_FOREIGN) {
+		db_tx_rollback(&app->db);
+		http_reply_error(req, 409, "blob_in_use", "a reference track or "
+		    "a project uses this blob: delete or change it first");
+		return;
+	}
+	if (st != DB_OK) {
+		api_entity_commit_or_reply(req, NULL, st);
+		return;
+	}
+	if (store_or_reply(req) != 0) {
+		db_tx_rollback(&app->db);
+		return;
+	}
+	ss = storage_delete(&app->store, &app->net, req->arena, b.object_key,
+	    time(NULL));
+	if (ss != STORAGE_OK) {
+		db_tx_rollback(&app->db);
+		reply_store_error(req, ss);
+		return;
+	}
+	st = db_blob_delete(&app->db, req->arena, req->user_id, b.id);
+	if (api_entity_commit_or_reply(req, NULL, st) != 0)
+		return;
+	http_reply(req, 204, NULL, NULL, 0);
+}

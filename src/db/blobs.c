@@ -1,0 +1,237 @@
+/*
+ * blobs.c - the rows of the objects in the store: made pending with
+ * the upload's URL, made ready once the object is there, counted
+ * against a quota, and dropped (their objects queued for deletion in
+ * the same transaction when something else takes them along).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db_internal.h"
+
+#define BLOB_COLUMNS	"id, kind, name, mime_type, size_bytes, sha256, " \
+			"state, object_key, upload_id, part_size, " \
+			DB_ISO("created_at")
+
+static const char *
+value(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+/* Row row of r (BLOB_COLUMNS) into b; its strings live with r. */
+static void
+blob_row(PGresult *r, int row, struct db_blob *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->id = value(r, row, 0);
+	b->kind = value(r, row, 1);
+	b->name = value(r, row, 2);
+	b->mime_type = value(r, row, 3);
+	b->size = strtoll(PQgetvalue(r, row, 4), NULL, 10);
+	b->sha256 = value(r, row, 5);
+	b->state = value(r, row, 6);
+	b->object_key = value(r, row, 7);
+	b->upload_id = value(r, row, 8);
+	b->part_size = value(r, row, 9) ? strtoll(value(r, row, 9), NULL, 10) :
+	    0;
+	b->created_at = value(r, row, 10);
+}
+
+/*
+ * Run sql (BLOB_COLUMNS first) and take its one row into b: DB_OK, or
+ * DB_NOTFOUND; *r the result (NULL: not wanted).
+ */
+static enum db_status
+blob_one(struct db *db, struct arena *a, const char *name, const char *sql,
+    int read_only, const char *const *p, struct db_blob *b, PGresult **r)
+{
+	PGresult	*res;
+	enum db_status	 st;
+
+	st = db_sql(db, a, name, sql, 2, p, read_only, &res);
+	if (st == DB_OK && PQntuples(res) == 0)
+		st = DB_NOTFOUND;
+	if (st != DB_OK)
+		return st;
+	blob_row(res, 0, b);
+	if (r != NULL)
+		*r = res;
+	return DB_OK;
+}
+
+struct json_object *
+db_blob_json(const struct db_blob *b)
+{
+	struct json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(b->id));
+	json_object_object_add(o, "kind", json_object_new_string(b->kind));
+	json_object_object_add(o, "name", json_object_new_string(b->name));
+	json_object_object_add(o, "mimeType", json_object_new_string(
+	    b->mime_type));
+	json_object_object_add(o, "sizeBytes", json_object_new_int64(b->size));
+	json_object_object_add(o, "sha256", b->sha256 ?
+	    json_object_new_string(b->sha256) : NULL);
+	json_object_object_add(o, "state", json_object_new_string(b->state));
+	json_object_object_add(o, "createdAt", json_object_new_string(
+	    b->created_at));
+	return o;
+}
+
+enum db_status
+db_blob_usage_bytes(struct db *db, struct arena *a, const char *user_id,
+    long long *used)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_sql(db, a, "blob_used", "SELECT coalesce(sum(size_bytes), 0) "
+	    "FROM blobs WHERE user_id = $1", 1, p, 1, &r);
+	if (st == DB_OK)
+		*used = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	return st;
+}
+
+enum db_status
+db_blob_create(struct db *db, struct arena *a, const char *user_id,
+    struct db_blob *b, long long quota, int *over)
+{
+	const char	*p[11];
+	PGresult	*r;
+	enum db_status	 st;
+
+	*over = 0;
+	p[0] = user_id;
+	if (quota > 0) {
+		/* One creation at a time per user, so that two cannot both
+		 * fit in what is left (each statement then sees the other's
+		 * row: READ COMMITTED takes a snapshot per statement). */
+		st = db_sql(db, a, "blob_quota_lock", "SELECT "
+		    "pg_advisory_xact_lock(hashtextextended('blobs:' || $1, "
+		    "0))", 1, p, 0, &r);
+		if (st != DB_OK)
+			return st;
+	}
+	p[1] = b->id;
+	p[2] = b->kind;
+	p[3] = b->object_key;
+	p[4] = b->mime_type;
+	p[5] = db_num(a, b->size);
+	p[6] = b->sha256;
+	p[7] = b->name;
+	p[8] = b->upload_id;
+	p[9] = b->part_size > 0 ? db_num(a, b->part_size) : NULL;
+	p[10] = db_num(a, quota);
+	st = db_sql(db, a, "blob_create", "INSERT INTO blobs (id, user_id, "
+	    "kind, object_key, mime_type, size_bytes, sha256, name, upload_id, "
+	    "part_size) SELECT $2, $1, $3, $4, $5, $6, $7, $8, $9, $10 WHERE "
+	    "$11::bigint = 0 OR (SELECT coalesce(sum(size_bytes), 0) FROM "
+	    "blobs WHERE user_id = $1) + $6::bigint <= $11::bigint RETURNING "
+	    BLOB_COLUMNS, 11, p, 0, &r);
+	if (st != DB_OK)
+		return st;
+	if (PQntuples(r) == 0) {
+		*over = 1;
+		return DB_OK;
+	}
+	blob_row(r, 0, b);
+	return DB_OK;
+}
+
+enum db_status
+db_blob_get(struct db *db, struct arena *a, const char *user_id,
+    const char *id, struct db_blob *b)
+{
+	const char	*p[2] = { user_id, id };
+
+	return blob_one(db, a, "blob_get", "SELECT " BLOB_COLUMNS " FROM "
+	    "blobs WHERE user_id = $1 AND id = $2", 1, p, b, NULL);
+}
+
+enum db_status
+db_blob_lock(struct db *db, struct arena *a, const char *user_id,
+    const char *id, struct db_blob *b)
+{
+	const char	*p[2] = { user_id, id };
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = blob_one(db, a, "blob_lock", "SELECT " BLOB_COLUMNS ", EXISTS "
+	    "(SELECT 1 FROM reference_tracks t WHERE t.blob_id = b.id) OR "
+	    "EXISTS (SELECT 1 FROM projects p WHERE p.cover_blob_id = b.id) "
+	    "FROM blobs b WHERE user_id = $1 AND id = $2 FOR UPDATE OF b", 0,
+	    p, b, &r);
+	if (st != DB_OK)
+		return st;
+	return strcmp(PQgetvalue(r, 0, 11), "t") == 0 ? DB_FOREIGN : DB_OK;
+}
+
+enum db_status
+db_blob_ready(struct db *db, struct arena *a, const char *user_id,
+    struct db_blob *b)
+{
+	const char	*p[2] = { user_id, b->id };
+
+	return blob_one(db, a, "blob_ready", "UPDATE blobs SET state = "
+	    "'ready', ready_at = coalesce(ready_at, now()), upload_id = NULL "
+	    "WHERE user_id = $1 AND id = $2 RETURNING " BLOB_COLUMNS, 0, p, b,
+	    NULL);
+}
+
+enum db_status
+db_blob_delete(struct db *db, struct arena *a, const char *user_id,
+    const char *id)
+{
+	const char	*p[2] = { user_id, id };
+	PGresult	*r;
+	enum db_status	 st;
+
+	/* A blob a track or a project uses: DB_FOREIGN (23503). */
+	st = db_sql(db, a, "blob_delete", "DELETE FROM blobs WHERE user_id = "
+	    "$1 AND id = $2 RETURNING id", 2, p, 0, &r);
+	if (st == DB_OK && PQntuples(r) == 0)
+		st = DB_NOTFOUND;
+	return st;
+}
+
+enum db_status
+db_blob_usage(struct db *db, struct arena *a, const char *user_id,
+    long long quota, struct json_object **out)
+{
+	const char		*p[1] = { user_id };
+	struct json_object	*kinds, *k;
+	PGresult		*r;
+	enum db_status		 st;
+	long long		 used = 0, n;
+	int			 i;
+
+	st = db_sql(db, a, "blob_usage", "SELECT k.kind, count(b.id), "
+	    "coalesce(sum(b.size_bytes), 0), count(b.id) FILTER (WHERE "
+	    "b.state = 'pending') FROM (VALUES ('audio'), ('image')) AS "
+	    "k (kind) LEFT JOIN blobs b ON b.kind = k.kind AND b.user_id = $1 "
+	    "GROUP BY k.kind ORDER BY k.kind", 1, p, 1, &r);
+	if (st != DB_OK)
+		return st;
+	*out = json_object_new_object();
+	kinds = json_object_new_object();
+	for (i = 0; i < PQntuples(r); i++) {
+		k = json_object_new_object();
+		n = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		used += n;
+		json_object_object_add(k, "count", json_object_new_int64(
+		    strtoll(PQgetvalue(r, i, 1), NULL, 10)));
+		json_object_object_add(k, "bytes", json_object_new_int64(n));
+		json_object_object_add(k, "pending", json_object_new_int64(
+		    strtoll(PQgetvalue(r, i, 3), NULL, 10)));
+		json_object_object_add(kinds, PQgetvalue(r, i, 0), k);
+	}
+	json_object_object_add(*out, "usedBytes", json_object_new_int64(used));
+	json_object_object_add(*out, "quotaBytes", quota > 0 ?
+	    json_object_new_int64(quota) : NULL);
+	json_object_object_add(*out, "kinds", kinds);
+	return DB_OK;
+}

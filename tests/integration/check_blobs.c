@@ -1,0 +1,555 @@
+/*
+ * check_blobs.c - blobs through nginx and a real S3 server
+ * (@20minutes/s3rver, which checks SigV4 and presigned URLs): upload to
+ * the presigned PUT passiond hands out, complete, download through a
+ * 302 that nginx carries without the bytes, a byte range; what the store
+ * refuses (tampered, other key, other type or length, expired); limits
+ * and the quota; a size or type mismatch at completion; another user's
+ * blob; deletion; the store stopped.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "net/net.h"
+#include "storage/storage.h"
+#include "harness.h"
+#include "../common/run.h"
+
+#define DOWNLOAD_TTL	4	/* seconds: the expired URL test waits it */
+
+static char		 dir[64], endpoint[64], alice[128], bob[128];
+static pid_t		 s3;
+static struct storage	 st;
+static struct net	 net;
+
+static void
+setup(void)
+{
+	char	 conf[2048];
+
+	snprintf(dir, sizeof(dir), "/tmp/check_blobs.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	s3 = harness_s3_start(dir, 0, endpoint, sizeof(endpoint));
+	snprintf(conf, sizeof(conf), "%sjob_workers = 0\n"
+	    "outbound_connect_timeout = 1\noutbound_timeout = 2\n"
+	    "storage_download_ttl = %d\nstorage_audio_max = 2M\n"
+	    "storage_image_max = 1M\nstorage_quota = 5M\n",
+	    harness_s3_conf(dir, endpoint), DOWNLOAD_TTL);
+	suite_start_pair("blobs", conf, alice, bob, sizeof(alice));
+	/* The test's own view of the bucket: what is really there. */
+	harness_s3_client(endpoint, &st);
+	net_init(&net, 1, 5);
+}
+
+static void
+teardown(void)
+{
+	char	 cmd[128];
+
+	suite_stop();
+	net_cleanup(&net);
+	harness_s3_stop(s3);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* n printable bytes that differ along their length. */
+static char *
+data(size_t n)
+{
+	char	*p = malloc(n + 1);
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (char)('a' + (i * 7 + i / 26) % 26);
+	p[n] = '\0';
+	return p;
+}
+
+/* Whether the object key is in the bucket. */
+static int
+in_store(const char *key)
+{
+	struct arena		 a;
+	struct storage_object	 o;
+	enum storage_status	 s;
+
+	arena_init(&a, 16 * 1024);
+	s = storage_head(&st, &net, &a, key, time(NULL), &o);
+	arena_cleanup(&a);
+	ck_assert(s == STORAGE_OK || s == STORAGE_NOTFOUND);
+	return s == STORAGE_OK;
+}
+
+/* A blob's object key, from the database. */
+static const char *
+key_of(const char *id)
+{
+	char	 q[256];
+
+	snprintf(q, sizeof(q), "SELECT object_key FROM blobs WHERE id = '%s'",
+	    id);
+	return suite_sql(q);
+}
+
+/*
+ * POST /api/blobs for cookie: its status; id and the upload URL copied
+ * out (when 201).
+ */
+static long
+create(const char *cookie, const char *name, const char *type, long long n,
+    const char *kind, char *id, char *url)
+{
+	struct resp	 r;
+	char		 body[1024];
+	long		 status;
+
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"mimeType\":\"%s\","
+	    "\"sizeBytes\":%lld,\"kind\":\"%s\"}", name, type, n, kind);
+	status = api_req("POST", "/api/blobs", cookie, body, &r);
+	if (status == 201) {
+		snprintf(id, 64, "%s", resp_str(&r, "id"));
+		snprintf(url, 4096, "%s", resp_str(&r, "upload.url"));
+	}
+	resp_free(&r);
+	return status;
+}
+
+/* PUT body to url with Content-Type type; the store's status. */
+static long
+put(const char *url, const char *type, const char *body)
+{
+	struct resp	 r;
+	long		 status;
+
+	http_do_h("PUT", url, NULL, NULL, type, body, &r);
+	status = r.status;
+	resp_free(&r);
+	return status;
+}
+
+/* A ready audio blob of cookie's with body; its id into id. */
+static void
+ready_blob(const char *cookie, const char *body, char *id)
+{
+	char	 url[4096], path[256];
+
+	ck_assert_int_eq(create(cookie, "r.wav", "audio/wav",
+	    (long long)strlen(body), "audio", id, url), 201);
+	ck_assert_int_eq(put(url, "audio/wav", body), 200);
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
+	ck_assert_int_eq(api_status("POST", path, cookie, "{}"), 200);
+}
+
+START_TEST(upload_complete_download)
+{
+	char		*bytes = data(5000), id[64], url[4096], path[256];
+	char		 loc[4096], line[1024], want[512];
+	struct resp	 r, g;
+	FILE		*f;
+	int		 found = 0;
+
+	ck_assert_int_eq(api_req("POST", "/api/blobs", alice, "{\"name\":"
+	    "\"Song (final) \\u00e9 \\\"v2\\\".wav\",\"mimeType\":\"Audio/WAV\","
+	    "\"sizeBytes\":5000,\"kind\":\"audio\"}", &r), 201);
+	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	snprintf(url, sizeof(url), "%s", resp_str(&r, "upload.url"));
+	snprintf(path, sizeof(path), "/api/blobs/%s", id);
+	ck_assert_str_eq(resp_header(&r, "Location"), path);
+	ck_assert_str_eq(resp_str(&r, "blob.state"), "pending");
+	ck_assert_str_eq(resp_str(&r, "blob.mimeType"), "audio/wav");
+	ck_assert_str_eq(resp_str(&r, "upload.method"), "PUT");
+	ck_assert_str_eq(resp_str(&r, "upload.headers.Content-Type"),
+	    "audio/wav");
+	ck_assert_ptr_nonnull(resp_str(&r, "upload.expiresAt"));
+	ck_assert_int_eq(strncmp(url, endpoint, strlen(endpoint)), 0);
+	resp_free(&r);
+	/* The key: {user_id}/audio/{id}.wav. */
+	snprintf(want, sizeof(want), "%s.wav", id);
+	ck_assert_ptr_nonnull(strstr(key_of(id), want));
+	ck_assert_int_eq(strncmp(key_of(id), suite_sql("SELECT id FROM users "
+	    "WHERE email = 'alice@example.org'"), 36), 0);
+
+	/* Pending: no download, and nothing to complete yet. */
+	ck_assert_int_eq(api_status("GET", path, alice, NULL), 404);
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
+	ck_assert_int_eq(api_req("POST", path, alice, "{}", &r), 409);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "not_uploaded");
+	resp_free(&r);
+
+	/* The browser's part: the bytes straight to the store. */
+	ck_assert_int_eq(put(url, "audio/wav", bytes), 200);
+	ck_assert_int_eq(api_req("POST", path, alice, "{}", &r), 200);
+	ck_assert_str_eq(resp_str(&r, "state"), "ready");
+	ck_assert_str_eq(resp_str(&r, "sizeBytes"), "5000");
+	resp_free(&r);
+	ck_assert_int_eq(api_status("POST", path, alice, "{}"), 200);
+
+	/* The download: a 302 through nginx, then the store. */
+	snprintf(path, sizeof(path), "/api/blobs/%s", id);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &r), 302);
+	ck_assert_str_eq(resp_header(&r, "Cache-Control"), "private, no-store");
+	snprintf(loc, sizeof(loc), "%s", resp_header(&r, "Location"));
+	ck_assert_int_eq(strncmp(loc, endpoint, strlen(endpoint)), 0);
+	ck_assert_str_eq(r.body, "");
+	resp_free(&r);
+	http_get(loc, &g);
+	ck_assert_int_eq(g.status, 200);
+	ck_assert_str_eq(g.body, bytes);
+	ck_assert_str_eq(resp_header(&g, "Content-Type"), "audio/wav");
+	ck_assert_str_eq(resp_header(&g, "Content-Disposition"), "inline; "
+	    "filename=\"Song (final) __ _v2_.wav\"; filename*=UTF-8''"
+	    "Song%20%28final%29%20%C3%A9%20%22v2%22.wav");
+	resp_free(&g);
+	/* Audio players seek. */
+	http_do_h("GET", loc, NULL, "Range: bytes=100-199", NULL, NULL, &g);
+	ck_assert_int_eq(g.status, 206);
+	ck_assert_uint_eq(strlen(g.body), 100);
+	ck_assert_int_eq(memcmp(g.body, bytes + 100, 100), 0);
+	resp_free(&g);
+	/* nginx carried a few hundred bytes at most, never the audio. */
+	snprintf(want, sizeof(want), "GET %s HTTP/1.1\" 302 ", path);
+	snprintf(line, sizeof(line), "%s/nginx-access.log", suite_st.dir);
+	f = fopen(line, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *at = strstr(line, want);
+
+		if (at != NULL) {
+			ck_assert_int_lt(atol(at + strlen(want)), 1024);
+			found++;
+		}
+	}
+	fclose(f);
+	ck_assert_int_eq(found, 1);
+
+	/* The URL as JSON; an attachment on request. */
+	snprintf(path, sizeof(path), "/api/blobs/%s?redirect=false", id);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &r), 200);
+	ck_assert_int_eq(strncmp(resp_str(&r, "url"), endpoint,
+	    strlen(endpoint)), 0);
+	ck_assert_ptr_nonnull(resp_str(&r, "expiresAt"));
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/api/blobs/%s?download=true", id);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &r), 302);
+	http_get(resp_header(&r, "Location"), &g);
+	ck_assert_int_eq(strncmp(resp_header(&g, "Content-Disposition"),
+	    "attachment; ", 12), 0);
+	resp_free(&g);
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/api/blobs/%s?redirect=no", id);
+	ck_assert_int_eq(api_status("GET", path, alice, NULL), 400);
+	snprintf(path, sizeof(path), "/api/blobs/%s?other=1", id);
+	ck_assert_int_eq(api_status("GET", path, alice, NULL), 400);
+
+	/* HEAD: the metadata. */
+	snprintf(path, sizeof(path), "/api/blobs/%s", id);
+	ck_assert_int_eq(api_req("HEAD", path, alice, NULL, &r), 200);
+	ck_assert_str_eq(resp_header(&r, "X-Blob-Size"), "5000");
+	ck_assert_str_eq(resp_header(&r, "X-Blob-State"), "ready");
+	ck_assert_str_eq(resp_header(&r, "X-Blob-Kind"), "audio");
+	ck_assert_str_eq(resp_header(&r, "X-Blob-Type"), "audio/wav");
+	ck_assert_ptr_null(resp_header(&r, "Location"));
+	resp_free(&r);
+
+	/* The list and the usage. */
+	ck_assert_int_eq(api_req("GET", "/api/blobs?kind=audio", alice, NULL,
+	    &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, id));
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/blobs?kind=image", alice, NULL,
+	    &r), 200);
+	ck_assert_ptr_null(strstr(r.body, id));
+	resp_free(&r);
+	ck_assert_int_eq(api_status("GET", "/api/blobs?kind=video", alice,
+	    NULL), 400);
+	ck_assert_int_eq(api_status("GET", "/api/blobs?cursor=bm9wZQ", alice,
+	    NULL), 400);
+	ck_assert_int_eq(api_req("GET", "/api/blobs/usage", alice, NULL, &r),
+	    200);
+	ck_assert_ptr_nonnull(resp_str(&r, "kinds.audio.bytes"));
+	ck_assert_str_eq(resp_str(&r, "quotaBytes"), "5242880");
+	resp_free(&r);
+	free(bytes);
+}
+END_TEST
+
+START_TEST(the_store_refuses_other_uploads)
+{
+	char	*bytes = data(300), id[64], url[4096], bad[4096], other[64];
+	char	 path[256], loc[4096];
+	struct resp r;
+	char	*p;
+
+	ck_assert_int_eq(create(alice, "x.mp3", "audio/mpeg", 300, "audio",
+	    id, url), 201);
+	/* Another type, another length: the signature does not hold. */
+	ck_assert_int_eq(put(url, "audio/wav", bytes), 403);
+	ck_assert_int_eq(put(url, "audio/mpeg", bytes + 1), 403);
+	/* A tampered signature. */
+	snprintf(bad, sizeof(bad), "%s", url);
+	p = strstr(bad, "X-Amz-Signature=") + 16;
+	*p = *p == '0' ? '1' : '0';
+	ck_assert_int_eq(put(bad, "audio/mpeg", bytes), 403);
+	/* Another key with the same signature. */
+	ck_assert_int_eq(create(alice, "y.mp3", "audio/mpeg", 300, "audio",
+	    other, bad), 201);
+	snprintf(bad, sizeof(bad), "%s", url);
+	p = strstr(bad, id);
+	memcpy(p, other, 36);
+	ck_assert_int_eq(put(bad, "audio/mpeg", bytes), 403);
+	ck_assert(!in_store(key_of(id)));
+	ck_assert(!in_store(key_of(other)));
+	/* The right one goes in. */
+	ck_assert_int_eq(put(url, "audio/mpeg", bytes), 200);
+	ck_assert(in_store(key_of(id)));
+	/* A download URL past its lifetime. */
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
+	ck_assert_int_eq(api_status("POST", path, alice, "{}"), 200);
+	snprintf(path, sizeof(path), "/api/blobs/%s", id);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &r), 302);
+	snprintf(loc, sizeof(loc), "%s", resp_header(&r, "Location"));
+	resp_free(&r);
+	http_get(loc, &r);
+	ck_assert_msg(r.status == 200, "%ld %s: %s", r.status, loc, r.body);
+	resp_free(&r);
+	harness_sleep_ms((DOWNLOAD_TTL + 1) * 1000);
+	http_get(loc, &r);
+	ck_assert_int_eq(r.status, 403);
+	resp_free(&r);
+	free(bytes);
+}
+END_TEST
+
+/* POST /api/blobs with body: status, and error.field when 4xx. */
+static void
+refused(const char *cookie, const char *body, long status, const char *field,
+    const char *message)
+{
+	struct resp	 r;
+
+	ck_assert_int_eq(api_req("POST", "/api/blobs", cookie, body, &r),
+	    status);
+	if (field != NULL)
+		ck_assert_str_eq(resp_str(&r, "error.field"), field);
+	if (message != NULL)
+		ck_assert_msg(strstr(resp_str(&r, "error.message"), message) !=
+		    NULL, "%s: %s", body, r.body);
+	resp_free(&r);
+}
+
+START_TEST(limits_and_quota)
+{
+	char	 c[128], id[64], url[4096], id2[64], path[256];
+
+	suite_user("quota@example.org", c, sizeof(c));
+	refused(c, "{\"name\":\"a\",\"mimeType\":\"video/mp4\",\"sizeBytes\":1,"
+	    "\"kind\":\"audio\"}", 422, "mimeType", "audio/mpeg, audio/wav");
+	refused(c, "{\"name\":\"a\",\"mimeType\":\"image/png\",\"sizeBytes\":1,"
+	    "\"kind\":\"audio\"}", 422, "mimeType", NULL);
+	refused(c, "{\"name\":\"a\",\"mimeType\":\"image/png\",\"sizeBytes\":1,"
+	    "\"kind\":\"video\"}", 422, "kind", NULL);
+	refused(c, "{\"name\":\"a\",\"mimeType\":\"audio/wav\",\"sizeBytes\":0,"
+	    "\"kind\":\"audio\"}", 422, "sizeBytes", NULL);
+	refused(c, "{\"name\":\"a\",\"mimeType\":\"audio/wav\",\"sizeBytes\":"
+	    "2097153,\"kind\":\"audio\"}", 413, "sizeBytes", "2 MiB");
+	refused(c, "{\"name\":\"a\",\"mimeType\":\"image/gif\",\"sizeBytes\":"
+	    "1048577,\"kind\":\"image\"}", 413, "sizeBytes", "1 MiB");
+	refused(c, "{\"name\":\"a\",\"mimeType\":\"audio/wav\",\"sizeBytes\":"
+	    "6000000000,\"kind\":\"audio\"}", 422, "sizeBytes", NULL);
+	refused(c, "{\"mimeType\":\"audio/wav\",\"sizeBytes\":1,\"kind\":"
+	    "\"audio\"}", 422, "name", NULL);
+	refused(c, "{\"name\":\"a\\u0001b\",\"mimeType\":\"audio/wav\","
+	    "\"sizeBytes\":1,\"kind\":\"audio\"}", 422, "name", NULL);
+	refused(c, "{\"name\":\"a\",\"mimeType\":\"audio/wav\",\"sizeBytes\":1,"
+	    "\"kind\":\"audio\",\"sha256\":\"ABCDEF0123456789ABCDEF0123456789"
+	    "ABCDEF0123456789ABCDEF0123456789\"}", 422, "sha256", NULL);
+	refused(c, "{\"name\":\"a\",\"mimeType\":\"audio/wav\",\"sizeBytes\":1,"
+	    "\"kind\":\"audio\",\"state\":\"ready\"}", 422, "state", NULL);
+	refused(c, "{\"name\":\"a\",\"mimeType\":\"audio/wav\",\"sizeBytes\":1,"
+	    "\"kind\":\"audio\",\"objectKey\":\"x\"}", 422, "objectKey", NULL);
+	refused(c, "[]", 400, NULL, NULL);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM blobs WHERE user_id "
+	    "= " OF("quota@example.org")), 0);
+
+	/* 5 MiB of quota: two of 2 MiB fit, a third does not. */
+	ck_assert_int_eq(create(c, "1.wav", "audio/wav", 2097152, "audio", id,
+	    url), 201);
+	ck_assert_int_eq(create(c, "2.wav", "audio/wav", 2097152, "audio",
+	    id2, url), 201);
+	refused(c, "{\"name\":\"3.wav\",\"mimeType\":\"audio/wav\",\"sizeBytes\":"
+	    "2097152,\"kind\":\"audio\"}", 413, NULL, "4 MiB of the 5 MiB");
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM blobs WHERE user_id "
+	    "= " OF("quota@example.org")), 2);
+	/* A pending blob deleted gives its room back. */
+	snprintf(path, sizeof(path), "/api/blobs/%s", id);
+	ck_assert_int_eq(api_status("DELETE", path, c, NULL), 204);
+	ck_assert_int_eq(create(c, "3.wav", "audio/wav", 2097152, "audio", id,
+	    url), 201);
+}
+END_TEST
+
+START_TEST(mismatch_at_complete)
+{
+	char		*bytes = data(1000), id[64], url[4096], path[256];
+	struct arena	 a;
+	struct resp	 r;
+
+	ck_assert_int_eq(create(alice, "m.flac", "audio/flac", 1000, "audio",
+	    id, url), 201);
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
+	/* Put there by other means: the wrong length, then the wrong type. */
+	arena_init(&a, 64 * 1024);
+	ck_assert_int_eq(put(storage_presign(&a, &st, "PUT", key_of(id), 60,
+	    time(NULL), NULL, -1, NULL, 0), "audio/flac", bytes + 1), 200);
+	ck_assert_int_eq(api_req("POST", path, alice, "{}", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "upload_mismatch");
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"), "999"));
+	resp_free(&r);
+	ck_assert(!in_store(key_of(id)));
+	ck_assert_int_eq(put(storage_presign(&a, &st, "PUT", key_of(id), 60,
+	    time(NULL), NULL, -1, NULL, 0), "audio/ogg", bytes), 200);
+	ck_assert_int_eq(api_req("POST", path, alice, "{}", &r), 422);
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"),
+	    "audio/ogg"));
+	resp_free(&r);
+	ck_assert(!in_store(key_of(id)));
+	snprintf(path, sizeof(path), "SELECT state FROM blobs WHERE id = '%s'",
+	    id);
+	ck_assert_str_eq(suite_sql(path), "pending");
+	/* The right upload still completes. */
+	ck_assert_int_eq(put(url, "audio/flac", bytes), 200);
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
+	ck_assert_int_eq(api_status("POST", path, alice, "{}"), 200);
+	arena_cleanup(&a);
+	free(bytes);
+}
+END_TEST
+
+START_TEST(another_users_blob)
+{
+	char		 id[64], pending[64], url[4096], path[256], before[512];
+	static const char *const routes[][2] = {
+		{ "GET", "" }, { "HEAD", "" }, { "DELETE", "" },
+		{ "POST", "/complete" },
+	};
+	size_t		 i;
+
+	ready_blob(alice, "mine", id);
+	ck_assert_int_eq(create(alice, "p.wav", "audio/wav", 4, "audio",
+	    pending, url), 201);
+	snprintf(path, sizeof(path), "SELECT row(b.*)::text FROM blobs b "
+	    "WHERE id = '%s'", id);
+	snprintf(before, sizeof(before), "%s", suite_sql(path));
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		snprintf(path, sizeof(path), "/api/blobs/%s%s", id,
+		    routes[i][1]);
+		ck_assert_msg(api_status(routes[i][0], path, bob, strcmp(
+		    routes[i][0], "POST") == 0 ? "{}" : NULL) == 404, "%s %s",
+		    routes[i][0], path);
+		snprintf(path, sizeof(path), "/api/blobs/%s%s", pending,
+		    routes[i][1]);
+		ck_assert_int_eq(api_status(routes[i][0], path, bob, strcmp(
+		    routes[i][0], "POST") == 0 ? "{}" : NULL), 404);
+	}
+	ck_assert_int_eq(api_status("GET", "/api/blobs/not-a-uuid", alice,
+	    NULL), 404);
+	ck_assert_int_eq(api_status("DELETE", "/api/blobs/not-a-uuid", alice,
+	    NULL), 404);
+	snprintf(path, sizeof(path), "SELECT row(b.*)::text FROM blobs b "
+	    "WHERE id = '%s'", id);
+	ck_assert_str_eq(suite_sql(path), before);
+	ck_assert(in_store(key_of(id)));
+	ck_assert_int_eq(api_status("GET", "/api/blobs", bob, NULL), 200);
+	snprintf(path, sizeof(path), "/api/blobs/%s", id);
+	ck_assert_int_eq(api_status("GET", path, alice, NULL), 302);
+}
+END_TEST
+
+START_TEST(delete_removes_the_object)
+{
+	char	 id[64], key[256], path[256];
+
+	ready_blob(alice, "gone soon", id);
+	snprintf(key, sizeof(key), "%s", key_of(id));
+	ck_assert(in_store(key));
+	snprintf(path, sizeof(path), "/api/blobs/%s", id);
+	ck_assert_int_eq(api_status("DELETE", path, alice, NULL), 204);
+	ck_assert(!in_store(key));
+	ck_assert_int_eq(api_status("GET", path, alice, NULL), 404);
+	ck_assert_int_eq(api_status("DELETE", path, alice, NULL), 404);
+}
+END_TEST
+
+START_TEST(store_stopped)
+{
+	char		*bytes = data(64), id[64], ready[64], url[4096];
+	char		 path[256], q[256], again[64];
+	struct resp	 r;
+
+	ready_blob(alice, "still here", ready);
+	ck_assert_int_eq(create(alice, "s.wav", "audio/wav", 64, "audio", id,
+	    url), 201);
+	ck_assert_int_eq(put(url, "audio/wav", bytes), 200);
+	/* Frozen: calls time out (outbound_timeout = 2). */
+	kill(s3, SIGSTOP);
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
+	ck_assert_int_eq(api_req("POST", path, alice, "{}", &r), 503);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "storage_unavailable");
+	ck_assert_ptr_nonnull(resp_header(&r, "Retry-After"));
+	resp_free(&r);
+	/* Signing needs no store: downloads and new uploads still go. */
+	snprintf(path, sizeof(path), "/api/blobs/%s", ready);
+	ck_assert_int_eq(api_status("GET", path, alice, NULL), 302);
+	ck_assert_int_eq(create(alice, "t.wav", "audio/wav", 8, "audio",
+	    again, url), 201);
+	/* Gone: calls are refused at once. */
+	harness_s3_stop(s3);
+	ck_assert_int_eq(api_req("DELETE", path, alice, NULL, &r), 503);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "storage_unavailable");
+	resp_free(&r);
+	snprintf(q, sizeof(q), "SELECT state FROM blobs WHERE id = '%s'", id);
+	ck_assert_str_eq(suite_sql(q), "pending");
+	snprintf(q, sizeof(q), "SELECT count(*) FROM blobs WHERE id = '%s'",
+	    ready);
+	ck_assert_int_eq(suite_count(q), 1);
+	/* Back, with its files: the same requests go through. */
+	s3 = harness_s3_start(dir, atoi(strrchr(endpoint, ':') + 1), endpoint,
+	    sizeof(endpoint));
+	ck_assert(in_store(key_of(ready)));
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
+	ck_assert_int_eq(api_status("POST", path, alice, "{}"), 200);
+	snprintf(path, sizeof(path), "/api/blobs/%s", ready);
+	ck_assert_int_eq(api_status("DELETE", path, alice, NULL), 204);
+	free(bytes);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("blobs");
+	TCase	*tc = tcase_create("blobs");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, upload_complete_download);
+	tcase_add_test(tc, the_store_refuses_other_uploads);
+	tcase_add_test(tc, limits_and_quota);
+	tcase_add_test(tc, mismatch_at_complete);
+	tcase_add_test(tc, another_users_blob);
+	tcase_add_test(tc, delete_removes_the_object);
+	tcase_add_test(tc, store_stopped);
+	harness_add_no_crash(tc, &suite_st);
+	suite_add_tcase(s, tc);
+	return check_run(s, CK_VERBOSE);
+}
