@@ -16,8 +16,12 @@
 #include "api/api.h"
 #include "storage/storage.h"
 
-#define R2_OBJECT_MAX	5368709120LL	/* one PUT: R2's (and S3's) limit */
-#define STORE_RETRY	"5"		/* Retry-After when the store is down */
+#define R2_OBJECT_MAX	5368709120LL	/* one PUT: R2's and S3's limit */
+#define STORE_RETRY	"5"		/* Retry-After: the store is down */
+#define PART_MIN	(5LL << 20)	/* a part but the last: ≥ 5 MiB */
+#define PARTS_MAX	10000		/* parts of one upload */
+#define PART_URLS_MAX	100		/* part URLs a request asks for */
+#define ETAG_MAX	128
 
 /* The types a kind takes, and the extension its objects get. */
 static const struct {
@@ -90,6 +94,34 @@ expires_at(struct arena *a, long long now, long secs)
 	return arena_strdup(a, out);
 }
 
+/*
+ * The part size of a multipart upload of n bytes: 5 MiB, or more in
+ * whole MiB so that there are at most PARTS_MAX parts (R2's rules: all
+ * parts equal but the last, which may be smaller).
+ */
+static long long
+part_size(long long n)
+{
+	long long	 p = (n + PARTS_MAX - 1) / PARTS_MAX;
+
+	p = (p + (1LL << 20) - 1) & ~((1LL << 20) - 1);
+	return p < PART_MIN ? PART_MIN : p;
+}
+
+/* How many parts b has, and the size of part i (1-based). */
+static long long
+part_count(const struct db_blob *b)
+{
+	return (b->size + b->part_size - 1) / b->part_size;
+}
+
+static long long
+part_len(const struct db_blob *b, long long i)
+{
+	return i < part_count(b) ? b->part_size :
+	    b->size - (part_count(b) - 1) * b->part_size;
+}
+
 /* 503 when no store is configured; 0 when one is. */
 static int
 store_or_reply(struct http_request *req)
@@ -158,12 +190,14 @@ api_blobs_create(struct http_request *req)
 	struct model_error	 err;
 	struct db_blob		 b;
 	enum db_status		 st;
-	const char		*url;
+	enum storage_status	 ss;
+	const char		*url, *upload_id;
 	long long		 max, now = time(NULL), used;
 	char			 id[37];
 	int			 over, t;
 
-	if (store_or_reply(req) != 0 || http_body_json_or_reply(req, &body) != 0)
+	if (store_or_reply(req) != 0 ||
+	    http_body_json_or_reply(req, &body) != 0)
 		return;
 	if (model_validate(&model_blobs, body, MODEL_CREATE, &err) != 0) {
 		http_reply_invalid(req, err.status, err.field, err.message);
@@ -184,8 +218,8 @@ api_blobs_create(struct http_request *req)
 		return;
 	}
 	if ((t = type_index(b.kind, b.mime_type)) < 0) {
-		http_reply_invalid(req, 422, "mimeType", arena_printf(req->arena,
-		    "mimeType: %s blobs are one of %s", b.kind,
+		http_reply_invalid(req, 422, "mimeType", arena_printf(
+		    req->arena, "mimeType: %s blobs are one of %s", b.kind,
 		    kind_types(req->arena, b.kind)));
 		return;
 	}
@@ -211,6 +245,8 @@ api_blobs_create(struct http_request *req)
 	b.object_key = arena_printf(req->arena, "%s/%s/%s.%s", req->user_id,
 	    strcmp(b.kind, "audio") == 0 ? "audio" : "images", id,
 	    types[t].ext);
+	if (b.size > cfg->storage_multipart_threshold)
+		b.part_size = part_size(b.size);
 	st = api_tx_begin(req);
 	if (st == DB_OK)
 		st = db_blob_create(&app->db, req->arena, req->user_id, &b,
@@ -228,13 +264,38 @@ api_blobs_create(struct http_request *req)
 			return;
 		}
 	}
+	if (st == DB_OK && b.part_size > 0) {
+		/* The row is written but not committed while the store
+		 * makes the upload: either both are there, or neither. */
+		ss = storage_multipart_create(&app->store, &app->net,
+		    req->arena, b.object_key, b.mime_type, now, &upload_id);
+		if (ss != STORAGE_OK) {
+			db_tx_rollback(&app->db);
+			reply_store_error(req, ss);
+			return;
+		}
+		st = db_blob_set_upload(&app->db, req->arena, req->user_id,
+		    b.id, upload_id);
+	}
 	if (api_entity_commit_or_reply(req, NULL, st) != 0)
 		return;
-	url = storage_presign(req->arena, &app->store, "PUT", b.object_key,
-	    cfg->storage_upload_ttl, now, b.mime_type, b.size, NULL, 0);
 	o = http_json_own(req, json_object_new_object());
 	json_object_object_add(o, "id", json_object_new_string(b.id));
 	json_object_object_add(o, "blob", db_blob_json(&b));
+	http_header_add(req, "Location", arena_printf(req->arena,
+	    "/api/blobs/%s", b.id));
+	if (b.part_size > 0) {
+		up = json_object_new_object();
+		json_object_object_add(up, "partSize", json_object_new_int64(
+		    b.part_size));
+		json_object_object_add(up, "partCount", json_object_new_int64(
+		    part_count(&b)));
+		json_object_object_add(o, "multipart", up);
+		http_reply_json(req, 201, o);
+		return;
+	}
+	url = storage_presign(req->arena, &app->store, "PUT", b.object_key,
+	    cfg->storage_upload_ttl, now, b.mime_type, b.size, NULL, 0);
 	up = json_object_new_object();
 	h = json_object_new_object();
 	json_object_object_add(h, "Content-Type", json_object_new_string(
@@ -245,8 +306,6 @@ api_blobs_create(struct http_request *req)
 	json_object_object_add(up, "expiresAt", json_object_new_string(
 	    expires_at(req->arena, now, cfg->storage_upload_ttl)));
 	json_object_object_add(o, "upload", up);
-	http_header_add(req, "Location", arena_printf(req->arena,
-	    "/api/blobs/%s", b.id));
 	http_reply_json(req, 201, o);
 }
 
@@ -399,17 +458,146 @@ api_blob_get(struct http_request *req)
 	http_reply(req, 302, NULL, NULL, 0);
 }
 
+/* The pending multipart blob of the path; -1 after replying. */
+static int
+multipart_or_reply(struct http_request *req, struct db_blob *b)
+{
+	enum db_status	 st;
+
+	if ((st = blob_read(req, b)) != DB_OK) {
+		api_entity_commit_or_reply(req, NULL, st);
+		return -1;
+	}
+	if (b->upload_id == NULL) {
+		http_reply_error(req, 409, "not_multipart", "this blob has no "
+		    "multipart upload in progress (%s)", strcmp(b->state,
+		    "ready") == 0 ? "it is ready" : "it takes one PUT");
+		return -1;
+	}
+	return store_or_reply(req);
+}
+
+void
+api_blob_parts(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct json_object	*body, *nums, *o, *list, *p;
+	struct sigv4_pair	 q[2];
+	struct db_blob		 b;
+	long long		 now = time(NULL), n, count;
+	char			 seen[PARTS_MAX + 1];
+	size_t			 i, len;
+
+	if (http_body_json_or_reply(req, &body) != 0)
+		return;
+	if (!json_object_object_get_ex(body, "partNumbers", &nums) ||
+	    !json_object_is_type(nums, json_type_array) ||
+	    (len = json_object_array_length(nums)) < 1 ||
+	    len > PART_URLS_MAX || json_object_object_length(body) != 1) {
+		http_reply_invalid(req, 422, "partNumbers", arena_printf(
+		    req->arena, "partNumbers: an array of 1 to %d part "
+		    "numbers, and nothing else", PART_URLS_MAX));
+		return;
+	}
+	if (multipart_or_reply(req, &b) != 0)
+		return;
+	count = part_count(&b);
+	memset(seen, 0, sizeof(seen));
+	o = http_json_own(req, json_object_new_object());
+	list = json_object_new_array();
+	json_object_object_add(o, "parts", list);
+	for (i = 0; i < len; i++) {
+		p = json_object_array_get_idx(nums, i);
+		n = json_object_get_int64(p);
+		if (!json_object_is_type(p, json_type_int) || n < 1 ||
+		    n > count || seen[n]) {
+			http_reply_invalid(req, 422, arena_printf(req->arena,
+			    "partNumbers[%zu]", i), arena_printf(req->arena,
+			    "partNumbers[%zu]: part numbers are 1 to %lld, "
+			    "each once", i, count));
+			return;
+		}
+		seen[n] = 1;
+		q[0].name = "partNumber";
+		q[0].value = arena_printf(req->arena, "%lld", n);
+		q[1].name = "uploadId";
+		q[1].value = b.upload_id;
+		p = json_object_new_object();
+		json_object_object_add(p, "partNumber",
+		    json_object_new_int64(n));
+		json_object_object_add(p, "sizeBytes", json_object_new_int64(
+		    part_len(&b, n)));
+		/* Each part's length is signed, as a single PUT's is. */
+		json_object_object_add(p, "url", json_object_new_string(
+		    storage_presign(req->arena, &app->store, "PUT",
+		    b.object_key, app->cfg->storage_upload_ttl, now, NULL,
+		    part_len(&b, n), q, 2)));
+		json_object_array_add(list, p);
+	}
+	json_object_object_add(o, "expiresAt", json_object_new_string(
+	    expires_at(req->arena, now, app->cfg->storage_upload_ttl)));
+	http_reply_json(req, 200, o);
+}
+
+/*
+ * The parts of a multipart completion's body, checked: every part of b
+ * once, in order, each with its ETag. -1 after replying.
+ */
+static int
+parts_or_reply(struct http_request *req, const struct db_blob *b,
+    struct storage_part **out)
+{
+	struct json_object	*body, *parts, *p, *num, *etag;
+	struct storage_part	*sp;
+	long long		 count = part_count(b);
+	size_t			 i;
+
+	if (http_body_json_or_reply(req, &body) != 0)
+		return -1;
+	if (!json_object_object_get_ex(body, "parts", &parts) ||
+	    !json_object_is_type(parts, json_type_array) ||
+	    (long long)json_object_array_length(parts) != count) {
+		http_reply_invalid(req, 422, "parts", arena_printf(req->arena,
+		    "parts: all %lld parts, as [{\"partNumber\",\"etag\"}] "
+		    "in order", count));
+		return -1;
+	}
+	sp = arena_calloc(req->arena, (size_t)count * sizeof(*sp));
+	for (i = 0; i < (size_t)count; i++) {
+		p = json_object_array_get_idx(parts, i);
+		if (!json_object_is_type(p, json_type_object) ||
+		    !json_object_object_get_ex(p, "partNumber", &num) ||
+		    !json_object_is_type(num, json_type_int) ||
+		    json_object_get_int64(num) != (long long)i + 1 ||
+		    !json_object_object_get_ex(p, "etag", &etag) ||
+		    !json_object_is_type(etag, json_type_string) ||
+		    json_object_get_string_len(etag) < 1 ||
+		    json_object_get_string_len(etag) > ETAG_MAX) {
+			http_reply_invalid(req, 422, arena_printf(req->arena,
+			    "parts[%zu]", i), arena_printf(req->arena,
+			    "parts[%zu]: {\"partNumber\": %zu, \"etag\": the "
+			    "ETag its PUT answered}", i, i + 1));
+			return -1;
+		}
+		sp[i].number = (int)i + 1;
+		sp[i].etag = json_object_get_string(etag);
+	}
+	*out = sp;
+	return 0;
+}
+
 void
 api_blob_complete(struct http_request *req)
 {
 	struct app		*app = api_app(req);
 	struct storage_object	 obj;
+	struct storage_part	*parts;
 	struct db_blob		 b;
 	enum storage_status	 ss;
 	enum db_status		 st;
 	const char		*why = NULL;
 
-	if (http_body_read_or_reply(req, 4096) != 0)
+	if (http_body_read_or_reply(req, req->body_limit) != 0)
 		return;
 	if ((st = blob_read(req, &b)) != DB_OK) {
 		api_entity_commit_or_reply(req, NULL, st);
@@ -422,6 +610,26 @@ api_blob_complete(struct http_request *req)
 	}
 	if (store_or_reply(req) != 0)
 		return;
+	if (b.upload_id != NULL) {
+		/* Multipart: the store puts the parts together first. */
+		if (parts_or_reply(req, &b, &parts) != 0)
+			return;
+		ss = storage_multipart_complete(&app->store, &app->net,
+		    req->arena, b.object_key, b.upload_id, parts,
+		    (size_t)part_count(&b), time(NULL));
+		if (ss == STORAGE_ERROR || ss == STORAGE_NOTFOUND) {
+			log_msg(LOG_WARN, NULL, "store: %s", app->store.errstr);
+			http_reply_error(req, 422, "upload_mismatch", "the "
+			    "store could not put the parts together (a part missing, "
+			    "too small or with another ETag); upload them "
+			    "again and complete");
+			return;
+		}
+		if (ss != STORAGE_OK) {
+			reply_store_error(req, ss);
+			return;
+		}
+	}
 	ss = storage_head(&app->store, &app->net, req->arena, b.object_key,
 	    time(NULL), &obj);
 	if (ss == STORAGE_NOTFOUND) {
@@ -479,8 +687,8 @@ api_blob_delete(struct http_request *req)
 		    http_param(req, 0), &b);
 	if (st == DB_FOREIGN) {
 		db_tx_rollback(&app->db);
-		http_reply_error(req, 409, "blob_in_use", "a reference track or "
-		    "a project uses this blob: delete or change it first");
+		http_reply_error(req, 409, "blob_in_use", "a reference track "
+		    "or a project uses this blob: delete or change it first");
 		return;
 	}
 	if (st != DB_OK) {
@@ -491,8 +699,12 @@ api_blob_delete(struct http_request *req)
 		db_tx_rollback(&app->db);
 		return;
 	}
-	ss = storage_delete(&app->store, &app->net, req->arena, b.object_key,
+	ss = b.upload_id == NULL ? STORAGE_OK : storage_multipart_abort(
+	    &app->store, &app->net, req->arena, b.object_key, b.upload_id,
 	    time(NULL));
+	if (ss == STORAGE_OK)
+		ss = storage_delete(&app->store, &app->net, req->arena,
+		    b.object_key, time(NULL));
 	if (ss != STORAGE_OK) {
 		db_tx_rollback(&app->db);
 		reply_store_error(req, ss);

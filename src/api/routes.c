@@ -89,6 +89,8 @@ const struct http_route api_routes[] = {
 	{ "POST", "/api/blobs", api_blobs_create, U, SMALL, &model_blobs },
 	{ "GET", "/api/blobs/{id}", api_blob_get, U, 0, &model_blobs },
 	{ "DELETE", "/api/blobs/{id}", api_blob_delete, U, 0, &model_blobs },
+	{ "POST", "/api/blobs/{id}/parts", api_blob_parts, U, SMALL,
+	    &model_blobs },
 	{ "POST", "/api/blobs/{id}/complete", api_blob_complete, U, 0,
 	    &model_blobs },
 

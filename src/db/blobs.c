@@ -183,6 +183,21 @@ db_blob_ready(struct db *db, struct arena *a, const char *user_id,
 }
 
 enum db_status
+db_blob_set_upload(struct db *db, struct arena *a, const char *user_id,
+    const char *id, const char *upload_id)
+{
+	const char	*p[3] = { user_id, id, upload_id };
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_sql(db, a, "blob_set_upload", "UPDATE blobs SET upload_id = $3 "
+	    "WHERE user_id = $1 AND id = $2 RETURNING id", 3, p, 0, &r);
+	if (st == DB_OK && PQntuples(r) == 0)
+		st = DB_NOTFOUND;
+	return st;
+}
+
+enum db_status
 db_blob_delete(struct db *db, struct arena *a, const char *user_id,
     const char *id)
 {

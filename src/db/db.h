@@ -423,6 +423,9 @@ enum db_status	 db_blob_lock(struct db *db, struct arena *a,
 /* Mark b ready (its upload id dropped); b is read back. */
 enum db_status	 db_blob_ready(struct db *db, struct arena *a,
 		    const char *user_id, struct db_blob *b);
+/* Note the multipart upload of blob id. */
+enum db_status	 db_blob_set_upload(struct db *db, struct arena *a,
+		    const char *user_id, const char *id, const char *upload_id);
 /*
  * Delete the row of blob id: DB_OK, DB_NOTFOUND, or DB_FOREIGN when a
  * track or a project uses it.

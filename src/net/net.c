@@ -172,8 +172,8 @@ header_line(char *p, size_t size, size_t nmemb, void *arg)
 
 int
 net_request(struct net *n, struct arena *a, const char *method,
-    const char *url, const char *const *headers, struct net_resp *r,
-    char *err, size_t errlen)
+    const char *url, const char *const *headers, const char *body,
+    size_t len, struct net_resp *r, char *err, size_t errlen)
 {
 	struct curl_slist	*h = NULL;
 	struct buf		 hb;
@@ -184,6 +184,11 @@ net_request(struct net *n, struct arena *a, const char *method,
 		curl_easy_setopt(n->curl, CURLOPT_NOBODY, 1L);
 	else
 		curl_easy_setopt(n->curl, CURLOPT_CUSTOMREQUEST, method);
+	if (body != NULL) {
+		curl_easy_setopt(n->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(n->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+	}
 	for (i = 0; headers != NULL && headers[i] != NULL; i++)
 		h = curl_slist_append(h, headers[i]);
 	h = curl_slist_append(h, "Expect:");

@@ -40,12 +40,13 @@ int	 net_post_form(struct net *n, struct arena *a, const char *url,
 	    const char *form, const char *user, const char *pass,
 	    struct net_resp *r, char *err, size_t errlen);
 /*
- * method url with headers ("Name: value", NULL-terminated), no body;
- * the response's headers kept. Same contract as net_get.
+ * method url with headers ("Name: value", NULL-terminated) and body
+ * (len bytes; NULL: none); the response's headers kept. Same contract
+ * as net_get.
  */
 int	 net_request(struct net *n, struct arena *a, const char *method,
-	    const char *url, const char *const *headers, struct net_resp *r,
-	    char *err, size_t errlen);
+	    const char *url, const char *const *headers, const char *body,
+	    size_t len, struct net_resp *r, char *err, size_t errlen);
 /* A response header of net_request by name (any case), or NULL. */
 const char *net_resp_header(struct arena *a, const struct net_resp *r,
 	    const char *name);

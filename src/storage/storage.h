@@ -129,7 +129,10 @@ const char *storage_request(struct arena *a, const struct storage *s,
 /* The URL of key (encoded), without a query. */
 const char *storage_url(struct arena *a, const struct storage *s,
 	    const char *key);
-/* The request path of key ("/bucket/key" or "/key"), not encoded. */
+/*
+ * The request path of key ("/bucket/key" or "/key"), not encoded; of
+ * the bucket itself when key is "" ("/bucket" or "/").
+ */
 const char *storage_path(struct arena *a, const struct storage *s,
 	    const char *key);
 /*
@@ -168,5 +171,71 @@ enum storage_status storage_head(struct storage *s, struct net *n,
 /* DELETE key (an object already gone is STORAGE_OK). */
 enum storage_status storage_delete(struct storage *s, struct net *n,
 	    struct arena *a, const char *key, long long now);
+
+/* A part of a multipart upload, as its PUT's ETag names it. */
+struct storage_part {
+	int		 number;	/* 1..10000 */
+	const char	*etag;
+};
+
+/* CreateMultipartUpload of key with content_type: *upload_id. */
+enum storage_status storage_multipart_create(struct storage *s,
+	    struct net *n, struct arena *a, const char *key,
+	    const char *content_type, long long now, const char **upload_id);
+/* CompleteMultipartUpload of the parts (in order). */
+enum storage_status storage_multipart_complete(struct storage *s,
+	    struct net *n, struct arena *a, const char *key,
+	    const char *upload_id, const struct storage_part *parts,
+	    size_t nparts, long long now);
+/* AbortMultipartUpload (one already gone is STORAGE_OK). */
+enum storage_status storage_multipart_abort(struct storage *s,
+	    struct net *n, struct arena *a, const char *key,
+	    const char *upload_id, long long now);
+/*
+ * DeleteObjects of keys (at most 1000; gone ones count as deleted):
+ * failed[i] set for each key the store could not delete.
+ */
+enum storage_status storage_delete_many(struct storage *s, struct net *n,
+	    struct arena *a, const char *const *keys, size_t nkeys,
+	    int *failed, long long now);
+
+/* An object as ListObjectsV2 names it. */
+struct storage_listed {
+	const char	*key;
+	long long	 size;
+	const char	*last_modified;		/* ISO 8601 */
+};
+
+/*
+ * One page (up to 1000) of the objects under prefix, after token (NULL:
+ * the first page); *next the next page's token, or NULL at the end.
+ */
+enum storage_status storage_list(struct storage *s, struct net *n,
+	    struct arena *a, const char *prefix, const char *token,
+	    long long now, struct storage_listed **items, size_t *count,
+	    const char **next);
+
+/* --- xml.c: the store's XML --- */
+
+#define STORAGE_XML_FIELDS	4
+
+/* The texts of up to STORAGE_XML_FIELDS children of one element. */
+struct storage_xml_rec {
+	const char	*v[STORAGE_XML_FIELDS];
+};
+
+/* Append s with XML's special characters escaped. */
+void	 storage_xml_escape(struct buf *b, const char *s);
+/*
+ * Each element called name in the document body: the texts of its
+ * children called fields[i] into v[i] (NULL when absent); with no
+ * fields, its own text into v[0]. 0, or -1 when body is not XML.
+ */
+int	 storage_xml_records(struct arena *a, const char *body, size_t len,
+	    const char *name, const char *const *fields, size_t nfields,
+	    struct storage_xml_rec **out, size_t *n);
+/* The text of the first element called name, or NULL. */
+const char *storage_xml_text(struct arena *a, const char *body, size_t len,
+	    const char *name);
 
 #endif

@@ -47,6 +47,10 @@ storage_origin(struct arena *a, const struct storage *s, const char **url,
 const char *
 storage_path(struct arena *a, const struct storage *s, const char *key)
 {
+	/* The bucket itself: "/bucket" (no slash after it), or "/". */
+	if (*key == '\0')
+		return s->virtual_host ? "/" : arena_printf(a, "/%s",
+		    s->bucket);
 	return s->virtual_host ? arena_printf(a, "/%s", key) :
 	    arena_printf(a, "/%s/%s", s->bucket, key);
 }

@@ -23,7 +23,7 @@
 #include "harness.h"
 #include "../common/run.h"
 
-#define DOWNLOAD_TTL	4	/* seconds: the expired URL test waits it */
+#define DOWNLOAD_TTL	4	/* seconds (the expiry test waits it) */
 
 static char		 dir[64], endpoint[64], alice[128], bob[128];
 static pid_t		 s3;
@@ -40,8 +40,9 @@ setup(void)
 	s3 = harness_s3_start(dir, 0, endpoint, sizeof(endpoint));
 	snprintf(conf, sizeof(conf), "%sjob_workers = 0\n"
 	    "outbound_connect_timeout = 1\noutbound_timeout = 2\n"
-	    "storage_download_ttl = %d\nstorage_audio_max = 2M\n"
-	    "storage_image_max = 1M\nstorage_quota = 5M\n",
+	    "storage_download_ttl = %d\nstorage_audio_max = 20M\n"
+	    "storage_image_max = 1M\nstorage_quota = 32M\n"
+	    "storage_multipart_threshold = 8M\n",
 	    harness_s3_conf(dir, endpoint), DOWNLOAD_TTL);
 	suite_start_pair("blobs", conf, alice, bob, sizeof(alice));
 	/* The test's own view of the bucket: what is really there. */
@@ -277,7 +278,7 @@ START_TEST(upload_complete_download)
 	ck_assert_int_eq(api_req("GET", "/api/blobs/usage", alice, NULL, &r),
 	    200);
 	ck_assert_ptr_nonnull(resp_str(&r, "kinds.audio.bytes"));
-	ck_assert_str_eq(resp_str(&r, "quotaBytes"), "5242880");
+	ck_assert_str_eq(resp_str(&r, "quotaBytes"), "33554432");
 	resp_free(&r);
 	free(bytes);
 }
@@ -350,6 +351,7 @@ refused(const char *cookie, const char *body, long status, const char *field,
 START_TEST(limits_and_quota)
 {
 	char	 c[128], id[64], url[4096], id2[64], path[256];
+	int	 i;
 
 	suite_user("quota@example.org", c, sizeof(c));
 	refused(c, "{\"name\":\"a\",\"mimeType\":\"video/mp4\",\"sizeBytes\":1,"
@@ -361,7 +363,7 @@ START_TEST(limits_and_quota)
 	refused(c, "{\"name\":\"a\",\"mimeType\":\"audio/wav\",\"sizeBytes\":0,"
 	    "\"kind\":\"audio\"}", 422, "sizeBytes", NULL);
 	refused(c, "{\"name\":\"a\",\"mimeType\":\"audio/wav\",\"sizeBytes\":"
-	    "2097153,\"kind\":\"audio\"}", 413, "sizeBytes", "2 MiB");
+	    "20971521,\"kind\":\"audio\"}", 413, "sizeBytes", "20 MiB");
 	refused(c, "{\"name\":\"a\",\"mimeType\":\"image/gif\",\"sizeBytes\":"
 	    "1048577,\"kind\":\"image\"}", 413, "sizeBytes", "1 MiB");
 	refused(c, "{\"name\":\"a\",\"mimeType\":\"audio/wav\",\"sizeBytes\":"
@@ -381,19 +383,18 @@ START_TEST(limits_and_quota)
 	ck_assert_int_eq(suite_count("SELECT count(*) FROM blobs WHERE user_id "
 	    "= " OF("quota@example.org")), 0);
 
-	/* 5 MiB of quota: two of 2 MiB fit, a third does not. */
-	ck_assert_int_eq(create(c, "1.wav", "audio/wav", 2097152, "audio", id,
-	    url), 201);
-	ck_assert_int_eq(create(c, "2.wav", "audio/wav", 2097152, "audio",
-	    id2, url), 201);
+	/* 32 MiB of quota: four of 8 MiB fit, a fifth does not. */
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(create(c, "1.wav", "audio/wav", 8388608,
+		    "audio", i == 0 ? id : id2, url), 201);
 	refused(c, "{\"name\":\"3.wav\",\"mimeType\":\"audio/wav\",\"sizeBytes\":"
-	    "2097152,\"kind\":\"audio\"}", 413, NULL, "4 MiB of the 5 MiB");
+	    "8388608,\"kind\":\"audio\"}", 413, NULL, "32 MiB of the 32 MiB");
 	ck_assert_int_eq(suite_count("SELECT count(*) FROM blobs WHERE user_id "
-	    "= " OF("quota@example.org")), 2);
+	    "= " OF("quota@example.org")), 4);
 	/* A pending blob deleted gives its room back. */
 	snprintf(path, sizeof(path), "/api/blobs/%s", id);
 	ck_assert_int_eq(api_status("DELETE", path, c, NULL), 204);
-	ck_assert_int_eq(create(c, "3.wav", "audio/wav", 2097152, "audio", id,
+	ck_assert_int_eq(create(c, "3.wav", "audio/wav", 8388608, "audio", id,
 	    url), 201);
 }
 END_TEST
@@ -435,12 +436,191 @@ START_TEST(mismatch_at_complete)
 }
 END_TEST
 
+/* PUT bytes [from, from + n) of all to url; the store's ETag into etag. */
+static long
+put_part(const char *url, const char *all, size_t from, size_t n, char *etag,
+    size_t len)
+{
+	struct resp	 r;
+	char		*part = strndup(all + from, n);
+	long		 status;
+
+	http_do_h("PUT", url, NULL, NULL, NULL, part, &r);
+	status = r.status;
+	if (status == 200)
+		snprintf(etag, len, "%s", resp_header(&r, "ETag"));
+	resp_free(&r);
+	free(part);
+	return status;
+}
+
+/* {"parts":[…]} of the three ETags. */
+static const char *
+parts_body(char etags[3][128])
+{
+	static char		 out[1024];
+	struct json_object	*o = json_object_new_object(), *a, *p;
+	int			 i;
+
+	a = json_object_new_array();
+	for (i = 0; i < 3; i++) {
+		p = json_object_new_object();
+		json_object_object_add(p, "partNumber",
+		    json_object_new_int(i + 1));
+		json_object_object_add(p, "etag", json_object_new_string(
+		    etags[i]));
+		json_object_array_add(a, p);
+	}
+	json_object_object_add(o, "parts", a);
+	snprintf(out, sizeof(out), "%s", json_object_to_json_string(o));
+	json_object_put(o);
+	return out;
+}
+
+/* POST /api/blobs/{id}/parts for nums (JSON); its status. */
+static long
+part_urls(const char *id, const char *nums, struct resp *r)
+{
+	char	 path[256], body[1024];
+
+	snprintf(path, sizeof(path), "/api/blobs/%s/parts", id);
+	snprintf(body, sizeof(body), "{\"partNumbers\":%s}", nums);
+	return api_req("POST", path, alice, body, r);
+}
+
+START_TEST(multipart_upload)
+{
+	const size_t	 size = 12 << 20, part = 5 << 20;
+	char		*bytes = data(size), id[64], url[4096], path[256];
+	char		 urls[3][4096], etags[3][128], body[1024];
+	char		 loc[4096];
+	struct resp	 r, g;
+	size_t		 i;
+
+	snprintf(body, sizeof(body), "{\"name\":\"long.wav\",\"mimeType\":"
+	    "\"audio/wav\",\"sizeBytes\":%zu,\"kind\":\"audio\"}", size);
+	ck_assert_int_eq(api_req("POST", "/api/blobs", alice, body, &r), 201);
+	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	ck_assert_str_eq(resp_str(&r, "multipart.partSize"), "5242880");
+	ck_assert_str_eq(resp_str(&r, "multipart.partCount"), "3");
+	ck_assert_ptr_null(resp_str(&r, "upload.url"));
+	resp_free(&r);
+	snprintf(path, sizeof(path), "SELECT upload_id IS NOT NULL FROM blobs "
+	    "WHERE id = '%s'", id);
+	ck_assert_str_eq(suite_sql(path), "t");
+
+	/* Part URLs: only real part numbers, each once. */
+	ck_assert_int_eq(part_urls(id, "[0]", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "partNumbers[0]");
+	resp_free(&r);
+	ck_assert_int_eq(part_urls(id, "[1,4]", &r), 422);
+	resp_free(&r);
+	ck_assert_int_eq(part_urls(id, "[2,2]", &r), 422);
+	resp_free(&r);
+	ck_assert_int_eq(part_urls(id, "[]", &r), 422);
+	resp_free(&r);
+	ck_assert_int_eq(part_urls(id, "\"1\"", &r), 422);
+	resp_free(&r);
+	ck_assert_int_eq(part_urls(id, "[3,1,2]", &r), 200);
+	ck_assert_ptr_nonnull(resp_str(&r, "expiresAt"));
+	for (i = 0; i < 3; i++) {
+		struct json_object *p = json_object_array_get_idx(
+		    json_object_object_get(r.json, "parts"), i);
+		int n = json_object_get_int(json_object_object_get(p,
+		    "partNumber"));
+
+		snprintf(urls[n - 1], sizeof(urls[0]), "%s",
+		    json_object_get_string(json_object_object_get(p, "url")));
+		ck_assert_int_eq(json_object_get_int64(json_object_object_get(
+		    p, "sizeBytes")), n < 3 ? (long long)part :
+		    (long long)(size - 2 * part));
+	}
+	resp_free(&r);
+
+	/* A part of another length is refused by the store. */
+	ck_assert_int_eq(put_part(urls[0], bytes, 0, part - 1, etags[0],
+	    sizeof(etags[0])), 403);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(put_part(urls[i], bytes, i * part, i < 2 ?
+		    part : size - 2 * part, etags[i], sizeof(etags[i])), 200);
+
+	/* Completion wants every part, in order, with its ETag. */
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
+	ck_assert_int_eq(api_req("POST", path, alice, "{}", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "parts");
+	resp_free(&r);
+	snprintf(body, sizeof(body), "{\"parts\":[{\"partNumber\":1,\"etag\":"
+	    "\"%s\"},{\"partNumber\":3,\"etag\":\"x\"},{\"partNumber\":2,"
+	    "\"etag\":\"x\"}]}", "x");
+	ck_assert_int_eq(api_req("POST", path, alice, body, &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "parts[1]");
+	resp_free(&r);
+	snprintf(body, sizeof(body), "%s", parts_body(etags));
+	ck_assert_int_eq(api_req("POST", path, alice, body, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "state"), "ready");
+	resp_free(&r);
+	/* No more parts for a ready blob. */
+	ck_assert_int_eq(part_urls(id, "[1]", &r), 409);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "not_multipart");
+	resp_free(&r);
+
+	/* Downloaded whole, byte for byte. */
+	snprintf(path, sizeof(path), "/api/blobs/%s", id);
+	ck_assert_int_eq(api_req("GET", path, alice, NULL, &r), 302);
+	snprintf(loc, sizeof(loc), "%s", resp_header(&r, "Location"));
+	resp_free(&r);
+	http_get(loc, &g);
+	ck_assert_int_eq(g.status, 200);
+	ck_assert_uint_eq(strlen(g.body), size);
+	ck_assert(memcmp(g.body, bytes, size) == 0);
+	resp_free(&g);
+	free(bytes);
+	(void)url;
+}
+END_TEST
+
+START_TEST(multipart_abort_leaves_nothing)
+{
+	char		*bytes = data(9 << 20), id[64], path[256], key[256];
+	char		 first[4096], etag[128], body[256], cmd[512];
+	struct resp	 r;
+
+	snprintf(body, sizeof(body), "{\"name\":\"a.ogg\",\"mimeType\":"
+	    "\"audio/ogg\",\"sizeBytes\":%d,\"kind\":\"audio\"}", 9 << 20);
+	ck_assert_int_eq(api_req("POST", "/api/blobs", alice, body, &r), 201);
+	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	resp_free(&r);
+	snprintf(key, sizeof(key), "%s", key_of(id));
+	ck_assert_int_eq(part_urls(id, "[1]", &r), 200);
+	snprintf(first, sizeof(first), "%s", json_object_get_string(
+	    json_object_object_get(json_object_array_get_idx(
+	    json_object_object_get(r.json, "parts"), 0), "url")));
+	resp_free(&r);
+	ck_assert_int_eq(put_part(first, bytes, 0, 5 << 20, etag,
+	    sizeof(etag)), 200);
+	/* The server keeps an upload's parts in a directory named by it. */
+	snprintf(path, sizeof(path), "SELECT upload_id FROM blobs WHERE id = "
+	    "'%s'", id);
+	snprintf(cmd, sizeof(cmd), "find %s -name '%s' | grep -q .", dir,
+	    suite_sql(path));
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "/api/blobs/%s", id);
+	ck_assert_int_eq(api_status("DELETE", path, alice, NULL), 204);
+	/* The upload is gone with its parts, and there is no object. */
+	ck_assert_int_ne(system(cmd), 0);
+	ck_assert(!in_store(key));
+	ck_assert_int_eq(api_status("GET", path, alice, NULL), 404);
+	free(bytes);
+}
+END_TEST
+
 START_TEST(another_users_blob)
 {
-	char		 id[64], pending[64], url[4096], path[256], before[512];
+	char		 id[64], pending[64], url[4096], path[256];
+	char		 before[512];
 	static const char *const routes[][2] = {
 		{ "GET", "" }, { "HEAD", "" }, { "DELETE", "" },
-		{ "POST", "/complete" },
+		{ "POST", "/complete" }, { "POST", "/parts" },
 	};
 	size_t		 i;
 
@@ -451,15 +631,16 @@ START_TEST(another_users_blob)
 	    "WHERE id = '%s'", id);
 	snprintf(before, sizeof(before), "%s", suite_sql(path));
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const char *body = strcmp(routes[i][0], "POST") == 0 ?
+		    "{\"partNumbers\":[1]}" : NULL;
+
 		snprintf(path, sizeof(path), "/api/blobs/%s%s", id,
 		    routes[i][1]);
-		ck_assert_msg(api_status(routes[i][0], path, bob, strcmp(
-		    routes[i][0], "POST") == 0 ? "{}" : NULL) == 404, "%s %s",
-		    routes[i][0], path);
+		ck_assert_msg(api_status(routes[i][0], path, bob, body) == 404,
+		    "%s %s", routes[i][0], path);
 		snprintf(path, sizeof(path), "/api/blobs/%s%s", pending,
 		    routes[i][1]);
-		ck_assert_int_eq(api_status(routes[i][0], path, bob, strcmp(
-		    routes[i][0], "POST") == 0 ? "{}" : NULL), 404);
+		ck_assert_int_eq(api_status(routes[i][0], path, bob, body), 404);
 	}
 	ck_assert_int_eq(api_status("GET", "/api/blobs/not-a-uuid", alice,
 	    NULL), 404);
@@ -546,6 +727,8 @@ main(void)
 	tcase_add_test(tc, the_store_refuses_other_uploads);
 	tcase_add_test(tc, limits_and_quota);
 	tcase_add_test(tc, mismatch_at_complete);
+	tcase_add_test(tc, multipart_upload);
+	tcase_add_test(tc, multipart_abort_leaves_nothing);
 	tcase_add_test(tc, another_users_blob);
 	tcase_add_test(tc, delete_removes_the_object);
 	tcase_add_test(tc, store_stopped);

@@ -663,6 +663,8 @@ valid_body(const struct http_route *rt)
 {
 	if (strstr(rt->pattern, "/apply") != NULL)
 		return "{\"date\":\"2026-01-01\"}";
+	if (strstr(rt->pattern, "/parts") != NULL)
+		return "{\"partNumbers\":[1]}";
 	if (strstr(rt->pattern, "/tracks") != NULL)
 		return "{\"name\":\"t\",\"blobKey\":\"k\",\"mimeType\":"
 		    "\"audio/wav\",\"sizeBytes\":1}";
