@@ -710,7 +710,8 @@ api_blob_delete(struct http_request *req)
 		reply_store_error(req, ss);
 		return;
 	}
-	st = db_blob_delete(&app->db, req->arena, req->user_id, b.id);
+	st = db_blob_delete(&app->db, req->arena, req->user_id, b.id,
+	    b.object_key);
 	if (api_entity_commit_or_reply(req, NULL, st) != 0)
 		return;
 	http_reply(req, 204, NULL, NULL, 0);

@@ -31,13 +31,41 @@ api_reply_entity(struct http_request *req, int status, struct json_object *e)
 	http_reply_json(req, status, e);
 }
 
+/*
+ * The reference in body a DB_FOREIGN is about: the one whose column the
+ * broken constraint names ("reference_tracks_blob_id_fkey"), else the
+ * first one present; NULL when body has none.
+ */
+static const struct model_field *
+foreign_field(struct http_request *req, struct json_object *body)
+{
+	const struct model_entity	*m = entity(req);
+	const struct model_field	*first = NULL;
+	const char			*c = api_app(req)->db.constraint;
+	size_t				 i;
+
+	for (i = 0; i < m->nfields; i++) {
+		const struct model_field *f = &m->fields[i];
+
+		if ((f->flags & MF_REF) == 0 ||
+		    json_object_object_get(body, f->json) == NULL)
+			continue;
+		if (*c != '\0' && strstr(c, arena_printf(req->arena, "_%s_",
+		    f->column)) != NULL)
+			return f;
+		if (first == NULL)
+			first = f;
+	}
+	return first;
+}
+
 /* A failed write, said in the entity's terms. */
 static void
 write_error(struct http_request *req, struct json_object *body,
     enum db_status st)
 {
 	const struct model_entity	*m = entity(req);
-	size_t				 i;
+	const struct model_field	*f;
 
 	if (st == DB_CONFLICT) {
 		http_reply_error(req, 409, "conflict", "a %s with this id "
@@ -45,14 +73,11 @@ write_error(struct http_request *req, struct json_object *body,
 		return;
 	}
 	/* A reference that is not one of the user's: name the field. */
-	for (i = 0; st == DB_FOREIGN && i < m->nfields; i++)
-		if ((m->fields[i].flags & MF_REF) != 0 &&
-		    json_object_object_get(body, m->fields[i].json) != NULL) {
-			http_reply_invalid(req, 422, m->fields[i].json,
-			    arena_printf(req->arena, "%s: no such %s of yours",
-			    m->fields[i].json, m->name));
-			return;
-		}
+	if (st == DB_FOREIGN && (f = foreign_field(req, body)) != NULL) {
+		http_reply_invalid(req, 422, f->json, arena_printf(req->arena,
+		    "%s: no such %s of yours", f->json, f->values[0]));
+		return;
+	}
 	api_reply_db_error(req, st);
 }
 
@@ -105,6 +130,34 @@ api_entity_create(struct http_request *req)
 	api_entity_create_with(req, &plain);
 }
 
+/*
+ * After a create under a parent failed on a reference (its transaction
+ * rolled back here): is it the parent that is not the user's? Another
+ * reference (a track's blob) may have failed first; the parent is
+ * asked again then, so that someone else's parent is a 404 whatever
+ * else the body says.
+ */
+static int
+parent_missing(struct http_request *req, const struct api_create *how,
+    struct json_object *body)
+{
+	struct app		*app = api_app(req);
+	struct json_object	*p = NULL;
+	enum db_status		 st;
+
+	db_tx_rollback(&app->db);
+	if (foreign_field(req, body) == model_field(entity(req), how->field))
+		return 1;
+	st = api_tx_begin(req);
+	db_tx_commit_with_next(&app->db);
+	if (st == DB_OK)
+		st = db_entity_get(&app->db, req->arena, how->parent,
+		    req->user_id, http_param(req, 0), &p);
+	json_object_put(p);
+	db_tx_rollback(&app->db);
+	return st == DB_NOTFOUND;
+}
+
 void
 api_entity_create_with(struct http_request *req, const struct api_create *how)
 {
@@ -139,8 +192,8 @@ api_entity_create_with(struct http_request *req, const struct api_create *how)
 		st = db_entity_create(&app->db, req->arena, entity(req),
 		    req->user_id, body, &e, how->after == NULL);
 	http_json_own(req, e);
-	if (st == DB_FOREIGN && field != NULL) {
-		db_tx_rollback(&app->db);
+	if (st == DB_FOREIGN && field != NULL && parent_missing(req, how,
+	    body)) {
 		http_reply_error(req, 404, "not_found", "no such %s",
 		    how->parent->name);
 		return;

@@ -141,6 +141,8 @@ static const struct conf_key keys[] = {
 	{ "storage_multipart_threshold", CONF_SIZE,
 	    STR(storage_multipart_threshold), "64M", 5L << 20, 5368709120L,
 	    NULL },
+	{ "storage_sweep_age", CONF_DURATION, STR(storage_sweep_age), "1d", 1,
+	    30L * 86400, NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

@@ -95,6 +95,8 @@ struct config {
 	long	 storage_image_max;
 	long	 storage_quota;		/* bytes per user, 0: none */
 	long	 storage_multipart_threshold;
+	long	 storage_sweep_age;	/* seconds: pending blobs and
+					   orphan objects older go */
 
 	struct conf_provider	 providers[CONF_MAX_PROVIDERS];
 	size_t			 nproviders;

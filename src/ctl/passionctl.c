@@ -15,6 +15,7 @@
 #include "conf/conf.h"
 #include "auth/auth.h"
 #include "db/db.h"
+#include "jobs/jobs.h"
 #include "storage/storage.h"
 #include "util/util.h"
 
@@ -258,10 +259,15 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 	struct arena		 a;
 	struct db_sweep		 sw;
 	struct db_maintained	 m;
+	struct storage		 store;
+	struct net		 net;
+	struct jobs_blob_sweep	 bs;
 	PGresult		*users;
 	enum db_status		 st;
-	long			 failed = 0;
-	int			 i;
+	long			 failed = 0, removed = 0, unremoved = 0;
+	long			 waiting = 0;
+	int			 i, sweep;
+	char			 err[512];
 
 	(void)argv;
 	if (argc != 1) {
@@ -272,6 +278,10 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 	    ctl_limits(cfg));
 	arena_init(&a, 64 * 1024);
 	memset(&m, 0, sizeof(m));
+	memset(&bs, 0, sizeof(bs));
+	storage_init(&store, cfg);
+	net_init(&net, cfg->outbound_connect_timeout, cfg->outbound_timeout);
+	sweep = storage_enabled(&store);
 	st = db_maintain_sweep(&db, &a, cfg->rate_window, &sw);
 	if (st == DB_OK)
 		st = db_maintain_users(&db, &a, &users);
@@ -284,6 +294,15 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 		if (st == DB_OK)
 			st = db_maintain_user(&db, &ua, uid,
 			    cfg->schedule_horizon, &m);
+		if (st == DB_OK && sweep && jobs_blob_sweep_user(&db, &store,
+		    &net, &ua, uid, cfg->storage_sweep_age, &bs, err,
+		    sizeof(err)) != 0) {
+			/* The store's trouble: the others' sweeps wait too. */
+			fprintf(stderr, "passionctl: maintain: blobs of user "
+			    "%s: %s\n", uid, err);
+			failed++;
+			sweep = 0;
+		}
 		if (st == DB_OK)
 			st = db_tx_commit(&db);
 		if (st != DB_OK) {
@@ -296,6 +315,16 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 		}
 		arena_cleanup(&ua);
 	}
+	/* Objects whose rows are gone leave the store. */
+	if (st == DB_OK && storage_enabled(&store)) {
+		if (jobs_blob_drain(&db, &store, &net, &a, &removed,
+		    &unremoved, err, sizeof(err)) != 0) {
+			fprintf(stderr, "passionctl: maintain: removing "
+			    "objects: %s\n", err);
+			failed++;
+		}
+		st = db_blob_deletions_count(&db, &a, &waiting);
+	}
 	if (st == DB_OK) {
 		printf("sessions deleted: %ld\n", sw.sessions);
 		printf("magic-link tokens deleted: %ld\n", sw.tokens);
@@ -307,9 +336,18 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 		if (m.invalid > 0)
 			printf("rules that could not be read: %ld\n",
 			    m.invalid);
+		if (storage_enabled(&store)) {
+			printf("blobs left pending, removed: %ld\n", bs.stale);
+			printf("objects with no blob, queued: %ld\n",
+			    bs.orphans);
+			printf("objects removed from the store: %ld (failed: "
+			    "%ld, still waiting: %ld)\n", removed, unremoved,
+			    waiting);
+		}
 	} else
 		fprintf(stderr, "passionctl: maintain: %s\n", db.errstr);
 	arena_cleanup(&a);
+	net_cleanup(&net);
 	db_cleanup(&db);
 	return st != DB_OK || failed > 0;
 }

@@ -199,15 +199,20 @@ db_blob_set_upload(struct db *db, struct arena *a, const char *user_id,
 
 enum db_status
 db_blob_delete(struct db *db, struct arena *a, const char *user_id,
-    const char *id)
+    const char *id, const char *removed)
 {
-	const char	*p[2] = { user_id, id };
+	const char	*p[3] = { user_id, id, removed };
 	PGresult	*r;
 	enum db_status	 st;
 
-	/* A blob a track or a project uses: DB_FOREIGN (23503). */
-	st = db_sql(db, a, "blob_delete", "DELETE FROM blobs WHERE user_id = "
-	    "$1 AND id = $2 RETURNING id", 2, p, 0, &r);
+	/*
+	 * A blob a track or a project uses: DB_FOREIGN (23503). The object
+	 * removed already is not queued for removal (blobs_gone, 0006).
+	 */
+	st = db_sql(db, a, "blob_delete", "WITH s AS (SELECT set_config("
+	    "'passion.object_removed', coalesce($3, ''), true)) DELETE FROM "
+	    "blobs WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM s) "
+	    "RETURNING id", 3, p, 0, &r);
 	if (st == DB_OK && PQntuples(r) == 0)
 		st = DB_NOTFOUND;
 	return st;
@@ -249,4 +254,79 @@ db_blob_usage(struct db *db, struct arena *a, const char *user_id,
 	    json_object_new_int64(quota) : NULL);
 	json_object_object_add(*out, "kinds", kinds);
 	return DB_OK;
+}
+
+enum db_status
+db_blob_deletions_take(struct db *db, struct arena *a, long limit,
+    PGresult **out)
+{
+	const char	*p[1] = { db_num(a, limit) };
+
+	/* The least tried first; rows another drain holds are skipped. */
+	return db_sql(db, a, "blob_deletions_take", "SELECT object_key, "
+	    "upload_id FROM blob_deletions ORDER BY attempts, queued_at LIMIT "
+	    "$1 FOR UPDATE SKIP LOCKED", 1, p, 0, out);
+}
+
+enum db_status
+db_blob_deletions_settle(struct db *db, struct arena *a, const char *done,
+    const char *failed, const char *error)
+{
+	const char	*p[3] = { done, failed, error };
+	PGresult	*r;
+
+	return db_sql(db, a, "blob_deletions_settle", "WITH d AS (DELETE FROM "
+	    "blob_deletions WHERE object_key IN (SELECT "
+	    "jsonb_array_elements_text($1::jsonb))) UPDATE blob_deletions SET "
+	    "attempts = attempts + 1, last_error = left($3, 500) WHERE "
+	    "object_key IN (SELECT jsonb_array_elements_text($2::jsonb))", 3,
+	    p, 0, &r);
+}
+
+enum db_status
+db_blob_deletions_count(struct db *db, struct arena *a, long *n)
+{
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_sql(db, a, "blob_deletions_count", "SELECT count(*) FROM "
+	    "blob_deletions", 0, NULL, 1, &r);
+	*n = st == DB_OK ? atol(PQgetvalue(r, 0, 0)) : 0;
+	return st;
+}
+
+enum db_status
+db_blob_sweep_stale(struct db *db, struct arena *a, const char *user_id,
+    long age, long *n)
+{
+	const char	*p[2] = { user_id, db_num(a, age) };
+	PGresult	*r;
+	enum db_status	 st;
+
+	/* Their objects and uploads are queued by the blobs_gone trigger. */
+	st = db_sql(db, a, "blob_sweep_stale", "DELETE FROM blobs WHERE "
+	    "user_id = $1 AND state = 'pending' AND created_at < now() - "
+	    "make_interval(secs => $2) AND NOT EXISTS (SELECT 1 FROM "
+	    "reference_tracks t WHERE t.blob_id = blobs.id) AND NOT EXISTS "
+	    "(SELECT 1 FROM projects p WHERE p.cover_blob_id = blobs.id)", 2,
+	    p, 0, &r);
+	*n = st == DB_OK ? atol(PQcmdTuples(r)) : 0;
+	return st;
+}
+
+enum db_status
+db_blob_queue_orphans(struct db *db, struct arena *a, const char *user_id,
+    const char *keys, long *n)
+{
+	const char	*p[2] = { user_id, keys };
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_sql(db, a, "blob_queue_orphans", "INSERT INTO blob_deletions "
+	    "(object_key) SELECT k FROM jsonb_array_elements_text($2::jsonb) "
+	    "AS k WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.user_id = $1 "
+	    "AND b.object_key = k) ON CONFLICT (object_key) DO NOTHING", 2, p,
+	    0, &r);
+	*n = st == DB_OK ? atol(PQcmdTuples(r)) : 0;
+	return st;
 }

@@ -200,6 +200,9 @@ db_result_status(struct db *db, const PGresult *res)
 	snprintf(db->errstr, sizeof(db->errstr), "%s",
 	    PQresultErrorMessage(res));
 	db->errstr[strcspn(db->errstr, "\n")] = '\0';
+	state = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	snprintf(db->constraint, sizeof(db->constraint), "%s",
+	    state != NULL ? state : "");
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	if (state == NULL)
 		return DB_ERROR;

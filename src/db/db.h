@@ -97,6 +97,7 @@ struct db {
 	unsigned long	 opens;		/* connections opened so far */
 	int		 goodbye;	/* the server sent FATAL: it is closing */
 	char		 errstr[256];	/* last failure, for the log */
+	char		 constraint[64]; /* the constraint it broke, or "" */
 };
 
 /* Remember how to connect (lim is copied); connects nothing yet. */
@@ -428,10 +429,36 @@ enum db_status	 db_blob_set_upload(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, const char *upload_id);
 /*
  * Delete the row of blob id: DB_OK, DB_NOTFOUND, or DB_FOREIGN when a
- * track or a project uses it.
+ * track or a project uses it. Its object is queued for removal
+ * (blob_deletions) unless it is removed, the key of an object the
+ * caller removed from the store already (NULL: none).
  */
 enum db_status	 db_blob_delete(struct db *db, struct arena *a,
-		    const char *user_id, const char *id);
+		    const char *user_id, const char *id, const char *removed);
+/*
+ * Up to limit objects waiting for removal (blob_deletions: key, upload
+ * id), locked for this transaction; those another drain holds skipped.
+ */
+enum db_status	 db_blob_deletions_take(struct db *db, struct arena *a,
+		    long limit, PGresult **out);
+/*
+ * Forget the keys in done (a JSON array) and count a failed attempt,
+ * with error, for those in failed.
+ */
+enum db_status	 db_blob_deletions_settle(struct db *db, struct arena *a,
+		    const char *done, const char *failed, const char *error);
+/* How many objects wait for removal. */
+enum db_status	 db_blob_deletions_count(struct db *db, struct arena *a,
+		    long *n);
+/*
+ * In the user's transaction: drop the user's blobs pending for more than
+ * age seconds (their objects and uploads queued for removal); *n set.
+ */
+enum db_status	 db_blob_sweep_stale(struct db *db, struct arena *a,
+		    const char *user_id, long age, long *n);
+/* Queue the keys (a JSON array) that no blob row of the user has. */
+enum db_status	 db_blob_queue_orphans(struct db *db, struct arena *a,
+		    const char *user_id, const char *keys, long *n);
 /* {"usedBytes","quotaBytes","kinds":{kind:{count,bytes,pending}}}. */
 enum db_status	 db_blob_usage(struct db *db, struct arena *a,
 		    const char *user_id, long long quota,

@@ -171,6 +171,8 @@ cast(enum model_type t)
 		return "::bigint";
 	case MT_BOOL:
 		return "::boolean";
+	case MT_UUID:
+		return "::uuid";
 	default:
 		return "::text";
 	}

@@ -18,6 +18,7 @@
 #include "db/db.h"
 #include "net/net.h"
 #include "server/server.h"
+#include "storage/storage.h"
 
 /* What one run of a job says. */
 enum job_result {
@@ -30,7 +31,9 @@ enum job_result {
 struct jobs_ctx {
 	const struct config	*cfg;
 	struct db		 db;
-	struct net		 net;
+	struct net		 net;		/* SMTP */
+	struct storage		 store;
+	struct net		 store_net;	/* the store's timeouts */
 	struct auth_keys	 keys;
 	struct arena		 arena;	/* reset after each job */
 };
@@ -61,5 +64,36 @@ char	*jobs_mail_payload(struct arena *a, const struct auth_keys *k,
 /* Run a mail job: open the token, build the link and the message, send. */
 enum job_result	 jobs_mail_run(struct jobs_ctx *ctx,
 	    struct json_object *payload, char *err, size_t errlen);
+
+/* --- blobs.c --- */
+
+/*
+ * Remove the objects blob_deletions holds from the store (aborting their
+ * multipart uploads), a batch at a time, until it is empty or a batch
+ * had failures (counted on their rows, tried again later): *removed and
+ * *failed set. 0, or -1 with err when the store or the database could
+ * not be reached (nothing of that batch is forgotten).
+ */
+int	 jobs_blob_drain(struct db *db, struct storage *s, struct net *n,
+	    struct arena *a, long *removed, long *failed, char *err,
+	    size_t errlen);
+/* The blob_delete job: jobs_blob_drain. */
+enum job_result	 jobs_blob_delete_run(struct jobs_ctx *ctx,
+	    struct json_object *payload, char *err, size_t errlen);
+
+/* What a sweep found. */
+struct jobs_blob_sweep {
+	long	 stale;		/* blobs left pending past the age */
+	long	 orphans;	/* objects with no row, queued */
+};
+/*
+ * In the user's transaction: drop the user's blobs pending for more than
+ * age seconds, and queue for removal the objects under the user's audio/
+ * and images/ prefixes older than that which no blob row names
+ * (ListObjectsV2). Adds to *out. 0, or -1 with err.
+ */
+int	 jobs_blob_sweep_user(struct db *db, struct storage *s, struct net *n,
+	    struct arena *a, const char *user_id, long age,
+	    struct jobs_blob_sweep *out, char *err, size_t errlen);
 
 #endif

@@ -29,6 +29,7 @@
 
 static const struct job_kind kinds[] = {
 	{ "mail", jobs_mail_run },
+	{ "blob_delete", jobs_blob_delete_run },
 };
 
 long
@@ -231,6 +232,9 @@ jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
 	ctx.cfg = cfg;
 	db_init(&ctx.db, cfg->database_url, cfg->database_password, &lim);
 	net_init(&ctx.net, cfg->outbound_connect_timeout, cfg->smtp_timeout);
+	net_init(&ctx.store_net, cfg->outbound_connect_timeout,
+	    cfg->outbound_timeout);
+	storage_init(&ctx.store, cfg);
 	if (*cfg->secret_key != '\0' &&
 	    auth_keys_derive(&ctx.keys, cfg->secret_key) != 0)
 		log_error("secret_key: cannot derive keys");
@@ -244,6 +248,7 @@ jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
 	arena_cleanup(&ctx.arena);
 	explicit_bzero(&ctx.keys, sizeof(ctx.keys));
 	net_cleanup(&ctx.net);
+	net_cleanup(&ctx.store_net);
 	db_cleanup(&ctx.db);
 	log_info("jobs worker stopped");
 	log_flush();

@@ -37,6 +37,12 @@
 #define NAME		{ "name", "name", MT_TEXT, MF_REQUIRED | MF_HASHED, 1, \
 			    NAME_MAX_, NULL }
 
+/* What references name, for messages. */
+static const char *const ref_quest[] = { "quest", NULL };
+static const char *const ref_library[] = { "reference library", NULL };
+static const char *const ref_audio[] = { "ready, unused audio blob", NULL };
+static const char *const ref_image[] = { "ready, unused image blob", NULL };
+
 static const char *const quest_statuses[] = { "pending", "in-progress",
 	"completed", "deferred", "cancelled", NULL };
 static const char *const priorities[] = { "low", "medium", "high",
@@ -55,7 +61,8 @@ static const struct model_field quest_fields[] = {
 	{ "due_date", "dueDate", MT_TIME, MF_HASHED, 0, 0, NULL },
 	TAGS,
 	{ "xp_value", "xpValue", MT_INT, MF_HASHED, 0, XP_MAX, NULL },
-	{ "parent_id", "parentId", MT_ID, MF_HASHED | MF_REF, 0, 0, NULL },
+	{ "parent_id", "parentId", MT_ID, MF_HASHED | MF_REF, 0, 0,
+	    ref_quest },
 	CREATED_AT,
 	UPDATED_AT,
 	{ "completed_at", "completedAt", MT_TIME, MF_SERVER, 0, 0, NULL },
@@ -299,6 +306,9 @@ static const struct model_field project_fields[] = {
 	{ "status", "status", MT_ENUM, MF_HASHED, 0, 0, project_statuses },
 	{ "starred", "starred", MT_BOOL, MF_HASHED, 0, 0, NULL },
 	TAGS,
+	/* A ready image blob (sql/0006_blobs.sql); null: none. */
+	{ "cover_blob_id", "coverBlobId", MT_UUID, MF_HASHED | MF_REF, 0, 0,
+	    ref_image },
 	CREATED_AT,
 	UPDATED_AT,
 	CONTENT_HASH,
@@ -334,13 +344,17 @@ const struct model_entity model_reference_libraries = {
 static const struct model_field track_fields[] = {
 	ID,
 	{ "library_id", "libraryId", MT_ID, MF_REQUIRED | MF_HASHED | MF_REF,
-	    0, 0, NULL },
+	    0, 0, ref_library },
 	NAME,
-	{ "blob_key", "blobKey", MT_TEXT, MF_REQUIRED | MF_HASHED, 1, 1024,
+	/* The audio: a ready audio blob, whose key, type and size the
+	 * database copies into the row (sql/0006_blobs.sql). */
+	{ "blob_id", "blobId", MT_UUID, MF_REQUIRED | MF_CREATE_ONLY |
+	    MF_HASHED | MF_REF, 0, 0, ref_audio },
+	{ "blob_key", "blobKey", MT_TEXT, MF_SERVER | MF_HASHED, 1, 1024,
 	    NULL },
-	{ "mime_type", "mimeType", MT_TEXT, MF_REQUIRED | MF_HASHED, 1, 100,
+	{ "mime_type", "mimeType", MT_TEXT, MF_SERVER | MF_HASHED, 1, 100,
 	    NULL },
-	{ "size_bytes", "sizeBytes", MT_INT, MF_REQUIRED | MF_HASHED, 0,
+	{ "size_bytes", "sizeBytes", MT_INT, MF_SERVER | MF_HASHED, 0,
 	    5368709120LL, NULL },
 	{ "duration_ms", "durationMs", MT_INT, MF_HASHED, 0, 100000000000LL,
 	    NULL },
@@ -421,7 +435,7 @@ static const char *const blob_kinds[] = { "audio", "image", NULL };
 static const char *const blob_states[] = { "pending", "ready", NULL };
 
 static const struct model_field blob_fields[] = {
-	{ "id", "id", MT_ID, MF_SERVER, 0, 0, NULL },
+	{ "id", "id", MT_UUID, MF_SERVER, 0, 0, NULL },
 	{ "kind", "kind", MT_ENUM, MF_REQUIRED, 0, 0, blob_kinds },
 	{ "name", "name", MT_TEXT, MF_REQUIRED, 1, 255, NULL },
 	{ "mime_type", "mimeType", MT_TEXT, MF_REQUIRED, 1, 100, NULL },

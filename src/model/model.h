@@ -17,6 +17,7 @@
 
 enum model_type {
 	MT_ID,		/* entity_id: [A-Za-z0-9_.:-]{1,128} */
+	MT_UUID,	/* a UUID (blobs) */
 	MT_TEXT,	/* a string, min..max characters */
 	MT_ENUM,	/* one of values[] */
 	MT_INT,		/* a whole number in min..max */
@@ -68,7 +69,9 @@ struct model_field {
 	enum model_type		 type;
 	unsigned		 flags;
 	long long		 min, max;	/* length, range or size */
-	const char *const	*values;	/* MT_ENUM, NULL-terminated */
+	/* MT_ENUM: the values, NULL-terminated. MF_REF: values[0] says
+	 * what the field names ("quest"), for messages. */
+	const char *const	*values;
 };
 
 struct model_entity {

@@ -198,6 +198,12 @@ value_ok(const struct model_field *f, struct json_object *v,
 			return model_fail(e, 422, f->json, "%s: 1 to 128 of A-Z a-z "
 			    "0-9 _ . : -", f->json);
 		return 0;
+	case MT_UUID:
+		if (!json_object_is_type(v, json_type_string) ||
+		    !str_is_uuid(json_object_get_string(v)))
+			return model_fail(e, 422, f->json, "%s: a UUID",
+			    f->json);
+		return 0;
 	case MT_TEXT:
 		return text_ok(f, v, e);
 	case MT_ENUM:

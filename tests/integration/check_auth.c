@@ -1238,13 +1238,7 @@ END_TEST
 static int
 passionctl(const char *args)
 {
-	char	 cmd[1024];
-	int	 rc;
-
-	snprintf(cmd, sizeof(cmd), "%s/passionctl -c %s %s > /dev/null",
-	    getenv("abs_top_builddir"), st.conf, args);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	return harness_passionctl(&st, args, NULL);
 }
 
 START_TEST(disabled_user_loses_access_at_once)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "../common/run.h"
 
 #define DOWNLOAD_TTL	4	/* seconds (the expiry test waits it) */
+#define SWEEP_AGE	3	/* seconds: storage_sweep_age (maintain) */
 
 static char		 dir[64], endpoint[64], alice[128], bob[128];
 static pid_t		 s3;
@@ -37,13 +39,14 @@ setup(void)
 
 	snprintf(dir, sizeof(dir), "/tmp/check_blobs.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	s3 = harness_s3_start(dir, 0, endpoint, sizeof(endpoint));
-	snprintf(conf, sizeof(conf), "%sjob_workers = 0\n"
+	s3 = harness_s3_start(dir, endpoint, sizeof(endpoint));
+	snprintf(conf, sizeof(conf), "%sjob_workers = 1\njob_retry_base = 1\n"
+	    "storage_sweep_age = %d\n"
 	    "outbound_connect_timeout = 1\noutbound_timeout = 2\n"
 	    "storage_download_ttl = %d\nstorage_audio_max = 20M\n"
 	    "storage_image_max = 1M\nstorage_quota = 32M\n"
 	    "storage_multipart_threshold = 8M\n",
-	    harness_s3_conf(dir, endpoint), DOWNLOAD_TTL);
+	    harness_s3_conf(dir, endpoint), SWEEP_AGE, DOWNLOAD_TTL);
 	suite_start_pair("blobs", conf, alice, bob, sizeof(alice));
 	/* The test's own view of the bucket: what is really there. */
 	harness_s3_client(endpoint, &st);
@@ -614,6 +617,250 @@ START_TEST(multipart_abort_leaves_nothing)
 }
 END_TEST
 
+/* Whether key leaves the store within ms (the jobs worker removes it). */
+static int
+gone_within(const char *key, int ms)
+{
+	int	 waited;
+
+	for (waited = 0; waited < ms; waited += 100) {
+		if (!in_store(key))
+			return 1;
+		harness_sleep_ms(100);
+	}
+	return !in_store(key);
+}
+
+/* POST a track with blob to library lib of cookie's; its status. */
+static long
+track(const char *cookie, const char *lib, const char *blob, struct resp *r)
+{
+	char	 path[256], body[256];
+
+	snprintf(path, sizeof(path), "/api/reference-libraries/%s/tracks", lib);
+	snprintf(body, sizeof(body), "{\"name\":\"ref\",\"blobId\":\"%s\"}",
+	    blob);
+	return api_req("POST", path, cookie, body, r);
+}
+
+/* A new library of cookie's; its id into lib. */
+static void
+library(const char *cookie, char *lib)
+{
+	struct resp	 r;
+
+	ck_assert_int_eq(api_req("POST", "/api/reference-libraries", cookie,
+	    "{\"name\":\"refs\"}", &r), 201);
+	snprintf(lib, 64, "%s", resp_str(&r, "id"));
+	resp_free(&r);
+}
+
+START_TEST(tracks_use_their_blob)
+{
+	char		 lib[64], blob[64], other[64], pending[64], img[64];
+	char		 bobs[64], url[4096], key[256], path[256], tr[64];
+	struct resp	 r;
+
+	library(alice, lib);
+	ready_blob(alice, "track audio", blob);
+	ready_blob(bob, "bob's", bobs);
+	ck_assert_int_eq(create(alice, "p.wav", "audio/wav", 5, "audio",
+	    pending, url), 201);
+	ck_assert_int_eq(create(alice, "c.png", "image/png", 5, "image", img,
+	    url), 201);
+	ck_assert_int_eq(put(url, "image/png", "pngxx"), 200);
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", img);
+	ck_assert_int_eq(api_status("POST", path, alice, "{}"), 200);
+
+	/* Only a ready audio blob of hers, used by nothing else. */
+	ck_assert_int_eq(track(alice, lib, bobs, &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "blobId");
+	resp_free(&r);
+	ck_assert_int_eq(track(alice, lib, pending, &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "blobId");
+	resp_free(&r);
+	ck_assert_int_eq(track(alice, lib, img, &r), 422);
+	resp_free(&r);
+	ck_assert_int_eq(track(alice, lib, "not-a-uuid", &r), 422);
+	resp_free(&r);
+	ck_assert_int_eq(api_req("POST", "/api/reference-libraries/nope/"
+	    "tracks", alice, "{\"name\":\"x\",\"blobId\":\"00000000-0000-"
+	    "4000-8000-000000000000\"}", &r), 404);
+	resp_free(&r);
+	ck_assert_int_eq(track(alice, lib, blob, &r), 201);
+	snprintf(tr, sizeof(tr), "%s", resp_str(&r, "id"));
+	snprintf(key, sizeof(key), "%s", key_of(blob));
+	ck_assert_str_eq(resp_str(&r, "blobKey"), key);
+	ck_assert_str_eq(resp_str(&r, "blobId"), blob);
+	ck_assert_str_eq(resp_str(&r, "mimeType"), "audio/wav");
+	resp_free(&r);
+	ck_assert_int_eq(track(alice, lib, blob, &r), 422);
+	resp_free(&r);
+	/* Bob cannot take it by naming it. */
+	ready_blob(alice, "second", other);
+	ck_assert_int_eq(track(bob, lib, other, &r), 404);
+	resp_free(&r);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM reference_tracks "
+	    "WHERE user_id = " OF("alice@example.org") " AND library_id = "
+	    "(SELECT library_id FROM reference_tracks WHERE blob_id IS NOT "
+	    "NULL LIMIT 1)"), 1);
+	/* In use: not deleted on its own. */
+	snprintf(path, sizeof(path), "/api/blobs/%s", blob);
+	ck_assert_int_eq(api_req("DELETE", path, alice, NULL, &r), 409);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "blob_in_use");
+	resp_free(&r);
+	ck_assert(in_store(key));
+	/* The track deleted takes its blob, then its object. */
+	snprintf(path, sizeof(path), "/api/reference-tracks/%s", tr);
+	ck_assert_int_eq(api_status("DELETE", path, alice, NULL), 204);
+	snprintf(path, sizeof(path), "SELECT count(*) FROM blobs WHERE id = "
+	    "'%s'", blob);
+	ck_assert_int_eq(suite_count(path), 0);
+	ck_assert(gone_within(key, 10000));
+}
+END_TEST
+
+START_TEST(library_project_and_account_take_their_objects)
+{
+	char		 c[128], lib[64], b1[64], b2[64], img[64], url[4096];
+	char		 k1[256], k2[256], ki[256], kp[256], path[256];
+	char		 pending[64], body[256];
+	struct resp	 r;
+
+	suite_user("leaving@example.org", c, sizeof(c));
+	/* A library with two tracks. */
+	library(c, lib);
+	ready_blob(c, "one", b1);
+	ready_blob(c, "two", b2);
+	ck_assert_int_eq(track(c, lib, b1, &r), 201);
+	resp_free(&r);
+	ck_assert_int_eq(track(c, lib, b2, &r), 201);
+	resp_free(&r);
+	snprintf(k1, sizeof(k1), "%s", key_of(b1));
+	snprintf(k2, sizeof(k2), "%s", key_of(b2));
+	snprintf(path, sizeof(path), "/api/reference-libraries/%s", lib);
+	ck_assert_int_eq(api_status("DELETE", path, c, NULL), 204);
+	ck_assert(gone_within(k1, 10000));
+	ck_assert(gone_within(k2, 10000));
+
+	/* A project's cover: an image blob, taken with the project. */
+	ck_assert_int_eq(create(c, "c.webp", "image/webp", 4, "image", img,
+	    url), 201);
+	ck_assert_int_eq(put(url, "image/webp", "webp"), 200);
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", img);
+	ck_assert_int_eq(api_status("POST", path, c, "{}"), 200);
+	snprintf(ki, sizeof(ki), "%s", key_of(img));
+	ready_blob(c, "not an image", b1);
+	snprintf(body, sizeof(body), "{\"name\":\"p\",\"coverBlobId\":"
+	    "\"%s\"}", b1);
+	ck_assert_int_eq(api_req("POST", "/api/projects", c, body, &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "coverBlobId");
+	resp_free(&r);
+	snprintf(body, sizeof(body), "{\"name\":\"p\",\"coverBlobId\":"
+	    "\"%s\"}", img);
+	ck_assert_int_eq(api_req("POST", "/api/projects", c, body, &r), 201);
+	ck_assert_str_eq(resp_str(&r, "coverBlobId"), img);
+	snprintf(path, sizeof(path), "/api/projects/%s", resp_str(&r, "id"));
+	resp_free(&r);
+	ck_assert_int_eq(api_status("DELETE", path, c, NULL), 204);
+	ck_assert(gone_within(ki, 10000));
+
+	/* The account: every object, a multipart upload's too. */
+	snprintf(kp, sizeof(kp), "%s", key_of(b1));
+	snprintf(body, sizeof(body), "{\"name\":\"big.wav\",\"mimeType\":"
+	    "\"audio/wav\",\"sizeBytes\":%d,\"kind\":\"audio\"}", 9 << 20);
+	ck_assert_int_eq(api_req("POST", "/api/blobs", c, body, &r), 201);
+	snprintf(pending, sizeof(pending), "%s", resp_str(&r, "id"));
+	resp_free(&r);
+	snprintf(path, sizeof(path), "SELECT upload_id FROM blobs WHERE id = "
+	    "'%s'", pending);
+	snprintf(body, sizeof(body), "find %s -name '%s' | grep -q .", dir,
+	    suite_sql(path));
+	ck_assert_int_eq(system(body), 0);
+	ck_assert(in_store(kp));
+	ck_assert_int_eq(api_status("DELETE", "/api/me", c, NULL), 204);
+	ck_assert(gone_within(kp, 10000));
+	for (int i = 0; i < 100 && system(body) == 0; i++)
+		harness_sleep_ms(100);
+	ck_assert_int_ne(system(body), 0);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM blob_deletions"), 0);
+}
+END_TEST
+
+START_TEST(maintain_sweeps_the_store)
+{
+	char		 c[128], id[64], url[4096], key[256], orphan[256];
+	char		 out[256], q[256], fresh[64], fkey[256];
+	struct arena	 a;
+
+	suite_user("sweep@example.org", c, sizeof(c));
+	/* A blob uploaded but never completed, and left. */
+	ck_assert_int_eq(create(c, "left.wav", "audio/wav", 4, "audio", id,
+	    url), 201);
+	ck_assert_int_eq(put(url, "audio/wav", "left"), 200);
+	snprintf(key, sizeof(key), "%s", key_of(id));
+	/* An object no row names, under the user's prefix. */
+	snprintf(orphan, sizeof(orphan), "%.36s/audio/orphan.wav", key);
+	arena_init(&a, 16 * 1024);
+	ck_assert_int_eq(put(storage_presign(&a, &st, "PUT", orphan, 60,
+	    time(NULL), NULL, -1, NULL, 0), "audio/wav", "orphan"), 200);
+	arena_cleanup(&a);
+	harness_sleep_ms((SWEEP_AGE + 1) * 1000);
+	/* Younger than the age: kept, with its object. */
+	ck_assert_int_eq(create(c, "new.wav", "audio/wav", 3, "audio", fresh,
+	    url), 201);
+	ck_assert_int_eq(put(url, "audio/wav", "new"), 200);
+	snprintf(fkey, sizeof(fkey), "%s", key_of(fresh));
+
+	snprintf(out, sizeof(out), "%s/maintain.out", dir);
+	ck_assert_int_eq(harness_passionctl(&suite_st, "maintain", out), 0);
+	ck_assert(harness_file_has(out, "blobs left pending, removed: ", 0));
+	ck_assert(harness_file_has(out, "objects with no blob, queued: 1", 0));
+	snprintf(q, sizeof(q), "SELECT count(*) FROM blobs WHERE id = '%s'",
+	    id);
+	ck_assert_int_eq(suite_count(q), 0);
+	ck_assert(!in_store(key));
+	ck_assert(!in_store(orphan));
+	snprintf(q, sizeof(q), "SELECT count(*) FROM blobs WHERE id = '%s'",
+	    fresh);
+	ck_assert_int_eq(suite_count(q), 1);
+	ck_assert(in_store(fkey));
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM blob_deletions"), 0);
+}
+END_TEST
+
+START_TEST(store_down_when_a_track_goes)
+{
+	char		 lib[64], blob[64], key[256], tr[64], path[512];
+	char		 out[256];
+	struct resp	 r;
+
+	library(alice, lib);
+	ready_blob(alice, "outlives the store", blob);
+	snprintf(key, sizeof(key), "%s", key_of(blob));
+	ck_assert_int_eq(track(alice, lib, blob, &r), 201);
+	snprintf(tr, sizeof(tr), "%s", resp_str(&r, "id"));
+	resp_free(&r);
+	kill(s3, SIGSTOP);
+	/* The row goes now; the object waits for the store. */
+	snprintf(path, sizeof(path), "/api/reference-tracks/%s", tr);
+	ck_assert_int_eq(api_status("DELETE", path, alice, NULL), 204);
+	snprintf(path, sizeof(path), "SELECT count(*) FROM blob_deletions "
+	    "WHERE object_key = '%s'", key);
+	ck_assert_int_eq(suite_count(path), 1);
+	snprintf(out, sizeof(out), "%s/maintain-down.out", dir);
+	/* maintain says so (the jobs worker may hold the queue's rows). */
+	ck_assert_int_eq(harness_passionctl(&suite_st, "maintain", out), 1);
+	ck_assert(harness_file_has(out, "passionctl: maintain: ", 0));
+	ck_assert_int_eq(suite_count(path), 1);
+	kill(s3, SIGCONT);
+	/* Back: the job's next attempt or maintain removes it. */
+	ck_assert_int_eq(harness_passionctl(&suite_st, "maintain", out), 0);
+	ck_assert(!in_store(key));
+	ck_assert_int_eq(suite_count(path), 0);
+}
+END_TEST
+
 START_TEST(another_users_blob)
 {
 	char		 id[64], pending[64], url[4096], path[256];
@@ -693,20 +940,19 @@ START_TEST(store_stopped)
 	ck_assert_int_eq(api_status("GET", path, alice, NULL), 302);
 	ck_assert_int_eq(create(alice, "t.wav", "audio/wav", 8, "audio",
 	    again, url), 201);
-	/* Gone: calls are refused at once. */
-	harness_s3_stop(s3);
 	ck_assert_int_eq(api_req("DELETE", path, alice, NULL, &r), 503);
 	ck_assert_str_eq(resp_str(&r, "error.code"), "storage_unavailable");
 	resp_free(&r);
+	kill(s3, SIGCONT);
+	/* The rows are as they were. (A call that timed out may still be
+	 * done by the store once it wakes: the object may be gone, which
+	 * the next DELETE takes as done.) */
 	snprintf(q, sizeof(q), "SELECT state FROM blobs WHERE id = '%s'", id);
 	ck_assert_str_eq(suite_sql(q), "pending");
 	snprintf(q, sizeof(q), "SELECT count(*) FROM blobs WHERE id = '%s'",
 	    ready);
 	ck_assert_int_eq(suite_count(q), 1);
-	/* Back, with its files: the same requests go through. */
-	s3 = harness_s3_start(dir, atoi(strrchr(endpoint, ':') + 1), endpoint,
-	    sizeof(endpoint));
-	ck_assert(in_store(key_of(ready)));
+	/* Back: the same requests go through. */
 	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
 	ck_assert_int_eq(api_status("POST", path, alice, "{}"), 200);
 	snprintf(path, sizeof(path), "/api/blobs/%s", ready);
@@ -721,7 +967,7 @@ main(void)
 	Suite	*s = suite_create("blobs");
 	TCase	*tc = tcase_create("blobs");
 
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, 180);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, upload_complete_download);
 	tcase_add_test(tc, the_store_refuses_other_uploads);
@@ -731,7 +977,11 @@ main(void)
 	tcase_add_test(tc, multipart_abort_leaves_nothing);
 	tcase_add_test(tc, another_users_blob);
 	tcase_add_test(tc, delete_removes_the_object);
+	tcase_add_test(tc, tracks_use_their_blob);
+	tcase_add_test(tc, library_project_and_account_take_their_objects);
 	tcase_add_test(tc, store_stopped);
+	tcase_add_test(tc, store_down_when_a_track_goes);
+	tcase_add_test(tc, maintain_sweeps_the_store);
 	harness_add_no_crash(tc, &suite_st);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);

@@ -38,13 +38,7 @@ teardown(void)
 static int
 maintain(const char *out)
 {
-	char	 cmd[1024];
-	int	 rc;
-
-	snprintf(cmd, sizeof(cmd), "%s/passionctl -c %s maintain > %s 2>&1",
-	    getenv("abs_top_builddir"), suite_st.conf, out ? out : "/dev/null");
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	return harness_passionctl(&suite_st, "maintain", out);
 }
 
 /* A user in zone tz with a rule made days ago; its id in id. */

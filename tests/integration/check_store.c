@@ -33,7 +33,7 @@ setup(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/check_store.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	s3 = harness_s3_start(dir, 0, endpoint, sizeof(endpoint));
+	s3 = harness_s3_start(dir, endpoint, sizeof(endpoint));
 	harness_s3_client(endpoint, &st);
 	net_init(&net, 1, 2);
 }

@@ -810,15 +810,27 @@ harness_smtp_start(const char *dir, int port, int utf8, char *maildir,
 	return pid;
 }
 
+int
+harness_passionctl(const struct stack *s, const char *args, const char *out)
+{
+	char	 cmd[2048];
+	int	 rc;
+
+	snprintf(cmd, sizeof(cmd), "%s/passionctl -c %s %s > %s 2>&1",
+	    env_or("abs_top_builddir", "."), s->conf, args, out ? out :
+	    "/dev/null");
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
 pid_t
-harness_s3_start(const char *dir, int p, char *endpoint, size_t len)
+harness_s3_start(const char *dir, char *endpoint, size_t len)
 {
 	char	 port[16], data[256], log[256], script[512];
 	char	*argv[] = { "node", script, port, data, "passion", NULL };
+	int	 p = harness_free_port();
 	pid_t	 pid;
 
-	if (p == 0)
-		p = harness_free_port();
 	snprintf(port, sizeof(port), "%d", p);
 	snprintf(data, sizeof(data), "%s/s3-%d", dir, p);
 	snprintf(log, sizeof(log), "%s/s3-%d.log", dir, p);
@@ -866,7 +878,10 @@ harness_s3_stop(pid_t pid)
 {
 	kill(pid, SIGCONT);
 	kill(pid, SIGTERM);
-	harness_wait(pid, 5000);
+	if (harness_wait(pid, 5000) == -1) {
+		kill(pid, SIGKILL);
+		harness_wait(pid, 5000);
+	}
 }
 
 char *

@@ -75,6 +75,12 @@ void		 harness_stack_stop(struct stack *s);
 /* Start passiond alone (after the stack's passiond was stopped). */
 pid_t		 harness_passiond_start(struct stack *s);
 
+/*
+ * passionctl -c <s's config> args, its output to out (NULL: nowhere);
+ * its exit status.
+ */
+int		 harness_passionctl(const struct stack *s, const char *args,
+		    const char *out);
 /* A free TCP port on 127.0.0.1. */
 int		 harness_free_port(void);
 /* Wait until something accepts on 127.0.0.1:port (up to ms). */
@@ -163,13 +169,11 @@ pid_t		 harness_smtp_start(const char *dir, int port, int utf8,
 		    char *maildir, size_t len);
 /*
  * Start the S3 server (tests/peers/s3.mjs: @20minutes/s3rver, keys
- * S3RVER/S3RVER, bucket "passion") on port (0: a free one) with its
- * files under dir (the same port: the same files, so it can be stopped
- * and started again); its endpoint ("http://127.0.0.1:PORT") into
- * endpoint.
+ * S3RVER/S3RVER, bucket "passion") on a free port with its files under
+ * dir; its endpoint ("http://127.0.0.1:PORT") into endpoint. It dies
+ * with the process that started it (start it in a fixture, not a test).
  */
-pid_t		 harness_s3_start(const char *dir, int port, char *endpoint,
-		    size_t len);
+pid_t		 harness_s3_start(const char *dir, char *endpoint, size_t len);
 /* passiond.conf lines for that store (its secret file made in dir). */
 const char	*harness_s3_conf(const char *dir, const char *endpoint);
 /* The test's own client of that store (one at a time). */

@@ -37,6 +37,12 @@ value_schema(const struct model_field *f)
 		json_object_object_add(s, "pattern", json_object_new_string(
 		    "^[A-Za-z0-9_.:-]{1,128}$"));
 		break;
+	case MT_UUID:
+		json_object_object_add(s, "type", json_object_new_string(
+		    "string"));
+		json_object_object_add(s, "format", json_object_new_string(
+		    "uuid"));
+		break;
 	case MT_TEXT:
 		json_object_object_add(s, "type", json_object_new_string(
 		    "string"));
