@@ -1,10 +1,10 @@
 #!/bin/sh
 # readme-signin.sh - the README's two ways to sign in, run as the README
 # says, and docs/api.md's "Try it" (sign in, create, list and complete a
-# quest, see the ledger row and the XP), against the stack that dev/up
-# itself starts (on free ports, in a private directory), so the docs and
-# the dev scripts cannot drift apart. dev/check runs it after make check;
-# it stops what it started.
+# quest, see the ledger row and the XP; upload a song and get it back),
+# against the stack that dev/up itself starts (on free ports, in a
+# private directory), so the docs and the dev scripts cannot drift apart.
+# dev/check runs it after make check; it stops what it started.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 README=$ROOT/README.md
@@ -131,5 +131,10 @@ grep -q '"type":"xp","amount":50' "$tmp/try.out" ||
     { cat "$tmp/try.out"; fail "Try it: no ledger row of 50 xp"; }
 grep -q '"totalXp":50' "$tmp/try.out" ||
     { cat "$tmp/try.out"; fail "Try it: the skill tree has not 50 XP"; }
-echo "readme-signin: docs/api.md's Try it creates, completes, awards"
+grep -q '"state":"ready"' "$tmp/try.out" ||
+    { cat "$tmp/try.out"; fail "Try it: the upload was not completed"; }
+grep -q '^the same song$' "$tmp/try.out" ||
+    { cat "$tmp/try.out"; fail "Try it: the song did not come back"; }
+echo "readme-signin: docs/api.md's Try it creates, completes, awards," \
+    "uploads and downloads a song"
 echo "readme-signin: 3 passed, 0 failed"

@@ -861,6 +861,121 @@ START_TEST(store_down_when_a_track_goes)
 }
 END_TEST
 
+/*
+ * node tests/peers/sdk.mjs args, stdin from a file holding in (NULL:
+ * none); its first output line into out. Its exit status.
+ */
+static int
+sdk(const char *args, const char *in, char *out, size_t len)
+{
+	char	 cmd[2048], inf[128], outf[128];
+	FILE	*f;
+	int	 rc;
+
+	snprintf(inf, sizeof(inf), "%s/sdk.in", dir);
+	snprintf(outf, sizeof(outf), "%s/sdk.out", dir);
+	f = fopen(inf, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(in ? in : "", f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "node %s/sdk.mjs %s < %s > %s 2> %s.err",
+	    harness_peers(), args, inf, outf, outf);
+	rc = system(cmd);
+	f = fopen(outf, "r");
+	ck_assert_ptr_nonnull(f);
+	if (fgets(out, (int)len, f) == NULL)
+		*out = '\0';
+	fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Write n bytes of data() to path; the bytes (caller frees). */
+static char *
+file_of(const char *path, size_t n)
+{
+	char	*bytes = data(n);
+	FILE	*f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(bytes, 1, n, f), n);
+	fclose(f);
+	return bytes;
+}
+
+/* The file's bytes equal bytes[0..n). */
+static int
+same_file(const char *path, const char *bytes, size_t n)
+{
+	char	*got = malloc(n + 1);
+	FILE	*f = fopen(path, "r");
+	size_t	 r;
+
+	ck_assert_ptr_nonnull(f);
+	r = fread(got, 1, n + 1, f);
+	fclose(f);
+	r = r == n && memcmp(got, bytes, n) == 0;
+	free(got);
+	return (int)r;
+}
+
+START_TEST(the_aws_sdk_uploads_to_our_urls)
+{
+	const size_t	 big = 11 << 20;
+	char		 file[128], back[128], args[512], out[65536], path[256];
+	char		 body[512], *bytes;
+	struct resp	 r;
+
+	/* One PUT, through the SDK's HTTP handler, then read back by its
+	 * S3 client. */
+	snprintf(file, sizeof(file), "%s/sdk.flac", dir);
+	bytes = file_of(file, 70000);
+	ck_assert_int_eq(api_req("POST", "/api/blobs", alice, "{\"name\":"
+	    "\"sdk.flac\",\"mimeType\":\"audio/flac\",\"sizeBytes\":70000,"
+	    "\"kind\":\"audio\"}", &r), 201);
+	snprintf(args, sizeof(args), "put %s", file);
+	ck_assert_int_eq(sdk(args, r.body, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "200");
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete",
+	    resp_str(&r, "id"));
+	ck_assert_int_eq(api_status("POST", path, alice, "{}"), 200);
+	snprintf(back, sizeof(back), "%s/sdk.back", dir);
+	snprintf(args, sizeof(args), "get %s '%s' %s", endpoint,
+	    key_of(resp_str(&r, "id")), back);
+	resp_free(&r);
+	ck_assert_int_eq(sdk(args, NULL, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "audio/flac");
+	ck_assert(same_file(back, bytes, 70000));
+	free(bytes);
+
+	/* Multipart: the parts through the SDK, completed with its ETags. */
+	snprintf(file, sizeof(file), "%s/sdk-big.wav", dir);
+	bytes = file_of(file, big);
+	snprintf(body, sizeof(body), "{\"name\":\"big.wav\",\"mimeType\":"
+	    "\"audio/wav\",\"sizeBytes\":%zu,\"kind\":\"audio\"}", big);
+	ck_assert_int_eq(api_req("POST", "/api/blobs", alice, body, &r), 201);
+	snprintf(path, sizeof(path), "/api/blobs/%s/parts", resp_str(&r,
+	    "id"));
+	snprintf(back, sizeof(back), "%s", resp_str(&r, "id"));
+	resp_free(&r);
+	ck_assert_int_eq(api_req("POST", path, alice, "{\"partNumbers\":"
+	    "[1,2,3]}", &r), 200);
+	snprintf(args, sizeof(args), "parts %s %d", file, 5 << 20);
+	ck_assert_int_eq(sdk(args, r.body, out, sizeof(out)), 0);
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", back);
+	ck_assert_int_eq(api_req("POST", path, alice, out, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "sizeBytes"), "11534336");
+	resp_free(&r);
+	snprintf(args, sizeof(args), "get %s '%s' %s/sdk-big.back", endpoint,
+	    key_of(back), dir);
+	ck_assert_int_eq(sdk(args, NULL, out, sizeof(out)), 0);
+	snprintf(path, sizeof(path), "%s/sdk-big.back", dir);
+	ck_assert(same_file(path, bytes, big));
+	free(bytes);
+}
+END_TEST
+
 START_TEST(another_users_blob)
 {
 	char		 id[64], pending[64], url[4096], path[256];
@@ -975,6 +1090,7 @@ main(void)
 	tcase_add_test(tc, mismatch_at_complete);
 	tcase_add_test(tc, multipart_upload);
 	tcase_add_test(tc, multipart_abort_leaves_nothing);
+	tcase_add_test(tc, the_aws_sdk_uploads_to_our_urls);
 	tcase_add_test(tc, another_users_blob);
 	tcase_add_test(tc, delete_removes_the_object);
 	tcase_add_test(tc, tracks_use_their_blob);
