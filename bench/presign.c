@@ -1,8 +1,9 @@
 /*
  * presign.c - presigned URLs per second on one core (bench/run prints
- * it): storage_presign for a GET of a typical object key, the signing
- * key cached as in a worker, the arena reset every 100 as a worker's
- * is per request. Usage: bench/presign [N]
+ * it): storage_presign for a GET of a typical object key with the two
+ * response headers a download asks for (GET /api/blobs/{id}), the
+ * signing key cached as in a worker, the arena reset every 100 as a
+ * worker's is per request. Usage: bench/presign [N]
  */
 #include "config.h"
 
@@ -20,6 +21,12 @@ main(int argc, char **argv)
 	struct storage	 s;
 	struct arena	 a;
 	struct timespec	 t0, t1;
+	struct sigv4_pair q[2] = {
+		{ "response-content-disposition", "inline; filename=\"Bench mix "
+		    "(final) _.wav\"; filename*=UTF-8''Bench%20mix%20%28final"
+		    "%29%20%C3%A9.wav" },
+		{ "response-content-type", "audio/wav" },
+	};
 	long		 i, n = argc > 1 ? atol(argv[1]) : 200000;
 	double		 secs;
 
@@ -36,7 +43,7 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		if (storage_presign(&a, &s, "GET", "0b6c5e2a-1111-2222-3333-"
 		    "444455556666/audio/5f0c7d8e-aaaa-bbbb-cccc-ddddeeeeffff.wav",
-		    3600, 1764000000LL + i / 1000, NULL, -1, NULL, 0) == NULL)
+		    3600, 1764000000LL + i / 1000, NULL, -1, q, 2) == NULL)
 			return 1;
 		if (i % 100 == 99)
 			arena_reset(&a);

@@ -47,12 +47,18 @@ storage_origin(struct arena *a, const struct storage *s, const char **url,
 const char *
 storage_path(struct arena *a, const struct storage *s, const char *key)
 {
-	/* The bucket itself: "/bucket" (no slash after it), or "/". */
-	if (*key == '\0')
-		return s->virtual_host ? "/" : arena_printf(a, "/%s",
-		    s->bucket);
-	return s->virtual_host ? arena_printf(a, "/%s", key) :
-	    arena_printf(a, "/%s/%s", s->bucket, key);
+	size_t	 bl = s->virtual_host ? 0 : strlen(s->bucket);
+	size_t	 kl = strlen(key);
+	char	*out = arena_alloc(a, bl + kl + 3), *o = out;
+
+	/* "/bucket/key" or "/key"; the bucket itself: "/bucket" or "/". */
+	*o++ = '/';
+	memcpy(o, s->bucket, bl);
+	o += bl;
+	if (bl > 0 && kl > 0)
+		*o++ = '/';
+	memcpy(o, key, kl + 1);
+	return out;
 }
 
 const char *
