@@ -88,11 +88,12 @@ struct db {
 	struct db_adhoc	 adhoc[DB_ADHOC_MAX];
 	int		 in_tx;
 	/*
-	 * Pipeline mode (db_tx_begin_checked): BEGIN and the session check
-	 * are sent but not read; the next statement goes with them.
+	 * Pipeline mode (db_tx_begin_checked): the session check waits for
+	 * the next statement, and goes with it ([BEGIN,] the check, it).
 	 */
 	int		 piped;
 	struct db_session *piped_session;
+	const char	*piped_params[4];	/* the check's, in the arena */
 	int		 commit_next;	/* the next statement ends the tx */
 	unsigned long	 opens;		/* connections opened so far */
 	int		 goodbye;	/* the server sent FATAL: it is closing */
@@ -126,8 +127,10 @@ enum db_status	 db_tx_begin(struct db *db, const char *user_id);
  * hash, idle and absolute limits in s_max_age / roll seconds) is checked
  * by the database in the same round trip as the first statement that
  * follows: BEGIN, the check (which sets passion.user_id only for a
- * valid session of user_id) and that statement go in one pipeline. Then
- * *s is filled, and every call answers DB_UNAUTHENTICATED if the
+ * valid session of user_id) and that statement go in one pipeline — a
+ * read that commits with its statement (db_tx_commit_with_next) needs
+ * no BEGIN: the check and it are the pipeline's implicit transaction.
+ * Then *s is filled, and every call answers DB_UNAUTHENTICATED if the
  * session was not good. Nothing is sent before that first statement.
  */
 enum db_status	 db_tx_begin_checked(struct db *db, struct arena *a,

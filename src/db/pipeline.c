@@ -1,8 +1,11 @@
 /*
- * pipeline.c - libpq pipeline mode: BEGIN, the session check and the
- * request's first statement (and, for a read, COMMIT) sent together and
- * read together, so that an authenticated request pays one round trip
- * for them (docs/architecture.md, "A request").
+ * pipeline.c - libpq pipeline mode: the session check and the request's
+ * first statement sent together and read together, so that an
+ * authenticated request pays one round trip for them (docs/architecture.md,
+ * "A request"). A write's transaction is opened by a BEGIN in the same
+ * pipeline; a read (its COMMIT asked with the statement) needs none: the
+ * check and the statement run as PostgreSQL's implicit transaction of
+ * the pipeline, ended by its sync, which is two statements fewer.
  */
 #include "config.h"
 
@@ -38,8 +41,20 @@ db_run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 	const char	*send = d->name;
 	long		 adhoc = -1;
 	int		 n = 0, i, stmt, commit = db->commit_next, known = 1;
-	int		 sent, head = db->piped ? 2 : 0;
+	int		 sent = 1, head = 0, implicit = 0;
 
+	if (db->piped) {
+		/* A read in an implicit transaction: no BEGIN, no COMMIT. */
+		implicit = commit;
+		head = implicit ? 1 : 2;
+		if (!implicit)
+			sent = PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL,
+			    NULL, NULL, 0);
+		sent = sent && PQsendQueryPrepared(db->conn,
+		    db_stmt_defs[DB_STMT_SESSION_AUTH].name, 4,
+		    db->piped_params, NULL, NULL, 0);
+		commit = commit && !implicit;
+	}
 	db->piped = 0;
 	db->commit_next = 0;
 	/* Not begun in a pipeline: a statement and its COMMIT only. */
@@ -56,9 +71,9 @@ db_run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 		adhoc = db_adhoc_slot(db, d, name, &known);
 		send = name;
 	}
-	sent = 1;
 	if (!known && (slot >= 0 || adhoc >= 0))
-		sent = PQsendPrepare(db->conn, send, d->sql, d->nparams, NULL);
+		sent = sent && PQsendPrepare(db->conn, send, d->sql, d->nparams,
+		    NULL);
 	stmt = head + !known;
 	if (slot >= 0 || adhoc >= 0)
 		sent = sent && PQsendQueryPrepared(db->conn, send, d->nparams,
@@ -71,7 +86,7 @@ db_run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 		    NULL, NULL, NULL, 0);
 	sent = sent && PQpipelineSync(db->conn);
 	n = stmt + 1 + commit;
-	/* [BEGIN, the check], [the prepare], the statement, [COMMIT]. */
+	/* [[BEGIN,] the check], [the prepare], the statement, [COMMIT]. */
 	for (i = 0; sent && i < n; i++)
 		if ((res[i] = piped_result(db)) == NULL)
 			break;
@@ -91,15 +106,15 @@ db_run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 		db_disconnect(db);
 		return DB_UNAVAILABLE;
 	}
-	/* BEGIN, then the check, which decides before anything else. */
+	/* [BEGIN,] then the check, which decides before anything else. */
 	if (head > 0) {
 		st = db_result_status(db, res[0]);
-		if (st == DB_OK)
+		if (st == DB_OK && head == 2)
 			st = db_result_status(db, res[1]);
-		auth = res[1];
+		auth = res[head - 1];
 		if (st == DB_OK && PQntuples(auth) == 1) {
 			arena_defer(a, db_pgresult_clear, auth);
-			res[1] = NULL;
+			res[head - 1] = NULL;
 			db_session_row(auth, db->piped_session);
 			if (strcmp(PQgetvalue(auth, 0, 9), "t") != 0)
 				st = DB_UNAUTHENTICATED;
@@ -116,8 +131,9 @@ db_run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 		st = db_result_status(db, res[head]);
 	if (st == DB_OK)
 		st = db_result_status(db, res[stmt]);
-	if (commit && PQresultStatus(res[stmt + 1]) == PGRES_COMMAND_OK)
-		db->in_tx = 0;		/* committed, whatever was decided */
+	if (implicit || (commit && PQresultStatus(res[stmt + 1]) ==
+	    PGRES_COMMAND_OK))
+		db->in_tx = 0;		/* ended, whatever was decided */
 	if (st == DB_OK && commit)
 		st = db_result_status(db, res[stmt + 1]);
 	if (st == DB_TIMEOUT)
@@ -136,12 +152,11 @@ enum db_status
 db_tx_begin_checked(struct db *db, struct arena *a, const char *user_id,
     const char *token_hash, long max_age, long roll, struct db_session *s)
 {
-	const char	*p[4];
 	enum db_status	 st;
 	int		 ended = 0;
 
 	/* The check is prepared beforehand (once per connection), so that
-	 * the pipeline holds nothing but BEGIN, it and the statement. */
+	 * the pipeline holds nothing but [BEGIN,] it and the statement. */
 	st = db_connect(db);
 	if (st == DB_OK)
 		st = db_prepare(db, DB_STMT_SESSION_AUTH, &ended);
@@ -150,14 +165,13 @@ db_tx_begin_checked(struct db *db, struct arena *a, const char *user_id,
 		    DB_STMT_SESSION_AUTH, &ended) : DB_UNAVAILABLE;
 	if (st != DB_OK)
 		return st;
-	p[0] = token_hash;
-	p[1] = user_id;
-	p[2] = db_num(a, max_age);
-	p[3] = db_num(a, roll);
-	if (PQenterPipelineMode(db->conn) != 1 ||
-	    !PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL,
-	    0) || !PQsendQueryPrepared(db->conn,
-	    db_stmt_defs[DB_STMT_SESSION_AUTH].name, 4, p, NULL, NULL, 0)) {
+	/* Sent with the statement (db_run_piped), which decides whether a
+	 * BEGIN goes first; the parameters live as long as the request. */
+	db->piped_params[0] = token_hash;
+	db->piped_params[1] = user_id;
+	db->piped_params[2] = db_num(a, max_age);
+	db->piped_params[3] = db_num(a, roll);
+	if (PQenterPipelineMode(db->conn) != 1) {
 		snprintf(db->errstr, sizeof(db->errstr), "pipeline: %s",
 		    PQerrorMessage(db->conn));
 		db->errstr[strcspn(db->errstr, "\n")] = '\0';
