@@ -62,6 +62,33 @@ blob_one(struct db *db, struct arena *a, const char *name, const char *sql,
 	return DB_OK;
 }
 
+/* Run a write of n parameters: DB_NOTFOUND when it changed no row. */
+static enum db_status
+write_one(struct db *db, struct arena *a, const char *name, const char *sql,
+    int n, const char *const *p)
+{
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_sql(db, a, name, sql, n, p, 0, &r);
+	if (st == DB_OK && atol(PQcmdTuples(r)) == 0)
+		st = DB_NOTFOUND;
+	return st;
+}
+
+/* Run a write of n parameters; *count the rows it changed. */
+static enum db_status
+write_count(struct db *db, struct arena *a, const char *name,
+    const char *sql, int n, const char *const *p, long *count)
+{
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_sql(db, a, name, sql, n, p, 0, &r);
+	*count = st == DB_OK ? atol(PQcmdTuples(r)) : 0;
+	return st;
+}
+
 struct json_object *
 db_blob_json(const struct db_blob *b)
 {
@@ -187,14 +214,9 @@ db_blob_set_upload(struct db *db, struct arena *a, const char *user_id,
     const char *id, const char *upload_id)
 {
 	const char	*p[3] = { user_id, id, upload_id };
-	PGresult	*r;
-	enum db_status	 st;
 
-	st = db_sql(db, a, "blob_set_upload", "UPDATE blobs SET upload_id = $3 "
-	    "WHERE user_id = $1 AND id = $2 RETURNING id", 3, p, 0, &r);
-	if (st == DB_OK && PQntuples(r) == 0)
-		st = DB_NOTFOUND;
-	return st;
+	return write_one(db, a, "blob_set_upload", "UPDATE blobs SET "
+	    "upload_id = $3 WHERE user_id = $1 AND id = $2", 3, p);
 }
 
 enum db_status
@@ -202,20 +224,15 @@ db_blob_delete(struct db *db, struct arena *a, const char *user_id,
     const char *id, const char *removed)
 {
 	const char	*p[3] = { user_id, id, removed };
-	PGresult	*r;
-	enum db_status	 st;
 
 	/*
 	 * A blob a track or a project uses: DB_FOREIGN (23503). The object
 	 * removed already is not queued for removal (blobs_gone, 0006).
 	 */
-	st = db_sql(db, a, "blob_delete", "WITH s AS (SELECT set_config("
+	return write_one(db, a, "blob_delete", "WITH s AS (SELECT set_config("
 	    "'passion.object_removed', coalesce($3, ''), true)) DELETE FROM "
-	    "blobs WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM s) "
-	    "RETURNING id", 3, p, 0, &r);
-	if (st == DB_OK && PQntuples(r) == 0)
-		st = DB_NOTFOUND;
-	return st;
+	    "blobs WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM s)",
+	    3, p);
 }
 
 enum db_status
@@ -300,18 +317,14 @@ db_blob_sweep_stale(struct db *db, struct arena *a, const char *user_id,
     long age, long *n)
 {
 	const char	*p[2] = { user_id, db_num(a, age) };
-	PGresult	*r;
-	enum db_status	 st;
 
 	/* Their objects and uploads are queued by the blobs_gone trigger. */
-	st = db_sql(db, a, "blob_sweep_stale", "DELETE FROM blobs WHERE "
-	    "user_id = $1 AND state = 'pending' AND created_at < now() - "
+	return write_count(db, a, "blob_sweep_stale", "DELETE FROM blobs "
+	    "WHERE user_id = $1 AND state = 'pending' AND created_at < now() - "
 	    "make_interval(secs => $2) AND NOT EXISTS (SELECT 1 FROM "
 	    "reference_tracks t WHERE t.blob_id = blobs.id) AND NOT EXISTS "
 	    "(SELECT 1 FROM projects p WHERE p.cover_blob_id = blobs.id)", 2,
-	    p, 0, &r);
-	*n = st == DB_OK ? atol(PQcmdTuples(r)) : 0;
-	return st;
+	    p, n);
 }
 
 enum db_status
@@ -319,14 +332,10 @@ db_blob_queue_orphans(struct db *db, struct arena *a, const char *user_id,
     const char *keys, long *n)
 {
 	const char	*p[2] = { user_id, keys };
-	PGresult	*r;
-	enum db_status	 st;
 
-	st = db_sql(db, a, "blob_queue_orphans", "INSERT INTO blob_deletions "
-	    "(object_key) SELECT k FROM jsonb_array_elements_text($2::jsonb) "
-	    "AS k WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.user_id = $1 "
-	    "AND b.object_key = k) ON CONFLICT (object_key) DO NOTHING", 2, p,
-	    0, &r);
-	*n = st == DB_OK ? atol(PQcmdTuples(r)) : 0;
-	return st;
+	return write_count(db, a, "blob_queue_orphans", "INSERT INTO "
+	    "blob_deletions (object_key) SELECT k FROM "
+	    "jsonb_array_elements_text($2::jsonb) AS k WHERE NOT EXISTS (SELECT "
+	    "1 FROM blobs b WHERE b.user_id = $1 AND b.object_key = k) ON "
+	    "CONFLICT (object_key) DO NOTHING", 2, p, n);
 }
