@@ -1,0 +1,311 @@
+/*
+ * envelope.c - a bundle's metadata envelope, read and written exactly as
+ * the old browser app's WebCrypto did: key = PBKDF2-HMAC-SHA256(UTF-8
+ * passphrase, salt, iterations) → 32 bytes; AES-256-GCM with a 96-bit
+ * IV, no additional data, the 16-byte tag after the ciphertext (or,
+ * read only, in "tag"). A wrong passphrase and a changed ciphertext are
+ * the same failure: the tag does not verify.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "vault/vault.h"
+
+#define KEY_LEN		32
+#define IV_LEN		12
+#define TAG_LEN		16
+#define SALT_LEN	32	/* what seal writes; open takes 16 or more */
+
+const char *
+vault_error_code(enum vault_error e)
+{
+	switch (e) {
+	case VAULT_OK:
+		return "ok";
+	case VAULT_BAD_PASSPHRASE:
+		return "bad_passphrase";
+	case VAULT_UNSUPPORTED:
+		return "unsupported_version";
+	case VAULT_CORRUPT:
+	default:
+		return "corrupt_bundle";
+	}
+}
+
+/* The value of a base64 character, or -1. */
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+unsigned char *
+vault_b64_decode(struct arena *a, const char *s, size_t n, size_t *len)
+{
+	unsigned char	*out, *o;
+	size_t		 i, pad = 0;
+	int		 v[4] = { 0, 0, 0, 0 }, k;
+
+	if (n % 4 != 0)
+		return NULL;
+	if (n > 0 && s[n - 1] == '=')
+		pad = n > 1 && s[n - 2] == '=' ? 2 : 1;
+	o = out = arena_alloc(a, n / 4 * 3 + 1);
+	for (i = 0; i < n; i += 4) {
+		for (k = 0; k < 4; k++) {
+			/* '=' only as the padding of the last group. */
+			if (s[i + k] == '=' && i + 4 == n && k >= 4 - (int)pad)
+				v[k] = 0;
+			else if ((v[k] = b64_value((unsigned char)s[i + k])) < 0)
+				return NULL;
+		}
+		*o++ = (unsigned char)(v[0] << 2 | v[1] >> 4);
+		*o++ = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
+		*o++ = (unsigned char)((v[2] & 3) << 6 | v[3]);
+	}
+	/* The bits the padding stands for must be zero (canonical). */
+	if ((pad == 1 && (v[2] & 3) != 0) || (pad == 2 && (v[1] & 15) != 0))
+		return NULL;
+	*len = (size_t)(o - out) - pad;
+	out[*len] = '\0';
+	return out;
+}
+
+/* Standard base64 with padding of in[0..n), into the arena. */
+static char *
+b64_encode(struct arena *a, const unsigned char *in, size_t n)
+{
+	char	*out = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+	return out;
+}
+
+/* The string member name of o, or NULL. */
+static const char *
+str(struct json_object *o, const char *name, size_t *len)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	*len = (size_t)json_object_get_string_len(v);
+	return json_object_get_string(v);
+}
+
+/* A member that must be base64: decoded, or NULL after err. */
+static unsigned char *
+b64_member(struct arena *a, struct json_object *o, const char *name,
+    size_t *len, char *err, size_t errlen)
+{
+	const char	*s;
+	unsigned char	*out;
+	size_t		 n;
+
+	if ((s = str(o, name, &n)) == NULL ||
+	    (out = vault_b64_decode(a, s, n, len)) == NULL) {
+		snprintf(err, errlen, "envelope: %s is not base64", name);
+		return NULL;
+	}
+	return out;
+}
+
+static int
+derive(const char *passphrase, const unsigned char *salt, size_t slen,
+    long iterations, unsigned char key[KEY_LEN])
+{
+	return PKCS5_PBKDF2_HMAC(passphrase, (int)strlen(passphrase), salt,
+	    (int)slen, (int)iterations, EVP_sha256(), KEY_LEN, key) == 1 ? 0 :
+	    -1;
+}
+
+/* The envelope's parts, checked; VAULT_OK or why not (err said). */
+static enum vault_error
+parts(struct arena *a, struct json_object *env, long *iterations,
+    unsigned char **salt, size_t *slen, unsigned char **iv,
+    unsigned char **ct, size_t *clen, unsigned char **tag, char *err,
+    size_t errlen)
+{
+	struct json_object	*kdf, *v;
+	const char		*s;
+	size_t			 n, ivlen, tlen;
+
+	if (!json_object_is_type(env, json_type_object)) {
+		snprintf(err, errlen, "envelope: not a JSON object");
+		return VAULT_CORRUPT;
+	}
+	if (!json_object_object_get_ex(env, "version", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) != 1) {
+		snprintf(err, errlen, "envelope: version 1 is the one known");
+		return VAULT_UNSUPPORTED;
+	}
+	if (!json_object_object_get_ex(env, "kdf", &kdf) ||
+	    !json_object_is_type(kdf, json_type_object)) {
+		snprintf(err, errlen, "envelope: no kdf");
+		return VAULT_CORRUPT;
+	}
+	if ((s = str(kdf, "algorithm", &n)) == NULL || strcmp(s, "PBKDF2") ||
+	    (s = str(kdf, "hash", &n)) == NULL || strcmp(s, "SHA-256")) {
+		snprintf(err, errlen, "envelope: PBKDF2 with SHA-256 is the "
+		    "key derivation known");
+		return VAULT_UNSUPPORTED;
+	}
+	if (!json_object_object_get_ex(kdf, "iterations", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) < VAULT_ITER_MIN ||
+	    json_object_get_int64(v) > VAULT_ITER_MAX) {
+		snprintf(err, errlen, "envelope: iterations must be %d to %d",
+		    VAULT_ITER_MIN, VAULT_ITER_MAX);
+		return VAULT_UNSUPPORTED;
+	}
+	*iterations = (long)json_object_get_int64(v);
+	if ((*salt = b64_member(a, kdf, "salt", slen, err, errlen)) == NULL ||
+	    (*iv = b64_member(a, env, "iv", &ivlen, err, errlen)) == NULL ||
+	    (*ct = b64_member(a, env, "ciphertext", clen, err,
+	    errlen)) == NULL ||
+	    b64_member(a, env, "tag", &tlen, err, errlen) == NULL)
+		return VAULT_CORRUPT;
+	if (*slen < 16 || ivlen != IV_LEN) {
+		snprintf(err, errlen, "envelope: a salt of 16 bytes or more and "
+		    "an IV of 12");
+		return VAULT_CORRUPT;
+	}
+	if (tlen == 0) {
+		/* WebCrypto's layout: the tag ends the ciphertext. */
+		if (*clen < TAG_LEN) {
+			snprintf(err, errlen, "envelope: the ciphertext is "
+			    "shorter than its tag");
+			return VAULT_CORRUPT;
+		}
+		*clen -= TAG_LEN;
+		*tag = *ct + *clen;
+	} else if (tlen == TAG_LEN)
+		*tag = b64_member(a, env, "tag", &tlen, err, errlen);
+	else {
+		snprintf(err, errlen, "envelope: a tag is 16 bytes");
+		return VAULT_CORRUPT;
+	}
+	return VAULT_OK;
+}
+
+enum vault_error
+vault_envelope_open(struct arena *a, const char *json, size_t n,
+    const char *passphrase, unsigned char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	struct json_tokener	*tok = json_tokener_new();
+	struct json_object	*env;
+	EVP_CIPHER_CTX		*c = NULL;
+	unsigned char		 key[KEY_LEN], *salt, *iv, *ct, *tag;
+	enum vault_error	 e;
+	size_t			 slen, clen;
+	long			 iterations;
+	int			 k = 0, f = 0, ok;
+
+	*out = NULL;
+	*len = 0;
+	if (tok == NULL)
+		fatal("json_tokener_new: out of memory");
+	env = json_tokener_parse_ex(tok, json, (int)n);
+	if (env == NULL || json_tokener_get_parse_end(tok) != n) {
+		json_tokener_free(tok);
+		json_object_put(env);
+		snprintf(err, errlen, "envelope: not JSON");
+		return VAULT_CORRUPT;
+	}
+	json_tokener_free(tok);
+	e = parts(a, env, &iterations, &salt, &slen, &iv, &ct, &clen, &tag, err,
+	    errlen);
+	json_object_put(env);
+	if (e != VAULT_OK)
+		return e;
+	*out = arena_alloc(a, clen + 1);
+	ok = derive(passphrase, salt, slen, iterations, key) == 0 &&
+	    (c = EVP_CIPHER_CTX_new()) != NULL &&
+	    EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, IV_LEN, NULL) == 1 &&
+	    EVP_DecryptInit_ex(c, NULL, NULL, key, iv) == 1 &&
+	    EVP_DecryptUpdate(c, *out, &k, ct, (int)clen) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) == 1 &&
+	    EVP_DecryptFinal_ex(c, *out + k, &f) == 1;
+	OPENSSL_cleanse(key, sizeof(key));
+	EVP_CIPHER_CTX_free(c);
+	if (!ok) {
+		/* Never a half-decrypted plaintext. */
+		OPENSSL_cleanse(*out, clen);
+		*out = NULL;
+		snprintf(err, errlen, "the passphrase is wrong, or the bundle "
+		    "was changed");
+		return VAULT_BAD_PASSPHRASE;
+	}
+	*len = (size_t)(k + f);
+	(*out)[*len] = '\0';
+	return VAULT_OK;
+}
+
+char *
+vault_envelope_seal(struct arena *a, const unsigned char *plain, size_t len,
+    const char *passphrase, long iterations)
+{
+	struct json_object	*env, *kdf;
+	EVP_CIPHER_CTX		*c;
+	unsigned char		 key[KEY_LEN], salt[SALT_LEN], iv[IV_LEN], *ct;
+	char			*out;
+	int			 k = 0, f = 0;
+
+	if (RAND_bytes(salt, sizeof(salt)) != 1 ||
+	    RAND_bytes(iv, sizeof(iv)) != 1)
+		fatal("RAND_bytes failed");
+	ct = arena_alloc(a, len + TAG_LEN);
+	if (derive(passphrase, salt, sizeof(salt), iterations, key) != 0 ||
+	    (c = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, IV_LEN, NULL) != 1 ||
+	    EVP_EncryptInit_ex(c, NULL, NULL, key, iv) != 1 ||
+	    EVP_EncryptUpdate(c, ct, &k, plain, (int)len) != 1 ||
+	    EVP_EncryptFinal_ex(c, ct + k, &f) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN,
+	    ct + k + f) != 1)
+		fatal("vault: AES-256-GCM failed");
+	OPENSSL_cleanse(key, sizeof(key));
+	EVP_CIPHER_CTX_free(c);
+	env = json_object_new_object();
+	kdf = json_object_new_object();
+	json_object_object_add(kdf, "algorithm",
+	    json_object_new_string("PBKDF2"));
+	json_object_object_add(kdf, "hash", json_object_new_string("SHA-256"));
+	json_object_object_add(kdf, "iterations",
+	    json_object_new_int64(iterations));
+	json_object_object_add(kdf, "salt", json_object_new_string(
+	    b64_encode(a, salt, sizeof(salt))));
+	json_object_object_add(env, "version", json_object_new_int(1));
+	json_object_object_add(env, "kdf", kdf);
+	json_object_object_add(env, "iv", json_object_new_string(b64_encode(a,
+	    iv, sizeof(iv))));
+	json_object_object_add(env, "ciphertext", json_object_new_string(
+	    b64_encode(a, ct, (size_t)(k + f) + TAG_LEN)));
+	json_object_object_add(env, "tag", json_object_new_string(""));
+	out = arena_strdup(a, json_object_to_json_string_ext(env,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(env);
+	return out;
+}
