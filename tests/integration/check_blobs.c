@@ -353,8 +353,9 @@ refused(const char *cookie, const char *body, long status, const char *field,
 
 START_TEST(limits_and_quota)
 {
-	char	 c[128], id[64], url[4096], id2[64], path[256];
-	int	 i;
+	char		 c[128], id[64], url[4096], id2[64], path[512];
+	struct resp	 r;
+	int		 i;
 
 	suite_user("quota@example.org", c, sizeof(c));
 	refused(c, "{\"name\":\"a\",\"mimeType\":\"video/mp4\",\"sizeBytes\":1,"
@@ -399,6 +400,19 @@ START_TEST(limits_and_quota)
 	ck_assert_int_eq(api_status("DELETE", path, c, NULL), 204);
 	ck_assert_int_eq(create(c, "3.wav", "audio/wav", 8388608, "audio", id,
 	    url), 201);
+	/* The four blobs, two to a page, each once. */
+	ck_assert_int_eq(api_req("GET", "/api/blobs?limit=2", c, NULL, &r),
+	    200);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    r.json, "data")), 2);
+	snprintf(path, sizeof(path), "/api/blobs?limit=2&cursor=%s",
+	    resp_str(&r, "nextCursor"));
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", path, c, NULL, &r), 200);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    r.json, "data")), 2);
+	ck_assert_ptr_null(resp_str(&r, "nextCursor"));
+	resp_free(&r);
 }
 END_TEST
 
