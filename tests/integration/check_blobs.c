@@ -25,7 +25,8 @@
 #include "../common/run.h"
 
 #define DOWNLOAD_TTL	4	/* seconds (the expiry test waits it) */
-#define SWEEP_AGE	3	/* seconds: storage_sweep_age (maintain) */
+#define SWEEP_AGE	10	/* seconds: storage_sweep_age (maintain);
+				   the young blob must stay younger */
 
 static char		 dir[64], endpoint[64], alice[128], bob[128];
 static pid_t		 s3;
