@@ -424,28 +424,23 @@ sigv4_signature(struct arena *a, const struct sigv4_creds *c,
     char sig[65])
 {
 	const char	*names;
-	struct canon	*h = canon_headers(a, r, &names);
-	size_t		 len, plen;
-	const char	*path = encoded(a, r->path, 1, &plen);
-	char		*creq;
+	char		*creq = sigv4_canonical_request(a, r, &names);
 
-	creq = canonical(a, r, path, plen, canon_query(a, r->query,
-	    r->nquery), r->nquery, h, r->nheaders, names, &len);
-	sign(a, c, cache, r, creq, len, sig);
+	sign(a, c, cache, r, creq, strlen(creq), sig);
 }
 
 char *
 sigv4_authorization(struct arena *a, const struct sigv4_creds *c,
     struct sigv4_key_cache *cache, const struct sigv4_request *r)
 {
-	const char	*signed_headers;
-	char		 sig[65];
+	const char	*names;
+	char		*creq = sigv4_canonical_request(a, r, &names), sig[65];
 
-	canon_headers(a, r, &signed_headers);
-	sigv4_signature(a, c, cache, r, sig);
+	/* One canonical request: its signed headers and its signature. */
+	sign(a, c, cache, r, creq, strlen(creq), sig);
 	return arena_printf(a, ALGORITHM " Credential=%s/%s, SignedHeaders=%s, "
-	    "Signature=%s", c->access_key, scope(a, c, r->amz_date),
-	    signed_headers, sig);
+	    "Signature=%s", c->access_key, scope(a, c, r->amz_date), names,
+	    sig);
 }
 
 char *
