@@ -10,7 +10,7 @@ PGBIN=/usr/lib/postgresql/15/bin
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 	libfcgi-dev libpq-dev libjson-c-dev libcurl4-openssl-dev libssl-dev \
 	libsystemd-dev libcjose-dev libjansson-dev libunistring-dev libidn2-dev \
-	libxml2-dev \
+	libxml2-dev libyajl-dev libarchive-dev \
 	check postgresql-15 postgresql-client-15 nginx \
 	systemd procps curl wrk clang libclang-rt-14-dev valgrind python3-aiosmtpd"
 

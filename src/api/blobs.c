@@ -16,60 +16,11 @@
 #include "api/api.h"
 #include "storage/storage.h"
 
-#define R2_OBJECT_MAX	5368709120LL	/* one PUT: R2's and S3's limit */
 #define STORE_RETRY	"5"		/* Retry-After: the store is down */
 #define PART_MIN	(5LL << 20)	/* a part but the last: ≥ 5 MiB */
 #define PARTS_MAX	10000		/* parts of one upload */
 #define PART_URLS_MAX	100		/* part URLs a request asks for */
 #define ETAG_MAX	128
-
-/* The types a kind takes, and the extension its objects get. */
-static const struct {
-	const char	*kind, *type, *ext;
-} types[] = {
-	{ "audio", "audio/mpeg", "mp3" },
-	{ "audio", "audio/wav", "wav" },
-	{ "audio", "audio/x-wav", "wav" },
-	{ "audio", "audio/wave", "wav" },
-	{ "audio", "audio/flac", "flac" },
-	{ "audio", "audio/ogg", "ogg" },
-	{ "audio", "audio/aac", "aac" },
-	{ "audio", "audio/mp4", "m4a" },
-	{ "audio", "audio/m4a", "m4a" },
-	{ "audio", "audio/x-m4a", "m4a" },
-	{ "audio", "audio/webm", "webm" },
-	{ "image", "image/png", "png" },
-	{ "image", "image/jpeg", "jpg" },
-	{ "image", "image/webp", "webp" },
-	{ "image", "image/gif", "gif" },
-};
-
-/* The row of type (any case) in kind, or -1 when kind does not take it. */
-static int
-type_index(const char *kind, const char *type)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcmp(types[i].kind, kind) == 0 &&
-		    strcasecmp(types[i].type, type) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* The types of kind, for a message: "audio/mpeg, audio/wav, …". */
-static const char *
-kind_types(struct arena *a, const char *kind)
-{
-	const char	*s = "";
-	size_t		 i;
-
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcmp(types[i].kind, kind) == 0)
-			s = arena_printf(a, "%s%s%s", s, *s ? ", " : "",
-			    types[i].type);
-	return s;
-}
 
 /* A byte count for people: "200 MB" style (decimal, as stores bill). */
 static const char *
@@ -194,7 +145,8 @@ api_blobs_create(struct http_request *req)
 	const char		*url, *upload_id;
 	long long		 max, now = time(NULL), used;
 	char			 id[37];
-	int			 over, t;
+	int			 over;
+	const struct storage_type *t;
 
 	if (store_or_reply(req) != 0 ||
 	    http_body_json_or_reply(req, &body) != 0)
@@ -217,10 +169,10 @@ api_blobs_create(struct http_request *req)
 		    "characters");
 		return;
 	}
-	if ((t = type_index(b.kind, b.mime_type)) < 0) {
+	if ((t = storage_type(b.kind, b.mime_type)) == NULL) {
 		http_reply_invalid(req, 422, "mimeType", arena_printf(
 		    req->arena, "mimeType: %s blobs are one of %s", b.kind,
-		    kind_types(req->arena, b.kind)));
+		    storage_kind_types(req->arena, b.kind)));
 		return;
 	}
 	if (b.sha256 != NULL && strspn(b.sha256, "0123456789abcdef") != 64) {
@@ -230,8 +182,8 @@ api_blobs_create(struct http_request *req)
 	}
 	max = strcmp(b.kind, "audio") == 0 ? cfg->storage_audio_max :
 	    cfg->storage_image_max;
-	if (max > R2_OBJECT_MAX)
-		max = R2_OBJECT_MAX;
+	if (max > STORAGE_OBJECT_MAX)
+		max = STORAGE_OBJECT_MAX;
 	if (b.size < 1 || b.size > max) {
 		http_reply_invalid(req, b.size < 1 ? 422 : 413, "sizeBytes",
 		    arena_printf(req->arena, "sizeBytes: %s blobs are 1 byte "
@@ -239,12 +191,12 @@ api_blobs_create(struct http_request *req)
 		return;
 	}
 	/* The type as the table spells it: what the store will be told. */
-	b.mime_type = types[t].type;
+	b.mime_type = t->type;
 	auth_uuid(id);
 	b.id = id;
 	b.object_key = arena_printf(req->arena, "%s/%s/%s.%s", req->user_id,
 	    strcmp(b.kind, "audio") == 0 ? "audio" : "images", id,
-	    types[t].ext);
+	    t->ext);
 	if (b.size > cfg->storage_multipart_threshold)
 		b.part_size = part_size(b.size);
 	st = api_tx_begin(req);

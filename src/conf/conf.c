@@ -143,6 +143,20 @@ static const struct conf_key keys[] = {
 	    NULL },
 	{ "storage_sweep_age", CONF_DURATION, STR(storage_sweep_age), "1d", 1,
 	    30L * 86400, NULL },
+	{ "vault_workers", CONF_INT, STR(vault_workers), "1", 0, 16, NULL },
+	{ "vault_timeout", CONF_DURATION, STR(vault_timeout), "2h", 60,
+	    7L * 86400, NULL },
+	{ "vault_bundle_max", CONF_SIZE, STR(vault_bundle_max), "2G", 1024,
+	    5368709120L, NULL },
+	{ "vault_entities_max", CONF_INT, STR(vault_entities_max), "1000000",
+	    1, 100000000, NULL },
+	{ "vault_json_depth", CONF_INT, STR(vault_json_depth), "64", 8, 1000,
+	    NULL },
+	{ "vault_zip_ratio", CONF_INT, STR(vault_zip_ratio), "100", 2, 100000,
+	    NULL },
+	{ "vault_tmpdir", CONF_STR, STR(vault_tmpdir), "/var/tmp", 0, 0, NULL },
+	{ "vault_export_age", CONF_DURATION, STR(vault_export_age), "7d", 60,
+	    365L * 86400, NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

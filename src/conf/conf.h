@@ -98,6 +98,17 @@ struct config {
 	long	 storage_sweep_age;	/* seconds: pending blobs and
 					   orphan objects older go */
 
+	/* Vault imports and exports (vault/, docs/vault.md). */
+	long	 vault_workers;		/* jobs workers for them alone (0:
+					   the jobs workers take them) */
+	long	 vault_timeout;		/* seconds one may run */
+	long	 vault_bundle_max;	/* bytes of a bundle */
+	long	 vault_entities_max;
+	long	 vault_json_depth;
+	long	 vault_zip_ratio;	/* unpacked / packed bytes */
+	char	*vault_tmpdir;		/* blobs spilled, bundles fetched */
+	long	 vault_export_age;	/* seconds an export is kept */
+
 	struct conf_provider	 providers[CONF_MAX_PROVIDERS];
 	size_t			 nproviders;
 };

@@ -5,7 +5,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +44,11 @@ usage(FILE *f)
 	    "                      the quests schedule rules have come due;\n"
 	    "                      sweep the object store (stale uploads,\n"
 	    "                      objects with no row) and empty its queue\n"
+	    "  import FILE --user EMAIL [--passphrase-file F]\n"
+	    "                      import a vault bundle (.vault or\n"
+	    "                      .vault.zip) into the user's account, all or\n"
+	    "                      nothing; the passphrase is read from F or\n"
+	    "                      asked for (PASSION_VAULT_PASSPHRASE also)\n"
 	    "  presign --method GET|PUT --key KEY [--expires S]\n"
 	    "          [--date YYYYMMDDTHHMMSSZ] [--content-type T]\n"
 	    "          [--content-length N] [--query NAME=VALUE]...\n"
@@ -354,6 +362,223 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 	return st != DB_OK || failed > 0;
 }
 
+/* A bar on a terminal, a line a second otherwise. */
+struct bar {
+	int		 tty;
+	long long	 total;
+	int64_t		 last;
+};
+
+static void
+bar_show(void *ud, long long bytes, long long entities)
+{
+	struct bar	*b = ud;
+	int64_t		 now = time_mono_ms();
+	int		 pct = b->total > 0 ? (int)(bytes * 100 / b->total) : 0;
+
+	if (now - b->last < (b->tty ? 100 : 1000))
+		return;
+	b->last = now;
+	if (b->tty) {
+		char	 fill[41];
+
+		memset(fill, '#', (size_t)(pct * 40 / 100));
+		memset(fill + pct * 40 / 100, '.', 40 - (size_t)(pct * 40 /
+		    100));
+		fill[40] = '\0';
+		fprintf(stderr, "\r[%s] %3d%% %lld of %lld bytes, %lld "
+		    "entities", fill, pct, bytes, b->total, entities);
+	} else
+		fprintf(stderr, "progress: %d%% bytes %lld of %lld, entities "
+		    "%lld\n", pct, bytes, b->total, entities);
+}
+
+/* The passphrase: from a file (its first line), the environment, or asked. */
+static char *
+passphrase(const char *file)
+{
+	char	 line[1024], *p;
+	FILE	*f;
+
+	if (file != NULL) {
+		if ((f = fopen(file, "r")) == NULL)
+			return NULL;
+		p = fgets(line, sizeof(line), f);
+		fclose(f);
+		if (p == NULL)
+			return NULL;
+	} else if ((p = getenv("PASSION_VAULT_PASSPHRASE")) != NULL) {
+		snprintf(line, sizeof(line), "%s", p);
+	} else {
+		if ((p = getpass("vault passphrase: ")) == NULL)
+			return NULL;
+		snprintf(line, sizeof(line), "%s", p);
+		explicit_bzero(p, strlen(p));
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	p = strdup(line);
+	explicit_bzero(line, sizeof(line));
+	return p;
+}
+
+/* The id of the user with email, or NULL (said). */
+static const char *
+user_of(struct db *db, struct arena *a, const char *email)
+{
+	struct db_user	 u;
+	const char	*e = auth_email_normalize(a, email);
+
+	if (e == NULL || db_user_by_email(db, a, e, &u) != DB_OK) {
+		fprintf(stderr, "passionctl: %s: no such user (%s)\n", email,
+		    db->errstr[0] ? db->errstr : "not found");
+		return NULL;
+	}
+	return u.id;
+}
+
+/* What an import says, on stdout: per kind, then the errors. */
+static void
+print_result(struct json_object *res)
+{
+	struct json_object	*kinds, *errors, *warnings;
+	size_t			 i;
+
+	if (res == NULL)
+		return;
+	kinds = json_object_object_get(res, "kinds");
+	json_object_object_foreach(kinds, kind, counts) {
+		printf("%s:", kind);
+		json_object_object_foreach(counts, what, n)
+			printf(" %s %lld", what, (long long)
+			    json_object_get_int64(n));
+		printf("\n");
+	}
+	errors = json_object_object_get(res, "errors");
+	for (i = 0; i < json_object_array_length(errors); i++) {
+		struct json_object *e = json_object_array_get_idx(errors, i);
+
+		printf("error: %s: %s\n", json_object_get_string(
+		    json_object_object_get(e, "path")), json_object_get_string(
+		    json_object_object_get(e, "message")));
+	}
+	warnings = json_object_object_get(res, "warnings");
+	printf("warnings: %lld\n", (long long)json_object_get_int64(
+	    json_object_object_get(res, "warningCount")));
+	for (i = 0; i < json_object_array_length(warnings) && i < 5; i++) {
+		struct json_object *e = json_object_array_get_idx(warnings, i);
+
+		printf("warning: %s: %s\n", json_object_get_string(
+		    json_object_object_get(e, "path")), json_object_get_string(
+		    json_object_object_get(e, "message")));
+	}
+}
+
+static int
+cmd_import(const struct config *cfg, int argc, char **argv)
+{
+	struct jobs_vault_run	 r;
+	struct db		 db;
+	struct arena		 a;
+	struct storage		 store;
+	struct net		 net;
+	struct bar		 b;
+	struct stat		 sb;
+	const char		*file = NULL, *email = NULL, *pfile = NULL;
+	const char		*uid, *slash;
+	char			 id[37], *pass = NULL;
+	enum vault_error	 e;
+	int			 i, fd = -1, rc = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+			email = argv[++i];
+		else if (strcmp(argv[i], "--passphrase-file") == 0 &&
+		    i + 1 < argc)
+			pfile = argv[++i];
+		else if (file == NULL && argv[i][0] != '-')
+			file = argv[i];
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (file == NULL || email == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	if ((fd = open(file, O_RDONLY)) < 0 || fstat(fd, &sb) != 0) {
+		fprintf(stderr, "passionctl: %s: %s\n", file, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	if ((pass = passphrase(pfile)) == NULL) {
+		fprintf(stderr, "passionctl: no passphrase\n");
+		close(fd);
+		return 1;
+	}
+	db_init(&db, cfg->database_url, cfg->database_password,
+	    ctl_limits(cfg));
+	arena_init(&a, 64 * 1024);
+	storage_init(&store, cfg);
+	net_init(&net, cfg->outbound_connect_timeout, cfg->outbound_timeout);
+	memset(&b, 0, sizeof(b));
+	b.tty = isatty(STDERR_FILENO);
+	b.total = (long long)sb.st_size;
+	if ((uid = user_of(&db, &a, email)) == NULL)
+		goto out;
+	auth_uuid(id);
+	slash = strrchr(file, '/');
+	if (db_tx_begin(&db, uid) != DB_OK ||
+	    db_vault_import_create(&db, &a, uid, id, arena_printf(&a, "%.255s",
+	    slash ? slash + 1 : file), (long long)sb.st_size, arena_printf(&a,
+	    "%s/imports/%s.vault", uid, id), "running") != DB_OK ||
+	    db_tx_commit(&db) != DB_OK) {
+		db_tx_rollback(&db);
+		fprintf(stderr, "passionctl: import: %s\n", db.errstr);
+		goto out;
+	}
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	r.db = &db;
+	r.arena = &a;
+	r.store = &store;
+	r.net = &net;
+	r.user_id = uid;
+	r.import_id = id;
+	r.on_progress = bar_show;
+	r.ud = &b;
+	printf("import %s of %s for %s\n", id, file, email);
+	fflush(stdout);
+	e = jobs_vault_import(&r, fd, pass);
+	b.last = 0;
+	if (b.tty)
+		fprintf(stderr, "\n");
+	print_result(r.result);
+	json_object_put(r.result);
+	if (e == VAULT_OK) {
+		printf("imported\n");
+		rc = 0;
+	} else if (e == VAULT_UNAVAILABLE) {
+		fprintf(stderr, "passionctl: import: %s (nothing written; try "
+		    "again)\n", r.err);
+		/* The row says so too. */
+		if (db_tx_begin(&db, uid) != DB_OK || db_vault_import_failed(&db,
+		    &a, id, "unavailable", r.err, NULL) != DB_OK ||
+		    db_tx_commit(&db) != DB_OK)
+			db_tx_rollback(&db);
+	} else
+		printf("refused: %s: %s\n", vault_error_code(e), r.err);
+out:
+	explicit_bzero(pass, strlen(pass));
+	free(pass);
+	close(fd);
+	arena_cleanup(&a);
+	net_cleanup(&net);
+	db_cleanup(&db);
+	return rc;
+}
+
 /* "YYYYMMDDTHHMMSSZ" to seconds since the epoch; -1 if it is not one. */
 static long long
 amz_time(const char *s)
@@ -521,6 +746,8 @@ main(int argc, char **argv)
 		rc = cmd_user(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "jobs") == 0) {
 		rc = cmd_jobs(&cfg, argc - optind, argv + optind);
+	} else if (strcmp(cmd, "import") == 0) {
+		rc = cmd_import(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "presign") == 0) {
 		rc = cmd_presign(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "maintain") == 0) {

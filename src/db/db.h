@@ -240,6 +240,7 @@ struct db_job {
 	int		 attempts;	/* this one included */
 	int		 max_attempts;
 	int		 expired;	/* past expires_at */
+	const char	*user_id;	/* whose it is, or NULL */
 };
 
 /*
@@ -250,13 +251,19 @@ struct db_job {
 enum db_status	 db_job_enqueue(struct db *db, struct arena *a,
 		    const char *kind, const char *payload, long max_attempts,
 		    long ttl);
+/* Which kinds a jobs worker takes: those in kinds, or all but those. */
+struct db_lane {
+	const char	*kinds;		/* a text[] literal: "{a,b}" */
+	int		 only;		/* 1: only these; 0: all but these */
+};
+
 /*
- * Take the oldest due job (FOR UPDATE SKIP LOCKED: never one another
- * worker holds) and mark it running under this session: DB_OK or
- * DB_NOTFOUND.
+ * Take the oldest due job of lane l (FOR UPDATE SKIP LOCKED: never one
+ * another worker holds) and mark it running under this session: DB_OK
+ * or DB_NOTFOUND.
  */
 enum db_status	 db_job_claim(struct db *db, struct arena *a,
-		    struct db_job *j);
+		    const struct db_lane *l, struct db_job *j);
 /* The job ran: done, and its payload's "secret" is dropped. */
 enum db_status	 db_job_done(struct db *db, struct arena *a, long long id);
 /*
@@ -272,9 +279,9 @@ enum db_status	 db_job_retry(struct db *db, struct arena *a, long long id,
  */
 enum db_status	 db_jobs_requeue_stale(struct db *db, struct arena *a,
 		    long *n);
-/* Milliseconds until the next queued job is due (0: now), -1: none. */
+/* Milliseconds until lane l's next job is due (0: now), -1: none. */
 enum db_status	 db_jobs_next_due(struct db *db, struct arena *a,
-		    long long *ms);
+		    const struct db_lane *l, long long *ms);
 /* Delete jobs finished more than days ago; *n set. */
 enum db_status	 db_jobs_purge(struct db *db, struct arena *a, long days,
 		    long *n);
@@ -466,6 +473,70 @@ enum db_status	 db_blob_queue_orphans(struct db *db, struct arena *a,
 enum db_status	 db_blob_usage(struct db *db, struct arena *a,
 		    const char *user_id, long long quota,
 		    struct json_object **out);
+
+/* --- vault.c: what an import writes in bulk --- */
+
+/*
+ * Insert rows (a JSON array of objects keyed by column, each with the
+ * columns listed, "id, title, …") of m for user_id in one statement, and
+ * set their contentHash from the rows as stored; *n the rows written.
+ */
+enum db_status	 db_vault_insert(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    const char *columns, const char *rows, long *n);
+
+/* Has the user a row of m (a singleton: skill tree, settings)? */
+enum db_status	 db_vault_has(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id, int *has);
+/*
+ * Of ids (a text[] literal), those of m that are the user's (taken 0)
+ * or another user's (taken 1: vault_ids_taken), in column 0 of *out.
+ */
+enum db_status	 db_vault_ids(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    const char *ids, int taken, PGresult **out);
+/* Begin an import's transaction: references checked at its commit. */
+enum db_status	 db_vault_begin(struct db *db, struct arena *a,
+		    const char *user_id);
+/* Insert ready blob rows (a JSON array keyed by column) for user_id. */
+enum db_status	 db_vault_blobs(struct db *db, struct arena *a,
+		    const char *user_id, const char *rows);
+/* Mark import id done with its result (JSON) and entities written. */
+enum db_status	 db_vault_import_done(struct db *db, struct arena *a,
+		    const char *id, const char *result, long long entities);
+/* Queue objects (a JSON array of keys) for removal by the drain. */
+enum db_status	 db_vault_forget_objects(struct db *db, struct arena *a,
+		    const char *keys);
+
+/*
+ * The import rows (vault_imports), in the user's transaction. Columns:
+ * id, name, size_bytes, state, bytes_done, entities_done, result,
+ * error_code, error, created_at, started_at, finished_at, object_key.
+ */
+/* state: uploading (to come through the store) or running (passionctl). */
+enum db_status	 db_vault_import_create(struct db *db, struct arena *a,
+		    const char *user_id, const char *id, const char *name,
+		    long long size, const char *key, const char *state);
+/* The user's import id (locked FOR UPDATE with lock): DB_NOTFOUND. */
+enum db_status	 db_vault_import_get(struct db *db, struct arena *a,
+		    const char *user_id, const char *id, int lock,
+		    PGresult **out);
+/* The user's newest 100 imports. */
+enum db_status	 db_vault_import_list(struct db *db, struct arena *a,
+		    const char *user_id, PGresult **out);
+/* Row row of an import as the API shows it (caller owns it). */
+struct json_object *db_vault_import_json(PGresult *r, int row);
+/* Queue import id's job (payload: JSON) and mark it queued. */
+enum db_status	 db_vault_import_start(struct db *db, struct arena *a,
+		    const char *user_id, const char *id, const char *payload,
+		    long max_attempts);
+/* How far a running import is. */
+enum db_status	 db_vault_import_progress(struct db *db, struct arena *a,
+		    const char *id, long long bytes, long long entities);
+/* Import id failed with code, error, and its result (JSON). */
+enum db_status	 db_vault_import_failed(struct db *db, struct arena *a,
+		    const char *id, const char *code, const char *error,
+		    const char *result);
 
 /* --- quests.c: what only quests do --- */
 

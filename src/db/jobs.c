@@ -21,12 +21,14 @@ db_job_enqueue(struct db *db, struct arena *a, const char *kind,
 }
 
 enum db_status
-db_job_claim(struct db *db, struct arena *a, struct db_job *j)
+db_job_claim(struct db *db, struct arena *a, const struct db_lane *l,
+    struct db_job *j)
 {
+	const char	*p[2] = { l->kinds, l->only ? "true" : "false" };
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = db_exec(db, a, DB_STMT_JOB_CLAIM, NULL, &r);
+	st = db_exec(db, a, DB_STMT_JOB_CLAIM, p, &r);
 	if (st != DB_OK)
 		return st;
 	if (PQntuples(r) == 0)
@@ -37,6 +39,7 @@ db_job_claim(struct db *db, struct arena *a, struct db_job *j)
 	j->attempts = atoi(PQgetvalue(r, 0, 3));
 	j->max_attempts = atoi(PQgetvalue(r, 0, 4));
 	j->expired = strcmp(PQgetvalue(r, 0, 5), "t") == 0;
+	j->user_id = PQgetisnull(r, 0, 6) ? NULL : PQgetvalue(r, 0, 6);
 	return DB_OK;
 }
 
@@ -71,12 +74,14 @@ db_jobs_requeue_stale(struct db *db, struct arena *a, long *n)
 }
 
 enum db_status
-db_jobs_next_due(struct db *db, struct arena *a, long long *ms)
+db_jobs_next_due(struct db *db, struct arena *a, const struct db_lane *l,
+    long long *ms)
 {
+	const char	*p[2] = { l->kinds, l->only ? "true" : "false" };
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = db_exec_row(db, a, DB_STMT_JOBS_NEXT_DUE, NULL, &r);
+	st = db_exec_row(db, a, DB_STMT_JOBS_NEXT_DUE, p, &r);
 	if (st == DB_OK)
 		*ms = atoll(PQgetvalue(r, 0, 0));
 	return st;

@@ -106,9 +106,11 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "locked_backend_start = (SELECT backend_start FROM "
 	    "pg_stat_activity WHERE pid = pg_backend_pid()) "
 	    "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND "
-	    "run_at <= now() ORDER BY run_at, id LIMIT 1 "
+	    "run_at <= now() AND (kind = ANY($1::text[])) = $2::boolean "
+	    "ORDER BY run_at, id LIMIT 1 "
 	    "FOR UPDATE SKIP LOCKED) RETURNING id, kind, payload::text, "
-	    "attempts, max_attempts, coalesce(expires_at <= now(), false)", 0, 0 },
+	    "attempts, max_attempts, coalesce(expires_at <= now(), false), "
+	    "user_id", 2, 0 },
 	[DB_STMT_JOB_DONE] = { "job_done",
 	    "UPDATE jobs SET state = 'done', finished_at = now(), "
 	    "last_error = NULL, payload = payload - 'secret', "
@@ -138,8 +140,8 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "a.backend_start = j.locked_backend_start) RETURNING j.id", 0, 0 },
 	[DB_STMT_JOBS_NEXT_DUE] = { "jobs_next_due",
 	    "SELECT coalesce(greatest(ceil(extract(epoch FROM min(run_at) - "
-	    "now()) * 1000), 0), -1)::bigint FROM jobs WHERE state = 'queued'",
-	    0, 1 },
+	    "now()) * 1000), 0), -1)::bigint FROM jobs WHERE state = 'queued' "
+	    "AND (kind = ANY($1::text[])) = $2::boolean", 2, 1 },
 	[DB_STMT_JOBS_PURGE] = { "jobs_purge",
 	    "DELETE FROM jobs WHERE state IN ('done', 'failed') AND "
 	    "finished_at < now() - make_interval(days => $1::integer)", 1, 0 },

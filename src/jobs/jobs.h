@@ -19,6 +19,7 @@
 #include "net/net.h"
 #include "server/server.h"
 #include "storage/storage.h"
+#include "vault/vault.h"
 
 /* What one run of a job says. */
 enum job_result {
@@ -36,6 +37,9 @@ struct jobs_ctx {
 	struct net		 store_net;	/* the store's timeouts */
 	struct auth_keys	 keys;
 	struct arena		 arena;	/* reset after each job */
+	struct db		 progress;	/* a long job's progress */
+	struct db_lane		 lane;		/* the kinds it takes */
+	const char		*job_user;	/* the running job's user */
 };
 
 /* One kind of job: its name in jobs.kind and what runs it. */
@@ -53,6 +57,16 @@ void	 jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
 long	 jobs_backoff(const struct config *cfg, int attempts);
 
 /* --- mail.c --- */
+
+/*
+ * A secret for a job's payload ("secret": dropped from the row when the
+ * job ends), sealed with the jobs key and aad: base64url.
+ */
+const char *jobs_secret_seal(struct arena *a, const struct auth_keys *k,
+	    const char *aad, const char *plain);
+/* Open it: the plain bytes (len), or NULL (another key, tampered). */
+unsigned char *jobs_secret_open(struct arena *a, const struct auth_keys *k,
+	    const char *aad, const char *secret, size_t *len);
 
 /*
  * The payload of a magic-link mail job: the address to deliver to (ASCII
@@ -95,5 +109,43 @@ struct jobs_blob_sweep {
 int	 jobs_blob_sweep_user(struct db *db, struct storage *s, struct net *n,
 	    struct arena *a, const char *user_id, long age,
 	    struct jobs_blob_sweep *out, char *err, size_t errlen);
+
+/* --- vault.c --- */
+
+/* The import limits of cfg. */
+void	 jobs_vault_limits(const struct config *cfg, struct vault_limits *l);
+/* The payload of a vault import job: the passphrase sealed. */
+char	*jobs_vault_import_payload(struct arena *a, const struct auth_keys *k,
+	    const char *import_id, const char *passphrase);
+
+/* One import, as the job and passionctl run it. */
+struct jobs_vault_run {
+	const struct config	*cfg;
+	struct db		*db;
+	struct db		*progress;	/* NULL: no progress on the row */
+	struct arena		*arena;
+	struct storage		*store;
+	struct net		*net;
+	const char		*user_id;
+	const char		*import_id;
+	/* Also told of progress (passionctl's bar), may be NULL. */
+	void			(*on_progress)(void *ud, long long bytes,
+				    long long entities);
+	void			*ud;
+	int64_t			 last_progress;
+	struct json_object	*result;	/* the report (caller puts) */
+	char			 err[512];	/* why, when not done */
+};
+
+/*
+ * Import the bundle in fd: done (the row marked in the import's
+ * transaction), or a verdict recorded on the row (the code returned, its
+ * first error in r->err), or VAULT_UNAVAILABLE with nothing recorded.
+ */
+enum vault_error jobs_vault_import(struct jobs_vault_run *r, int fd,
+	    const char *passphrase);
+/* The vault_import job. */
+enum job_result	 jobs_vault_import_run(struct jobs_ctx *ctx,
+	    struct json_object *payload, char *err, size_t errlen);
 
 #endif

@@ -13,23 +13,43 @@
 
 #define AAD_PREFIX	"mail:"
 
+const char *
+jobs_secret_seal(struct arena *a, const struct auth_keys *k, const char *aad,
+    const char *plain)
+{
+	unsigned char	*sealed;
+	size_t		 n;
+
+	sealed = auth_seal(a, k->jobs, plain, strlen(plain), aad, &n);
+	return auth_b64url(a, sealed, n);
+}
+
+unsigned char *
+jobs_secret_open(struct arena *a, const struct auth_keys *k, const char *aad,
+    const char *secret, size_t *len)
+{
+	unsigned char	*raw;
+	size_t		 n;
+
+	raw = auth_b64url_decode(a, secret, &n);
+	return raw != NULL && k->ready ? auth_open(a, k->jobs, raw, n, aad,
+	    len) : NULL;
+}
+
 char *
 jobs_mail_payload(struct arena *a, const struct auth_keys *k,
     const char *deliver_to, const char *email, const char *token)
 {
 	struct json_object	*o;
-	unsigned char		*sealed;
 	const char		*json;
-	size_t			 n;
 	char			*out;
 
-	sealed = auth_seal(a, k->jobs, token, strlen(token),
-	    arena_printf(a, AAD_PREFIX "%s", email), &n);
 	o = json_object_new_object();
 	json_object_object_add(o, "to", json_object_new_string(deliver_to));
 	json_object_object_add(o, "email", json_object_new_string(email));
 	json_object_object_add(o, "secret", json_object_new_string(
-	    auth_b64url(a, sealed, n)));
+	    jobs_secret_seal(a, k, arena_printf(a, AAD_PREFIX "%s", email),
+	    token)));
 	json = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	out = arena_strdup(a, json);
 	json_object_put(o);
@@ -82,17 +102,16 @@ jobs_mail_run(struct jobs_ctx *ctx, struct json_object *payload, char *err,
 	const char	*to = field(payload, "to");
 	const char	*email = field(payload, "email");
 	const char	*secret = field(payload, "secret");
-	unsigned char	*raw, *tok;
-	size_t		 n, tn;
+	unsigned char	*tok;
+	size_t		 tn;
 	const char	*link;
 
 	if (to == NULL || email == NULL || secret == NULL) {
 		snprintf(err, errlen, "mail job without to, email or secret");
 		return JOB_FAIL;
 	}
-	raw = auth_b64url_decode(a, secret, &n);
-	tok = raw && ctx->keys.ready ? auth_open(a, ctx->keys.jobs, raw, n,
-	    arena_printf(a, AAD_PREFIX "%s", email), &tn) : NULL;
+	tok = jobs_secret_open(a, &ctx->keys, arena_printf(a, AAD_PREFIX "%s",
+	    email), secret, &tn);
 	if (tok == NULL) {
 		snprintf(err, errlen, "the sealed token does not open (was "
 		    "secret_key changed?)");

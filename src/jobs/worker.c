@@ -30,7 +30,12 @@
 static const struct job_kind kinds[] = {
 	{ "mail", jobs_mail_run },
 	{ "blob_delete", jobs_blob_delete_run },
+	{ "vault_import", jobs_vault_import_run },
 };
+
+/* The kinds a vault jobs worker takes (and the others leave to it). */
+#define VAULT_KINDS	"{vault_import,vault_export}"
+
 
 long
 jobs_backoff(const struct config *cfg, int attempts)
@@ -138,6 +143,9 @@ run(struct jobs_ctx *ctx, struct worker_slot *slot, const struct db_job *j)
 	snprintf(slot->path, sizeof(slot->path), "%s %lld", j->kind, j->id);
 	__atomic_store_n(&slot->req_start_ms, time_mono_ms(),
 	    __ATOMIC_RELEASE);
+	ctx->job_user = j->user_id;
+	slot->job_limit = strncmp(j->kind, "vault_", 6) == 0 ?
+	    ctx->cfg->vault_timeout : 0;
 	payload = json_tokener_parse(j->payload);
 	if (k == NULL || payload == NULL) {
 		snprintf(err, sizeof(err), "unknown kind or bad payload");
@@ -148,7 +156,9 @@ run(struct jobs_ctx *ctx, struct worker_slot *slot, const struct db_job *j)
 	} else
 		res = k->run(ctx, payload, err, sizeof(err));
 	json_object_put(payload);
+	ctx->job_user = NULL;
 	__atomic_store_n(&slot->req_start_ms, 0, __ATOMIC_RELEASE);
+	slot->job_limit = 0;
 	__atomic_add_fetch(&slot->served, 1, __ATOMIC_RELAXED);
 	if (res == JOB_DONE) {
 		st = db_job_done(&ctx->db, &ctx->arena, j->id);
@@ -187,13 +197,13 @@ step(struct jobs_ctx *ctx, struct worker_slot *slot, unsigned long *listened,
 		sweep(ctx);
 		*swept = time_mono_ms();
 	}
-	st = db_job_claim(&ctx->db, &ctx->arena, &j);
+	st = db_job_claim(&ctx->db, &ctx->arena, &ctx->lane, &j);
 	if (st == DB_OK) {
 		run(ctx, slot, &j);
 		return;
 	}
 	if (st != DB_NOTFOUND || db_jobs_next_due(&ctx->db, &ctx->arena,
-	    &due) != DB_OK) {
+	    &ctx->lane, &due) != DB_OK) {
 		wait_for(ctx->cfg, -1, DOWN_WAIT_MS);
 		return;
 	}
@@ -222,8 +232,8 @@ jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
 	int64_t			 swept;
 	sigset_t		 wait_mask;
 
-	log_set_component("jobs");
-	prctl(PR_SET_NAME, "passiond-jobs");
+	log_set_component(slot->jobs == 2 ? "vault" : "jobs");
+	prctl(PR_SET_NAME, slot->jobs == 2 ? "passiond-vault" : "passiond-jobs");
 	worker_signals_init(&wait_mask);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)
@@ -231,6 +241,11 @@ jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = cfg;
 	db_init(&ctx.db, cfg->database_url, cfg->database_password, &lim);
+	db_init(&ctx.progress, cfg->database_url, cfg->database_password, &lim);
+	/* A vault lane takes only vault jobs; then the others leave them. */
+	ctx.lane.kinds = slot->jobs == 2 || cfg->vault_workers > 0 ?
+	    VAULT_KINDS : "{}";
+	ctx.lane.only = slot->jobs == 2;
 	net_init(&ctx.net, cfg->outbound_connect_timeout, cfg->smtp_timeout);
 	net_init(&ctx.store_net, cfg->outbound_connect_timeout,
 	    cfg->outbound_timeout);
@@ -250,6 +265,7 @@ jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
 	net_cleanup(&ctx.net);
 	net_cleanup(&ctx.store_net);
 	db_cleanup(&ctx.db);
+	db_cleanup(&ctx.progress);
 	log_info("jobs worker stopped");
 	log_flush();
 	_exit(0);

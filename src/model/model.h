@@ -103,7 +103,17 @@ struct model_entity {
 	const char		*vault;
 };
 
-enum model_write { MODEL_CREATE, MODEL_UPDATE };
+/*
+ * MODEL_IMPORT: a row of a Vault bundle. As a create, but members the
+ * entity does not have are left to the caller (ignored, warned about),
+ * and server-owned history (times, counts, states) is taken as given
+ * and checked; server-owned text (contentHash, a track's blobKey) is
+ * the server's own and ignored (model_import_field).
+ */
+enum model_write { MODEL_CREATE, MODEL_UPDATE, MODEL_IMPORT };
+
+/* Is f's value taken from a Vault bundle's row (MODEL_IMPORT)? */
+int	 model_import_field(const struct model_field *f);
 
 /* The entities (entities.c). */
 extern const struct model_entity	model_quests;

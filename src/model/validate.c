@@ -236,6 +236,12 @@ value_ok(const struct model_field *f, struct json_object *v,
 }
 
 int
+model_import_field(const struct model_field *f)
+{
+	return (f->flags & MF_SERVER) == 0 || f->type != MT_TEXT;
+}
+
+int
 model_validate(const struct model_entity *m, struct json_object *body,
     enum model_write w, struct model_error *e)
 {
@@ -251,10 +257,13 @@ model_validate(const struct model_entity *m, struct json_object *body,
 		const char *name = json_object_iter_peek_name(&it);
 
 		f = model_field(m, name);
+		if (w == MODEL_IMPORT && (f == NULL ||
+		    !model_import_field(f)))
+			continue;
 		if (f == NULL)
 			return model_fail(e, 422, name, "%s: no such field on a %s",
 			    name, m->name);
-		if ((f->flags & MF_SERVER) != 0)
+		if ((f->flags & MF_SERVER) != 0 && w != MODEL_IMPORT)
 			return model_fail(e, 422, name, "%s: is set by the server",
 			    name);
 		if ((f->flags & MF_CREATE_ONLY) != 0 && w == MODEL_UPDATE)
@@ -270,7 +279,7 @@ model_validate(const struct model_entity *m, struct json_object *body,
 		if (value_ok(f, v, e) != 0)
 			return -1;
 	}
-	for (i = 0; w == MODEL_CREATE && i < m->nfields; i++) {
+	for (i = 0; w != MODEL_UPDATE && i < m->nfields; i++) {
 		f = &m->fields[i];
 		if ((f->flags & MF_REQUIRED) != 0 &&
 		    !json_object_object_get_ex(body, f->json, NULL))

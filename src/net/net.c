@@ -4,9 +4,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -70,6 +72,15 @@ net_cleanup(struct net *n)
 	if (n->curl != NULL)
 		curl_easy_cleanup(n->curl);
 	n->curl = NULL;
+}
+
+/* A transfer's bytes are not bounded by time but by pace (see below). */
+static void
+paced(struct net *n)
+{
+	curl_easy_setopt(n->curl, CURLOPT_TIMEOUT, 0L);
+	curl_easy_setopt(n->curl, CURLOPT_LOW_SPEED_LIMIT, NET_PACE_MIN);
+	curl_easy_setopt(n->curl, CURLOPT_LOW_SPEED_TIME, n->total_s);
 }
 
 static void
@@ -188,6 +199,8 @@ net_request(struct net *n, struct arena *a, const char *method,
 		curl_easy_setopt(n->curl, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(n->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)len);
+		if (len > NET_BODY_MAX)
+			paced(n);
 	}
 	for (i = 0; headers != NULL && headers[i] != NULL; i++)
 		h = curl_slist_append(h, headers[i]);
@@ -202,6 +215,67 @@ net_request(struct net *n, struct arena *a, const char *method,
 	buf_cleanup(&hb);
 	curl_slist_free_all(h);
 	return rc;
+}
+
+struct fd_sink {
+	int		 fd;
+	long long	 max, got;
+	int		 over, failed;
+};
+
+static size_t
+fd_write(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct fd_sink	*s = ud;
+	size_t		 n = size * nmemb, done = 0;
+	ssize_t		 w;
+
+	if (s->got + (long long)n > s->max) {
+		s->over = 1;
+		return 0;
+	}
+	while (done < n) {
+		w = write(s->fd, p + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			s->failed = errno;
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	s->got += (long long)n;
+	return n;
+}
+
+int
+net_download(struct net *n, const char *url, const char *const *headers,
+    int fd, long long max, long *status, long long *got, char *err,
+    size_t errlen)
+{
+	struct curl_slist	*h = NULL;
+	struct fd_sink		 s = { fd, max, 0, 0, 0 };
+	CURLcode		 rc;
+	int			 i;
+
+	common(n, url);
+	paced(n);
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		h = curl_slist_append(h, headers[i]);
+	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(n->curl, CURLOPT_WRITEFUNCTION, fd_write);
+	curl_easy_setopt(n->curl, CURLOPT_WRITEDATA, &s);
+	rc = curl_easy_perform(n->curl);
+	curl_slist_free_all(h);
+	*got = s.got;
+	*status = 0;
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "%s", s.over ? "larger than allowed" :
+		    s.failed ? strerror(s.failed) : curl_easy_strerror(rc));
+		return -1;
+	}
+	curl_easy_getinfo(n->curl, CURLINFO_RESPONSE_CODE, status);
+	return 0;
 }
 
 const char *

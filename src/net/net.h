@@ -12,6 +12,12 @@
 #include "util/util.h"
 
 #define NET_BODY_MAX	(1 << 20)
+/*
+ * A transfer larger than NET_BODY_MAX (a body sent, a download) has no
+ * time limit as a whole: it fails when it moves fewer than NET_PACE_MIN
+ * bytes a second for the call's timeout.
+ */
+#define NET_PACE_MIN	1024L
 
 struct net {
 	void	*curl;		/* CURL *, made in net_init */
@@ -47,6 +53,14 @@ int	 net_post_form(struct net *n, struct arena *a, const char *url,
 int	 net_request(struct net *n, struct arena *a, const char *method,
 	    const char *url, const char *const *headers, const char *body,
 	    size_t len, struct net_resp *r, char *err, size_t errlen);
+/*
+ * GET url with headers into fd, at most max bytes: *status (any) and
+ * *got, the bytes written. 0, or -1 with err (transport, too large, or
+ * fd could not be written).
+ */
+int	 net_download(struct net *n, const char *url,
+	    const char *const *headers, int fd, long long max, long *status,
+	    long long *got, char *err, size_t errlen);
 /* A response header of net_request by name (any case), or NULL. */
 const char *net_resp_header(struct arena *a, const struct net_resp *r,
 	    const char *name);

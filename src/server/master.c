@@ -66,7 +66,10 @@ static long	target(struct master *m, int jobs);
 static void	handle_signal(struct master *m, int sig);
 static int	step(struct master *m);
 
-/* Live workers of a kind (jobs 0/1, -1: both), generation and state. */
+/*
+ * Live workers of a kind (jobs: 0 request, 1 jobs, 2 vault jobs; -1
+ * any), generation and state.
+ */
 static size_t
 count(struct master *m, int current_gen, int retiring, int jobs)
 {
@@ -91,7 +94,8 @@ count(struct master *m, int current_gen, int retiring, int jobs)
 static long
 target(struct master *m, int jobs)
 {
-	return jobs ? m->cfg->job_workers : m->cfg->workers;
+	return jobs == 2 ? m->cfg->vault_workers : jobs ? m->cfg->job_workers :
+	    m->cfg->workers;
 }
 
 static void
@@ -129,8 +133,9 @@ spawn(struct master *m, int jobs)
 		worker_run(m->cfg, m->listen_fd, s);
 	}
 	s->pid = pid;
-	log_msg(LOG_INFO, NULL, "%s %ld started (generation %u)", jobs ?
-	    "jobs worker" : "worker", (long)pid, m->generation);
+	log_msg(LOG_INFO, NULL, "%s %ld started (generation %u)", jobs == 2 ?
+	    "vault jobs worker" : jobs ? "jobs worker" : "worker", (long)pid,
+	    m->generation);
 }
 
 static void
@@ -282,7 +287,7 @@ maintain(struct master *m)
 			return;
 		}
 	}
-	for (jobs = 0; jobs <= 1; jobs++) {
+	for (jobs = 0; jobs <= 2; jobs++) {
 		fresh = count(m, 1, 0, jobs);
 		if (fresh + (m->reloading ? count(m, 0, 0, jobs) : 0) <
 		    (size_t)target(m, jobs)) {
@@ -314,13 +319,15 @@ check_deadlines(struct master *m)
 		if (s->pid == 0 || s->slow)
 			continue;
 		start = __atomic_load_n(&s->req_start_ms, __ATOMIC_ACQUIRE);
-		limit = s->jobs ? m->cfg->job_timeout : m->cfg->request_timeout;
+		limit = s->jobs && s->job_limit > 0 ? s->job_limit : s->jobs ?
+		    m->cfg->job_timeout : m->cfg->request_timeout;
 		if (start == 0 || now - start < limit * 1000)
 			continue;
 		log_msg(LOG_ERROR, NULL, "slow %s: %s %.*s ran %lld ms, past "
 		    "%s; killing worker %ld", s->jobs ? "job" : "request",
 		    s->method, (int)sizeof(s->path), s->path,
-		    (long long)(now - start), s->jobs ? "job_timeout" :
+		    (long long)(now - start), s->job_limit > 0 ? "vault_timeout" :
+		    s->jobs ? "job_timeout" :
 		    "request_timeout", (long)s->pid);
 		s->slow = 1;
 		kill(s->pid, SIGKILL);

@@ -18,7 +18,10 @@ struct FCGX_Request;
 /* What the master knows of one worker, in memory shared with it. */
 struct worker_slot {
 	pid_t		 pid;		/* 0: free */
-	int		 jobs;		/* a jobs worker, not a request one */
+	int		 jobs;		/* 1: a jobs worker, 2: for vault
+					   jobs only; 0: a request worker */
+	long		 job_limit;	/* seconds its job may run (0: the
+					   config's job_timeout) */
 	unsigned	 generation;	/* config generation it runs */
 	int		 retiring;	/* told to stop (reload, shutdown) */
 	int		 slow;		/* killed by the master for a deadline */

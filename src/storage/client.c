@@ -28,6 +28,10 @@ struct call {
 	int			 md5;		/* send Content-MD5 */
 	const char		*body;		/* NULL: none */
 	size_t			 len;
+	const char		*sha;		/* body's SHA-256 (hex) if known */
+	int			 fd;		/* ≥ 0: the body goes here */
+	long long		 max;		/* at most this many bytes */
+	long long		 got;		/* how many it had */
 };
 
 /* The S3 status of a response: 2xx ok, 404 not found, 403 denied. */
@@ -59,9 +63,9 @@ content_md5(struct arena *a, const char *body, size_t len)
 	return out;
 }
 
-/* Send c, signed at now; r its response. */
+/* Send c, signed at now; r its response (its body, unless c->fd). */
 static enum storage_status
-call(struct storage *s, struct net *n, struct arena *a, const struct call *c,
+call(struct storage *s, struct net *n, struct arena *a, struct call *c,
     long long now, struct net_resp *r)
 {
 	struct sigv4_pair	 h[5];
@@ -70,10 +74,11 @@ call(struct storage *s, struct net *n, struct arena *a, const struct call *c,
 	const char		*hdr[8], *sha, *u;
 	char			 date[17], err[256];
 	size_t			 i, nh = 0;
+	int			 rc;
 
 	storage_request(a, s, c->method, c->key, now, date, h, &q);
-	sha = c->body != NULL ? auth_sha256_hex(a, c->body, c->len, NULL, 0) :
-	    SIGV4_EMPTY_SHA;
+	sha = c->sha != NULL ? c->sha : c->body != NULL ?
+	    auth_sha256_hex(a, c->body, c->len, NULL, 0) : SIGV4_EMPTY_SHA;
 	h[q.nheaders].name = "x-amz-content-sha256";
 	h[q.nheaders++].value = sha;
 	h[q.nheaders].name = "x-amz-date";
@@ -108,8 +113,14 @@ call(struct storage *s, struct net *n, struct arena *a, const struct call *c,
 	}
 	u = arena_strndup(a, url.data, url.len);
 	buf_cleanup(&url);
-	if (net_request(n, a, c->method, u, hdr, c->body, c->len, r, err,
-	    sizeof(err)) != 0) {
+	memset(r, 0, sizeof(*r));
+	if (c->fd >= 0)
+		rc = net_download(n, u, hdr, c->fd, c->max, &r->status,
+		    &c->got, err, sizeof(err));
+	else
+		rc = net_request(n, a, c->method, u, hdr, c->body, c->len, r,
+		    err, sizeof(err));
+	if (rc != 0) {
 		snprintf(s->errstr, sizeof(s->errstr), "%s %.100s: %.120s",
 		    c->method, c->key, err);
 		return STORAGE_UNAVAILABLE;
@@ -127,6 +138,7 @@ call_init(struct call *c, const char *method, const char *key,
     const struct sigv4_pair *query, size_t nquery)
 {
 	memset(c, 0, sizeof(*c));
+	c->fd = -1;
 	c->method = method;
 	c->key = key;
 	c->query = query;
@@ -161,6 +173,65 @@ storage_head(struct storage *s, struct net *n, struct arena *a,
 	o->content_type = net_resp_header(a, &r, "Content-Type");
 	o->etag = net_resp_header(a, &r, "ETag");
 	return STORAGE_OK;
+}
+
+enum storage_status
+storage_put(struct storage *s, struct net *n, struct arena *a,
+    const char *key, const char *content_type, const void *body, size_t len,
+    const char *sha256, long long now)
+{
+	struct net_resp	 r;
+	struct call	 c;
+
+	call_init(&c, "PUT", key, NULL, 0);
+	c.content_type = content_type;
+	c.body = body;
+	c.len = len;
+	c.sha = sha256;
+	return call(s, n, a, &c, now, &r);
+}
+
+enum storage_status
+storage_upload_part(struct storage *s, struct net *n, struct arena *a,
+    const char *key, const char *upload_id, int number, const void *body,
+    size_t len, long long now, const char **etag)
+{
+	struct sigv4_pair	 q[2] = { { "partNumber", NULL },
+	    { "uploadId", upload_id } };
+	struct net_resp		 r;
+	struct call		 c;
+	enum storage_status	 st;
+
+	q[0].value = arena_printf(a, "%d", number);
+	call_init(&c, "PUT", key, q, 2);
+	c.body = body;
+	c.len = len;
+	*etag = NULL;
+	if ((st = call(s, n, a, &c, now, &r)) != STORAGE_OK)
+		return st;
+	*etag = net_resp_header(a, &r, "ETag");
+	if (*etag == NULL) {
+		snprintf(s->errstr, sizeof(s->errstr), "PUT %.100s part %d: "
+		    "no ETag in the answer", key, number);
+		return STORAGE_ERROR;
+	}
+	return STORAGE_OK;
+}
+
+enum storage_status
+storage_get_fd(struct storage *s, struct net *n, struct arena *a,
+    const char *key, int fd, long long max, long long now, long long *size)
+{
+	struct net_resp		 r;
+	struct call		 c;
+	enum storage_status	 st;
+
+	call_init(&c, "GET", key, NULL, 0);
+	c.fd = fd;
+	c.max = max;
+	st = call(s, n, a, &c, now, &r);
+	*size = c.got;
+	return st;
 }
 
 enum storage_status

@@ -147,6 +147,18 @@ char	*storage_presign(struct arena *a, struct storage *s,
 	    const char *content_type, long long content_length,
 	    const struct sigv4_pair *query, size_t nquery);
 
+#define STORAGE_OBJECT_MAX	5368709120LL	/* one PUT: R2's and S3's limit */
+
+/* A type of blob: its kind (audio, image), MIME type and extension. */
+struct storage_type {
+	const char	*kind, *type, *ext;
+};
+
+/* The type (any case) if kind takes it, or NULL. */
+const struct storage_type *storage_type(const char *kind, const char *type);
+/* The types of kind, for a message: "audio/mpeg, audio/wav, …". */
+const char *storage_kind_types(struct arena *a, const char *kind);
+
 /* --- client.c: calls passiond makes itself --- */
 
 enum storage_status {
@@ -168,6 +180,26 @@ struct storage_object {
 enum storage_status storage_head(struct storage *s, struct net *n,
 	    struct arena *a, const char *key, long long now,
 	    struct storage_object *o);
+/*
+ * PUT body (len bytes, at most 5 GiB) at key with content_type; sha256
+ * its SHA-256 in hex when known (the store checks it), else computed.
+ */
+enum storage_status storage_put(struct storage *s, struct net *n,
+	    struct arena *a, const char *key, const char *content_type,
+	    const void *body, size_t len, const char *sha256, long long now);
+/* UploadPart number of upload_id with body: *etag, the part's ETag. */
+enum storage_status storage_upload_part(struct storage *s, struct net *n,
+	    struct arena *a, const char *key, const char *upload_id,
+	    int number, const void *body, size_t len, long long now,
+	    const char **etag);
+/*
+ * GET key into fd (at most max bytes; more fails as a transport error
+ * would, errstr saying so): *size the
+ * bytes written. A status other than 2xx leaves its error text in fd.
+ */
+enum storage_status storage_get_fd(struct storage *s, struct net *n,
+	    struct arena *a, const char *key, int fd, long long max,
+	    long long now, long long *size);
 /* DELETE key (an object already gone is STORAGE_OK). */
 enum storage_status storage_delete(struct storage *s, struct net *n,
 	    struct arena *a, const char *key, long long now);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "storage/storage.h"
 
@@ -123,4 +124,48 @@ storage_presign(struct arena *a, struct storage *s, const char *method,
 	r.payload_hash = SIGV4_UNSIGNED;
 	r.sha256_param = 1;
 	return sigv4_presign(a, &s->creds, &s->keys, url, &r, expires);
+}
+
+/* The types a kind takes, and the extension its objects get. */
+static const struct storage_type types[] = {
+	{ "audio", "audio/mpeg", "mp3" },
+	{ "audio", "audio/wav", "wav" },
+	{ "audio", "audio/x-wav", "wav" },
+	{ "audio", "audio/wave", "wav" },
+	{ "audio", "audio/flac", "flac" },
+	{ "audio", "audio/ogg", "ogg" },
+	{ "audio", "audio/aac", "aac" },
+	{ "audio", "audio/mp4", "m4a" },
+	{ "audio", "audio/m4a", "m4a" },
+	{ "audio", "audio/x-m4a", "m4a" },
+	{ "audio", "audio/webm", "webm" },
+	{ "image", "image/png", "png" },
+	{ "image", "image/jpeg", "jpg" },
+	{ "image", "image/webp", "webp" },
+	{ "image", "image/gif", "gif" },
+};
+
+const struct storage_type *
+storage_type(const char *kind, const char *type)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(types[i].kind, kind) == 0 &&
+		    strcasecmp(types[i].type, type) == 0)
+			return &types[i];
+	return NULL;
+}
+
+const char *
+storage_kind_types(struct arena *a, const char *kind)
+{
+	const char	*s = "";
+	size_t		 i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(types[i].kind, kind) == 0)
+			s = arena_printf(a, "%s%s%s", s, *s ? ", " : "",
+			    types[i].type);
+	return s;
 }

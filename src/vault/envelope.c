@@ -33,6 +33,12 @@ vault_error_code(enum vault_error e)
 		return "bad_passphrase";
 	case VAULT_UNSUPPORTED:
 		return "unsupported_version";
+	case VAULT_INVALID:
+		return "invalid_data";
+	case VAULT_TOO_LARGE:
+		return "too_large";
+	case VAULT_UNAVAILABLE:
+		return "unavailable";
 	case VAULT_CORRUPT:
 	default:
 		return "corrupt_bundle";
@@ -56,25 +62,25 @@ b64_value(unsigned char c)
 	return -1;
 }
 
-unsigned char *
-vault_b64_decode(struct arena *a, const char *s, size_t n, size_t *len)
+int
+vault_b64_decode_into(const char *s, size_t n, unsigned char *out,
+    size_t *len)
 {
-	unsigned char	*out, *o;
+	unsigned char	*o = out;
 	size_t		 i, pad = 0;
 	int		 v[4] = { 0, 0, 0, 0 }, k;
 
 	if (n % 4 != 0)
-		return NULL;
+		return -1;
 	if (n > 0 && s[n - 1] == '=')
 		pad = n > 1 && s[n - 2] == '=' ? 2 : 1;
-	o = out = arena_alloc(a, n / 4 * 3 + 1);
 	for (i = 0; i < n; i += 4) {
 		for (k = 0; k < 4; k++) {
 			/* '=' only as the padding of the last group. */
 			if (s[i + k] == '=' && i + 4 == n && k >= 4 - (int)pad)
 				v[k] = 0;
 			else if ((v[k] = b64_value((unsigned char)s[i + k])) < 0)
-				return NULL;
+				return -1;
 		}
 		*o++ = (unsigned char)(v[0] << 2 | v[1] >> 4);
 		*o++ = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
@@ -82,8 +88,18 @@ vault_b64_decode(struct arena *a, const char *s, size_t n, size_t *len)
 	}
 	/* The bits the padding stands for must be zero (canonical). */
 	if ((pad == 1 && (v[2] & 3) != 0) || (pad == 2 && (v[1] & 15) != 0))
-		return NULL;
+		return -1;
 	*len = (size_t)(o - out) - pad;
+	return 0;
+}
+
+unsigned char *
+vault_b64_decode(struct arena *a, const char *s, size_t n, size_t *len)
+{
+	unsigned char	*out = arena_alloc(a, n / 4 * 3 + 1);
+
+	if (vault_b64_decode_into(s, n, out, len) != 0)
+		return NULL;
 	out[*len] = '\0';
 	return out;
 }

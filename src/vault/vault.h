@@ -9,6 +9,11 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
+#include "db/db.h"
+#include "net/net.h"
+#include "storage/storage.h"
 #include "util/util.h"
 
 #define VAULT_ITER_MIN		10000
@@ -21,11 +26,21 @@ enum vault_error {
 	VAULT_BAD_PASSPHRASE,	/* the tag does not verify: a wrong
 				   passphrase or a changed ciphertext */
 	VAULT_CORRUPT,		/* not an envelope: JSON, base64, sizes */
-	VAULT_UNSUPPORTED	/* another version, algorithm or iterations */
+	VAULT_UNSUPPORTED,	/* another version, algorithm or iterations */
+	VAULT_INVALID,		/* the data breaks a rule: invalid_data */
+	VAULT_TOO_LARGE,	/* past a limit: too_large */
+	VAULT_UNAVAILABLE	/* the database or the store could not be
+				   reached: try again later */
 };
 
 /* The code of e as the API says it ("bad_passphrase", …). */
 const char	*vault_error_code(enum vault_error e);
+/*
+ * Standard base64 with padding of s (n bytes, a multiple of 4), strictly,
+ * into out (n / 4 * 3 bytes): 0 with *len, or -1.
+ */
+int		 vault_b64_decode_into(const char *s, size_t n,
+		    unsigned char *out, size_t *len);
 /*
  * Standard base64 with padding, strictly (no white space, padding only
  * at the end): the bytes into the arena, *len their count. NULL when s
@@ -47,5 +62,141 @@ enum vault_error vault_envelope_open(struct arena *a, const char *json,
  */
 char		*vault_envelope_seal(struct arena *a, const unsigned char *plain,
 		    size_t len, const char *passphrase, long iterations);
+
+/* --- json.c: a bundle's JSON as a stream --- */
+
+/* What to do with a member of the top-level object. */
+enum vault_json_take {
+	VJ_SKIP,	/* nothing */
+	VJ_VALUE,	/* build it whole: value(key, 0, NULL, v) */
+	VJ_EACH		/* an array or object: value(key, index, name, v)
+			   for each element or member, built one by one */
+};
+
+struct vault_json_reader {
+	enum vault_json_take (*member)(void *ud, const char *key);
+	/* v is the reader's (put after the call); 0, or -1 to stop. */
+	int	(*value)(void *ud, const char *key, long index,
+		    const char *name, struct json_object *v);
+	/*
+	 * When not NULL: a string taken (VJ_VALUE, name NULL) or a string
+	 * element (VJ_EACH), as it is, instead of value(); 0 or -1.
+	 */
+	int	(*string)(void *ud, const char *key, const char *name,
+		    const char *s, size_t len);
+	/* Between chunks read from a file; 0, or -1 to stop. */
+	int	(*progress)(void *ud);
+	void	*ud;
+	int	 max_depth;
+};
+
+/*
+ * Read one JSON object from fd (≥ 0, to its end) or from mem (len
+ * bytes), calling r as its members go by; *consumed (may be NULL) adds
+ * the bytes read. 0, or -1 with err (not JSON, too deep, stopped).
+ */
+int		 vault_json_parse(const struct vault_json_reader *r, int fd,
+		    const char *mem, size_t len, long long *consumed, char *err,
+		    size_t errlen);
+
+/* --- report.c: what an import or an export says --- */
+
+#define VAULT_REPORT_MAX	20	/* errors and warnings listed */
+
+struct vault_report {
+	struct json_object	*kinds;	/* {kind: {imported, duplicates, …}} */
+	struct json_object	*errors, *warnings;	/* [{path, message}] */
+	long			 nerrors, nwarnings;
+	int			 too_large;	/* an error was a limit */
+};
+
+void		 vault_report_init(struct vault_report *r);
+void		 vault_report_free(struct vault_report *r);
+/* Add n to what ("imported", "duplicates", "remapped"…) of kind. */
+void		 vault_report_count(struct vault_report *r, const char *kind,
+		    const char *what, long n);
+/* An error (-1, to return) or a warning at JSON path. */
+int		 vault_report_error(struct vault_report *r, const char *path,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void		 vault_report_warn(struct vault_report *r, const char *path,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* {"kinds", "errors", "errorCount", "warnings", "warningCount"} (new). */
+struct json_object *vault_report_json(const struct vault_report *r);
+
+/* --- bundle.c: a bundle file, either layout --- */
+
+/* What an import may take (config: vault_*). */
+struct vault_limits {
+	long long	 bundle_max;	/* bytes of a bundle */
+	long long	 audio_max;	/* a blob of each kind */
+	long long	 image_max;
+	long		 entities_max;
+	int		 depth_max;	/* JSON nesting */
+	long		 ratio_max;	/* zip: unpacked / packed bytes */
+	const char	*tmpdir;	/* where blobs are spilled */
+};
+
+/* A blob of a bundle: its bytes are in the spill file. */
+struct vault_blob {
+	char		 sha[65];
+	long long	 off, size;
+	const char	*mime;		/* from the manifest, or NULL */
+};
+
+struct vault_bundle {
+	int		 zip;		/* the zip layout */
+	long		 version;	/* the bundle's: 2 or 3 */
+	char		*envelope;	/* metadataEnvelope's text */
+	size_t		 envelope_len;
+	struct json_object *manifest;	/* manifest.blobs, or NULL */
+	struct vault_blob *blobs;
+	size_t		 nblobs, cap;
+	int		 spill;		/* the spill file (unlinked) */
+	long long	 spilled;
+	long long	 read;		/* bytes of the bundle read so far */
+	/* Called as bytes are read (may be NULL). */
+	void		(*progress)(void *ud, long long bytes);
+	void		*ud;
+};
+
+/*
+ * Read the bundle in fd (either layout): the envelope's text, the
+ * manifest, and every blob's bytes spilled to a file under lim->tmpdir
+ * with its SHA-256 checked against its id. Nothing is decrypted here.
+ * VAULT_OK, or the failure with what and where in rep.
+ */
+enum vault_error vault_bundle_read(struct vault_bundle *b, int fd,
+		    const struct vault_limits *lim, struct vault_report *rep);
+void		 vault_bundle_free(struct vault_bundle *b);
+/* The blob whose id is sha, or NULL. */
+const struct vault_blob *vault_bundle_blob(const struct vault_bundle *b,
+		    const char *sha);
+
+/* --- import.c: a bundle into a user's rows and objects --- */
+
+struct vault_import {
+	struct db		*db;
+	struct arena		*arena;
+	struct storage		*store;
+	struct net		*net;
+	const struct vault_limits *lim;
+	const char		*user_id;
+	const char		*import_id;	/* its vault_imports row */
+	const char		*passphrase;
+	/* Progress: bytes of the bundle read, entities written. */
+	void			(*progress)(void *ud, long long bytes,
+				    long long entities);
+	void			*ud;
+	struct vault_report	 report;	/* filled */
+	char			 err[256];	/* VAULT_UNAVAILABLE: why */
+};
+
+/*
+ * Import the bundle in fd for im->user_id: all of it or nothing. On
+ * VAULT_OK the rows are committed with the import's row marked done and
+ * its result; on a failure no row is written and every object put is
+ * removed (or queued for removal). VAULT_UNAVAILABLE: try again later.
+ */
+enum vault_error vault_import_run(struct vault_import *im, int fd);
 
 #endif

@@ -1,0 +1,262 @@
+/*
+ * vault.c - what a vault import writes in bulk: a batch of rows of one
+ * entity in one statement (jsonb_populate_recordset: the rows as one
+ * JSON parameter, keyed by column), then their contentHash, computed
+ * from the rows as stored (defaults included) exactly as a write through
+ * the API computes it, set in a second statement.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db_internal.h"
+
+enum db_status
+db_vault_insert(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, const char *columns, const char *rows, long *n)
+{
+	struct json_object	*e;
+	struct buf		 sel, ids, hashes;
+	const char		*p[3] = { user_id, rows, NULL }, *c, *sql;
+	PGresult		*r;
+	enum db_status		 st;
+	int			 i, keyed = model_field(m, "id") != NULL;
+
+	*n = 0;
+	/* "r.col, r.col…" of the columns named. */
+	buf_init(&sel, 64 * 1024);
+	for (c = columns; *c != '\0'; ) {
+		size_t len = strcspn(c, ",");
+
+		buf_printf(&sel, "%sr.%.*s", sel.len ? ", " : "", (int)len, c);
+		c += len;
+		c += strspn(c, ", ");
+	}
+	sql = arena_printf(a, "INSERT INTO %s (user_id, %s%s) SELECT $1, %s%s "
+	    "FROM jsonb_populate_recordset(NULL::%s, $2::jsonb) r "
+	    "RETURNING %s", m->table, columns, model_field(m, "contentHash") ?
+	    ", content_hash" : "", sel.data, model_field(m, "contentHash") ?
+	    ", ''" : "", m->table, db_entity_columns(a, m));
+	buf_cleanup(&sel);
+	st = db_sql(db, a, arena_printf(a, "vault_%s", m->table), sql, 2, p, 0,
+	    &r);
+	if (st != DB_OK)
+		return st;
+	*n = PQntuples(r);
+	if (model_field(m, "contentHash") == NULL || *n == 0)
+		return DB_OK;
+	buf_init(&ids, 64LL * 1024 * 1024);
+	buf_init(&hashes, 64LL * 1024 * 1024);
+	for (i = 0; i < *n; i++) {
+		e = db_entity_row(m, r, i);
+		if (keyed) {
+			buf_puts(&ids, i == 0 ? "{\"" : ",\"");
+			buf_puts(&ids, json_object_get_string(
+			    json_object_object_get(e, "id")));
+			buf_putc(&ids, '"');
+		}
+		buf_puts(&hashes, i == 0 ? "{" : ",");
+		buf_puts(&hashes, model_content_hash(a, m, e));
+		json_object_put(e);
+	}
+	buf_puts(&ids, keyed ? "}" : "{}");
+	buf_putc(&hashes, '}');
+	p[1] = arena_strndup(a, ids.data, ids.len);
+	p[2] = arena_strndup(a, hashes.data, hashes.len);
+	buf_cleanup(&ids);
+	buf_cleanup(&hashes);
+	sql = keyed ? arena_printf(a, "UPDATE %s t SET content_hash = v.h "
+	    "FROM unnest($2::text[], $3::text[]) v (id, h) WHERE t.user_id = "
+	    "$1 AND t.id = v.id", m->table) : arena_printf(a, "UPDATE %s SET "
+	    "content_hash = ($3::text[])[1] WHERE user_id = $1 AND "
+	    "$2::text[] IS NOT NULL", m->table);
+	return db_sql(db, a, arena_printf(a, "vault_%s_hash", m->table), sql, 3,
+	    p, 0, NULL);
+}
+
+enum db_status
+db_vault_has(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, int *has)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_sql(db, a, arena_printf(a, "vault_has_%s", m->table),
+	    arena_printf(a, "SELECT 1 FROM %s WHERE user_id = $1 LIMIT 1",
+	    m->table), 1, p, 1, &r);
+	*has = st == DB_OK && PQntuples(r) > 0;
+	return st;
+}
+
+enum db_status
+db_vault_ids(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, const char *ids, int taken, PGresult **out)
+{
+	const char	*p[2] = { user_id, ids };
+
+	if (taken)
+		return db_sql(db, a, arena_printf(a, "vault_taken_%s",
+		    m->table), arena_printf(a, "SELECT t FROM vault_ids_taken("
+		    "'%s', $2::text[]) t WHERE $1::uuid IS NOT NULL", m->table),
+		    2, p, 1, out);
+	return db_sql(db, a, arena_printf(a, "vault_mine_%s", m->table),
+	    arena_printf(a, "SELECT id FROM %s WHERE user_id = $1 AND id = "
+	    "ANY($2::text[])", m->table), 2, p, 1, out);
+}
+
+enum db_status
+db_vault_begin(struct db *db, struct arena *a, const char *user_id)
+{
+	enum db_status	 st;
+
+	if ((st = db_tx_begin(db, user_id)) != DB_OK)
+		return st;
+	return db_sql(db, a, "vault_deferred", "SET CONSTRAINTS ALL DEFERRED",
+	    0, NULL, 0, NULL);
+}
+
+enum db_status
+db_vault_blobs(struct db *db, struct arena *a, const char *user_id,
+    const char *rows)
+{
+	const char	*p[2] = { user_id, rows };
+
+	return db_sql(db, a, "vault_blobs", "INSERT INTO blobs (id, user_id, "
+	    "kind, name, object_key, mime_type, size_bytes, sha256, state, "
+	    "ready_at) SELECT b.id, $1, b.kind, b.name, b.object_key, "
+	    "b.mime_type, b.size_bytes, b.sha256, 'ready', now() FROM "
+	    "jsonb_populate_recordset(NULL::blobs, $2::jsonb) b", 2, p, 0,
+	    NULL);
+}
+
+enum db_status
+db_vault_import_done(struct db *db, struct arena *a, const char *id,
+    const char *result, long long entities)
+{
+	const char	*p[3] = { id, result, db_num(a, entities) };
+
+	return db_sql(db, a, "vault_import_done", "UPDATE vault_imports SET "
+	    "state = 'done', result = $2::jsonb, entities_done = $3::bigint, "
+	    "bytes_done = size_bytes, error_code = NULL, error = NULL, "
+	    "finished_at = now() WHERE id = $1", 3, p, 0, NULL);
+}
+
+enum db_status
+db_vault_forget_objects(struct db *db, struct arena *a, const char *keys)
+{
+	const char	*p[1] = { keys };
+
+	return db_sql(db, a, "vault_orphans", "INSERT INTO blob_deletions "
+	    "(object_key) SELECT jsonb_array_elements_text($1::jsonb) "
+	    "ON CONFLICT DO NOTHING", 1, p, 0, NULL);
+}
+
+/* The columns of an import as the API shows it. */
+#define IMPORT_COLS "id, name, size_bytes, state, bytes_done, " \
+	"entities_done, result::text, error_code, error, " \
+	DB_ISO("created_at") ", " DB_ISO("started_at") ", " \
+	DB_ISO("finished_at") ", object_key"
+
+enum db_status
+db_vault_import_create(struct db *db, struct arena *a, const char *user_id,
+    const char *id, const char *name, long long size, const char *key,
+    const char *state)
+{
+	const char	*p[6] = { id, user_id, name, db_num(a, size), key,
+	    state };
+
+	return db_sql(db, a, "vault_import_create", "INSERT INTO vault_imports "
+	    "(id, user_id, name, size_bytes, object_key, state, started_at) "
+	    "VALUES ($1, $2, $3, $4::bigint, $5, $6, CASE WHEN $6 = 'running' "
+	    "THEN now() END)", 6, p, 0, NULL);
+}
+
+enum db_status
+db_vault_import_get(struct db *db, struct arena *a, const char *user_id,
+    const char *id, int lock, PGresult **out)
+{
+	const char	*p[2] = { user_id, id };
+	enum db_status	 st;
+
+	st = db_sql(db, a, lock ? "vault_import_lock" : "vault_import_get",
+	    lock ? "SELECT " IMPORT_COLS " FROM vault_imports WHERE user_id = "
+	    "$1 AND id = $2 FOR UPDATE" : "SELECT " IMPORT_COLS " FROM "
+	    "vault_imports WHERE user_id = $1 AND id = $2", 2, p, !lock, out);
+	if (st == DB_OK && PQntuples(*out) == 0)
+		return DB_NOTFOUND;
+	return st;
+}
+
+enum db_status
+db_vault_import_list(struct db *db, struct arena *a, const char *user_id,
+    PGresult **out)
+{
+	const char	*p[1] = { user_id };
+
+	return db_sql(db, a, "vault_import_list", "SELECT " IMPORT_COLS
+	    " FROM vault_imports WHERE user_id = $1 ORDER BY created_at DESC, "
+	    "id DESC LIMIT 100", 1, p, 1, out);
+}
+
+struct json_object *
+db_vault_import_json(PGresult *r, int row)
+{
+	static const char *const names[] = { "id", "name", "sizeBytes",
+	    "state", "bytesDone", "entitiesDone", "result", "errorCode",
+	    "error", "createdAt", "startedAt", "finishedAt" };
+	struct json_object	*o = json_object_new_object(), *v;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *s = PQgetvalue(r, row, (int)i);
+
+		if (PQgetisnull(r, row, (int)i))
+			v = NULL;
+		else if (i == 2 || i == 4 || i == 5)
+			v = json_object_new_int64(strtoll(s, NULL, 10));
+		else if (i == 6)
+			v = json_tokener_parse(s);
+		else
+			v = json_object_new_string(s);
+		json_object_object_add(o, names[i], v);
+	}
+	return o;
+}
+
+enum db_status
+db_vault_import_start(struct db *db, struct arena *a, const char *user_id,
+    const char *id, const char *payload, long max_attempts)
+{
+	const char	*p[4] = { user_id, id, payload, db_num(a, max_attempts) };
+
+	return db_sql(db, a, "vault_import_start", "WITH j AS (INSERT INTO "
+	    "jobs (kind, user_id, payload, max_attempts) VALUES "
+	    "('vault_import', $1, $3::jsonb, $4::integer) RETURNING id) "
+	    "UPDATE vault_imports SET state = 'queued', job_id = (SELECT id "
+	    "FROM j) WHERE user_id = $1 AND id = $2", 4, p, 0, NULL);
+}
+
+enum db_status
+db_vault_import_progress(struct db *db, struct arena *a, const char *id,
+    long long bytes, long long entities)
+{
+	const char	*p[3] = { id, db_num(a, bytes), db_num(a, entities) };
+
+	return db_sql(db, a, "vault_import_progress", "UPDATE vault_imports "
+	    "SET bytes_done = $2::bigint, entities_done = $3::bigint WHERE "
+	    "id = $1 AND state = 'running'", 3, p, 0, NULL);
+}
+
+enum db_status
+db_vault_import_failed(struct db *db, struct arena *a, const char *id,
+    const char *code, const char *error, const char *result)
+{
+	const char	*p[4] = { id, code, error, result };
+
+	return db_sql(db, a, "vault_import_failed", "UPDATE vault_imports SET "
+	    "state = 'failed', error_code = $2, error = left($3, 1000), "
+	    "result = $4::jsonb, finished_at = now() WHERE id = $1", 4, p, 0,
+	    NULL);
+}

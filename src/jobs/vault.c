@@ -1,0 +1,263 @@
+/*
+ * vault.c - the vault jobs: an import fetches its bundle from the store
+ * into a temporary file, runs vault_import_run with progress written
+ * (on a connection of its own, so the user sees it while the import's
+ * transaction is open) and records the verdict; the bundle leaves the
+ * store when the job ends. passionctl import runs the same code.
+ *
+ * The passphrase reaches the worker sealed with the jobs key in the
+ * job's payload ("secret", dropped from the row when the job ends), is
+ * opened here, and wiped when the import is over.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobs/jobs.h"
+#include "vault/vault.h"
+
+#define AAD_PREFIX	"passiond vault import "
+#define PROGRESS_MS	500	/* the row's progress, at least this often */
+
+void
+jobs_vault_limits(const struct config *cfg, struct vault_limits *l)
+{
+	l->bundle_max = cfg->vault_bundle_max;
+	l->audio_max = cfg->storage_audio_max;
+	l->image_max = cfg->storage_image_max;
+	l->entities_max = cfg->vault_entities_max;
+	l->depth_max = (int)cfg->vault_json_depth;
+	l->ratio_max = cfg->vault_zip_ratio;
+	l->tmpdir = cfg->vault_tmpdir;
+}
+
+char *
+jobs_vault_import_payload(struct arena *a, const struct auth_keys *k,
+    const char *import_id, const char *passphrase)
+{
+	struct json_object	*o;
+	char			*out;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "import", json_object_new_string(import_id));
+	json_object_object_add(o, "secret", json_object_new_string(
+	    jobs_secret_seal(a, k, arena_printf(a, AAD_PREFIX "%s",
+	    import_id), passphrase)));
+	out = arena_strdup(a, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return out;
+}
+
+/* The import's progress on the row, from its own connection. */
+static void
+track(void *ud, long long bytes, long long entities)
+{
+	struct jobs_vault_run	*r = ud;
+	struct arena		 a;
+	int64_t			 now = time_mono_ms();
+
+	if (r->on_progress != NULL)
+		r->on_progress(r->ud, bytes, entities);
+	if (r->progress == NULL || now - r->last_progress < PROGRESS_MS)
+		return;
+	r->last_progress = now;
+	arena_init(&a, 4096);
+	if (db_tx_begin(r->progress, r->user_id) != DB_OK ||
+	    db_vault_import_progress(r->progress, &a, r->import_id, bytes,
+	    entities) != DB_OK || db_tx_commit(r->progress) != DB_OK) {
+		db_tx_rollback(r->progress);
+		log_warn("vault import %s: progress not recorded: %s",
+		    r->import_id, r->progress->errstr);
+	}
+	arena_cleanup(&a);
+}
+
+enum vault_error
+jobs_vault_import(struct jobs_vault_run *r, int fd, const char *passphrase)
+{
+	struct vault_import	 im;
+	struct vault_limits	 lim;
+	struct json_object	*res, *first;
+	enum vault_error	 e;
+	const char		*msg;
+	enum db_status		 st;
+
+	jobs_vault_limits(r->cfg, &lim);
+	memset(&im, 0, sizeof(im));
+	im.db = r->db;
+	im.arena = r->arena;
+	im.store = r->store;
+	im.net = r->net;
+	im.lim = &lim;
+	im.user_id = r->user_id;
+	im.import_id = r->import_id;
+	im.passphrase = passphrase;
+	im.progress = track;
+	im.ud = r;
+	vault_report_init(&im.report);
+	e = vault_import_run(&im, fd);
+	res = vault_report_json(&im.report);
+	r->result = res;
+	if (e == VAULT_OK || e == VAULT_UNAVAILABLE) {
+		if (e == VAULT_UNAVAILABLE)
+			snprintf(r->err, sizeof(r->err), "%s", im.err);
+		vault_report_free(&im.report);
+		return e;
+	}
+	first = json_object_array_get_idx(im.report.errors, 0);
+	msg = first != NULL ? arena_printf(r->arena, "%s: %s",
+	    json_object_get_string(json_object_object_get(first, "path")),
+	    json_object_get_string(json_object_object_get(first, "message"))) :
+	    vault_error_code(e);
+	snprintf(r->err, sizeof(r->err), "%s", msg);
+	st = db_tx_begin(r->db, r->user_id);
+	if (st == DB_OK)
+		st = db_vault_import_failed(r->db, r->arena, r->import_id,
+		    vault_error_code(e), msg, json_object_to_json_string_ext(res,
+		    JSON_C_TO_STRING_PLAIN));
+	if (st == DB_OK)
+		st = db_tx_commit(r->db);
+	if (st != DB_OK) {
+		db_tx_rollback(r->db);
+		snprintf(r->err, sizeof(r->err), "recording the failure: %s",
+		    r->db->errstr);
+		e = VAULT_UNAVAILABLE;
+	}
+	vault_report_free(&im.report);
+	return e;
+}
+
+/* A file for the bundle under the temporary directory (unlinked). */
+static int
+temp_file(const char *dir, char *err, size_t errlen)
+{
+	char	 path[4096];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/passion-bundle-XXXXXX", dir);
+	if ((fd = mkstemp(path)) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	return fd;
+}
+
+enum job_result
+jobs_vault_import_run(struct jobs_ctx *ctx, struct json_object *payload,
+    char *err, size_t errlen)
+{
+	struct arena		*a = &ctx->arena;
+	struct jobs_vault_run	 r;
+	struct json_object	*v;
+	PGresult		*row;
+	const char		*id = NULL, *secret = NULL, *key, *state;
+	unsigned char		*pass = NULL;
+	size_t			 pn = 0;
+	long long		 size, got;
+	enum storage_status	 ss;
+	enum vault_error	 e;
+	enum db_status		 st;
+	int			 fd = -1;
+	enum job_result		 res = JOB_RETRY;
+
+	if (json_object_object_get_ex(payload, "import", &v))
+		id = json_object_get_string(v);
+	if (json_object_object_get_ex(payload, "secret", &v))
+		secret = json_object_get_string(v);
+	if (id == NULL || secret == NULL || ctx->job_user == NULL) {
+		snprintf(err, errlen, "vault import job without its import, "
+		    "secret or user");
+		return JOB_FAIL;
+	}
+	memset(&r, 0, sizeof(r));
+	r.cfg = ctx->cfg;
+	r.db = &ctx->db;
+	r.progress = &ctx->progress;
+	r.arena = a;
+	r.store = &ctx->store;
+	r.net = &ctx->store_net;
+	r.user_id = ctx->job_user;
+	r.import_id = id;
+	/* Decided already (a run that died after its verdict)? */
+	st = db_tx_begin(&ctx->db, r.user_id);
+	if (st == DB_OK)
+		st = db_vault_import_get(&ctx->db, a, r.user_id, id, 0, &row);
+	db_tx_rollback(&ctx->db);
+	if (st == DB_NOTFOUND)
+		return JOB_DONE;	/* deleted meanwhile */
+	if (st != DB_OK) {
+		snprintf(err, errlen, "reading the import: %s",
+		    ctx->db.errstr);
+		return JOB_RETRY;
+	}
+	state = PQgetvalue(row, 0, 3);
+	key = PQgetvalue(row, 0, 12);
+	size = strtoll(PQgetvalue(row, 0, 2), NULL, 10);
+	if (strcmp(state, "done") == 0 || strcmp(state, "failed") == 0)
+		goto remove;
+	pass = jobs_secret_open(a, &ctx->keys, arena_printf(a, AAD_PREFIX "%s",
+	    id), secret, &pn);
+	if (pass == NULL) {
+		snprintf(err, errlen, "the sealed passphrase does not open "
+		    "(was secret_key changed?)");
+		return JOB_FAIL;
+	}
+	if ((fd = temp_file(ctx->cfg->vault_tmpdir, err, errlen)) < 0)
+		goto out;
+	ss = storage_get_fd(&ctx->store, &ctx->store_net, a, key, fd, size,
+	    time(NULL), &got);
+	if (ss == STORAGE_NOTFOUND) {
+		/* Never uploaded, or gone: a verdict, not a retry. */
+		r.result = NULL;
+		st = db_tx_begin(&ctx->db, r.user_id);
+		if (st == DB_OK)
+			st = db_vault_import_failed(&ctx->db, a, id,
+			    "corrupt_bundle", "the bundle is not in the store "
+			    "(was it uploaded?)", NULL);
+		if (st == DB_OK)
+			st = db_tx_commit(&ctx->db);
+		if (st != DB_OK) {
+			db_tx_rollback(&ctx->db);
+			snprintf(err, errlen, "%s", ctx->db.errstr);
+			goto out;
+		}
+		res = JOB_DONE;
+		goto out;
+	}
+	if (ss != STORAGE_OK || lseek(fd, 0, SEEK_SET) != 0) {
+		snprintf(err, errlen, "fetching the bundle: %s",
+		    ctx->store.errstr);
+		goto out;
+	}
+	e = jobs_vault_import(&r, fd, (const char *)pass);
+	json_object_put(r.result);
+	if (e == VAULT_UNAVAILABLE) {
+		snprintf(err, errlen, "%s", r.err);
+		goto out;
+	}
+	log_info("vault import %s of user %s: %s%s%s", id, r.user_id,
+	    e == VAULT_OK ? "done" : vault_error_code(e), e == VAULT_OK ? "" :
+	    ": ", e == VAULT_OK ? "" : r.err);
+remove:
+	/* The bundle's work is over: it leaves the store. */
+	if (storage_delete(&ctx->store, &ctx->store_net, a, key, time(NULL)) !=
+	    STORAGE_OK && db_vault_forget_objects(&ctx->db, a, arena_printf(a,
+	    "[\"%s\"]", key)) != DB_OK)
+		log_warn("vault import %s: the bundle %s stays in the store: "
+		    "%s", id, key, ctx->store.errstr);
+	res = JOB_DONE;
+out:
+	if (pass != NULL)
+		explicit_bzero(pass, pn);
+	if (fd >= 0)
+		close(fd);
+	return res;
+}
