@@ -241,7 +241,26 @@ void	 api_settings_patch(struct http_request *req);
 void	 api_me_get(struct http_request *req);
 void	 api_me_delete(struct http_request *req);
 
+/* Vault imports (vault.c): bundles uploaded to the store, imported by
+ * the jobs worker. */
+void	 api_vault_import_create(struct http_request *req);
+void	 api_vault_import_start(struct http_request *req);
+void	 api_vault_import_get(struct http_request *req);
+void	 api_vault_import_list(struct http_request *req);
+void	 api_vault_import_delete(struct http_request *req);
+
 /* Blobs (blobs.c): rows here, bytes in the object store. */
+/* 503 when no store is configured; 0 when one is. */
+int	 api_store_or_reply(struct http_request *req);
+/* Answer a failed call to the store (logged: the reason is ours). */
+void	 api_reply_store_error(struct http_request *req,
+	    enum storage_status st);
+/* A file name's check: printable, no control characters. */
+int	 api_name_ok(const char *s);
+/* An ISO 8601 time secs from now (seconds since the epoch). */
+const char *api_expires_at(struct arena *a, long long now, long secs);
+/* A byte count for people: "200 MB" style (decimal, as stores bill). */
+const char *api_bytes_text(struct arena *a, long long n);
 void	 api_blobs_create(struct http_request *req);
 void	 api_blobs_list(struct http_request *req);
 void	 api_blobs_usage(struct http_request *req);

@@ -23,8 +23,8 @@
 #define ETAG_MAX	128
 
 /* A byte count for people: "200 MB" style (decimal, as stores bill). */
-static const char *
-bytes_text(struct arena *a, long long n)
+const char *
+api_bytes_text(struct arena *a, long long n)
 {
 	if (n >= 1000000000LL && n % 1000000000LL == 0)
 		return arena_printf(a, "%lld GB", n / 1000000000LL);
@@ -36,8 +36,8 @@ bytes_text(struct arena *a, long long n)
 }
 
 /* An ISO 8601 time secs from now. */
-static const char *
-expires_at(struct arena *a, long long now, long secs)
+const char *
+api_expires_at(struct arena *a, long long now, long secs)
 {
 	char	 out[32];
 
@@ -74,8 +74,8 @@ part_len(const struct db_blob *b, long long i)
 }
 
 /* 503 when no store is configured; 0 when one is. */
-static int
-store_or_reply(struct http_request *req)
+int
+api_store_or_reply(struct http_request *req)
 {
 	if (storage_enabled(&api_app(req)->store))
 		return 0;
@@ -85,8 +85,8 @@ store_or_reply(struct http_request *req)
 }
 
 /* Answer a failed call to the store (logged: the reason is ours). */
-static void
-reply_store_error(struct http_request *req, enum storage_status st)
+void
+api_reply_store_error(struct http_request *req, enum storage_status st)
 {
 	struct app	*app = api_app(req);
 
@@ -123,8 +123,8 @@ blob_read(struct http_request *req, struct db_blob *b)
 }
 
 /* A file name's check: printable, no control characters. */
-static int
-name_ok(const char *s)
+int
+api_name_ok(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -148,7 +148,7 @@ api_blobs_create(struct http_request *req)
 	int			 over;
 	const struct storage_type *t;
 
-	if (store_or_reply(req) != 0 ||
+	if (api_store_or_reply(req) != 0 ||
 	    http_body_json_or_reply(req, &body) != 0)
 		return;
 	if (model_validate(&model_blobs, body, MODEL_CREATE, &err) != 0) {
@@ -164,7 +164,7 @@ api_blobs_create(struct http_request *req)
 	    "sizeBytes"));
 	o = json_object_object_get(body, "sha256");
 	b.sha256 = o != NULL ? json_object_get_string(o) : NULL;
-	if (!name_ok(b.name)) {
+	if (!api_name_ok(b.name)) {
 		http_reply_invalid(req, 422, "name", "name: no control "
 		    "characters");
 		return;
@@ -187,7 +187,7 @@ api_blobs_create(struct http_request *req)
 	if (b.size < 1 || b.size > max) {
 		http_reply_invalid(req, b.size < 1 ? 422 : 413, "sizeBytes",
 		    arena_printf(req->arena, "sizeBytes: %s blobs are 1 byte "
-		    "to %s", b.kind, bytes_text(req->arena, max)));
+		    "to %s", b.kind, api_bytes_text(req->arena, max)));
 		return;
 	}
 	/* The type as the table spells it: what the store will be told. */
@@ -210,8 +210,8 @@ api_blobs_create(struct http_request *req)
 		if (st == DB_OK) {
 			http_reply_error(req, 413, "quota_exceeded", "this "
 			    "blob (%s) does not fit: %s of the %s quota are "
-			    "used", bytes_text(req->arena, b.size),
-			    bytes_text(req->arena, used), bytes_text(req->arena,
+			    "used", api_bytes_text(req->arena, b.size),
+			    api_bytes_text(req->arena, used), api_bytes_text(req->arena,
 			    cfg->storage_quota));
 			return;
 		}
@@ -223,7 +223,7 @@ api_blobs_create(struct http_request *req)
 		    req->arena, b.object_key, b.mime_type, now, &upload_id);
 		if (ss != STORAGE_OK) {
 			db_tx_rollback(&app->db);
-			reply_store_error(req, ss);
+			api_reply_store_error(req, ss);
 			return;
 		}
 		st = db_blob_set_upload(&app->db, req->arena, req->user_id,
@@ -256,7 +256,7 @@ api_blobs_create(struct http_request *req)
 	json_object_object_add(up, "url", json_object_new_string(url));
 	json_object_object_add(up, "headers", h);
 	json_object_object_add(up, "expiresAt", json_object_new_string(
-	    expires_at(req->arena, now, cfg->storage_upload_ttl)));
+	    api_expires_at(req->arena, now, cfg->storage_upload_ttl)));
 	json_object_object_add(o, "upload", up);
 	http_reply_json(req, 201, o);
 }
@@ -388,7 +388,7 @@ api_blob_get(struct http_request *req)
 		    "upload is not complete)");
 		return;
 	}
-	if (store_or_reply(req) != 0)
+	if (api_store_or_reply(req) != 0)
 		return;
 	q[0].name = "response-content-disposition";
 	q[0].value = disposition(req->arena, download != NULL &&
@@ -402,7 +402,7 @@ api_blob_get(struct http_request *req)
 		o = http_json_own(req, json_object_new_object());
 		json_object_object_add(o, "url", json_object_new_string(url));
 		json_object_object_add(o, "expiresAt", json_object_new_string(
-		    expires_at(req->arena, now, ttl)));
+		    api_expires_at(req->arena, now, ttl)));
 		http_reply_json(req, 200, o);
 		return;
 	}
@@ -426,7 +426,7 @@ multipart_or_reply(struct http_request *req, struct db_blob *b)
 		    "ready") == 0 ? "it is ready" : "it takes one PUT");
 		return -1;
 	}
-	return store_or_reply(req);
+	return api_store_or_reply(req);
 }
 
 void
@@ -487,7 +487,7 @@ api_blob_parts(struct http_request *req)
 		json_object_array_add(list, p);
 	}
 	json_object_object_add(o, "expiresAt", json_object_new_string(
-	    expires_at(req->arena, now, app->cfg->storage_upload_ttl)));
+	    api_expires_at(req->arena, now, app->cfg->storage_upload_ttl)));
 	http_reply_json(req, 200, o);
 }
 
@@ -560,7 +560,7 @@ api_blob_complete(struct http_request *req)
 		http_reply_json(req, 200, http_json_own(req, db_blob_json(&b)));
 		return;
 	}
-	if (store_or_reply(req) != 0)
+	if (api_store_or_reply(req) != 0)
 		return;
 	if (b.upload_id != NULL) {
 		/* Multipart: the store puts the parts together first. */
@@ -578,7 +578,7 @@ api_blob_complete(struct http_request *req)
 			return;
 		}
 		if (ss != STORAGE_OK) {
-			reply_store_error(req, ss);
+			api_reply_store_error(req, ss);
 			return;
 		}
 	}
@@ -590,7 +590,7 @@ api_blob_complete(struct http_request *req)
 		return;
 	}
 	if (ss != STORAGE_OK) {
-		reply_store_error(req, ss);
+		api_reply_store_error(req, ss);
 		return;
 	}
 	if (obj.size != b.size)
@@ -647,7 +647,7 @@ api_blob_delete(struct http_request *req)
 		api_entity_commit_or_reply(req, NULL, st);
 		return;
 	}
-	if (store_or_reply(req) != 0) {
+	if (api_store_or_reply(req) != 0) {
 		db_tx_rollback(&app->db);
 		return;
 	}
@@ -659,7 +659,7 @@ api_blob_delete(struct http_request *req)
 		    b.object_key, time(NULL));
 	if (ss != STORAGE_OK) {
 		db_tx_rollback(&app->db);
-		reply_store_error(req, ss);
+		api_reply_store_error(req, ss);
 		return;
 	}
 	st = db_blob_delete(&app->db, req->arena, req->user_id, b.id,

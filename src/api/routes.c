@@ -94,6 +94,16 @@ const struct http_route api_routes[] = {
 	{ "POST", "/api/blobs/{id}/complete", api_blob_complete, U, 0,
 	    &model_blobs },
 
+	/* Vault imports: the bundle goes to the store, not through here. */
+	{ "GET", "/api/vault/imports", api_vault_import_list, U, 0, NULL },
+	{ "POST", "/api/vault/imports", api_vault_import_create, U, SMALL,
+	    NULL },
+	{ "GET", "/api/vault/imports/{id}", api_vault_import_get, U, 0, NULL },
+	{ "DELETE", "/api/vault/imports/{id}", api_vault_import_delete, U, 0,
+	    NULL },
+	{ "POST", "/api/vault/imports/{id}/start", api_vault_import_start, U,
+	    SMALL, NULL },
+
 	/* Settings and the account. */
 	{ "GET", "/api/settings", api_settings_get, U, 0, &model_settings },
 	{ "PATCH", "/api/settings", api_settings_patch, U, 0,

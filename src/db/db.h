@@ -533,6 +533,9 @@ enum db_status	 db_vault_import_start(struct db *db, struct arena *a,
 /* How far a running import is. */
 enum db_status	 db_vault_import_progress(struct db *db, struct arena *a,
 		    const char *id, long long bytes, long long entities);
+/* Delete the user's import id (its object queued for removal). */
+enum db_status	 db_vault_import_delete(struct db *db, struct arena *a,
+		    const char *user_id, const char *id);
 /* Import id failed with code, error, and its result (JSON). */
 enum db_status	 db_vault_import_failed(struct db *db, struct arena *a,
 		    const char *id, const char *code, const char *error,

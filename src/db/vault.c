@@ -260,3 +260,13 @@ db_vault_import_failed(struct db *db, struct arena *a, const char *id,
 	    "result = $4::jsonb, finished_at = now() WHERE id = $1", 4, p, 0,
 	    NULL);
 }
+
+enum db_status
+db_vault_import_delete(struct db *db, struct arena *a, const char *user_id,
+    const char *id)
+{
+	const char	*p[2] = { user_id, id };
+
+	return db_sql(db, a, "vault_import_delete", "DELETE FROM vault_imports "
+	    "WHERE user_id = $1 AND id = $2", 2, p, 0, NULL);
+}

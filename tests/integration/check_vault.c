@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "conf/conf.h"
+#include "model/model.h"
 #include "net/net.h"
 #include "storage/storage.h"
 #include "harness.h"
@@ -152,6 +153,270 @@ ctl_import(const char *file, const char *email, char *out, size_t len)
 	return harness_passionctl(&suite_st, args, out);
 }
 
+
+/* A file's size. */
+static long long
+file_size(const char *path)
+{
+	FILE		*f = fopen(path, "rb");
+	long long	 n;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fclose(f);
+	return n;
+}
+
+/* curl -T file url: the store's status. */
+static long
+upload(const char *url, const char *file)
+{
+	char	 cmd[8192], out[128];
+	FILE	*p;
+	long	 status = 0;
+
+	snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -w '%%{http_code}' "
+	    "-T '%s' '%s'", file, url);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	if (fgets(out, sizeof(out), p) != NULL)
+		status = atol(out);
+	pclose(p);
+	return status;
+}
+
+/*
+ * Import file for cookie through the API (create, upload, start with
+ * pass, poll until it ends): the final import's JSON (caller puts).
+ */
+static struct json_object *
+api_import(const char *cookie, const char *file, const char *pass)
+{
+	struct resp		 r;
+	struct json_object	*o = NULL;
+	char			 body[512], id[64], path[256];
+	const char		*name = strrchr(file, '/') + 1;
+	int			 i;
+
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"sizeBytes\":%lld}",
+	    name, file_size(file));
+	ck_assert_int_eq(api_req("POST", "/api/vault/imports", cookie, body,
+	    &r), 201);
+	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	ck_assert_str_eq(resp_str(&r, "import.state"), "uploading");
+	ck_assert_int_eq(upload(resp_str(&r, "upload.url"), file), 200);
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/api/vault/imports/%s/start", id);
+	snprintf(body, sizeof(body), "{\"passphrase\":\"%s\"}", pass);
+	ck_assert_int_eq(api_req("POST", path, cookie, body, &r), 202);
+	ck_assert_str_eq(resp_str(&r, "state"), "queued");
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/api/vault/imports/%s", id);
+	for (i = 0; i < 600; i++) {
+		ck_assert_int_eq(api_req("GET", path, cookie, NULL, &r), 200);
+		if (strcmp(resp_str(&r, "state"), "done") == 0 ||
+		    strcmp(resp_str(&r, "state"), "failed") == 0) {
+			o = json_object_get(r.json);
+			resp_free(&r);
+			return o;
+		}
+		resp_free(&r);
+		harness_sleep_ms(100);
+	}
+	ck_abort_msg("import %s did not end in 60 s", id);
+	return NULL;
+}
+
+/* A string member of o by dotted path. */
+static const char *
+jstr(struct json_object *o, const char *path)
+{
+	char		 buf[256], *p, *dot;
+	struct json_object *v = o;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf; p != NULL && v != NULL; p = dot) {
+		if ((dot = strchr(p, '.')) != NULL)
+			*dot++ = '\0';
+		if (!json_object_object_get_ex(v, p, &v))
+			return NULL;
+	}
+	return v ? json_object_get_string(v) : NULL;
+}
+
+/* The metadata the writer puts in a bundle made with args. */
+static struct json_object *
+metadata(const char *args)
+{
+	char		 cmd[1024];
+	struct json_object *o;
+	FILE		*p;
+	char		*buf = malloc(8 << 20);
+	size_t		 n;
+
+	snprintf(cmd, sizeof(cmd), "node %s/vault.mjs meta %s",
+	    harness_peers(), args);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	n = fread(buf, 1, (8 << 20) - 1, p);
+	pclose(p);
+	buf[n] = '\0';
+	o = json_tokener_parse(buf);
+	free(buf);
+	ck_assert_ptr_nonnull(o);
+	return o;
+}
+
+/* Are two values the same (times as instants)? */
+static int
+same(struct json_object *a, struct json_object *b)
+{
+	int64_t	 x, y;
+
+	if (json_object_is_type(a, json_type_string) &&
+	    json_object_is_type(b, json_type_string) &&
+	    model_time_parse(json_object_get_string(a), &x) == 0 &&
+	    model_time_parse(json_object_get_string(b), &y) == 0)
+		return x == y;
+	return json_object_equal(a, b);
+}
+
+/*
+ * Each of the bundle's entities of kind is as the API shows it: every
+ * field the bundle gives (but contentHash, recomputed, and blobId, a new
+ * blob) has the same value; the API's contentHash is the server's.
+ */
+static void
+check_kind(const char *cookie, struct json_object *meta, const char *kind,
+    const char *api)
+{
+	struct json_object	*list = json_object_object_get(meta, kind);
+	struct resp		 r;
+	char			 path[512];
+	size_t			 i, n;
+
+	n = json_object_is_type(list, json_type_array) ?
+	    json_object_array_length(list) : 1;
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_is_type(list,
+		    json_type_array) ? json_object_array_get_idx(list, i) : list;
+		const char *hash;
+
+		if (api[strlen(api) - 1] == '/')
+			snprintf(path, sizeof(path), "%s%s", api,
+			    json_object_get_string(json_object_object_get(e,
+			    "id")));
+		else
+			snprintf(path, sizeof(path), "%s", api);
+		ck_assert_int_eq(api_req("GET", path, cookie, NULL, &r), 200);
+		json_object_object_foreach(e, k, v) {
+			struct json_object *got;
+
+			if (strcmp(k, "contentHash") == 0 ||
+			    strcmp(k, "blobId") == 0)
+				continue;
+			ck_assert_msg(json_object_object_get_ex(r.json, k,
+			    &got), "%s[%zu].%s: not in %s", kind, i, k, path);
+			ck_assert_msg(same(v, got), "%s[%zu].%s: %s != %s", kind,
+			    i, k, json_object_to_json_string(v),
+			    json_object_to_json_string(got));
+		}
+		hash = resp_str(&r, "contentHash");
+		if (hash != NULL)
+			ck_assert_int_eq(strspn(hash, "0123456789abcdef"), 64);
+		resp_free(&r);
+	}
+}
+
+START_TEST(api_imports_every_row_and_object)
+{
+	struct json_object	*o, *meta;
+	char			 b[256], args[512], c[128], prefix[128];
+	struct resp		 r;
+
+	suite_user("erin@example.org", c, sizeof(c));
+	snprintf(b, sizeof(b), "%s/api.vault.zip", dir);
+	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
+	    "--prefix api", b, PASS);
+	ck_assert_int_eq(writer(args), 0);
+	o = api_import(c, b, PASS);
+	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
+	    json_object_to_json_string(o));
+	ck_assert_str_eq(jstr(o, "result.kinds.quests.imported"), "6");
+	ck_assert_str_eq(jstr(o, "result.kinds.referenceTracks.imported"),
+	    "2");
+	ck_assert_str_eq(jstr(o, "entitiesDone"), "29");
+	json_object_put(o);
+	meta = metadata("--prefix api");
+	check_kind(c, meta, "quests", "/api/quests/");
+	check_kind(c, meta, "scheduleRules", "/api/schedule-rules/");
+	check_kind(c, meta, "planTemplates", "/api/plan-templates/");
+	check_kind(c, meta, "skillTree", "/api/skill-tree");
+	check_kind(c, meta, "rewardLedger", "/api/rewards/");
+	check_kind(c, meta, "logEvents", "/api/events/");
+	check_kind(c, meta, "focusSessions", "/api/focus/");
+	check_kind(c, meta, "projects", "/api/projects/");
+	check_kind(c, meta, "referenceLibraries",
+	    "/api/reference-libraries/");
+	check_kind(c, meta, "infobase", "/api/infobase/");
+	check_kind(c, meta, "laneTemplates", "/api/lane-templates/");
+	check_kind(c, meta, "settings", "/api/settings");
+	json_object_put(meta);
+	/* The tracks and their audio: each downloads as the bundle's bytes. */
+	ck_assert_int_eq(api_req("GET", "/api/reference-libraries/api-lib-0/"
+	    "tracks", c, NULL, &r), 200);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    r.json, "data")), 2);
+	resp_free(&r);
+	snprintf(prefix, sizeof(prefix), "%s/audio/", uid("erin@example.org"));
+	ck_assert_int_eq(objects(prefix), 2);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM blobs b JOIN "
+	    "reference_tracks t ON t.blob_id = b.id WHERE b.state = 'ready' "
+	    "AND t.user_id = " OF("erin@example.org")), 2);
+	/* The bundle left the store when the job ended. */
+	snprintf(prefix, sizeof(prefix), "%s/imports/", uid("erin@example.org"));
+	ck_assert_int_eq(objects(prefix), 0);
+}
+END_TEST
+
+/* Another user's ids: new ones, every reference rewritten. */
+START_TEST(other_users_ids_are_remapped)
+{
+	struct json_object	*o;
+	char			 b[256], args[512], c[128];
+
+	snprintf(b, sizeof(b), "%s/api.vault.zip", dir);
+	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
+	    "--prefix api", b, PASS);
+	ck_assert_int_eq(writer(args), 0);
+	suite_user("frank@example.org", c, sizeof(c));
+	o = api_import(c, b, PASS);
+	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
+	    json_object_to_json_string(o));
+	ck_assert_str_eq(jstr(o, "result.kinds.quests.remapped"), "6");
+	ck_assert_str_eq(jstr(o, "result.kinds.quests.imported"), "6");
+	json_object_put(o);
+	ck_assert_int_eq(rows("quests", "frank@example.org"), 6);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests WHERE "
+	    "user_id = " OF("frank@example.org") " AND id LIKE 'api-%'"), 0);
+	/* Parents, libraries and sources are frank's own. */
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests q WHERE "
+	    "q.user_id = " OF("frank@example.org") " AND q.parent_id IS NOT "
+	    "NULL AND NOT EXISTS (SELECT 1 FROM quests p WHERE p.id = "
+	    "q.parent_id AND p.user_id = q.user_id)"), 0);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests WHERE "
+	    "user_id = " OF("frank@example.org") " AND parent_id IS NOT "
+	    "NULL"), 1);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM reference_tracks t "
+	    "JOIN reference_libraries l ON l.id = t.library_id AND l.user_id "
+	    "= t.user_id WHERE t.user_id = " OF("frank@example.org")), 2);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM reward_ledger r "
+	    "JOIN log_events e ON e.id = r.source_event_id AND e.user_id = "
+	    "r.user_id WHERE r.user_id = " OF("frank@example.org")), 6);
+	/* And erin's rows are as they were. */
+	ck_assert_int_eq(rows("quests", "erin@example.org"), 6);
+}
+END_TEST
+
 START_TEST(cli_imports_json_and_zip)
 {
 	char	 b[256], out[256], args[512], prefix[128];
@@ -198,6 +463,8 @@ main(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, cli_imports_json_and_zip);
+	tcase_add_test(tc, api_imports_every_row_and_object);
+	tcase_add_test(tc, other_users_ids_are_remapped);
 	harness_add_no_crash(tc, &suite_st);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_NORMAL);

@@ -203,7 +203,7 @@ async function bundle(o) {
 	if (o.mutate === "dupname")
 		files.push(["vault/bundle.json", Buffer.from("{}")]);
 	if (o.mutate === "bomb")
-		files.push(["vault/filler.bin", Buffer.alloc(300 << 20)]);
+		files.push(["vault/filler.bin", Buffer.alloc(120 << 20)]);
 	const parts = [];
 	const zip = new Zip((err, chunk) => {
 		if (err)
