@@ -15,8 +15,24 @@
 #include "api/api.h"
 #include "jobs/jobs.h"
 
-#define PASSPHRASE_MAX	1024	/* bytes */
 #define IMPORT_ATTEMPTS	3
+
+/* The bodies of the routes, checked as entities' are. */
+static const struct model_field create_fields[] = {
+	{ "name", "name", MT_TEXT, MF_REQUIRED, 1, 255, NULL },
+	{ "size_bytes", "sizeBytes", MT_INT, MF_REQUIRED, 1, 1LL << 50, NULL },
+};
+static const struct model_entity create_body = {
+	NULL, "vault import", create_fields, 2, 0, NULL, NULL, NULL, 0, NULL,
+	NULL,
+};
+static const struct model_field start_fields[] = {
+	{ "passphrase", "passphrase", MT_TEXT, MF_REQUIRED, 1, 1024, NULL },
+};
+static const struct model_entity start_body = {
+	NULL, "vault import start", start_fields, 1, 0, NULL, NULL, NULL, 0,
+	NULL, NULL,
+};
 
 /* The path's import, read (locked with lock) in the request's tx. */
 static enum db_status
@@ -52,7 +68,8 @@ api_vault_import_create(struct http_request *req)
 {
 	struct app		*app = api_app(req);
 	const struct config	*cfg = app->cfg;
-	struct json_object	*body, *v, *o, *up;
+	struct json_object	*body, *o, *up;
+	struct model_error	 err;
 	PGresult		*row;
 	const char		*name = NULL, *key, *url;
 	long long		 size = 0, now = time(NULL);
@@ -62,28 +79,16 @@ api_vault_import_create(struct http_request *req)
 	if (api_store_or_reply(req) != 0 ||
 	    http_body_json_or_reply(req, &body) != 0)
 		return;
-	json_object_object_foreach(body, k, val) {
-		if (strcmp(k, "name") != 0 && strcmp(k, "sizeBytes") != 0) {
-			http_reply_invalid(req, 422, k, arena_printf(req->arena,
-			    "%s: no such field (name, sizeBytes)", k));
-			return;
-		}
-		(void)val;
-	}
-	if (!json_object_object_get_ex(body, "name", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    (name = json_object_get_string(v))[0] == '\0' ||
-	    strlen(name) > 255 || !api_name_ok(name) ||
-	    !utf8_valid(name, strlen(name), NULL)) {
-		http_reply_invalid(req, 422, "name", "name: the bundle's file "
-		    "name, 1 to 255 characters, no control characters");
+	if (model_validate(&create_body, body, MODEL_CREATE, &err) != 0) {
+		http_reply_invalid(req, err.status, err.field, err.message);
 		return;
 	}
-	if (!json_object_object_get_ex(body, "sizeBytes", &v) ||
-	    !json_object_is_type(v, json_type_int) ||
-	    (size = json_object_get_int64(v)) < 1) {
-		http_reply_invalid(req, 422, "sizeBytes", "sizeBytes: the "
-		    "bundle's size in bytes");
+	name = json_object_get_string(json_object_object_get(body, "name"));
+	size = json_object_get_int64(json_object_object_get(body,
+	    "sizeBytes"));
+	if (!api_name_ok(name)) {
+		http_reply_invalid(req, 422, "name", "name: no control "
+		    "characters");
 		return;
 	}
 	if (size > cfg->vault_bundle_max) {
@@ -131,7 +136,8 @@ void
 api_vault_import_start(struct http_request *req)
 {
 	struct app		*app = api_app(req);
-	struct json_object	*body, *v;
+	struct json_object	*body;
+	struct model_error	 err;
 	struct storage_object	 obj;
 	enum storage_status	 ss;
 	PGresult		*row;
@@ -148,24 +154,13 @@ api_vault_import_start(struct http_request *req)
 		db_tx_rollback(&app->db);
 		return;
 	}
-	json_object_object_foreach(body, k, val) {
-		if (strcmp(k, "passphrase") != 0) {
-			db_tx_rollback(&app->db);
-			http_reply_invalid(req, 422, k, arena_printf(req->arena,
-			    "%s: no such field (passphrase)", k));
-			return;
-		}
-		(void)val;
-	}
-	if (!json_object_object_get_ex(body, "passphrase", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    (pass = json_object_get_string(v))[0] == '\0' ||
-	    strlen(pass) > PASSPHRASE_MAX) {
+	if (model_validate(&start_body, body, MODEL_CREATE, &err) != 0) {
 		db_tx_rollback(&app->db);
-		http_reply_invalid(req, 422, "passphrase", "passphrase: the "
-		    "vault's passphrase, 1 to 1024 bytes");
+		http_reply_invalid(req, err.status, err.field, err.message);
 		return;
 	}
+	pass = json_object_get_string(json_object_object_get(body,
+	    "passphrase"));
 	if (strcmp(PQgetvalue(row, 0, 3), "uploading") != 0) {
 		db_tx_rollback(&app->db);
 		http_reply_error(req, 409, "conflict", "this import is %s "

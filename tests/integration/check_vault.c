@@ -113,7 +113,7 @@ rows(const char *table, const char *email)
 }
 
 /* Every row of the user's data, counted. */
-static long __attribute__((unused))
+static long
 all_rows(const char *email)
 {
 	static const char *const t[] = { "quests", "schedule_rules",
@@ -378,6 +378,77 @@ START_TEST(api_imports_every_row_and_object)
 }
 END_TEST
 
+/* Each bad bundle: its code, nothing written, nothing left in the store. */
+START_TEST(bad_bundles_write_nothing)
+{
+	static const struct {
+		const char	*mutate, *layout, *code, *path;
+		int		 wrong_pass;
+	} cases[] = {
+		{ "", "json", "bad_passphrase", "$.metadataEnvelope", 1 },
+		{ "flip", "zip", "bad_passphrase", "$.metadataEnvelope", 0 },
+		{ "bad-hash", "zip", "invalid_data", "vault/blobs/", 0 },
+		{ "bad-hash", "json", "invalid_data", "$.blobs.", 0 },
+		{ "missing-parent", "json", "invalid_data",
+		    "$.quests[1].parentId", 0 },
+		{ "bad-enum", "json", "invalid_data", "$.quests[0].status", 0 },
+		{ "big-row", "zip", "too_large", "$.infobase[0]", 0 },
+		{ "dup-id", "json", "invalid_data", "$.quests[1].id", 0 },
+		{ "missing-blob", "json", "invalid_data",
+		    "$.referenceTracks[0].blobId", 0 },
+		{ "missing-library", "json", "invalid_data",
+		    "$.referenceTracks[0].libraryId", 0 },
+		{ "self-parent", "zip", "invalid_data", "$", 0 },
+		{ "schema", "json", "unsupported_version", "$.schemaVersion", 0 },
+		{ "iterations", "json", "unsupported_version",
+		    "$.metadataEnvelope", 0 },
+		{ "bad-base64", "json", "corrupt_bundle", "$.metadataEnvelope",
+		    0 },
+		{ "deep", "json", "corrupt_bundle", "$", 0 },
+		{ "truncate", "json", "corrupt_bundle", "$", 0 },
+		{ "truncate", "zip", "corrupt_bundle", "", 0 },
+		{ "dotdot", "zip", "corrupt_bundle", "$", 0 },
+		{ "absolute", "zip", "corrupt_bundle", "$", 0 },
+		{ "dupname", "zip", "corrupt_bundle", "vault/bundle.json", 0 },
+		{ "bomb", "zip", "too_large", "vault/blobs/", 0 },
+	};
+	struct json_object	*o;
+	char			 b[256], args[512], c[128], prefix[128];
+	const char		*path;
+	int			 i;
+
+	suite_user("gina@example.org", c, sizeof(c));
+	for (i = 0; i < N(cases); i++) {
+		snprintf(b, sizeof(b), "%s/bad%d.vault%s", dir, i,
+		    strcmp(cases[i].layout, "zip") == 0 ? ".zip" : "");
+		snprintf(args, sizeof(args), "write %s --pass '%s' --layout %s "
+		    "--prefix bad%d --mutate '%s'", b, PASS, cases[i].layout, i,
+		    cases[i].mutate);
+		ck_assert_int_eq(writer(args), 0);
+		o = api_import(c, b, cases[i].wrong_pass ? "not the one" :
+		    PASS);
+		ck_assert_msg(strcmp(jstr(o, "state"), "failed") == 0 &&
+		    strcmp(jstr(o, "errorCode"), cases[i].code) == 0,
+		    "%s %s: %s", cases[i].mutate, cases[i].layout,
+		    json_object_to_json_string(o));
+		path = jstr(o, "error");
+		ck_assert_msg(path != NULL && strncmp(path, cases[i].path,
+		    strlen(cases[i].path)) == 0, "%s %s: %s", cases[i].mutate,
+		    cases[i].layout, path);
+		json_object_put(o);
+		ck_assert_int_eq(all_rows("gina@example.org"), 0);
+	}
+	/* Not one object: no blob, no bundle, nothing spilled behind. */
+	snprintf(prefix, sizeof(prefix), "%s/", uid("gina@example.org"));
+	for (i = 0; i < 50 && objects(prefix) > 0; i++)
+		harness_sleep_ms(100);	/* a removal the drain finishes */
+	ck_assert_int_eq(objects(prefix), 0);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM vault_imports "
+	    "WHERE user_id = " OF("gina@example.org") " AND state = "
+	    "'failed'"), N(cases));
+}
+END_TEST
+
 /* Another user's ids: new ones, every reference rewritten. */
 START_TEST(other_users_ids_are_remapped)
 {
@@ -465,6 +536,7 @@ main(void)
 	tcase_add_test(tc, cli_imports_json_and_zip);
 	tcase_add_test(tc, api_imports_every_row_and_object);
 	tcase_add_test(tc, other_users_ids_are_remapped);
+	tcase_add_test(tc, bad_bundles_write_nothing);
 	harness_add_no_crash(tc, &suite_st);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_NORMAL);

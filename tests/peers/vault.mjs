@@ -159,6 +159,8 @@ const mutations = {
 	"missing-blob": (m) => { m.referenceTracks[0].blobId = "f".repeat(64); },
 	"missing-library": (m) => { m.referenceTracks[0].libraryId = "nolib"; },
 	"schema": (m) => { m.schemaVersion = 9; },
+	// Passes every check before writing; the database refuses it.
+	"self-parent": (m) => { m.quests[1].parentId = m.quests[1].id; },
 };
 
 async function bundle(o) {
@@ -182,13 +184,14 @@ async function bundle(o) {
 	const head = { version: 3, createdAt: at(100),
 	    deviceId: "0123456789abcdef0123456789abcdef",
 	    metadataEnvelope: JSON.stringify(env), manifest };
-	if (o.mutate === "deep")
-		head.extra = JSON.parse("[".repeat(10000) + "]".repeat(10000));
 	if (o.layout === "json") {
 		head.blobs = {};
 		for (const b of blobs)
 			head.blobs[b.id] = b.bytes.toString("base64");
 		let text = JSON.stringify(head);
+		if (o.mutate === "deep")	// JSON.stringify cannot nest so
+			text = text.slice(0, -1) + ',"extra":' +
+			    "[".repeat(10000) + "]".repeat(10000) + "}";
 		if (o.mutate === "truncate")
 			text = text.slice(0, Math.floor(text.length / 2));
 		return Buffer.from(text);
@@ -202,8 +205,11 @@ async function bundle(o) {
 		files.push(["/etc/passwd", Buffer.from("x")]);
 	if (o.mutate === "dupname")
 		files.push(["vault/bundle.json", Buffer.from("{}")]);
-	if (o.mutate === "bomb")
-		files.push(["vault/filler.bin", Buffer.alloc(120 << 20)]);
+	// A blob of zeros: tiny deflated, 120 MiB unpacked.
+	const zeros = o.mutate === "bomb" ? Buffer.alloc(120 << 20) : null;
+	const bomb = zeros ? `vault/blobs/${sha256(zeros)}.wav` : null;
+	if (zeros)
+		files.push([bomb, zeros]);
 	const parts = [];
 	const zip = new Zip((err, chunk) => {
 		if (err)
@@ -213,7 +219,7 @@ async function bundle(o) {
 	for (const [name, data] of files) {
 		// Blobs stored as they are (audio does not shrink); the rest
 		// deflated, as zip writers do.
-		const f = name.startsWith("vault/blobs/") ?
+		const f = name.startsWith("vault/blobs/") && name !== bomb ?
 		    new ZipPassThrough(name) : new ZipDeflate(name, { level: 9 });
 		zip.add(f);
 		f.push(new Uint8Array(data), true);
