@@ -601,7 +601,9 @@ vault_bundle_read(struct vault_bundle *b, int fd,
 		failed(&r, VAULT_CORRUPT, "$.metadataEnvelope", "%s",
 		    "metadataEnvelope: missing");
 	if (r.fail == VAULT_OK) {
-		qsort(b->blobs, b->nblobs, sizeof(*b->blobs), blob_cmp);
+		if (b->nblobs > 0)
+			qsort(b->blobs, b->nblobs, sizeof(*b->blobs),
+			    blob_cmp);
 		apply_manifest(&r);
 	}
 	return r.fail;

@@ -32,6 +32,7 @@
 #define ROW_MAX		(2 * 1024 * 1024)	/* a row's JSON */
 #define BATCH_ROWS	500
 #define BATCH_BYTES	(4 * 1024 * 1024)
+#define BATCHES		16	/* sets of columns gathered at once */
 #define IDS_BATCH	5000
 #define PART_SIZE	(8LL << 20)		/* blobs put in parts of */
 #define ERRORS_STOP	1000	/* stop reading after this many errors */
@@ -75,6 +76,13 @@ struct kind {
 	long		 nuses_cap;
 };
 
+/* Rows of one kind with the same columns (mask: m->fields[i] present). */
+struct batch {
+	unsigned long long	 mask;
+	struct buf		 rows;	/* "[{…},{…}" */
+	long			 n;
+};
+
 struct run {
 	struct vault_import	*im;
 	struct vault_bundle	 b;
@@ -88,11 +96,13 @@ struct run {
 	int			 pass;		/* 1: check, 2: write */
 	int			 stop;		/* a limit was passed */
 	char			 now[32];	/* the import's time */
-	/* The batch being gathered (pass 2). */
+	/*
+	 * The batches being gathered (pass 2), of one kind: rows with the
+	 * same columns go in one statement, so one per set of columns.
+	 */
 	long			 bkind;
-	unsigned long long	 bmask;
-	struct buf		 batch;
-	long			 brows;
+	struct batch		 batches[BATCHES];
+	int			 nbatches;
 	long long		 written;
 	enum db_status		 dbst;
 	int64_t			 last_progress;
@@ -264,7 +274,8 @@ run_free(struct run *r)
 	for (i = 0; i < r->nuses; i++)
 		free(r->uses[i].eid);
 	free(r->uses);
-	buf_cleanup(&r->batch);
+	for (i = 0; i < BATCHES; i++)
+		buf_cleanup(&r->batches[i].rows);
 	arena_cleanup(&r->scratch);
 	vault_bundle_free(&r->b);
 }
@@ -828,8 +839,9 @@ remove_put(struct run *r)
 
 /* --- pass 2: write ---------------------------------------------------- */
 
+/* Write batch b (of kind r->bkind) and empty it. */
 static enum db_status
-flush(struct run *r)
+flush_one(struct run *r, struct batch *b)
 {
 	struct vault_import	*im = r->im;
 	const struct model_entity *m;
@@ -837,25 +849,70 @@ flush(struct run *r)
 	size_t			 i;
 	long			 n = 0;
 
-	if (r->brows == 0 || r->dbst != DB_OK)
+	if (b->n == 0 || r->dbst != DB_OK)
 		return r->dbst;
 	m = r->kinds[r->bkind].m;
 	buf_init(&cols, 64 * 1024);
 	for (i = 0; i < m->nfields; i++)
-		if ((r->bmask & (1ULL << i)) != 0)
+		if ((b->mask & (1ULL << i)) != 0)
 			buf_printf(&cols, "%s%s", cols.len ? ", " : "",
 			    m->fields[i].column);
-	buf_putc(&r->batch, ']');
+	buf_putc(&b->rows, ']');
 	r->dbst = db_vault_insert(im->db, &r->scratch, m, im->user_id,
 	    arena_strndup(&r->scratch, cols.data, cols.len),
-	    arena_strndup(&r->scratch, r->batch.data, r->batch.len), &n);
+	    arena_strndup(&r->scratch, b->rows.data, b->rows.len), &n);
 	buf_cleanup(&cols);
 	r->written += n;
 	vault_report_count(&im->report, m->vault, "imported", n);
-	r->batch.len = 0;
-	r->brows = 0;
+	b->rows.len = 0;
+	b->n = 0;
 	arena_reset(&r->scratch);
 	return r->dbst;
+}
+
+/* Write every batch gathered. */
+static enum db_status
+flush(struct run *r)
+{
+	int	 i;
+
+	for (i = 0; i < r->nbatches; i++)
+		flush_one(r, &r->batches[i]);
+	r->nbatches = 0;
+	return r->dbst;
+}
+
+/* The batch for rows of kind k with columns mask (others flushed). */
+static struct batch *
+batch_for(struct run *r, long k, unsigned long long mask)
+{
+	struct batch	*b;
+	int		 i, big = 0;
+
+	if (r->nbatches > 0 && r->bkind != k)
+		flush(r);
+	r->bkind = k;
+	for (i = 0; i < r->nbatches; i++)
+		if (r->batches[i].mask == mask)
+			break;
+	if (i == r->nbatches) {
+		if (r->nbatches == BATCHES) {
+			/* Full: the largest goes, its place is reused. */
+			for (i = 1; i < BATCHES; i++)
+				if (r->batches[i].n > r->batches[big].n)
+					big = i;
+			flush_one(r, &r->batches[big]);
+			i = big;
+		} else
+			r->nbatches++;
+		r->batches[i].mask = mask;
+		if (r->batches[i].rows.cap == 0)
+			buf_init(&r->batches[i].rows, 256LL * 1024 * 1024);
+	}
+	b = &r->batches[i];
+	if (b->n >= BATCH_ROWS || b->rows.len >= BATCH_BYTES)
+		flush_one(r, b);
+	return b;
 }
 
 /* The id an entity of kind k is written with (remapped or not). */
@@ -873,6 +930,7 @@ write_entity(struct run *r, long k, long index, struct json_object *v)
 	const struct model_entity	*m = r->kinds[k].m;
 	struct json_object		*o, *row;
 	const struct ident		*id = NULL;
+	struct batch			*b;
 	const char			*bf, *bkind, *created;
 	unsigned long long		 mask = 0;
 	size_t				 i;
@@ -939,13 +997,9 @@ write_entity(struct run *r, long k, long index, struct json_object *v)
 		json_object_object_add(row, col, json_object_get(o));
 		mask |= 1ULL << i;
 	}
-	if (r->brows > 0 && (r->bkind != k || r->bmask != mask ||
-	    r->brows >= BATCH_ROWS || r->batch.len >= BATCH_BYTES))
-		flush(r);
-	r->bkind = k;
-	r->bmask = mask;
-	buf_puts(&r->batch, r->brows++ == 0 ? "[" : ",");
-	buf_puts(&r->batch, json_object_to_json_string_ext(row,
+	b = batch_for(r, k, mask);
+	buf_puts(&b->rows, b->n++ == 0 ? "[" : ",");
+	buf_puts(&b->rows, json_object_to_json_string_ext(row,
 	    JSON_C_TO_STRING_PLAIN));
 	json_object_put(row);
 }
@@ -1045,7 +1099,6 @@ vault_import_run(struct vault_import *im, int fd)
 	r.b.spill = -1;
 	im->err[0] = '\0';
 	time_iso8601(time_wall_ms(), r.now, sizeof(r.now));
-	buf_init(&r.batch, 256LL * 1024 * 1024);
 	arena_init(&r.scratch, 64 * 1024);
 	kinds_init(&r);
 	r.b.progress = bundle_progress;

@@ -46,7 +46,7 @@ vault_report_count(struct vault_report *r, const char *kind, const char *what,
 		json_object_object_add(k, what, json_object_new_int64(n));
 }
 
-static void
+static void __attribute__((format(printf, 4, 0)))
 add(struct json_object *list, long *count, const char *path, const char *fmt,
     va_list ap)
 {

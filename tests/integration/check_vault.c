@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,8 @@
 #include "harness.h"
 #include "../common/run.h"
 
-#define PASS	"correct horse battery staple"
+#define PASS		"correct horse battery staple"
+#define SWEEP_AGE	5	/* storage_sweep_age: seconds */
 
 static char		 dir[64], endpoint[64], alice[128], bob[128];
 static pid_t		 s3;
@@ -41,11 +43,12 @@ setup(void)
 	snprintf(dir, sizeof(dir), "/tmp/check_vault.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	s3 = harness_s3_start(dir, endpoint, sizeof(endpoint));
-	snprintf(conf, sizeof(conf), "%sjob_workers = 1\nvault_workers = 1\n"
+	snprintf(conf, sizeof(conf), "%sjob_workers = 1\nvault_workers = 2\n"
 	    "job_retry_base = 1\noutbound_connect_timeout = 1\n"
 	    "outbound_timeout = 5\nstorage_audio_max = 20M\n"
-	    "storage_image_max = 1M\nvault_tmpdir = %s\n",
-	    harness_s3_conf(dir, endpoint), dir);
+	    "storage_image_max = 1M\nvault_tmpdir = %s\n"
+	    "storage_sweep_age = %d\n", harness_s3_conf(dir, endpoint), dir,
+	    SWEEP_AGE);
 	suite_start_pair("vault", conf, alice, bob, sizeof(alice));
 	harness_s3_client(endpoint, &st);
 	net_init(&net, 1, 5);
@@ -185,24 +188,20 @@ upload(const char *url, const char *file)
 	return status;
 }
 
-/*
- * Import file for cookie through the API (create, upload, start with
- * pass, poll until it ends): the final import's JSON (caller puts).
- */
-static struct json_object *
-api_import(const char *cookie, const char *file, const char *pass)
+/* Create an import of file for cookie, upload it, start it: its id. */
+static void
+api_import_begin(const char *cookie, const char *file, const char *pass,
+    char id[64])
 {
-	struct resp		 r;
-	struct json_object	*o = NULL;
-	char			 body[512], id[64], path[256];
-	const char		*name = strrchr(file, '/') + 1;
-	int			 i;
+	struct resp	 r;
+	char		 body[512], path[256];
+	const char	*name = strrchr(file, '/') + 1;
 
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"sizeBytes\":%lld}",
 	    name, file_size(file));
 	ck_assert_int_eq(api_req("POST", "/api/vault/imports", cookie, body,
 	    &r), 201);
-	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	snprintf(id, 64, "%s", resp_str(&r, "id"));
 	ck_assert_str_eq(resp_str(&r, "import.state"), "uploading");
 	ck_assert_int_eq(upload(resp_str(&r, "upload.url"), file), 200);
 	resp_free(&r);
@@ -211,8 +210,19 @@ api_import(const char *cookie, const char *file, const char *pass)
 	ck_assert_int_eq(api_req("POST", path, cookie, body, &r), 202);
 	ck_assert_str_eq(resp_str(&r, "state"), "queued");
 	resp_free(&r);
+}
+
+/* Poll import id until it ends (at most secs): its JSON (caller puts). */
+static struct json_object *
+api_import_wait(const char *cookie, const char *id, int secs)
+{
+	struct resp		 r;
+	struct json_object	*o;
+	char			 path[1024];
+	int			 i;
+
 	snprintf(path, sizeof(path), "/api/vault/imports/%s", id);
-	for (i = 0; i < 600; i++) {
+	for (i = 0; i < secs * 10; i++) {
 		ck_assert_int_eq(api_req("GET", path, cookie, NULL, &r), 200);
 		if (strcmp(resp_str(&r, "state"), "done") == 0 ||
 		    strcmp(resp_str(&r, "state"), "failed") == 0) {
@@ -223,8 +233,26 @@ api_import(const char *cookie, const char *file, const char *pass)
 		resp_free(&r);
 		harness_sleep_ms(100);
 	}
-	ck_abort_msg("import %s did not end in 60 s", id);
+	snprintf(path, sizeof(path), "grep -v 'comp=worker' %s | tail -30 >&2; "
+	    "echo 'SELECT id, kind, state, attempts, last_error, locked_pid "
+	    "FROM jobs; SELECT pid, state, wait_event_type, wait_event, "
+	    "left(query, 120) FROM pg_stat_activity WHERE datname = "
+	    "current_database()' | psql -h %s -d %s -U postgres >&2",
+	    suite_st.log, harness_pghost(), suite_db);
+	if (system(path) != 0)
+		fprintf(stderr, "no log\n");
+	ck_abort_msg("import %s did not end in %d s", id, secs);
 	return NULL;
+}
+
+/* Import file for cookie through the API: how it ended (caller puts). */
+static struct json_object *
+api_import(const char *cookie, const char *file, const char *pass)
+{
+	char	 id[64];
+
+	api_import_begin(cookie, file, pass, id);
+	return api_import_wait(cookie, id, 60);
 }
 
 /* A string member of o by dotted path. */
@@ -449,6 +477,131 @@ START_TEST(bad_bundles_write_nothing)
 }
 END_TEST
 
+/* The vault jobs worker that has a bundle open (the one importing). */
+static pid_t
+importer(void)
+{
+	pid_t	 kids[64];
+	char	 path[384], link[512];
+	int	 i, n = harness_children(suite_st.passiond, kids, 64);
+	DIR	*d;
+	struct dirent *e;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)kids[i]);
+		if ((d = opendir(path)) == NULL)
+			continue;
+		while ((e = readdir(d)) != NULL) {
+			ssize_t	 len;
+
+			snprintf(path, sizeof(path), "/proc/%d/fd/%s",
+			    (int)kids[i], e->d_name);
+			len = readlink(path, link, sizeof(link) - 1);
+			if (len <= 0)
+				continue;
+			link[len] = '\0';
+			if (strstr(link, "passion-bundle-") != NULL) {
+				closedir(d);
+				return kids[i];
+			}
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/*
+ * The jobs worker killed mid-import: nothing of it is left in the rows;
+ * the job runs again and imports it once; maintain removes the objects
+ * the killed attempt had put.
+ */
+START_TEST(killed_worker_mid_import)
+{
+	struct json_object	*o;
+	struct resp		 r;
+	char			 b[256], args[512], c[128], id[64], path[256];
+	char			 prefix[128], q[512];
+	pid_t			 pid = 0;
+	int			 i;
+
+	suite_user("hank@example.org", c, sizeof(c));
+	snprintf(b, sizeof(b), "%s/kill.vault.zip", dir);
+	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
+	    "--prefix kill --entities 20000 --blobs 3 --blob-bytes 200000",
+	    b, PASS);
+	ck_assert_int_eq(writer(args), 0);
+	api_import_begin(c, b, PASS, id);
+	snprintf(path, sizeof(path), "/api/vault/imports/%s", id);
+	/* Writing its rows (entities counted), then killed. */
+	for (i = 0; i < 600; i++) {
+		ck_assert_int_eq(api_req("GET", path, c, NULL, &r), 200);
+		ck_assert_str_ne(resp_str(&r, "state"), "done");
+		if (atol(resp_str(&r, "entitiesDone")) > 0 &&
+		    (pid = importer()) != 0) {
+			resp_free(&r);
+			break;
+		}
+		resp_free(&r);
+		harness_sleep_ms(50);
+	}
+	ck_assert_msg(pid != 0, "the import never got to its rows");
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(rows("quests", "hank@example.org"), 0);
+	ck_assert_int_eq(rows("blobs", "hank@example.org"), 0);
+	/* Retried once the dead worker's session is gone; done once. */
+	o = api_import_wait(c, id, 120);
+	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
+	    json_object_to_json_string(o));
+	ck_assert_ptr_null(jstr(o, "result.kinds.quests.duplicates"));
+	json_object_put(o);
+	ck_assert_int_eq(rows("quests", "hank@example.org"), 20000);
+	ck_assert_int_eq(rows("log_events", "hank@example.org"), 20000);
+	ck_assert_int_eq(rows("reference_tracks", "hank@example.org"), 3);
+	snprintf(q, sizeof(q), "SELECT attempts FROM jobs WHERE kind = "
+	    "'vault_import' AND payload->>'import' = '%s'", id);
+	ck_assert_int_eq(suite_count(q), 2);
+	/* The first attempt's objects have no rows: maintain's sweep. */
+	snprintf(prefix, sizeof(prefix), "%s/audio/", uid("hank@example.org"));
+	harness_sleep_ms(SWEEP_AGE * 1000 + 500);
+	snprintf(path, sizeof(path), "%s/maintain.out", dir);
+	ck_assert_int_eq(harness_passionctl(&suite_st, "maintain", path), 0);
+	ck_assert_int_eq(objects(prefix), 3);
+}
+END_TEST
+
+/* Two vault jobs workers, three imports at once: each runs once. */
+START_TEST(two_workers_never_share_a_job)
+{
+	struct json_object	*o;
+	char			 b[3][256], args[512], c[3][128], id[3][64];
+	char			 email[64], q[512];
+	int			 i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(email, sizeof(email), "par%d@example.org", i);
+		suite_user(email, c[i], sizeof(c[i]));
+		snprintf(b[i], sizeof(b[i]), "%s/par%d.vault", dir, i);
+		snprintf(args, sizeof(args), "write %s --pass '%s' --prefix "
+		    "par%d --entities 2000", b[i], PASS, i);
+		ck_assert_int_eq(writer(args), 0);
+	}
+	for (i = 0; i < 3; i++)
+		api_import_begin(c[i], b[i], PASS, id[i]);
+	for (i = 0; i < 3; i++) {
+		o = api_import_wait(c[i], id[i], 120);
+		ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
+		    json_object_to_json_string(o));
+		ck_assert_str_eq(jstr(o, "result.kinds.quests.imported"),
+		    "2000");
+		ck_assert_ptr_null(jstr(o, "result.kinds.quests.duplicates"));
+		json_object_put(o);
+		snprintf(q, sizeof(q), "SELECT attempts FROM jobs WHERE kind = "
+		    "'vault_import' AND payload->>'import' = '%s'", id[i]);
+		ck_assert_int_eq(suite_count(q), 1);
+	}
+}
+END_TEST
+
 /* Another user's ids: new ones, every reference rewritten. */
 START_TEST(other_users_ids_are_remapped)
 {
@@ -538,6 +691,13 @@ main(void)
 	tcase_add_test(tc, other_users_ids_are_remapped);
 	tcase_add_test(tc, bad_bundles_write_nothing);
 	harness_add_no_crash(tc, &suite_st);
+	suite_add_tcase(s, tc);
+	/* Workers killed on purpose: a stack of their own. */
+	tc = tcase_create("crash");
+	tcase_set_timeout(tc, 600);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, killed_worker_mid_import);
+	tcase_add_test(tc, two_workers_never_share_a_job);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_NORMAL);
 }
