@@ -248,6 +248,12 @@ void	 api_vault_import_start(struct http_request *req);
 void	 api_vault_import_get(struct http_request *req);
 void	 api_vault_import_list(struct http_request *req);
 void	 api_vault_import_delete(struct http_request *req);
+/* Vault exports: written by the jobs worker to the store. */
+void	 api_vault_export_create(struct http_request *req);
+void	 api_vault_export_get(struct http_request *req);
+void	 api_vault_export_list(struct http_request *req);
+void	 api_vault_export_delete(struct http_request *req);
+void	 api_vault_export_download(struct http_request *req);
 
 /* Blobs (blobs.c): rows here, bytes in the object store. */
 /* 503 when no store is configured; 0 when one is. */
@@ -259,6 +265,9 @@ void	 api_reply_store_error(struct http_request *req,
 int	 api_name_ok(const char *s);
 /* An ISO 8601 time secs from now (seconds since the epoch). */
 const char *api_expires_at(struct arena *a, long long now, long secs);
+/* Content-Disposition of type (inline, attachment) for file name. */
+const char *api_disposition(struct arena *a, const char *type,
+	    const char *name);
 /* A byte count for people: "200 MB" style (decimal, as stores bill). */
 const char *api_bytes_text(struct arena *a, long long n);
 void	 api_blobs_create(struct http_request *req);

@@ -317,8 +317,8 @@ attr_char(unsigned char c)
  * Content-Disposition for name (RFC 6266): an ASCII filename for old
  * clients (anything else as '_') and filename* in UTF-8 (RFC 5987).
  */
-static const char *
-disposition(struct arena *a, const char *type, const char *name)
+const char *
+api_disposition(struct arena *a, const char *type, const char *name)
 {
 	struct buf	 b;
 	const char	*p, *out;
@@ -377,7 +377,7 @@ api_blob_get(struct http_request *req)
 		http_header_add(req, "X-Blob-Type", b.mime_type);
 		if (b.sha256 != NULL)
 			http_header_add(req, "X-Blob-Sha256", b.sha256);
-		http_header_add(req, "Content-Disposition", disposition(
+		http_header_add(req, "Content-Disposition", api_disposition(
 		    req->arena, "inline", b.name));
 		http_header_add(req, "Cache-Control", "private, no-store");
 		http_reply(req, 200, NULL, NULL, 0);
@@ -391,7 +391,7 @@ api_blob_get(struct http_request *req)
 	if (api_store_or_reply(req) != 0)
 		return;
 	q[0].name = "response-content-disposition";
-	q[0].value = disposition(req->arena, download != NULL &&
+	q[0].value = api_disposition(req->arena, download != NULL &&
 	    strcmp(download, "true") == 0 ? "attachment" : "inline", b.name);
 	q[1].name = "response-content-type";
 	q[1].value = b.mime_type;

@@ -103,6 +103,14 @@ const struct http_route api_routes[] = {
 	    NULL },
 	{ "POST", "/api/vault/imports/{id}/start", api_vault_import_start, U,
 	    SMALL, NULL },
+	{ "GET", "/api/vault/exports", api_vault_export_list, U, 0, NULL },
+	{ "POST", "/api/vault/exports", api_vault_export_create, U, SMALL,
+	    NULL },
+	{ "GET", "/api/vault/exports/{id}", api_vault_export_get, U, 0, NULL },
+	{ "DELETE", "/api/vault/exports/{id}", api_vault_export_delete, U, 0,
+	    NULL },
+	{ "GET", "/api/vault/exports/{id}/download", api_vault_export_download,
+	    U, 0, NULL },
 
 	/* Settings and the account. */
 	{ "GET", "/api/settings", api_settings_get, U, 0, &model_settings },

@@ -16,6 +16,19 @@
 #include "jobs/jobs.h"
 
 #define IMPORT_ATTEMPTS	3
+#define EXPORT_ATTEMPTS	3
+
+/* vault-{timestamp}.zip: UTC to the millisecond (YYYYMMDDTHHMMSSmmmZ). */
+static void
+export_stamp(char out[32])
+{
+	char	 iso[32];
+
+	time_iso8601(time_wall_ms(), iso, sizeof(iso));
+	/* "2026-11-26T05:54:00.123Z" */
+	snprintf(out, 32, "%.4s%.2s%.2sT%.2s%.2s%.2s%.3sZ", iso, iso + 5,
+	    iso + 8, iso + 11, iso + 14, iso + 17, iso + 20);
+}
 
 /* The bodies of the routes, checked as entities' are. */
 static const struct model_field create_fields[] = {
@@ -30,13 +43,32 @@ static const struct model_field start_fields[] = {
 	{ "passphrase", "passphrase", MT_TEXT, MF_REQUIRED, 1, 1024, NULL },
 };
 static const struct model_entity start_body = {
-	NULL, "vault import start", start_fields, 1, 0, NULL, NULL, NULL, 0,
+	NULL, "passphrase request", start_fields, 1, 0, NULL, NULL, NULL, 0,
 	NULL, NULL,
 };
 
-/* The path's import, read (locked with lock) in the request's tx. */
+/* Imports and exports, as the routes they share see them. */
+struct vault_rows {
+	const char	*what;		/* "import": messages */
+	int		 state_col;	/* the state's column */
+	enum db_status	(*get)(struct db *, struct arena *, const char *,
+			    const char *, int, PGresult **);
+	enum db_status	(*list)(struct db *, struct arena *, const char *,
+			    PGresult **);
+	struct json_object *(*json)(PGresult *, int);
+	enum db_status	(*del)(struct db *, struct arena *, const char *,
+			    const char *);
+};
+
+static const struct vault_rows imports = { "import", 3, db_vault_import_get,
+	db_vault_import_list, db_vault_import_json, db_vault_import_delete };
+static const struct vault_rows exports = { "export", 1, db_vault_export_get,
+	db_vault_export_list, db_vault_export_json, db_vault_export_delete };
+
+/* The path's row, read (locked with lock) in the request's tx. */
 static enum db_status
-import_read(struct http_request *req, int lock, PGresult **row)
+row_read(struct http_request *req, const struct vault_rows *v, int lock,
+    PGresult **row)
 {
 	struct app	*app = api_app(req);
 	enum db_status	 st;
@@ -47,7 +79,7 @@ import_read(struct http_request *req, int lock, PGresult **row)
 	if (st == DB_OK && !lock)
 		db_tx_commit_with_next(&app->db);
 	if (st == DB_OK)
-		st = db_vault_import_get(&app->db, req->arena, req->user_id,
+		st = v->get(&app->db, req->arena, req->user_id,
 		    http_param(req, 0), lock, row);
 	if (st != DB_OK)
 		db_tx_rollback(&app->db);
@@ -55,12 +87,88 @@ import_read(struct http_request *req, int lock, PGresult **row)
 }
 
 static void
-reply_import_error(struct http_request *req, enum db_status st)
+reply_row_error(struct http_request *req, const struct vault_rows *v,
+    enum db_status st)
 {
 	if (st == DB_NOTFOUND)
-		http_reply_error(req, 404, "not_found", "no such import");
+		http_reply_error(req, 404, "not_found", "no such %s", v->what);
 	else
 		api_reply_db_error(req, st);
+}
+
+static void
+row_get(struct http_request *req, const struct vault_rows *v)
+{
+	PGresult	*row;
+	enum db_status	 st;
+
+	if (api_only_params_or_reply(req, (const char *const []){ NULL }) != 0)
+		return;
+	st = row_read(req, v, 0, &row);
+	if (st != DB_OK) {
+		reply_row_error(req, v, st);
+		return;
+	}
+	http_reply_json(req, 200, v->json(row, 0));
+}
+
+static void
+row_list(struct http_request *req, const struct vault_rows *v)
+{
+	struct app		*app = api_app(req);
+	struct json_object	*data;
+	PGresult		*rows;
+	enum db_status		 st;
+	int			 i;
+
+	if (api_only_params_or_reply(req, (const char *const []){ NULL }) != 0)
+		return;
+	st = api_tx_begin(req);
+	if (st == DB_OK) {
+		db_tx_commit_with_next(&app->db);
+		st = v->list(&app->db, req->arena, req->user_id, &rows);
+	}
+	if (st != DB_OK) {
+		db_tx_rollback(&app->db);
+		api_reply_db_error(req, st);
+		return;
+	}
+	data = json_object_new_array();
+	for (i = 0; i < PQntuples(rows); i++)
+		json_object_array_add(data, v->json(rows, i));
+	api_reply_data(req, data);
+}
+
+/* Delete the path's row, unless it is queued or running (409). */
+static void
+row_delete(struct http_request *req, const struct vault_rows *v)
+{
+	struct app	*app = api_app(req);
+	PGresult	*row;
+	const char	*state;
+	enum db_status	 st;
+
+	st = row_read(req, v, 1, &row);
+	if (st != DB_OK) {
+		reply_row_error(req, v, st);
+		return;
+	}
+	state = PQgetvalue(row, 0, v->state_col);
+	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0) {
+		db_tx_rollback(&app->db);
+		http_reply_error(req, 409, "conflict", "this %s is %s; it can "
+		    "be deleted when it ends", v->what, state);
+		return;
+	}
+	st = v->del(&app->db, req->arena, req->user_id, http_param(req, 0));
+	if (st == DB_OK)
+		st = db_tx_commit(&app->db);
+	if (st != DB_OK) {
+		db_tx_rollback(&app->db);
+		api_reply_db_error(req, st);
+		return;
+	}
+	http_reply(req, 204, NULL, NULL, 0);
 }
 
 void
@@ -145,9 +253,9 @@ api_vault_import_start(struct http_request *req)
 	long long		 size;
 	enum db_status		 st;
 
-	st = import_read(req, 1, &row);
+	st = row_read(req, &imports, 1, &row);
 	if (st != DB_OK) {
-		reply_import_error(req, st);
+		reply_row_error(req, &imports, st);
 		return;
 	}
 	if (http_body_json_or_reply(req, &body) != 0) {
@@ -211,69 +319,72 @@ api_vault_import_start(struct http_request *req)
 void
 api_vault_import_get(struct http_request *req)
 {
-	PGresult	*row;
-	enum db_status	 st;
-
-	if (api_only_params_or_reply(req, (const char *const []){ NULL }) != 0)
-		return;
-	st = import_read(req, 0, &row);
-	if (st != DB_OK) {
-		reply_import_error(req, st);
-		return;
-	}
-	http_reply_json(req, 200, db_vault_import_json(row, 0));
+	row_get(req, &imports);
 }
 
 void
 api_vault_import_list(struct http_request *req)
 {
-	struct app		*app = api_app(req);
-	struct json_object	*data;
-	PGresult		*rows;
-	enum db_status		 st;
-	int			 i;
-
-	if (api_only_params_or_reply(req, (const char *const []){ NULL }) != 0)
-		return;
-	st = api_tx_begin(req);
-	if (st == DB_OK) {
-		db_tx_commit_with_next(&app->db);
-		st = db_vault_import_list(&app->db, req->arena, req->user_id,
-		    &rows);
-	}
-	if (st != DB_OK) {
-		db_tx_rollback(&app->db);
-		api_reply_db_error(req, st);
-		return;
-	}
-	data = json_object_new_array();
-	for (i = 0; i < PQntuples(rows); i++)
-		json_object_array_add(data, db_vault_import_json(rows, i));
-	api_reply_data(req, data);
+	row_list(req, &imports);
 }
 
 void
 api_vault_import_delete(struct http_request *req)
 {
-	struct app	*app = api_app(req);
-	PGresult	*row;
-	const char	*state;
-	enum db_status	 st;
+	row_delete(req, &imports);
+}
 
-	st = import_read(req, 1, &row);
-	if (st != DB_OK) {
-		reply_import_error(req, st);
+/* --- exports ---------------------------------------------------------- */
+
+void
+api_vault_export_create(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct json_object	*body;
+	struct model_error	 err;
+	PGresult		*row, *rows;
+	const char		*pass, *key, *payload;
+	char			 id[37], stamp[32];
+	enum db_status		 st;
+	int			 i;
+
+	if (api_store_or_reply(req) != 0 ||
+	    http_body_json_or_reply(req, &body) != 0)
+		return;
+	if (model_validate(&start_body, body, MODEL_CREATE, &err) != 0) {
+		http_reply_invalid(req, err.status, err.field, err.message);
 		return;
 	}
-	state = PQgetvalue(row, 0, 3);
-	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0) {
-		db_tx_rollback(&app->db);
-		http_reply_error(req, 409, "conflict", "this import is %s; it "
-		    "can be deleted when it ends", state);
+	if (!app->keys.ready) {
+		http_reply_error(req, 503, "unavailable", "secret_key is not "
+		    "configured");
 		return;
 	}
-	st = db_vault_import_delete(&app->db, req->arena, req->user_id,
-	    http_param(req, 0));
+	pass = json_object_get_string(json_object_object_get(body,
+	    "passphrase"));
+	if (api_begin_or_reply(req) != 0)
+		return;
+	/* One at a time. */
+	st = db_vault_export_list(&app->db, req->arena, req->user_id, &rows);
+	for (i = 0; st == DB_OK && i < PQntuples(rows); i++)
+		if (strcmp(PQgetvalue(rows, i, 1), "queued") == 0 ||
+		    strcmp(PQgetvalue(rows, i, 1), "running") == 0) {
+			db_tx_rollback(&app->db);
+			http_reply_error(req, 409, "conflict", "an export is "
+			    "%s already", PQgetvalue(rows, i, 1));
+			return;
+		}
+	auth_uuid(id);
+	export_stamp(stamp);
+	key = arena_printf(req->arena, "%s/exports/vault-%s.zip",
+	    req->user_id, stamp);
+	payload = jobs_vault_export_payload(req->arena, &app->keys, id, pass);
+	if (st == DB_OK)
+		st = db_vault_export_create(&app->db, req->arena, req->user_id,
+		    id, key, payload, EXPORT_ATTEMPTS);
+	if (st == DB_OK)
+		st = db_vault_export_get(&app->db, req->arena, req->user_id, id,
+		    0, &row);
 	if (st == DB_OK)
 		st = db_tx_commit(&app->db);
 	if (st != DB_OK) {
@@ -281,5 +392,61 @@ api_vault_import_delete(struct http_request *req)
 		api_reply_db_error(req, st);
 		return;
 	}
-	http_reply(req, 204, NULL, NULL, 0);
+	http_header_add(req, "Location", arena_printf(req->arena,
+	    "/api/vault/exports/%s", id));
+	http_reply_json(req, 202, db_vault_export_json(row, 0));
+}
+
+void
+api_vault_export_get(struct http_request *req)
+{
+	row_get(req, &exports);
+}
+
+void
+api_vault_export_list(struct http_request *req)
+{
+	row_list(req, &exports);
+}
+
+void
+api_vault_export_delete(struct http_request *req)
+{
+	row_delete(req, &exports);
+}
+
+void
+api_vault_export_download(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	struct sigv4_pair	 q[2];
+	PGresult		*row;
+	const char		*key, *name, *url;
+	enum db_status		 st;
+
+	if (api_only_params_or_reply(req, (const char *const []){ NULL }) != 0)
+		return;
+	st = row_read(req, &exports, 0, &row);
+	if (st != DB_OK) {
+		reply_row_error(req, &exports, st);
+		return;
+	}
+	if (strcmp(PQgetvalue(row, 0, 1), "done") != 0) {
+		http_reply_error(req, 409, "not_ready", "this export is %s; it "
+		    "can be downloaded when it is done", PQgetvalue(row, 0, 1));
+		return;
+	}
+	if (api_store_or_reply(req) != 0)
+		return;
+	key = PQgetvalue(row, 0, 11);
+	name = strrchr(key, '/') + 1;
+	q[0].name = "response-content-disposition";
+	q[0].value = api_disposition(req->arena, "attachment", name);
+	q[1].name = "response-content-type";
+	q[1].value = "application/zip";
+	url = storage_presign(req->arena, &app->store, "GET", key,
+	    app->cfg->storage_download_ttl, time(NULL), NULL, -1, q, 2);
+	http_header_add(req, "Cache-Control", "private, no-store");
+	http_header_add(req, "Location", url);
+	http_reply(req, 302, NULL, NULL, 0);
 }

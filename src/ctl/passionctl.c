@@ -43,12 +43,16 @@ usage(FILE *f)
 	    "                      windows; abandon stale focus sessions; make\n"
 	    "                      the quests schedule rules have come due;\n"
 	    "                      sweep the object store (stale uploads,\n"
-	    "                      objects with no row) and empty its queue\n"
+	    "                      objects with no row) and empty its queue;\n"
+	    "                      remove vault exports past vault_export_age\n"
 	    "  import FILE --user EMAIL [--passphrase-file F]\n"
 	    "                      import a vault bundle (.vault or\n"
 	    "                      .vault.zip) into the user's account, all or\n"
 	    "                      nothing; the passphrase is read from F or\n"
 	    "                      asked for (PASSION_VAULT_PASSPHRASE also)\n"
+	    "  export --user EMAIL -o FILE [--passphrase-file F]\n"
+	    "                      write everything the user owns as a vault\n"
+	    "                      bundle (zip) to FILE\n"
 	    "  presign --method GET|PUT --key KEY [--expires S]\n"
 	    "          [--date YYYYMMDDTHHMMSSZ] [--content-type T]\n"
 	    "          [--content-length N] [--query NAME=VALUE]...\n"
@@ -275,7 +279,7 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 	PGresult		*users;
 	enum db_status		 st;
 	long			 failed = 0, removed = 0, unremoved = 0;
-	long			 waiting = 0;
+	long			 waiting = 0, expired = 0, n = 0;
 	int			 i, sweep;
 	char			 err[512];
 
@@ -304,6 +308,10 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 		if (st == DB_OK)
 			st = db_maintain_user(&db, &ua, uid,
 			    cfg->schedule_horizon, &m);
+		if (st == DB_OK)
+			st = db_vault_exports_expire(&db, &ua, uid,
+			    cfg->vault_export_age, &n);
+		expired += n;
 		if (st == DB_OK && sweep && jobs_blob_sweep_user(&db, &store,
 		    &net, &ua, uid, cfg->storage_sweep_age, &bs, err,
 		    sizeof(err)) != 0) {
@@ -346,6 +354,8 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 		if (m.invalid > 0)
 			printf("rules that could not be read: %ld\n",
 			    m.invalid);
+		printf("vault exports past vault_export_age, removed: %ld\n",
+		    expired);
 		if (storage_enabled(&store)) {
 			printf("blobs left pending, removed: %ld\n", bs.stale);
 			printf("objects with no blob, queued: %ld\n",
@@ -579,6 +589,146 @@ out:
 	return rc;
 }
 
+/* An export's zip into a file. */
+struct file_sink {
+	int		 fd;
+	struct bar	*bar;
+	char		*err;
+	size_t		 errlen;
+};
+
+static int
+file_write(void *ud, const void *p, size_t n)
+{
+	struct file_sink	*f = ud;
+	const char		*c = p;
+	ssize_t			 w;
+
+	while (n > 0) {
+		w = write(f->fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			snprintf(f->err, f->errlen, "writing: %s",
+			    strerror(errno));
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+file_progress(void *ud, long long bytes, long long entities)
+{
+	struct file_sink	*f = ud;
+
+	bar_show(f->bar, bytes, entities);
+}
+
+static int
+cmd_export(const struct config *cfg, int argc, char **argv)
+{
+	struct vault_export	 ex;
+	struct file_sink	 fs;
+	struct db		 db;
+	struct arena		 a;
+	struct storage		 store;
+	struct net		 net;
+	struct bar		 b;
+	const char		*email = NULL, *out = NULL, *pfile = NULL, *uid;
+	char			*pass = NULL, tmp[4096];
+	enum vault_error	 e;
+	int			 i, rc = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+			email = argv[++i];
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+			out = argv[++i];
+		else if (strcmp(argv[i], "--passphrase-file") == 0 &&
+		    i + 1 < argc)
+			pfile = argv[++i];
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (email == NULL || out == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	if ((pass = passphrase(pfile)) == NULL || *pass == '\0') {
+		fprintf(stderr, "passionctl: no passphrase\n");
+		free(pass);
+		return 1;
+	}
+	/* Written beside, renamed when whole: never half a file at out. */
+	snprintf(tmp, sizeof(tmp), "%s.partial", out);
+	memset(&fs, 0, sizeof(fs));
+	if ((fs.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0) {
+		fprintf(stderr, "passionctl: %s: %s\n", tmp, strerror(errno));
+		free(pass);
+		return 1;
+	}
+	db_init(&db, cfg->database_url, cfg->database_password,
+	    ctl_limits(cfg));
+	arena_init(&a, 64 * 1024);
+	storage_init(&store, cfg);
+	net_init(&net, cfg->outbound_connect_timeout, cfg->outbound_timeout);
+	memset(&b, 0, sizeof(b));
+	b.tty = isatty(STDERR_FILENO);
+	if ((uid = user_of(&db, &a, email)) == NULL)
+		goto out;
+	memset(&ex, 0, sizeof(ex));
+	fs.bar = &b;
+	fs.err = ex.err;
+	fs.errlen = sizeof(ex.err);
+	ex.db = &db;
+	ex.arena = &a;
+	ex.store = &store;
+	ex.net = &net;
+	ex.user_id = uid;
+	ex.passphrase = pass;
+	ex.tmpdir = cfg->vault_tmpdir;
+	ex.device_id = jobs_vault_device(&a, uid);
+	ex.meta_max = 512LL << 20;
+	ex.write = file_write;
+	ex.progress = file_progress;
+	ex.ud = &fs;
+	vault_report_init(&ex.report);
+	e = vault_export_run(&ex);
+	if (b.tty)
+		fprintf(stderr, "\n");
+	if (e == VAULT_OK && (fsync(fs.fd) != 0 || rename(tmp, out) != 0)) {
+		snprintf(ex.err, sizeof(ex.err), "%s: %s", out,
+		    strerror(errno));
+		e = VAULT_UNAVAILABLE;
+	}
+	if (e == VAULT_OK) {
+		struct json_object *res = vault_report_json(&ex.report);
+
+		print_result(res);
+		json_object_put(res);
+		printf("exported %lld bytes to %s\n", ex.bytes, out);
+		rc = 0;
+	} else
+		fprintf(stderr, "passionctl: export: %s: %s\n",
+		    vault_error_code(e), ex.err);
+	vault_report_free(&ex.report);
+out:
+	close(fs.fd);
+	if (rc != 0)
+		unlink(tmp);
+	explicit_bzero(pass, strlen(pass));
+	free(pass);
+	arena_cleanup(&a);
+	net_cleanup(&net);
+	db_cleanup(&db);
+	return rc;
+}
+
 /* "YYYYMMDDTHHMMSSZ" to seconds since the epoch; -1 if it is not one. */
 static long long
 amz_time(const char *s)
@@ -746,6 +896,8 @@ main(int argc, char **argv)
 		rc = cmd_user(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "jobs") == 0) {
 		rc = cmd_jobs(&cfg, argc - optind, argv + optind);
+	} else if (strcmp(cmd, "export") == 0) {
+		rc = cmd_export(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "import") == 0) {
 		rc = cmd_import(&cfg, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "presign") == 0) {

@@ -501,8 +501,9 @@ db_ping(struct db *db)
 	return st;
 }
 
-enum db_status
-db_tx_begin(struct db *db, const char *user_id)
+/* BEGIN (begin: its text) and set passion.user_id. */
+static enum db_status
+tx_begin(struct db *db, const char *user_id, const char *begin)
 {
 	const char	*params[1] = { user_id ? user_id : "" };
 	enum db_status	 st;
@@ -514,7 +515,7 @@ db_tx_begin(struct db *db, const char *user_id)
 		st = db_connect(db);
 		if (st != DB_OK)
 			return st;
-		st = simple(db, "BEGIN");
+		st = simple(db, begin);
 		if (st == DB_UNAVAILABLE && was_open)
 			continue;
 		if (st != DB_OK)
@@ -526,6 +527,19 @@ db_tx_begin(struct db *db, const char *user_id)
 		return st;
 	}
 	return st;
+}
+
+enum db_status
+db_tx_begin(struct db *db, const char *user_id)
+{
+	return tx_begin(db, user_id, "BEGIN");
+}
+
+enum db_status
+db_tx_begin_snapshot(struct db *db, const char *user_id)
+{
+	return tx_begin(db, user_id, "BEGIN ISOLATION LEVEL REPEATABLE READ "
+	    "READ ONLY");
 }
 
 enum db_status

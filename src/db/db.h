@@ -122,6 +122,8 @@ enum db_status	 db_ping(struct db *db);
  * when user_id is NULL, which row-level security reads as no user.
  */
 enum db_status	 db_tx_begin(struct db *db, const char *user_id);
+/* The same, read only, every statement seeing one snapshot (exports). */
+enum db_status	 db_tx_begin_snapshot(struct db *db, const char *user_id);
 /*
  * Begin the request's transaction for user_id, whose session (token
  * hash, idle and absolute limits in s_max_age / roll seconds) is checked
@@ -540,6 +542,46 @@ enum db_status	 db_vault_import_delete(struct db *db, struct arena *a,
 enum db_status	 db_vault_import_failed(struct db *db, struct arena *a,
 		    const char *id, const char *code, const char *error,
 		    const char *result);
+
+/* The user's rows of m, in m's select list (in a snapshot: exports). */
+enum db_status	 db_vault_rows(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    PGresult **out);
+/*
+ * The ready blobs the user's tracks and projects use: id, object_key,
+ * mime_type, size_bytes, sha256 (or NULL), created_at (ISO), kind.
+ */
+enum db_status	 db_vault_blob_list(struct db *db, struct arena *a,
+		    const char *user_id, PGresult **out);
+
+/*
+ * The export rows (vault_exports). Columns: id, state, size_bytes,
+ * bytes_done, entities_done, result, error_code, error, created_at,
+ * started_at, finished_at, object_key, upload_id.
+ */
+enum db_status	 db_vault_export_create(struct db *db, struct arena *a,
+		    const char *user_id, const char *id, const char *key,
+		    const char *payload, long max_attempts);
+enum db_status	 db_vault_export_get(struct db *db, struct arena *a,
+		    const char *user_id, const char *id, int lock,
+		    PGresult **out);
+enum db_status	 db_vault_export_list(struct db *db, struct arena *a,
+		    const char *user_id, PGresult **out);
+struct json_object *db_vault_export_json(PGresult *r, int row);
+/* Note the multipart upload the export is written to (NULL: none). */
+enum db_status	 db_vault_export_upload(struct db *db, struct arena *a,
+		    const char *id, const char *upload_id);
+enum db_status	 db_vault_export_progress(struct db *db, struct arena *a,
+		    const char *id, long long bytes, long long entities);
+enum db_status	 db_vault_export_done(struct db *db, struct arena *a,
+		    const char *id, long long size, const char *result);
+enum db_status	 db_vault_export_failed(struct db *db, struct arena *a,
+		    const char *id, const char *code, const char *error);
+enum db_status	 db_vault_export_delete(struct db *db, struct arena *a,
+		    const char *user_id, const char *id);
+/* Delete the user's exports older than age seconds; *n set. */
+enum db_status	 db_vault_exports_expire(struct db *db, struct arena *a,
+		    const char *user_id, long age, long *n);
 
 /* --- quests.c: what only quests do --- */
 

@@ -163,12 +163,6 @@ db_vault_forget_objects(struct db *db, struct arena *a, const char *keys)
 	    "ON CONFLICT DO NOTHING", 1, p, 0, NULL);
 }
 
-/* The columns of an import as the API shows it. */
-#define IMPORT_COLS "id, name, size_bytes, state, bytes_done, " \
-	"entities_done, result::text, error_code, error, " \
-	DB_ISO("created_at") ", " DB_ISO("started_at") ", " \
-	DB_ISO("finished_at") ", object_key"
-
 enum db_status
 db_vault_import_create(struct db *db, struct arena *a, const char *user_id,
     const char *id, const char *name, long long size, const char *key,
@@ -183,57 +177,8 @@ db_vault_import_create(struct db *db, struct arena *a, const char *user_id,
 	    "THEN now() END)", 6, p, 0, NULL);
 }
 
-enum db_status
-db_vault_import_get(struct db *db, struct arena *a, const char *user_id,
-    const char *id, int lock, PGresult **out)
-{
-	const char	*p[2] = { user_id, id };
-	enum db_status	 st;
 
-	st = db_sql(db, a, lock ? "vault_import_lock" : "vault_import_get",
-	    lock ? "SELECT " IMPORT_COLS " FROM vault_imports WHERE user_id = "
-	    "$1 AND id = $2 FOR UPDATE" : "SELECT " IMPORT_COLS " FROM "
-	    "vault_imports WHERE user_id = $1 AND id = $2", 2, p, !lock, out);
-	if (st == DB_OK && PQntuples(*out) == 0)
-		return DB_NOTFOUND;
-	return st;
-}
 
-enum db_status
-db_vault_import_list(struct db *db, struct arena *a, const char *user_id,
-    PGresult **out)
-{
-	const char	*p[1] = { user_id };
-
-	return db_sql(db, a, "vault_import_list", "SELECT " IMPORT_COLS
-	    " FROM vault_imports WHERE user_id = $1 ORDER BY created_at DESC, "
-	    "id DESC LIMIT 100", 1, p, 1, out);
-}
-
-struct json_object *
-db_vault_import_json(PGresult *r, int row)
-{
-	static const char *const names[] = { "id", "name", "sizeBytes",
-	    "state", "bytesDone", "entitiesDone", "result", "errorCode",
-	    "error", "createdAt", "startedAt", "finishedAt" };
-	struct json_object	*o = json_object_new_object(), *v;
-	size_t			 i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const char *s = PQgetvalue(r, row, (int)i);
-
-		if (PQgetisnull(r, row, (int)i))
-			v = NULL;
-		else if (i == 2 || i == 4 || i == 5)
-			v = json_object_new_int64(strtoll(s, NULL, 10));
-		else if (i == 6)
-			v = json_tokener_parse(s);
-		else
-			v = json_object_new_string(s);
-		json_object_object_add(o, names[i], v);
-	}
-	return o;
-}
 
 enum db_status
 db_vault_import_start(struct db *db, struct arena *a, const char *user_id,
@@ -279,4 +224,262 @@ db_vault_import_delete(struct db *db, struct arena *a, const char *user_id,
 
 	return db_sql(db, a, "vault_import_delete", "DELETE FROM vault_imports "
 	    "WHERE user_id = $1 AND id = $2", 2, p, 0, NULL);
+}
+
+enum db_status
+db_vault_rows(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, PGresult **out)
+{
+	const char	*p[1] = { user_id };
+
+	return db_sql(db, a, arena_printf(a, "vault_rows_%s", m->table),
+	    arena_printf(a, "SELECT %s FROM %s WHERE user_id = $1 ORDER BY %s",
+	    db_entity_columns(a, m), m->table, model_field(m, "id") ? "id" :
+	    "user_id"), 1, p, 1, out);
+}
+
+enum db_status
+db_vault_blob_list(struct db *db, struct arena *a, const char *user_id,
+    PGresult **out)
+{
+	const char	*p[1] = { user_id };
+
+	return db_sql(db, a, "vault_blob_list", "SELECT id, object_key, "
+	    "mime_type, size_bytes, sha256, " DB_ISO("created_at") ", kind "
+	    "FROM blobs b WHERE user_id = $1 AND state = 'ready' AND (EXISTS "
+	    "(SELECT 1 FROM reference_tracks t WHERE t.blob_id = b.id) OR "
+	    "EXISTS (SELECT 1 FROM projects p WHERE p.cover_blob_id = b.id)) "
+	    "ORDER BY created_at, id", 1, p, 1, out);
+}
+
+enum db_status
+db_vault_export_create(struct db *db, struct arena *a, const char *user_id,
+    const char *id, const char *key, const char *payload, long max_attempts)
+{
+	const char	*p[5] = { user_id, id, key, payload,
+	    db_num(a, max_attempts) };
+
+	return db_sql(db, a, "vault_export_create", "WITH j AS (INSERT INTO "
+	    "jobs (kind, user_id, payload, max_attempts) VALUES "
+	    "('vault_export', $1, $4::jsonb, $5::integer) RETURNING id) "
+	    "INSERT INTO vault_exports (id, user_id, object_key, job_id) "
+	    "SELECT $2, $1, $3, id FROM j", 5, p, 0, NULL);
+}
+
+
+
+
+enum db_status
+db_vault_export_upload(struct db *db, struct arena *a, const char *id,
+    const char *upload_id)
+{
+	const char	*p[2] = { id, upload_id };
+
+	return db_sql(db, a, "vault_export_upload", "UPDATE vault_exports SET "
+	    "upload_id = $2 WHERE id = $1", 2, p, 0, NULL);
+}
+
+enum db_status
+db_vault_export_progress(struct db *db, struct arena *a, const char *id,
+    long long bytes, long long entities)
+{
+	const char	*p[3] = { id, db_num(a, bytes), db_num(a, entities) };
+
+	return db_sql(db, a, "vault_export_progress", "UPDATE vault_exports "
+	    "SET bytes_done = $2::bigint, entities_done = $3::bigint WHERE "
+	    "id = $1 AND state = 'running'", 3, p, 0, NULL);
+}
+
+enum db_status
+db_vault_export_done(struct db *db, struct arena *a, const char *id,
+    long long size, const char *result)
+{
+	const char	*p[3] = { id, db_num(a, size), result };
+
+	return db_sql(db, a, "vault_export_done", "UPDATE vault_exports SET "
+	    "state = 'done', size_bytes = $2::bigint, bytes_done = $2::bigint, "
+	    "result = $3::jsonb, upload_id = NULL, error_code = NULL, "
+	    "error = NULL, finished_at = now() WHERE id = $1", 3, p, 0, NULL);
+}
+
+enum db_status
+db_vault_export_failed(struct db *db, struct arena *a, const char *id,
+    const char *code, const char *error)
+{
+	const char	*p[3] = { id, code, error };
+
+	return db_sql(db, a, "vault_export_failed", "UPDATE vault_exports SET "
+	    "state = 'failed', error_code = $2, error = left($3, 1000), "
+	    "finished_at = now() WHERE id = $1", 3, p, 0, NULL);
+}
+
+enum db_status
+db_vault_export_delete(struct db *db, struct arena *a, const char *user_id,
+    const char *id)
+{
+	const char	*p[2] = { user_id, id };
+
+	return db_sql(db, a, "vault_export_delete", "DELETE FROM vault_exports "
+	    "WHERE user_id = $1 AND id = $2", 2, p, 0, NULL);
+}
+
+enum db_status
+db_vault_exports_expire(struct db *db, struct arena *a, const char *user_id,
+    long age, long *n)
+{
+	const char	*p[2] = { user_id, db_num(a, age) };
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_sql(db, a, "vault_exports_expire", "DELETE FROM vault_exports "
+	    "WHERE user_id = $1 AND created_at < now() - make_interval(secs "
+	    "=> $2::bigint) AND state IN ('done', 'failed') RETURNING id", 2,
+	    p, 0, &r);
+	*n = st == DB_OK ? PQntuples(r) : 0;
+	return st;
+}
+
+/* --- the rows of imports and exports, as the API shows them -------- */
+
+/* A column: its JSON name (NULL: not shown), its SQL, how it reads. */
+struct col {
+	const char	*json;
+	const char	*sql;
+	char		 type;		/* s text, i number, j JSON, t time */
+};
+
+#define T(c)	DB_ISO(c)
+
+static const struct col import_cols[] = {
+	{ "id", "id", 's' }, { "name", "name", 's' },
+	{ "sizeBytes", "size_bytes", 'i' }, { "state", "state", 's' },
+	{ "bytesDone", "bytes_done", 'i' },
+	{ "entitiesDone", "entities_done", 'i' },
+	{ "result", "result::text", 'j' }, { "errorCode", "error_code", 's' },
+	{ "error", "error", 's' }, { "createdAt", T("created_at"), 't' },
+	{ "startedAt", T("started_at"), 't' },
+	{ "finishedAt", T("finished_at"), 't' },
+	{ NULL, "object_key", 's' },
+};
+
+static const struct col export_cols[] = {
+	{ "id", "id", 's' }, { "state", "state", 's' },
+	{ "sizeBytes", "size_bytes", 'i' }, { "bytesDone", "bytes_done", 'i' },
+	{ "entitiesDone", "entities_done", 'i' },
+	{ "result", "result::text", 'j' }, { "errorCode", "error_code", 's' },
+	{ "error", "error", 's' }, { "createdAt", T("created_at"), 't' },
+	{ "startedAt", T("started_at"), 't' },
+	{ "finishedAt", T("finished_at"), 't' },
+	{ NULL, "object_key", 's' }, { NULL, "upload_id", 's' },
+};
+
+#define NCOLS(c)	(sizeof(c) / sizeof((c)[0]))
+
+static const char *
+select_cols(struct arena *a, const struct col *c, size_t n)
+{
+	const char	*s = "";
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		s = arena_printf(a, "%s%s%s", s, i ? ", " : "", c[i].sql);
+	return s;
+}
+
+/* The user's row id of table (locked with lock): DB_NOTFOUND. */
+static enum db_status
+row_get(struct db *db, struct arena *a, const char *table,
+    const struct col *c, size_t n, const char *user_id, const char *id,
+    int lock, PGresult **out)
+{
+	const char	*p[2] = { user_id, id };
+	enum db_status	 st;
+
+	st = db_sql(db, a, arena_printf(a, "%s_%s", table, lock ? "lock" :
+	    "get"), arena_printf(a, "SELECT %s FROM %s WHERE user_id = $1 AND "
+	    "id = $2%s", select_cols(a, c, n), table, lock ? " FOR UPDATE" :
+	    ""), 2, p, !lock, out);
+	if (st == DB_OK && PQntuples(*out) == 0)
+		return DB_NOTFOUND;
+	return st;
+}
+
+/* The user's newest 100 rows of table. */
+static enum db_status
+row_list(struct db *db, struct arena *a, const char *table,
+    const struct col *c, size_t n, const char *user_id, PGresult **out)
+{
+	const char	*p[1] = { user_id };
+
+	return db_sql(db, a, arena_printf(a, "%s_list", table), arena_printf(a,
+	    "SELECT %s FROM %s WHERE user_id = $1 ORDER BY created_at DESC, id "
+	    "DESC LIMIT 100", select_cols(a, c, n), table), 1, p, 1, out);
+}
+
+static struct json_object *
+row_json(const struct col *c, size_t n, PGresult *r, int row)
+{
+	struct json_object	*o = json_object_new_object(), *v;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		const char *s = PQgetvalue(r, row, (int)i);
+
+		if (c[i].json == NULL)
+			continue;
+		if (PQgetisnull(r, row, (int)i))
+			v = NULL;
+		else if (c[i].type == 'i')
+			v = json_object_new_int64(strtoll(s, NULL, 10));
+		else if (c[i].type == 'j')
+			v = json_tokener_parse(s);
+		else
+			v = json_object_new_string(s);
+		json_object_object_add(o, c[i].json, v);
+	}
+	return o;
+}
+
+enum db_status
+db_vault_import_get(struct db *db, struct arena *a, const char *user_id,
+    const char *id, int lock, PGresult **out)
+{
+	return row_get(db, a, "vault_imports", import_cols, NCOLS(import_cols),
+	    user_id, id, lock, out);
+}
+
+enum db_status
+db_vault_import_list(struct db *db, struct arena *a, const char *user_id,
+    PGresult **out)
+{
+	return row_list(db, a, "vault_imports", import_cols,
+	    NCOLS(import_cols), user_id, out);
+}
+
+struct json_object *
+db_vault_import_json(PGresult *r, int row)
+{
+	return row_json(import_cols, NCOLS(import_cols), r, row);
+}
+
+enum db_status
+db_vault_export_get(struct db *db, struct arena *a, const char *user_id,
+    const char *id, int lock, PGresult **out)
+{
+	return row_get(db, a, "vault_exports", export_cols, NCOLS(export_cols),
+	    user_id, id, lock, out);
+}
+
+enum db_status
+db_vault_export_list(struct db *db, struct arena *a, const char *user_id,
+    PGresult **out)
+{
+	return row_list(db, a, "vault_exports", export_cols,
+	    NCOLS(export_cols), user_id, out);
+}
+
+struct json_object *
+db_vault_export_json(PGresult *r, int row)
+{
+	return row_json(export_cols, NCOLS(export_cols), r, row);
 }

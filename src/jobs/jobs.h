@@ -148,4 +148,13 @@ enum vault_error jobs_vault_import(struct jobs_vault_run *r, int fd,
 enum job_result	 jobs_vault_import_run(struct jobs_ctx *ctx,
 	    struct json_object *payload, char *err, size_t errlen);
 
+/* The deviceId of a user's exports (32 hex digits, the same each time). */
+const char *jobs_vault_device(struct arena *a, const char *user_id);
+/* The payload of a vault export job: the passphrase sealed. */
+char	*jobs_vault_export_payload(struct arena *a, const struct auth_keys *k,
+	    const char *export_id, const char *passphrase);
+/* The vault_export job: the zip written to the store, multipart. */
+enum job_result	 jobs_vault_export_run(struct jobs_ctx *ctx,
+	    struct json_object *payload, char *err, size_t errlen);
+
 #endif

@@ -23,6 +23,9 @@
 #include "vault/vault.h"
 
 #define AAD_PREFIX	"passiond vault import "
+#define AAD_EXPORT	"passiond vault export "
+#define PART_SIZE	(8 << 20)	/* an export's parts (R2: ≥ 5 MiB) */
+#define META_MAX	(512LL << 20)	/* an export's metadata, bytes */
 #define PROGRESS_MS	500	/* the row's progress, at least this often */
 
 void
@@ -37,22 +40,30 @@ jobs_vault_limits(const struct config *cfg, struct vault_limits *l)
 	l->tmpdir = cfg->vault_tmpdir;
 }
 
-char *
-jobs_vault_import_payload(struct arena *a, const struct auth_keys *k,
-    const char *import_id, const char *passphrase)
+/* A vault job's payload: its row's id, and the passphrase sealed. */
+static char *
+payload(struct arena *a, const struct auth_keys *k, const char *what,
+    const char *aad, const char *id, const char *passphrase)
 {
 	struct json_object	*o;
 	char			*out;
 
 	o = json_object_new_object();
-	json_object_object_add(o, "import", json_object_new_string(import_id));
+	json_object_object_add(o, what, json_object_new_string(id));
 	json_object_object_add(o, "secret", json_object_new_string(
-	    jobs_secret_seal(a, k, arena_printf(a, AAD_PREFIX "%s",
-	    import_id), passphrase)));
+	    jobs_secret_seal(a, k, arena_printf(a, "%s%s", aad, id),
+	    passphrase)));
 	out = arena_strdup(a, json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return out;
+}
+
+char *
+jobs_vault_import_payload(struct arena *a, const struct auth_keys *k,
+    const char *import_id, const char *passphrase)
+{
+	return payload(a, k, "import", AAD_PREFIX, import_id, passphrase);
 }
 
 /* The import's progress on the row, from its own connection. */
@@ -259,5 +270,251 @@ out:
 		explicit_bzero(pass, pn);
 	if (fd >= 0)
 		close(fd);
+	return res;
+}
+
+/* --- export --------------------------------------------------------- */
+
+const char *
+jobs_vault_device(struct arena *a, const char *user_id)
+{
+	char	*h = auth_sha256_hex(a, user_id, strlen(user_id), NULL, 0);
+
+	h[32] = '\0';
+	return h;
+}
+
+char *
+jobs_vault_export_payload(struct arena *a, const struct auth_keys *k,
+    const char *export_id, const char *passphrase)
+{
+	return payload(a, k, "export", AAD_EXPORT, export_id, passphrase);
+}
+
+/* The zip on its way to the store: parts of PART_SIZE, as it comes. */
+struct upload {
+	struct jobs_ctx		*ctx;
+	struct vault_export	*ex;
+	const char		*key, *upload_id, *export_id;
+	unsigned char		*buf;
+	size_t			 len;
+	struct storage_part	*parts;
+	int			 nparts, cap;
+	int64_t			 last_progress;
+};
+
+static int
+upload_part(struct upload *u)
+{
+	struct jobs_ctx	*ctx = u->ctx;
+	const char	*etag;
+
+	if (u->nparts == u->cap) {
+		u->cap = u->cap ? u->cap * 2 : 64;
+		u->parts = realloc(u->parts, (size_t)u->cap * sizeof(*u->parts));
+		if (u->parts == NULL)
+			fatal("realloc: out of memory");
+	}
+	if (storage_upload_part(&ctx->store, &ctx->store_net, &ctx->arena,
+	    u->key, u->upload_id, u->nparts + 1, u->buf, u->len, time(NULL),
+	    &etag) != STORAGE_OK) {
+		snprintf(u->ex->err, sizeof(u->ex->err), "the store: %.200s",
+		    ctx->store.errstr);
+		return -1;
+	}
+	u->parts[u->nparts].number = u->nparts + 1;
+	u->parts[u->nparts++].etag = etag;
+	u->len = 0;
+	return 0;
+}
+
+static int
+upload_write(void *ud, const void *p, size_t n)
+{
+	struct upload	*u = ud;
+	const char	*c = p;
+	size_t		 take;
+
+	while (n > 0) {
+		take = PART_SIZE - u->len < n ? PART_SIZE - u->len : n;
+		memcpy(u->buf + u->len, c, take);
+		u->len += take;
+		c += take;
+		n -= take;
+		if (u->len == PART_SIZE && upload_part(u) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+upload_progress(void *ud, long long bytes, long long entities)
+{
+	struct upload	*u = ud;
+	struct jobs_ctx	*ctx = u->ctx;
+	struct arena	 a;
+	int64_t		 now = time_mono_ms();
+
+	if (now - u->last_progress < PROGRESS_MS)
+		return;
+	u->last_progress = now;
+	arena_init(&a, 4096);
+	if (db_tx_begin(&ctx->progress, ctx->job_user) != DB_OK ||
+	    db_vault_export_progress(&ctx->progress, &a, u->export_id, bytes,
+	    entities) != DB_OK || db_tx_commit(&ctx->progress) != DB_OK)
+		db_tx_rollback(&ctx->progress);
+	arena_cleanup(&a);
+}
+
+/* Record the export's end (done: size and result; else failed). */
+static enum db_status
+export_end(struct jobs_ctx *ctx, const char *id, enum vault_error e,
+    long long size, struct vault_export *ex)
+{
+	struct arena		*a = &ctx->arena;
+	struct json_object	*res;
+	enum db_status		 st;
+
+	st = db_tx_begin(&ctx->db, ctx->job_user);
+	if (st == DB_OK && e == VAULT_OK) {
+		res = vault_report_json(&ex->report);
+		st = db_vault_export_done(&ctx->db, a, id, size, arena_strdup(a,
+		    json_object_to_json_string_ext(res,
+		    JSON_C_TO_STRING_PLAIN)));
+		json_object_put(res);
+	} else if (st == DB_OK)
+		st = db_vault_export_failed(&ctx->db, a, id,
+		    vault_error_code(e), ex->err);
+	if (st == DB_OK)
+		st = db_tx_commit(&ctx->db);
+	if (st != DB_OK)
+		db_tx_rollback(&ctx->db);
+	return st;
+}
+
+enum job_result
+jobs_vault_export_run(struct jobs_ctx *ctx, struct json_object *payload,
+    char *err, size_t errlen)
+{
+	struct arena		*a = &ctx->arena;
+	struct vault_export	 ex;
+	struct upload		 u;
+	struct json_object	*v;
+	PGresult		*row;
+	const char		*id = NULL, *secret = NULL, *state, *old;
+	unsigned char		*pass = NULL;
+	size_t			 pn = 0;
+	enum vault_error	 e;
+	enum db_status		 st;
+	enum job_result		 res = JOB_RETRY;
+
+	if (json_object_object_get_ex(payload, "export", &v))
+		id = json_object_get_string(v);
+	if (json_object_object_get_ex(payload, "secret", &v))
+		secret = json_object_get_string(v);
+	if (id == NULL || secret == NULL || ctx->job_user == NULL) {
+		snprintf(err, errlen, "vault export job without its export, "
+		    "secret or user");
+		return JOB_FAIL;
+	}
+	memset(&u, 0, sizeof(u));
+	memset(&ex, 0, sizeof(ex));
+	st = db_tx_begin(&ctx->db, ctx->job_user);
+	if (st == DB_OK)
+		st = db_vault_export_get(&ctx->db, a, ctx->job_user, id, 0, &row);
+	db_tx_rollback(&ctx->db);
+	if (st == DB_NOTFOUND)
+		return JOB_DONE;
+	if (st != DB_OK) {
+		snprintf(err, errlen, "reading the export: %s", ctx->db.errstr);
+		return JOB_RETRY;
+	}
+	state = PQgetvalue(row, 0, 1);
+	if (strcmp(state, "done") == 0 || strcmp(state, "failed") == 0)
+		return JOB_DONE;
+	u.key = PQgetvalue(row, 0, 11);
+	old = PQgetisnull(row, 0, 12) ? NULL : PQgetvalue(row, 0, 12);
+	pass = jobs_secret_open(a, &ctx->keys, arena_printf(a, AAD_EXPORT "%s",
+	    id), secret, &pn);
+	if (pass == NULL) {
+		snprintf(err, errlen, "the sealed passphrase does not open "
+		    "(was secret_key changed?)");
+		return JOB_FAIL;
+	}
+	/* A dead attempt's upload goes; this one starts afresh. */
+	if (old != NULL && storage_multipart_abort(&ctx->store, &ctx->store_net,
+	    a, u.key, old, time(NULL)) != STORAGE_OK) {
+		snprintf(err, errlen, "%s", ctx->store.errstr);
+		goto out;
+	}
+	if (storage_multipart_create(&ctx->store, &ctx->store_net, a, u.key,
+	    "application/zip", time(NULL), &u.upload_id) != STORAGE_OK) {
+		snprintf(err, errlen, "%s", ctx->store.errstr);
+		goto out;
+	}
+	st = db_tx_begin(&ctx->db, ctx->job_user);
+	if (st == DB_OK)
+		st = db_vault_export_upload(&ctx->db, a, id, u.upload_id);
+	if (st == DB_OK)
+		st = db_tx_commit(&ctx->db);
+	if (st != DB_OK) {
+		db_tx_rollback(&ctx->db);
+		snprintf(err, errlen, "%s", ctx->db.errstr);
+		(void)storage_multipart_abort(&ctx->store, &ctx->store_net, a,
+		    u.key, u.upload_id, time(NULL));
+		goto out;
+	}
+	u.ctx = ctx;
+	u.ex = &ex;
+	u.export_id = id;
+	if ((u.buf = malloc(PART_SIZE)) == NULL)
+		fatal("malloc: out of memory");
+	ex.db = &ctx->db;
+	ex.arena = a;
+	ex.store = &ctx->store;
+	ex.net = &ctx->store_net;
+	ex.user_id = ctx->job_user;
+	ex.passphrase = (const char *)pass;
+	ex.tmpdir = ctx->cfg->vault_tmpdir;
+	ex.device_id = jobs_vault_device(a, ctx->job_user);
+	ex.meta_max = META_MAX;
+	ex.write = upload_write;
+	ex.progress = upload_progress;
+	ex.ud = &u;
+	vault_report_init(&ex.report);
+	e = vault_export_run(&ex);
+	/* The last part (a zip is never empty), then the whole. */
+	if (e == VAULT_OK && (upload_part(&u) != 0 ||
+	    storage_multipart_complete(&ctx->store, &ctx->store_net, a, u.key,
+	    u.upload_id, u.parts, (size_t)u.nparts, time(NULL)) !=
+	    STORAGE_OK)) {
+		if (ex.err[0] == '\0')
+			snprintf(ex.err, sizeof(ex.err), "%.200s",
+			    ctx->store.errstr);
+		e = VAULT_UNAVAILABLE;
+	}
+	if (e != VAULT_OK)
+		(void)storage_multipart_abort(&ctx->store, &ctx->store_net, a,
+		    u.key, u.upload_id, time(NULL));
+	if (e == VAULT_UNAVAILABLE) {
+		snprintf(err, errlen, "%s", ex.err);
+		vault_report_free(&ex.report);
+		goto out;
+	}
+	st = export_end(ctx, id, e, ex.bytes, &ex);
+	vault_report_free(&ex.report);
+	if (st != DB_OK) {
+		snprintf(err, errlen, "recording the end: %s", ctx->db.errstr);
+		goto out;
+	}
+	log_info("vault export %s of user %s: %s (%lld bytes)", id,
+	    ctx->job_user, e == VAULT_OK ? "done" : vault_error_code(e),
+	    ex.bytes);
+	res = JOB_DONE;
+out:
+	free(u.buf);
+	free(u.parts);
+	if (pass != NULL)
+		explicit_bzero(pass, pn);
 	return res;
 }

@@ -31,6 +31,7 @@ static const struct job_kind kinds[] = {
 	{ "mail", jobs_mail_run },
 	{ "blob_delete", jobs_blob_delete_run },
 	{ "vault_import", jobs_vault_import_run },
+	{ "vault_export", jobs_vault_export_run },
 };
 
 /* The kinds a vault jobs worker takes (and the others leave to it). */

@@ -199,4 +199,33 @@ struct vault_import {
  */
 enum vault_error vault_import_run(struct vault_import *im, int fd);
 
+/* --- export.c: everything a user owns, as a v3 zip bundle --- */
+
+struct vault_export {
+	struct db		*db;
+	struct arena		*arena;
+	struct storage		*store;
+	struct net		*net;
+	const char		*user_id;
+	const char		*passphrase;
+	const char		*tmpdir;	/* a blob fetched here */
+	const char		*device_id;	/* 32 hex */
+	long long		 meta_max;	/* bytes of metadata, at most */
+	/* Where the zip goes, a chunk at a time: 0, or -1 (err said). */
+	int			(*write)(void *ud, const void *p, size_t n);
+	void			(*progress)(void *ud, long long bytes,
+				    long long entities);
+	void			*ud;
+	long long		 bytes;		/* written so far */
+	long long		 entities;
+	struct vault_report	 report;	/* counts per kind */
+	char			 err[256];
+};
+
+/*
+ * Write ex->user_id's export into ex->write (one snapshot of the rows;
+ * the transaction is ended). VAULT_OK, or the failure with ex->err.
+ */
+enum vault_error vault_export_run(struct vault_export *ex);
+
 #endif

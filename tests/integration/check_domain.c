@@ -679,6 +679,14 @@ static const struct {
 	    "FROM users WHERE email = 'alice@example.org' RETURNING id" },
 	{ "/api/auth/sessions/", NULL, NULL, "SELECT id FROM sessions WHERE "
 	    "user_id = " OF("alice@example.org") " LIMIT 1" },
+	{ "/api/vault/imports/", NULL, NULL, "INSERT INTO vault_imports "
+	    "(user_id, name, size_bytes, object_key) SELECT id, 'm.vault', 1, "
+	    "id || '/imports/m.vault' FROM users WHERE email = "
+	    "'alice@example.org' RETURNING id" },
+	{ "/api/vault/exports/", NULL, NULL, "INSERT INTO vault_exports "
+	    "(user_id, object_key, state) SELECT id, id || '/exports/m.zip', "
+	    "'done' FROM users WHERE email = 'alice@example.org' RETURNING "
+	    "id" },
 };
 
 /* A body that passes validation, so only ownership can refuse it. */

@@ -406,6 +406,245 @@ START_TEST(api_imports_every_row_and_object)
 }
 END_TEST
 
+
+/* Export for cookie, wait, download to file: the export's JSON. */
+static struct json_object *
+export_to(const char *cookie, const char *file)
+{
+	struct resp		 r;
+	struct json_object	*o = NULL;
+	char			 body[256], id[64], path[256], cmd[8192];
+	int			 i;
+
+	snprintf(body, sizeof(body), "{\"passphrase\":\"%s\"}", PASS);
+	ck_assert_int_eq(api_req("POST", "/api/vault/exports", cookie, body,
+	    &r), 202);
+	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/api/vault/exports/%s", id);
+	for (i = 0; i < 600; i++) {
+		ck_assert_int_eq(api_req("GET", path, cookie, NULL, &r), 200);
+		if (strcmp(resp_str(&r, "state"), "done") == 0 ||
+		    strcmp(resp_str(&r, "state"), "failed") == 0) {
+			o = json_object_get(r.json);
+			resp_free(&r);
+			break;
+		}
+		resp_free(&r);
+		harness_sleep_ms(100);
+	}
+	ck_assert_ptr_nonnull(o);
+	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
+	    json_object_to_json_string(o));
+	snprintf(path, sizeof(path), "/api/vault/exports/%s/download", id);
+	ck_assert_int_eq(api_req("GET", path, cookie, NULL, &r), 302);
+	ck_assert_ptr_nonnull(resp_header(&r, "Location"));
+	snprintf(cmd, sizeof(cmd), "curl -sf -o '%s' '%s'", file,
+	    resp_header(&r, "Location"));
+	resp_free(&r);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(file_size(file), atoll(jstr(o, "sizeBytes")));
+	return o;
+}
+
+/* The node reader's view of a bundle (decrypted), or NULL. */
+static struct json_object *
+reader(const char *file)
+{
+	char		 cmd[1024];
+	struct json_object *o;
+	FILE		*p;
+	char		*buf = malloc(32 << 20);
+	size_t		 n;
+
+	snprintf(cmd, sizeof(cmd), "node %s/vault.mjs read '%s' --pass '%s'",
+	    harness_peers(), file, PASS);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	n = fread(buf, 1, (32 << 20) - 1, p);
+	pclose(p);
+	buf[n] = '\0';
+	o = json_tokener_parse(buf);
+	free(buf);
+	return o;
+}
+
+/* A list's page (its "data"), for later (caller puts). */
+static struct json_object *
+page(const char *cookie, const char *list)
+{
+	struct resp		 r;
+	struct json_object	*d;
+
+	ck_assert_int_eq(api_req("GET", list, cookie, NULL, &r), 200);
+	d = json_object_get(json_object_object_get(r.json, "data"));
+	resp_free(&r);
+	return d;
+}
+
+/* Every entity of da (a page of list) is as b has it under the same id. */
+static void
+same_entities(struct json_object *da, const char *b, const char *list)
+{
+	struct resp	 rb;
+	struct json_object *db;
+	size_t		 i, j;
+
+	ck_assert_int_eq(api_req("GET", list, b, NULL, &rb), 200);
+	db = json_object_object_get(rb.json, "data");
+	ck_assert_int_eq(json_object_array_length(da),
+	    json_object_array_length(db));
+	for (i = 0; i < json_object_array_length(da); i++) {
+		struct json_object *x = json_object_array_get_idx(da, i), *y;
+		const char *id = json_object_get_string(
+		    json_object_object_get(x, "id"));
+
+		for (j = 0; j < json_object_array_length(db); j++) {
+			y = json_object_array_get_idx(db, j);
+			if (strcmp(id, json_object_get_string(
+			    json_object_object_get(y, "id"))) == 0)
+				break;
+		}
+		ck_assert_msg(j < json_object_array_length(db), "%s %s: "
+		    "missing", list, id);
+		json_object_object_foreach(x, k, v) {
+			if (strcmp(k, "blobId") == 0 || strcmp(k, "blobKey") ==
+			    0 || strcmp(k, "coverBlobId") == 0)
+				continue;
+			ck_assert_msg(same(v, json_object_object_get(y, k)),
+			    "%s %s.%s: %s != %s", list, id, k,
+			    json_object_to_json_string(v),
+			    json_object_to_json_string(json_object_object_get(y,
+			    k)));
+		}
+	}
+	resp_free(&rb);
+}
+
+/*
+ * Export, download, read with the node reader, import into another
+ * account (ids remapped: erin has them); then the account deleted and
+ * the export imported into a new one: the same ids, fields and hashes,
+ * and the same audio bytes.
+ */
+START_TEST(export_round_trips)
+{
+	static const char *const lists[] = { "/api/quests?limit=100",
+	    "/api/schedule-rules", "/api/plan-templates", "/api/rewards",
+	    "/api/events?limit=100", "/api/focus", "/api/projects",
+	    "/api/reference-libraries", "/api/infobase",
+	    "/api/lane-templates" };
+	struct json_object	*o, *rd, *saved[10];
+	char			 z[256], b[256], args[512], c[128], d[128];
+	char			 e2[128], prefix[128];
+	int			 i;
+
+	suite_user("ivy@example.org", c, sizeof(c));
+	snprintf(b, sizeof(b), "%s/rt.vault", dir);
+	snprintf(args, sizeof(args), "write %s --pass '%s' --prefix rt", b,
+	    PASS);
+	ck_assert_int_eq(writer(args), 0);
+	o = api_import(c, b, PASS);
+	ck_assert_str_eq(jstr(o, "state"), "done");
+	json_object_put(o);
+	snprintf(z, sizeof(z), "%s/ivy-export.zip", dir);
+	o = export_to(c, z);
+	ck_assert_str_eq(jstr(o, "result.kinds.quests.exported"), "6");
+	json_object_put(o);
+	/* The independent reader opens it: metadata and every blob. */
+	rd = reader(z);
+	ck_assert_ptr_nonnull(rd);
+	ck_assert_str_eq(jstr(rd, "layout"), "zip");
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    json_object_object_get(rd, "metadata"), "quests")), 6);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    json_object_object_get(rd, "metadata"), "referenceTracks")), 2);
+	json_object_object_foreach(json_object_object_get(rd, "blobs"), sha,
+	    info) {
+		ck_assert_msg(json_object_get_boolean(json_object_object_get(
+		    info, "ok")), "blob %s", sha);
+	}
+	ck_assert_int_eq(json_object_object_length(json_object_object_get(rd,
+	    "blobs")), 2);
+	json_object_put(rd);
+	/* Into another account: every id remapped, the rest the same. */
+	suite_user("jack@example.org", d, sizeof(d));
+	o = api_import(d, z, PASS);
+	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
+	    json_object_to_json_string(o));
+	ck_assert_str_eq(jstr(o, "result.kinds.quests.remapped"), "6");
+	json_object_put(o);
+	ck_assert_int_eq(rows("quests", "jack@example.org"), 6);
+	ck_assert_int_eq(rows("reference_tracks", "jack@example.org"), 2);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests a JOIN "
+	    "quests b ON a.title = b.title AND a.content_hash = b.content_hash "
+	    "WHERE a.user_id = " OF("ivy@example.org") " AND b.user_id = "
+	    OF("jack@example.org") " AND a.parent_id IS NULL"), 5);
+	/* The account goes; a new one takes the export: the same ids,
+	 * fields and hashes as the first had. */
+	for (i = 0; i < N(lists); i++)
+		saved[i] = page(c, lists[i]);
+	ck_assert_int_eq(api_status("DELETE", "/api/me", c, NULL), 204);
+	suite_user("ivy2@example.org", e2, sizeof(e2));
+	o = api_import(e2, z, PASS);
+	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
+	    json_object_to_json_string(o));
+	ck_assert_ptr_null(jstr(o, "result.kinds.quests.remapped"));
+	json_object_put(o);
+	for (i = 0; i < N(lists); i++) {
+		same_entities(saved[i], e2, lists[i]);
+		json_object_put(saved[i]);
+	}
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests WHERE "
+	    "user_id = " OF("ivy2@example.org") " AND id LIKE 'rt-q-%'"), 6);
+	/* The same audio bytes: each blob's hash is the bundle's. */
+	snprintf(prefix, sizeof(prefix), "%s/audio/", uid("ivy2@example.org"));
+	ck_assert_int_eq(objects(prefix), 2);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM blobs b WHERE "
+	    "b.user_id = " OF("ivy2@example.org") " AND b.sha256 IN (SELECT "
+	    "sha256 FROM blobs WHERE user_id = " OF("jack@example.org") ")"),
+	    2);
+}
+END_TEST
+
+
+/* An export deleted, and one past vault_export_age: gone, files too. */
+START_TEST(exports_are_deleted_and_expire)
+{
+	struct json_object	*o;
+	char			 z[256], c[128], path[256], prefix[128], q[512];
+	char			 id[64];
+	int			 i;
+
+	suite_user("lena@example.org", c, sizeof(c));
+	snprintf(prefix, sizeof(prefix), "%s/exports/", uid("lena@example.org"));
+	snprintf(z, sizeof(z), "%s/lena1.zip", dir);
+	o = export_to(c, z);
+	snprintf(id, sizeof(id), "%s", jstr(o, "id"));
+	json_object_put(o);
+	ck_assert_int_eq(objects(prefix), 1);
+	/* One at a time, and deleted with its file. */
+	snprintf(path, sizeof(path), "/api/vault/exports/%s", id);
+	ck_assert_int_eq(api_status("DELETE", path, c, NULL), 204);
+	ck_assert_int_eq(api_status("GET", path, c, NULL), 404);
+	for (i = 0; i < 100 && objects(prefix) > 0; i++)
+		harness_sleep_ms(100);
+	ck_assert_int_eq(objects(prefix), 0);
+	/* Eight days old: maintain removes it. */
+	o = export_to(c, z);
+	snprintf(q, sizeof(q), "UPDATE vault_exports SET created_at = now() - "
+	    "interval '8 days' WHERE id = '%s'", jstr(o, "id"));
+	json_object_put(o);
+	suite_sql(q);
+	ck_assert_int_eq(objects(prefix), 1);
+	snprintf(path, sizeof(path), "%s/maintain-exports.out", dir);
+	ck_assert_int_eq(harness_passionctl(&suite_st, "maintain", path), 0);
+	ck_assert(harness_file_has(path, "vault exports past "
+	    "vault_export_age, removed: 1", 0));
+	ck_assert_int_eq(rows("vault_exports", "lena@example.org"), 0);
+	ck_assert_int_eq(objects(prefix), 0);
+}
+END_TEST
+
 /* Each bad bundle: its code, nothing written, nothing left in the store. */
 START_TEST(bad_bundles_write_nothing)
 {
@@ -690,6 +929,8 @@ main(void)
 	tcase_add_test(tc, api_imports_every_row_and_object);
 	tcase_add_test(tc, other_users_ids_are_remapped);
 	tcase_add_test(tc, bad_bundles_write_nothing);
+	tcase_add_test(tc, export_round_trips);
+	tcase_add_test(tc, exports_are_deleted_and_expire);
 	harness_add_no_crash(tc, &suite_st);
 	suite_add_tcase(s, tc);
 	/* Workers killed on purpose: a stack of their own. */

@@ -1,0 +1,393 @@
+/*
+ * export.c - everything a user owns as a v3 zip bundle (docs/vault.md):
+ * vault/blobs/<sha256>.<ext> for each audio and image a track or a
+ * project uses, then vault/bundle.json (the manifest, and the metadata
+ * sealed under the passphrase with a fresh salt and IV, 100 000
+ * iterations). libarchive writes the zip as a stream (data descriptors,
+ * no seeking back) into the caller's sink, a chunk at a time: the whole
+ * file is never in memory. A blob is fetched once into a temporary file
+ * (its hash names its member, and so must be known before its bytes).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
+#include "auth/auth.h"
+#include "model/model.h"
+#include "vault/vault.h"
+
+#define CHUNK		(64 * 1024)
+
+struct xblob {
+	const char	*id, *key, *mime, *sha, *ext, *created;
+	long long	 size;
+};
+
+struct exporting {
+	struct vault_export	*ex;
+	struct archive		*ar;
+	struct xblob		*blobs;
+	int			 nblobs;
+	int			 sink_failed;
+	int64_t			 last_progress;
+};
+
+static la_ssize_t
+sink_write(struct archive *ar, void *ud, const void *p, size_t n)
+{
+	struct exporting	*x = ud;
+
+	(void)ar;
+	if (x->ex->write(x->ex->ud, p, n) != 0) {
+		x->sink_failed = 1;
+		return -1;
+	}
+	x->ex->bytes += (long long)n;
+	if (x->ex->progress != NULL && time_mono_ms() - x->last_progress >=
+	    250) {
+		x->last_progress = time_mono_ms();
+		x->ex->progress(x->ex->ud, x->ex->bytes, x->ex->entities);
+	}
+	return (la_ssize_t)n;
+}
+
+static enum vault_error __attribute__((format(printf, 3, 4)))
+failed(struct exporting *x, enum vault_error e, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (x->ex->err[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(x->ex->err, sizeof(x->ex->err), fmt, ap);
+		va_end(ap);
+	}
+	return e;
+}
+
+static int
+member(struct exporting *x, const char *name, long long size)
+{
+	struct archive_entry	*e = archive_entry_new();
+	int			 rc;
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, size);
+	archive_entry_set_mtime(e, time(NULL), 0);
+	rc = archive_write_header(x->ar, e);
+	archive_entry_free(e);
+	return rc == ARCHIVE_OK ? 0 : -1;
+}
+
+/* Fetch blob b into a temporary file, hashing it: fd, or -1. */
+static int
+fetch(struct exporting *x, struct xblob *b, char sha[65])
+{
+	struct vault_export	*ex = x->ex;
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 buf[CHUNK], d[32];
+	unsigned int		 dl;
+	char			 path[4096];
+	long long		 got;
+	EVP_MD_CTX		*md;
+	ssize_t			 n;
+	int			 fd, i;
+
+	snprintf(path, sizeof(path), "%s/passion-export-XXXXXX", ex->tmpdir);
+	if ((fd = mkstemp(path)) < 0) {
+		failed(x, VAULT_UNAVAILABLE, "the temporary directory: %s",
+		    strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	if (storage_get_fd(ex->store, ex->net, ex->arena, b->key, fd, b->size,
+	    time(NULL), &got) != STORAGE_OK || got != b->size ||
+	    lseek(fd, 0, SEEK_SET) != 0) {
+		failed(x, VAULT_UNAVAILABLE, "fetching a blob: %.200s",
+		    ex->store->errstr);
+		close(fd);
+		return -1;
+	}
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		fatal("EVP_DigestInit_ex failed");
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(md, buf, (size_t)n);
+	EVP_DigestFinal_ex(md, d, &dl);
+	EVP_MD_CTX_free(md);
+	for (i = 0; i < 32; i++) {
+		sha[2 * i] = hex[d[i] >> 4];
+		sha[2 * i + 1] = hex[d[i] & 15];
+	}
+	sha[64] = '\0';
+	if (n < 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		failed(x, VAULT_UNAVAILABLE, "the temporary file: %s",
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Each blob into the zip, named by its hash. */
+static enum vault_error
+write_blobs(struct exporting *x)
+{
+	unsigned char	 buf[CHUNK];
+	char		 sha[65], name[128];
+	ssize_t		 n;
+	int		 i, fd;
+
+	for (i = 0; i < x->nblobs; i++) {
+		struct xblob *b = &x->blobs[i];
+
+		if ((fd = fetch(x, b, sha)) < 0)
+			return VAULT_UNAVAILABLE;
+		if (b->sha != NULL && strcmp(b->sha, sha) != 0) {
+			close(fd);
+			return failed(x, VAULT_UNAVAILABLE, "blob %s: its bytes "
+			    "are not those it was stored with", b->id);
+		}
+		b->sha = arena_strdup(x->ex->arena, sha);
+		snprintf(name, sizeof(name), "vault/blobs/%s.%s", sha, b->ext);
+		/* Audio and images do not shrink: stored as they are. */
+		archive_write_zip_set_compression_store(x->ar);
+		if (member(x, name, b->size) != 0) {
+			close(fd);
+			return failed(x, VAULT_UNAVAILABLE, "the zip: %s",
+			    archive_error_string(x->ar));
+		}
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			if (archive_write_data(x->ar, buf, (size_t)n) != n) {
+				close(fd);
+				return failed(x, VAULT_UNAVAILABLE, "writing "
+				    "the zip: %.200s", x->sink_failed ? "the sink" :
+				    archive_error_string(x->ar));
+			}
+		close(fd);
+		if (n < 0)
+			return failed(x, VAULT_UNAVAILABLE, "the temporary "
+			    "file: %s", strerror(errno));
+	}
+	return VAULT_OK;
+}
+
+/* The sha of the blob with id, or NULL. */
+static const char *
+sha_of(const struct exporting *x, const char *id)
+{
+	int	 i;
+
+	for (i = 0; i < x->nblobs; i++)
+		if (strcmp(x->blobs[i].id, id) == 0)
+			return x->blobs[i].sha;
+	return NULL;
+}
+
+/* The metadata's JSON text: every kind's rows, as a v3 bundle has them. */
+static enum vault_error
+metadata(struct exporting *x, struct buf *out)
+{
+	struct vault_export	*ex = x->ex;
+	struct json_object	*e, *v;
+	struct arena		 ka;
+	PGresult		*r;
+	enum db_status		 st;
+	char			 now[32];
+	size_t			 k;
+	int			 i, n;
+
+	time_iso8601(time_wall_ms(), now, sizeof(now));
+	buf_printf(out, "{\"schemaVersion\":3,\"deviceId\":\"%s\","
+	    "\"updatedAt\":\"%s\"", ex->device_id, now);
+	for (k = 0; model_entities[k] != NULL; k++) {
+		const struct model_entity *m = model_entities[k];
+		int single = m == &model_skill_trees || m == &model_settings;
+
+		if (m == &model_blobs)
+			continue;
+		/* One kind's rows at a time in memory. */
+		arena_init(&ka, 64 * 1024);
+		st = db_vault_rows(ex->db, &ka, m, ex->user_id, &r);
+		if (st != DB_OK) {
+			arena_cleanup(&ka);
+			return failed(x, VAULT_UNAVAILABLE, "reading the rows: "
+			    "%.200s", ex->db->errstr);
+		}
+		n = PQntuples(r);
+		buf_printf(out, ",\"%s\":%s", m->vault, single ? "" : "[");
+		if (single && n == 0)
+			buf_puts(out, "null");
+		for (i = 0; i < n; i++) {
+			e = db_entity_row(m, r, i);
+			/* A blob is named by its hash, as in the bundle. */
+			if (json_object_object_get_ex(e, m ==
+			    &model_reference_tracks ? "blobId" : "coverBlobId",
+			    &v) && v != NULL) {
+				const char *sha = sha_of(x,
+				    json_object_get_string(v));
+
+				json_object_object_add(e, m ==
+				    &model_reference_tracks ? "blobId" :
+				    "coverBlobId", sha ? json_object_new_string(
+				    sha) : NULL);
+			}
+			json_object_object_del(e, "blobKey");
+			buf_puts(out, i ? "," : "");
+			buf_puts(out, json_object_to_json_string_ext(e,
+			    JSON_C_TO_STRING_PLAIN));
+			json_object_put(e);
+			ex->entities++;
+			if (single)
+				break;
+		}
+		buf_puts(out, single ? "" : "]");
+		vault_report_count(&ex->report, m->vault, "exported",
+		    single ? (n > 0) : n);
+		arena_cleanup(&ka);
+	}
+	buf_putc(out, '}');
+	if (out->len >= out->cap - 1)
+		return failed(x, VAULT_TOO_LARGE, "%s", "the metadata is larger "
+		    "than an export may hold");
+	return VAULT_OK;
+}
+
+/* vault/bundle.json: the manifest and the sealed metadata. */
+static enum vault_error
+write_bundle(struct exporting *x, const struct buf *meta)
+{
+	struct vault_export	*ex = x->ex;
+	struct json_object	*o, *man, *list, *b;
+	const char		*env, *text;
+	char			 now[32];
+	size_t			 len;
+	int			 i;
+
+	env = vault_envelope_seal(ex->arena, (const unsigned char *)meta->data,
+	    meta->len, ex->passphrase, VAULT_ITER_WRITE);
+	if (env == NULL)
+		return failed(x, VAULT_UNAVAILABLE, "%s", "sealing the "
+		    "metadata failed");
+	time_iso8601(time_wall_ms(), now, sizeof(now));
+	o = json_object_new_object();
+	json_object_object_add(o, "version", json_object_new_int(3));
+	json_object_object_add(o, "createdAt", json_object_new_string(now));
+	json_object_object_add(o, "deviceId",
+	    json_object_new_string(ex->device_id));
+	json_object_object_add(o, "metadataEnvelope",
+	    json_object_new_string(env));
+	man = json_object_new_object();
+	list = json_object_new_array();
+	for (i = 0; i < x->nblobs; i++) {
+		b = json_object_new_object();
+		json_object_object_add(b, "id",
+		    json_object_new_string(x->blobs[i].sha));
+		json_object_object_add(b, "size",
+		    json_object_new_int64(x->blobs[i].size));
+		json_object_object_add(b, "mimeType",
+		    json_object_new_string(x->blobs[i].mime));
+		json_object_object_add(b, "createdAt",
+		    json_object_new_string(x->blobs[i].created));
+		json_object_object_add(b, "checksum",
+		    json_object_new_string(x->blobs[i].sha));
+		json_object_object_add(b, "contentType",
+		    json_object_new_string("reference"));
+		json_object_array_add(list, b);
+	}
+	json_object_object_add(man, "blobs", list);
+	json_object_object_add(o, "manifest", man);
+	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN,
+	    &len);
+	archive_write_zip_set_compression_deflate(x->ar);
+	if (member(x, "vault/bundle.json", (long long)len) != 0 ||
+	    archive_write_data(x->ar, text, len) != (la_ssize_t)len) {
+		json_object_put(o);
+		return failed(x, VAULT_UNAVAILABLE, "writing the zip: %s",
+		    x->sink_failed ? "the sink" : archive_error_string(x->ar));
+	}
+	json_object_put(o);
+	return VAULT_OK;
+}
+
+enum vault_error
+vault_export_run(struct vault_export *ex)
+{
+	struct exporting	 x;
+	struct buf		 meta;
+	PGresult		*r;
+	enum vault_error	 e;
+	int			 i;
+
+	memset(&x, 0, sizeof(x));
+	x.ex = ex;
+	ex->err[0] = '\0';
+	buf_init(&meta, (size_t)ex->meta_max);
+	/* One snapshot of the user's rows for the whole export. */
+	if (db_tx_begin_snapshot(ex->db, ex->user_id) != DB_OK) {
+		e = failed(&x, VAULT_UNAVAILABLE, "%.200s", ex->db->errstr);
+		goto out;
+	}
+	if (db_vault_blob_list(ex->db, ex->arena, ex->user_id, &r) != DB_OK) {
+		e = failed(&x, VAULT_UNAVAILABLE, "%.200s", ex->db->errstr);
+		goto out;
+	}
+	x.nblobs = PQntuples(r);
+	x.blobs = arena_calloc(ex->arena, sizeof(*x.blobs) *
+	    (size_t)(x.nblobs + 1));
+	for (i = 0; i < x.nblobs; i++) {
+		const struct storage_type *t;
+
+		x.blobs[i].id = PQgetvalue(r, i, 0);
+		x.blobs[i].key = PQgetvalue(r, i, 1);
+		x.blobs[i].mime = PQgetvalue(r, i, 2);
+		x.blobs[i].size = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+		x.blobs[i].sha = PQgetisnull(r, i, 4) ? NULL :
+		    PQgetvalue(r, i, 4);
+		x.blobs[i].created = PQgetvalue(r, i, 5);
+		t = storage_type(PQgetvalue(r, i, 6), x.blobs[i].mime);
+		x.blobs[i].ext = t != NULL ? t->ext : "bin";
+	}
+	x.ar = archive_write_new();
+	if (x.ar == NULL)
+		fatal("archive_write_new: out of memory");
+	archive_write_set_format_zip(x.ar);
+	archive_write_set_bytes_in_last_block(x.ar, 1);
+	if (archive_write_open2(x.ar, &x, NULL, sink_write, NULL, NULL) !=
+	    ARCHIVE_OK) {
+		e = failed(&x, VAULT_UNAVAILABLE, "the zip: %s",
+		    archive_error_string(x.ar));
+		goto out;
+	}
+	/* The blobs first: the metadata names them by their hashes. */
+	if ((e = write_blobs(&x)) != VAULT_OK ||
+	    (e = metadata(&x, &meta)) != VAULT_OK ||
+	    (e = write_bundle(&x, &meta)) != VAULT_OK)
+		goto out;
+	if (archive_write_close(x.ar) != ARCHIVE_OK) {
+		e = failed(&x, VAULT_UNAVAILABLE, "closing the zip: %s",
+		    archive_error_string(x.ar));
+		goto out;
+	}
+	if (ex->progress != NULL)
+		ex->progress(ex->ud, ex->bytes, ex->entities);
+	e = VAULT_OK;
+out:
+	db_tx_rollback(ex->db);
+	if (x.ar != NULL)
+		archive_write_free(x.ar);
+	explicit_bzero(meta.data, meta.len);
+	buf_cleanup(&meta);
+	return e;
+}
