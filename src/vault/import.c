@@ -94,6 +94,8 @@ struct run {
 	size_t			 nrefs, cap_refs;
 	long			 total;
 	int			 pass;		/* 1: check, 2: write */
+	int			 v2;		/* producer-hub v2 metadata */
+	int			 loops_library;	/* made, in this pass */
 	int			 stop;		/* a limit was passed */
 	char			 now[32];	/* the import's time */
 	/*
@@ -351,7 +353,7 @@ use_of(const struct run *r, long k, long index)
 {
 	const struct kind	*kd = &r->kinds[k];
 
-	return index < kd->nuses_cap ? kd->uses[index] : -1;
+	return index >= 0 && index < kd->nuses_cap ? kd->uses[index] : -1;
 }
 
 /*
@@ -491,16 +493,118 @@ check_entity(struct run *r, long k, long index, struct json_object *v,
 static void write_entity(struct run *r, long k, long index,
     struct json_object *v);
 
+/*
+ * Producer-hub v2 (../shared/spec/vault-v3.md): what has a home is read
+ * as its v3 kind, renamed where v2 named it otherwise; audio loops
+ * become reference tracks in a library "Audio loops"; the rest is
+ * counted as skipped.
+ */
+#define LOOPS_LIBRARY	"v2-audio-loops"
+
+static const char *const v2_homeless[] = { "chordProgressions",
+	"projectClips" };
+
+/* The v3 kind a v2 member is read as ("audioLoops": tracks), or NULL. */
+static const char *
+v2_kind(const char *key)
+{
+	static const char *const same[] = { "projects", "referenceLibraries",
+	    "infobase", "laneTemplates", "settings" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		if (strcmp(key, same[i]) == 0)
+			return key;
+	return strcmp(key, "audioLoops") == 0 ? "referenceTracks" : NULL;
+}
+
+static void
+rename_member(struct json_object *v, const char *from, const char *to)
+{
+	struct json_object	*o;
+
+	if (json_object_object_get_ex(v, from, &o)) {
+		json_object_object_add(v, to, json_object_get(o));
+		json_object_object_del(v, from);
+	}
+}
+
+/* An audio loop as a reference track of the loops' library. */
+static struct json_object *
+v2_loop(struct json_object *l)
+{
+	struct json_object	*t = json_object_new_object(), *meta, *o;
+	static const char *const keep[] = { "id", "name", "durationMs",
+	    "createdAt", "updatedAt" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (json_object_object_get_ex(l, keep[i], &o))
+			json_object_object_add(t, keep[i], json_object_get(o));
+	json_object_object_add(t, "libraryId",
+	    json_object_new_string(LOOPS_LIBRARY));
+	/* The bytes: blobId, or blobHash, names the bundle's blob. */
+	if (json_object_object_get_ex(l, "blobHash", &o) && o != NULL)
+		json_object_object_add(t, "blobId", json_object_get(o));
+	else if (json_object_object_get_ex(l, "blobId", &o))
+		json_object_object_add(t, "blobId", json_object_get(o));
+	/* What a track has no field for stays with it, as metadata. */
+	meta = json_object_new_object();
+	json_object_object_foreach(l, k, val) {
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (strcmp(k, keep[i]) == 0)
+				break;
+		if (i == sizeof(keep) / sizeof(keep[0]) && strcmp(k,
+		    "blobId") != 0 && strcmp(k, "blobHash") != 0 && strcmp(k,
+		    "mimeType") != 0 && strcmp(k, "contentHash") != 0)
+			json_object_object_add(meta, k, json_object_get(val));
+	}
+	json_object_object_add(t, "metadata", meta);
+	return t;
+}
+
+/* A v2 entity of key as its v3 kind would have it (in place). */
+static void
+v2_entity(const char *key, struct json_object *v)
+{
+	struct json_object	*o;
+
+	if (!json_object_is_type(v, json_type_object))
+		return;
+	if (strcmp(key, "infobase") == 0 &&
+	    !json_object_object_get_ex(v, "content", NULL))
+		json_object_object_add(v, "content", json_object_new_string(""));
+	if (strcmp(key, "laneTemplates") == 0)
+		rename_member(v, "type", "templateType");
+	if (strcmp(key, "settings") == 0) {
+		rename_member(v, "themeId", "theme");
+		if (json_object_object_get_ex(v, "selectedProductIds", &o) &&
+		    json_object_is_type(o, json_type_array) &&
+		    json_object_array_length(o) > 0)
+			json_object_object_add(v, "selectedProduct",
+			    json_object_get(json_object_array_get_idx(o, 0)));
+		json_object_object_del(v, "selectedProductIds");
+	}
+}
+
 static enum vault_json_take
 meta_member(void *ud, const char *key)
 {
 	struct run	*r = ud;
 	long		 k;
+	size_t		 i;
 
 	if (strcmp(key, "schemaVersion") == 0)
 		return VJ_VALUE;
 	if (strcmp(key, "deviceId") == 0 || strcmp(key, "updatedAt") == 0)
 		return VJ_SKIP;
+	if (r->v2) {
+		for (i = 0; i < sizeof(v2_homeless) / sizeof(v2_homeless[0]);
+		    i++)
+			if (strcmp(key, v2_homeless[i]) == 0)
+				return VJ_EACH;
+		key = v2_kind(key) != NULL ? v2_kind(key) : "";
+	}
 	if ((k = kind_of(r, key)) < 0) {
 		if (r->pass == 1)
 			vault_report_warn(&r->im->report, "$", "%s: not a "
@@ -510,28 +614,52 @@ meta_member(void *ud, const char *key)
 	return r->kinds[k].single ? VJ_VALUE : VJ_EACH;
 }
 
+static void
+one_entity(struct run *r, long k, long index, struct json_object *v,
+    const char *path)
+{
+	if (r->pass == 1)
+		check_entity(r, k, index, v, path);
+	else
+		write_entity(r, k, index, v);
+}
+
 static int
 meta_value(void *ud, const char *key, long index, const char *name,
     struct json_object *v)
 {
-	struct run	*r = ud;
-	char		 path[160];
-	long		 k;
+	struct run		*r = ud;
+	struct json_object	*t = NULL;
+	const char		*kind = key;
+	char			 path[160];
+	size_t			 i;
+	long			 k;
 
 	if (r->stop || r->dbst != DB_OK)
 		return -1;
 	if (strcmp(key, "schemaVersion") == 0) {
 		if (r->pass == 1 && (!json_object_is_type(v, json_type_int) ||
-		    json_object_get_int64(v) != 3)) {
+		    json_object_get_int64(v) != (r->v2 ? 2 : 3))) {
 			vault_report_error(&r->im->report, "$.schemaVersion",
-			    "schemaVersion: this server reads metadata of "
-			    "schema 3");
+			    "schemaVersion: a version %d bundle holds metadata "
+			    "of schema %d", r->v2 ? 2 : 3, r->v2 ? 2 : 3);
 			r->stop = 1;
 			return -1;
 		}
 		return 0;
 	}
-	k = kind_of(r, key);
+	if (r->v2) {
+		for (i = 0; i < sizeof(v2_homeless) / sizeof(v2_homeless[0]);
+		    i++)
+			if (strcmp(key, v2_homeless[i]) == 0) {
+				if (r->pass == 1)
+					vault_report_count(&r->im->report, key,
+					    "skipped", 1);
+				return 0;
+			}
+		kind = v2_kind(key);
+	}
+	k = kind_of(r, kind);
 	if (name != NULL) {
 		snprintf(path, sizeof(path), "$.%s", key);
 		if (r->pass == 1 && index == 0)
@@ -544,10 +672,25 @@ meta_value(void *ud, const char *key, long index, const char *name,
 		snprintf(path, sizeof(path), "$.%s", key);
 	} else
 		snprintf(path, sizeof(path), "$.%s[%ld]", key, index);
-	if (r->pass == 1)
-		check_entity(r, k, index, v, path);
-	else
-		write_entity(r, k, index, v);
+	if (r->v2 && strcmp(key, "audioLoops") == 0) {
+		/* Their library first, once. */
+		if (!r->loops_library) {
+			struct json_object *lib = json_object_new_object();
+
+			r->loops_library = 1;
+			json_object_object_add(lib, "id",
+			    json_object_new_string(LOOPS_LIBRARY));
+			json_object_object_add(lib, "name",
+			    json_object_new_string("Audio loops"));
+			one_entity(r, kind_of(r, "referenceLibraries"), -1, lib,
+			    "$.audioLoops");
+			json_object_put(lib);
+		}
+		v = t = v2_loop(v);
+	} else if (r->v2)
+		v2_entity(key, v);
+	one_entity(r, k, index, v, path);
+	json_object_put(t);
 	progress(r, 0);
 	return r->stop ? -1 : 0;
 }
@@ -1074,6 +1217,7 @@ metadata(struct run *r, int pass, const unsigned char *plain, size_t n)
 	jr.ud = r;
 	jr.max_depth = r->im->lim->depth_max;
 	r->pass = pass;
+	r->loops_library = 0;
 	if (vault_json_parse(&jr, -1, (const char *)plain, n, NULL, err,
 	    sizeof(err)) == 0)
 		return 0;
@@ -1111,13 +1255,7 @@ vault_import_run(struct vault_import *im, int fd)
 			    "not be read");
 		goto out;
 	}
-	if (r.b.version == 2) {
-		/* TODO(v2): map producer-hub v2 (docs/vault.md). */
-		vault_report_error(&im->report, "$.version", "version 2 "
-		    "bundles are not read yet");
-		e = VAULT_UNSUPPORTED;
-		goto out;
-	}
+	r.v2 = r.b.version == 2;
 	/* 2. The envelope, and the metadata checked. */
 	e = vault_envelope_open(im->arena, r.b.envelope, r.b.envelope_len,
 	    im->passphrase, &plain, &plen, err, sizeof(err));

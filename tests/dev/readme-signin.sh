@@ -1,7 +1,8 @@
 #!/bin/sh
 # readme-signin.sh - the README's two ways to sign in, run as the README
-# says, and docs/api.md's "Try it" (sign in, create, list and complete a
-# quest, see the ledger row and the XP; upload a song and get it back),
+# says, docs/api.md's "Try it" (sign in, create, list and complete a
+# quest, see the ledger row and the XP; upload a song and get it back)
+# and docs/vault.md's (import a bundle, see it, export and download it),
 # against the stack that dev/up itself starts (on free ports, in a
 # private directory), so the docs and the dev scripts cannot drift apart.
 # dev/check runs it after make check; it stops what it started.
@@ -137,4 +138,23 @@ grep -q '^the same song$' "$tmp/try.out" ||
     { cat "$tmp/try.out"; fail "Try it: the song did not come back"; }
 echo "readme-signin: docs/api.md's Try it creates, completes, awards," \
     "uploads and downloads a song"
-echo "readme-signin: 3 passed, 0 failed"
+
+# --- 4. docs/vault.md's walkthrough: a bundle imported, exported, fetched
+sed -n '/^## Try it/,/^## /p' "$ROOT/docs/vault.md" |
+    sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' |
+    sed "s|127.0.0.1:8080|127.0.0.1:$PASSION_PORT|g; s|\$(dev/mail)|\$($ROOT/dev/mail)|; s|node tests/peers/|node $ROOT/tests/peers/|g" \
+    > "$tmp/vault.sh"
+grep -q 'api/vault/imports' "$tmp/vault.sh" || fail "docs/vault.md's Try it moved"
+(cd "$tmp" && timeout 300 sh -e "$tmp/vault.sh") > "$tmp/vault.out" 2>&1 ||
+    { cat "$tmp/vault.out"; fail "docs/vault.md's commands"; }
+grep -q '"quests":{"imported":6}' "$tmp/vault.out" ||
+    { cat "$tmp/vault.out"; fail "vault Try it: the quests were not imported"; }
+grep -q '"title":"Quest 5"' "$tmp/vault.out" ||
+    { cat "$tmp/vault.out"; fail "vault Try it: no quest through the API"; }
+grep -q '"name":"Track 1"' "$tmp/vault.out" ||
+    { cat "$tmp/vault.out"; fail "vault Try it: no track through the API"; }
+grep -q '^{"version":3,"layout":"zip"' "$tmp/vault.out" ||
+    { cat "$tmp/vault.out"; fail "vault Try it: the export did not open"; }
+echo "readme-signin: docs/vault.md's Try it imports a bundle, shows it," \
+    "exports and downloads it"
+echo "readme-signin: 4 passed, 0 failed"

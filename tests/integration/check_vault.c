@@ -645,6 +645,64 @@ START_TEST(exports_are_deleted_and_expire)
 }
 END_TEST
 
+
+/* A producer-hub v2 bundle: what has a home, and what was skipped. */
+START_TEST(v2_bundles_are_mapped)
+{
+	struct json_object	*o;
+	struct resp		 r;
+	char			 b[256], args[512], c[128];
+	int			 zip;
+
+	for (zip = 0; zip <= 1; zip++) {
+		snprintf(args, sizeof(args), "v2u%d@example.org", zip);
+		suite_user(args, c, sizeof(c));
+		snprintf(b, sizeof(b), "%s/v2-%d.vault%s", dir, zip, zip ?
+		    ".zip" : "");
+		snprintf(args, sizeof(args), "write %s --pass '%s' --version 2 "
+		    "--layout %s --prefix v2x%d", b, PASS, zip ? "zip" : "json",
+		    zip);
+		ck_assert_int_eq(writer(args), 0);
+		o = api_import(c, b, PASS);
+		ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
+		    json_object_to_json_string(o));
+		ck_assert_str_eq(jstr(o, "result.kinds.projects.imported"),
+		    "1");
+		/* Its library, and "Audio loops" for the loops. */
+		ck_assert_str_eq(jstr(o,
+		    "result.kinds.referenceLibraries.imported"), "2");
+		ck_assert_str_eq(jstr(o,
+		    "result.kinds.referenceTracks.imported"), "2");
+		ck_assert_str_eq(jstr(o, "result.kinds.infobase.imported"),
+		    "1");
+		ck_assert_str_eq(jstr(o, "result.kinds.laneTemplates.imported"),
+		    "1");
+		ck_assert_str_eq(jstr(o, "result.kinds.settings.imported"), "1");
+		ck_assert_str_eq(jstr(o,
+		    "result.kinds.chordProgressions.skipped"), "2");
+		ck_assert_str_eq(jstr(o, "result.kinds.projectClips.skipped"),
+		    "3");
+		json_object_put(o);
+		ck_assert_int_eq(api_req("GET", "/api/settings", c, NULL, &r),
+		    200);
+		ck_assert_str_eq(resp_str(&r, "theme"), "dark");
+		ck_assert_str_eq(resp_str(&r, "selectedProduct"), "daw");
+		resp_free(&r);
+		snprintf(args, sizeof(args), "/api/lane-templates/v2x%d-l-0",
+		    zip);
+		ck_assert_int_eq(api_req("GET", args, c, NULL, &r), 200);
+		ck_assert_str_eq(resp_str(&r, "templateType"), "drums");
+		resp_free(&r);
+		snprintf(args, sizeof(args), "SELECT count(*) FROM "
+		    "reference_tracks t JOIN reference_libraries l ON l.id = "
+		    "t.library_id WHERE l.name = 'Audio loops' AND t.user_id = "
+		    "(SELECT id FROM users WHERE email = 'v2u%d@example.org')",
+		    zip);
+		ck_assert_int_eq(suite_count(args), 2);
+	}
+}
+END_TEST
+
 /* Each bad bundle: its code, nothing written, nothing left in the store. */
 START_TEST(bad_bundles_write_nothing)
 {
@@ -929,6 +987,7 @@ main(void)
 	tcase_add_test(tc, api_imports_every_row_and_object);
 	tcase_add_test(tc, other_users_ids_are_remapped);
 	tcase_add_test(tc, bad_bundles_write_nothing);
+	tcase_add_test(tc, v2_bundles_are_mapped);
 	tcase_add_test(tc, export_round_trips);
 	tcase_add_test(tc, exports_are_deleted_and_expire);
 	harness_add_no_crash(tc, &suite_st);

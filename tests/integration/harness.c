@@ -366,6 +366,7 @@ harness_stack_start_opts(struct stack *s, const char *pghost,
 	snprintf(text, sizeof(text),
 	    "listen = %s\n"
 	    "workers = 2\n"
+	    "vault_workers = 0\n"	/* a suite that wants them says so */
 	    "database_url = host=%s dbname=%s user=passion_app\n"
 	    "migrate_database_url = host=%s dbname=%s user=passion_owner\n"
 	    "debug_routes = on\n"

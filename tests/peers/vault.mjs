@@ -140,6 +140,34 @@ function metadata3(prefix, n, blobs) {
 	};
 }
 
+// The metadata of a producer-hub v2 bundle.
+function metadata2(prefix, blobs) {
+	const id = (k, i) => `${prefix}-${k}-${i}`;
+	return {
+		schemaVersion: 2, deviceId: "0123456789abcdef0123456789abcdef",
+		updatedAt: at(50),
+		projects: [{ id: id("pr", 0), name: "Album", updatedAt: at(1),
+		    blobIds: blobs.map((b) => b.id) }],
+		referenceLibraries: [{ id: id("lib", 0), name: "Refs",
+		    updatedAt: at(2), trackIds: [] }],
+		infobase: [{ id: id("i", 0), title: "Notes", updatedAt: at(3) }],
+		settings: { updatedAt: at(4), themeId: "dark",
+		    selectedProductIds: ["daw"] },
+		laneTemplates: [{ id: id("l", 0), name: "Groove", type: "drums",
+		    createdAt: at(0), updatedAt: at(5), laneSettings: {},
+		    notes: [], bpm: 120, bars: 2, timeSignature: [4, 4],
+		    key: "C", scaleType: "major", tags: ["x"], genre: "house",
+		    contentHash: "old" }],
+		chordProgressions: [{ id: id("c", 0) }, { id: id("c", 1) }],
+		audioLoops: blobs.map((b, i) => ({ id: id("loop", i),
+		    name: `Loop ${i}`, blobId: b.id, blobHash: b.id,
+		    mimeType: b.mimeType, durationMs: 2000, sampleRate: 44100,
+		    channels: 2 })),
+		projectClips: [{ id: id("pc", 0) }, { id: id("pc", 1) },
+		    { id: id("pc", 2) }],
+	};
+}
+
 function makeBlobs(prefix, count, size) {
 	const out = [];
 	for (let i = 0; i < count; i++) {
@@ -166,6 +194,7 @@ const mutations = {
 async function bundle(o) {
 	const blobs = makeBlobs(o.prefix, o.blobs, o.blobBytes);
 	const m = o.meta ? JSON.parse(readFileSync(o.meta, "utf8")) :
+	    o.version === "2" ? metadata2(o.prefix, blobs) :
 	    metadata3(o.prefix, o.entities, blobs);
 	if (mutations[o.mutate])
 		mutations[o.mutate](m, blobs);
@@ -181,7 +210,7 @@ async function bundle(o) {
 	const manifest = { blobs: blobs.map((b) => ({ id: b.id,
 	    size: b.bytes.length, mimeType: b.mimeType, createdAt: at(0),
 	    checksum: b.id, contentType: "reference" })) };
-	const head = { version: 3, createdAt: at(100),
+	const head = { version: +o.version, createdAt: at(100),
 	    deviceId: "0123456789abcdef0123456789abcdef",
 	    metadataEnvelope: JSON.stringify(env), manifest };
 	if (o.layout === "json") {
@@ -262,13 +291,16 @@ async function read(file, pass) {
 const o = { pass: opt("pass", ""), layout: opt("layout", "json"),
 	prefix: opt("prefix", "v"), blobs: +opt("blobs", "2"),
 	blobBytes: +opt("blob-bytes", "4000"), entities: +opt("entities", "6"),
-	mutate: opt("mutate", ""), meta: opt("meta", null) };
+	mutate: opt("mutate", ""), meta: opt("meta", null),
+	version: opt("version", "3") };
 
 if (mode === "write") {
 	writeFileSync(argv[1], await bundle(o));
 } else if (mode === "meta") {
-	process.stdout.write(JSON.stringify(metadata3(o.prefix, o.entities,
-	    makeBlobs(o.prefix, o.blobs, o.blobBytes))));
+	const blobs = makeBlobs(o.prefix, o.blobs, o.blobBytes);
+	process.stdout.write(JSON.stringify(o.version === "2" ?
+	    metadata2(o.prefix, blobs) : metadata3(o.prefix, o.entities,
+	    blobs)));
 } else if (mode === "read") {
 	try {
 		process.stdout.write(JSON.stringify(await read(argv[1], o.pass)));
