@@ -237,6 +237,11 @@ jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
 	prctl(PR_SET_NAME, slot->jobs == 2 ? "passiond-vault" : "passiond-jobs");
 	worker_signals_init(&wait_mask);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/*
+	 * It holds opened secrets for a job's run (a vault passphrase, a
+	 * magic link): no core dump, no ptrace by the same user.
+	 */
+	prctl(PR_SET_DUMPABLE, 0);
 	if (getppid() == 1)
 		_exit(0);
 	memset(&ctx, 0, sizeof(ctx));

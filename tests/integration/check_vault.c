@@ -940,8 +940,9 @@ END_TEST
 
 START_TEST(cli_imports_json_and_zip)
 {
-	char	 b[256], out[256], args[512], prefix[128];
-	int	 zip;
+	struct json_object	*o;
+	char			 b[256], out[256], args[512], prefix[128];
+	int			 zip;
 
 	for (zip = 0; zip <= 1; zip++) {
 		const char *email = zip ? "carol@example.org" :
@@ -956,6 +957,9 @@ START_TEST(cli_imports_json_and_zip)
 		ck_assert_int_eq(writer(args), 0);
 		ck_assert_int_eq(ctl_import(b, email, out, sizeof(out)), 0);
 		ck_assert(harness_file_has(out, "imported", 0));
+		/* Not a terminal: progress as plain lines. */
+		ck_assert(harness_file_has(out, "progress: ", 0));
+		ck_assert(harness_file_has(out, "quests: imported 6", 0));
 		ck_assert_int_eq(rows("quests", email), 6);
 		ck_assert_int_eq(rows("log_events", email), 6);
 		ck_assert_int_eq(rows("reward_ledger", email), 6);
@@ -971,7 +975,30 @@ START_TEST(cli_imports_json_and_zip)
 		ck_assert_int_eq(rows("quests", email), 6);
 		ck_assert_int_eq(objects(prefix), 2);
 		(void)cookie;
+		/* And out again: passionctl export, read by the other side. */
+		snprintf(b, sizeof(b), "%s/cli-export%d.zip", dir, zip);
+		snprintf(args, sizeof(args), "export --user %s -o %s "
+		    "--passphrase-file %s/pass", email, b, dir);
+		ck_assert_int_eq(harness_passionctl(&suite_st, args, out), 0);
+		ck_assert(harness_file_has(out, "exported ", 0));
+		ck_assert(harness_file_has(out, "progress: ", 0));
+		ck_assert(harness_file_has(out, "quests: exported 6", 0));
+		o = reader(b);
+		ck_assert_ptr_nonnull(o);
+		ck_assert_int_eq(json_object_array_length(json_object_object_get(
+		    json_object_object_get(o, "metadata"), "quests")), 6);
+		ck_assert_int_eq(json_object_object_length(
+		    json_object_object_get(o, "blobs")), 2);
+		json_object_put(o);
 	}
+	/* No user, no passphrase, no file: refused, nothing written. */
+	snprintf(args, sizeof(args), "import %s/nothing.vault --user "
+	    "carol@example.org --passphrase-file %s/pass", dir, dir);
+	ck_assert_int_eq(harness_passionctl(&suite_st, args, out), 1);
+	snprintf(args, sizeof(args), "export --user nobody@example.org -o "
+	    "%s/x.zip --passphrase-file %s/pass", dir, dir);
+	ck_assert_int_eq(harness_passionctl(&suite_st, args, out), 1);
+	ck_assert(harness_file_has(out, "no such user", 0));
 }
 END_TEST
 
