@@ -110,6 +110,22 @@ BEGIN
 		    finished_at = CASE WHEN st = 'failed' THEN now() END
 		    WHERE job_id = NEW.id AND state NOT IN ('done', 'failed');
 	END IF;
+	-- Failed for good: its bundle, or its unfinished export, leaves the
+	-- store (the drain removes it; an upload is aborted).
+	IF st = 'failed' THEN
+		INSERT INTO blob_deletions (object_key, upload_id)
+		    SELECT object_key, upload_id FROM vault_imports
+		    WHERE job_id = NEW.id AND NEW.kind = 'vault_import'
+		    UNION ALL
+		    SELECT object_key, upload_id FROM vault_exports
+		    WHERE job_id = NEW.id AND NEW.kind = 'vault_export'
+		    ON CONFLICT (object_key) DO NOTHING;
+		IF FOUND AND NOT EXISTS (SELECT 1 FROM jobs WHERE kind =
+		    'blob_delete' AND state = 'queued') THEN
+			INSERT INTO jobs (kind, max_attempts)
+			    VALUES ('blob_delete', 20);
+		END IF;
+	END IF;
 	PERFORM set_config('passion.user_id', coalesce(was, ''), true);
 	RETURN NULL;
 END

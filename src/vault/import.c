@@ -1088,6 +1088,14 @@ write_entity(struct run *r, long k, long index, struct json_object *v)
 	/* What the bundle's row becomes: new ids, the blob's row. */
 	if (id != NULL && id->to != NULL)
 		json_object_object_add(v, "id", json_object_new_string(id->to));
+	if (model_field(m, "id") != NULL && (!json_object_object_get_ex(v,
+	    "id", &o) || o == NULL)) {
+		char	 made[37];
+
+		/* No id in the bundle: one is made, as the API would. */
+		auth_uuid(made);
+		json_object_object_add(v, "id", json_object_new_string(made));
+	}
 	for (i = 0; i < sizeof(refs_of) / sizeof(refs_of[0]); i++)
 		if ((to = ref_kind(r, m, refs_of[i])) >= 0 &&
 		    json_object_object_get_ex(v, refs_of[i], &o) && o != NULL)

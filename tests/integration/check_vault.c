@@ -703,6 +703,40 @@ START_TEST(v2_bundles_are_mapped)
 }
 END_TEST
 
+
+/* A vault job failed for good: its import says so, its bundle goes. */
+START_TEST(a_job_failed_for_good_fails_its_import)
+{
+	char	 q[1024], id[64], job[64], c[128];
+
+	suite_user("max@example.org", c, sizeof(c));
+	snprintf(id, sizeof(id), "%s", suite_sql("INSERT INTO vault_imports "
+	    "(user_id, name, size_bytes, object_key, state) SELECT id, "
+	    "'m.vault', 1, id || '/imports/gone.vault', 'queued' FROM users "
+	    "WHERE email = 'max@example.org' RETURNING id"));
+	/* Not due for an hour: no worker takes it meanwhile. */
+	snprintf(job, sizeof(job), "%s", suite_sql("INSERT INTO jobs (kind, "
+	    "user_id, max_attempts, run_at) SELECT 'vault_import', id, 3, "
+	    "now() + interval '1 hour' FROM users WHERE email = "
+	    "'max@example.org' RETURNING id"));
+	snprintf(q, sizeof(q), "UPDATE vault_imports SET job_id = %s WHERE "
+	    "id = '%s'", job, id);
+	suite_sql(q);
+	/* One implicit transaction: the queued key is seen before any
+	 * drain can take it. */
+	snprintf(q, sizeof(q), "UPDATE jobs SET state = 'failed', last_error "
+	    "= 'gave up after 3 attempts', finished_at = now() WHERE id = %s; "
+	    "SELECT count(*) FROM blob_deletions WHERE object_key LIKE "
+	    "'%%/imports/gone.vault'", job);
+	ck_assert_str_eq(suite_sql(q), "1");
+	snprintf(q, sizeof(q), "SELECT state || ' ' || error_code || ' ' || "
+	    "error FROM vault_imports WHERE id = '%s'", id);
+	ck_assert_str_eq(suite_sql(q), "failed internal gave up after 3 "
+	    "attempts");
+	(void)c;
+}
+END_TEST
+
 /* Each bad bundle: its code, nothing written, nothing left in the store. */
 START_TEST(bad_bundles_write_nothing)
 {
@@ -1016,6 +1050,7 @@ main(void)
 	tcase_add_test(tc, bad_bundles_write_nothing);
 	tcase_add_test(tc, v2_bundles_are_mapped);
 	tcase_add_test(tc, export_round_trips);
+	tcase_add_test(tc, a_job_failed_for_good_fails_its_import);
 	tcase_add_test(tc, exports_are_deleted_and_expire);
 	harness_add_no_crash(tc, &suite_st);
 	suite_add_tcase(s, tc);
