@@ -8,8 +8,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
@@ -157,7 +160,7 @@ derive(const char *passphrase, const unsigned char *salt, size_t slen,
 static enum vault_error
 parts(struct arena *a, struct json_object *env, long *iterations,
     unsigned char **salt, size_t *slen, unsigned char **iv,
-    unsigned char **ct, size_t *clen, unsigned char **tag, char *err,
+    const char **ct, size_t *ctlen, unsigned char **tag, char *err,
     size_t errlen)
 {
 	struct json_object	*kdf, *v;
@@ -194,51 +197,112 @@ parts(struct arena *a, struct json_object *env, long *iterations,
 		return VAULT_UNSUPPORTED;
 	}
 	*iterations = (long)json_object_get_int64(v);
+	/* The ciphertext is decoded as it is decrypted (decrypt()). */
 	if ((*salt = b64_member(a, kdf, "salt", slen, err, errlen)) == NULL ||
 	    (*iv = b64_member(a, env, "iv", &ivlen, err, errlen)) == NULL ||
-	    (*ct = b64_member(a, env, "ciphertext", clen, err,
-	    errlen)) == NULL ||
-	    b64_member(a, env, "tag", &tlen, err, errlen) == NULL)
+	    (*tag = b64_member(a, env, "tag", &tlen, err, errlen)) == NULL)
 		return VAULT_CORRUPT;
+	if ((*ct = str(env, "ciphertext", ctlen)) == NULL || *ctlen % 4 != 0) {
+		snprintf(err, errlen, "envelope: ciphertext is not base64");
+		return VAULT_CORRUPT;
+	}
 	if (*slen < 16 || ivlen != IV_LEN) {
 		snprintf(err, errlen, "envelope: a salt of 16 bytes or more and "
 		    "an IV of 12");
 		return VAULT_CORRUPT;
 	}
-	if (tlen == 0) {
-		/* WebCrypto's layout: the tag ends the ciphertext. */
-		if (*clen < TAG_LEN) {
-			snprintf(err, errlen, "envelope: the ciphertext is "
-			    "shorter than its tag");
-			return VAULT_CORRUPT;
-		}
-		*clen -= TAG_LEN;
-		*tag = *ct + *clen;
-	} else if (tlen == TAG_LEN)
-		*tag = b64_member(a, env, "tag", &tlen, err, errlen);
-	else {
+	if (tlen == 0)
+		*tag = NULL;	/* WebCrypto's layout: the ciphertext's end */
+	else if (tlen != TAG_LEN) {
 		snprintf(err, errlen, "envelope: a tag is 16 bytes");
 		return VAULT_CORRUPT;
 	}
 	return VAULT_OK;
 }
 
-enum vault_error
-vault_envelope_open(struct arena *a, const char *json, size_t n,
-    const char *passphrase, unsigned char **out, size_t *len, char *err,
+#define B64_CHUNK	(64 * 1024)	/* base64 decoded this much at once */
+
+/*
+ * Decrypt the base64 ciphertext ct (n characters), a chunk at a time, into
+ * sink; the tag is tag, or (NULL) the last 16 bytes of the ciphertext.
+ * Nothing the sink got may be used unless VAULT_OK: the tag is checked
+ * only at the end.
+ */
+static enum vault_error
+decrypt(EVP_CIPHER_CTX *c, const char *ct, size_t n, const unsigned char *tag,
+    int (*sink)(void *, const unsigned char *, size_t), void *ud, char *err,
+    size_t errlen)
+{
+	unsigned char	*in, *out, held[TAG_LEN];
+	size_t		 at, len, got, pad, total, body, fed = 0, nheld = 0, use;
+	int		 k;
+	enum vault_error e = VAULT_OK;
+
+	pad = n >= 2 && ct[n - 1] == '=' ? (ct[n - 2] == '=' ? 2 : 1) : 0;
+	total = n / 4 * 3 - pad;
+	if (tag == NULL && total < TAG_LEN) {
+		snprintf(err, errlen, "envelope: the ciphertext is shorter than "
+		    "its tag");
+		return VAULT_CORRUPT;
+	}
+	body = tag == NULL ? total - TAG_LEN : total;
+	in = malloc(B64_CHUNK / 4 * 3);
+	out = malloc(B64_CHUNK / 4 * 3 + 32);
+	if (in == NULL || out == NULL)
+		fatal("malloc: out of memory");
+	for (at = 0; at < n && e == VAULT_OK; at += len) {
+		len = n - at < B64_CHUNK ? n - at : B64_CHUNK;
+		if (vault_b64_decode_into(ct + at, len, in, &got) != 0 ||
+		    (at + len < n && got != len / 4 * 3)) {
+			snprintf(err, errlen, "envelope: ciphertext is not "
+			    "base64");
+			e = VAULT_CORRUPT;
+			break;
+		}
+		/* The body is decrypted; what is past it is the tag. */
+		use = body - fed < got ? body - fed : got;
+		if (use > 0 && (EVP_DecryptUpdate(c, out, &k, in, (int)use) !=
+		    1 || (k > 0 && sink(ud, out, (size_t)k) != 0))) {
+			snprintf(err, errlen, "decrypting failed");
+			e = VAULT_UNAVAILABLE;
+			break;
+		}
+		fed += use;
+		memcpy(held + nheld, in + use, got - use);
+		nheld += got - use;
+	}
+	if (e == VAULT_OK && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG,
+	    TAG_LEN, (void *)(tag != NULL ? tag : held)) == 1 &&
+	    EVP_DecryptFinal_ex(c, out, &k) == 1) {
+		if (k > 0 && sink(ud, out, (size_t)k) != 0)
+			e = VAULT_UNAVAILABLE;
+	} else if (e == VAULT_OK) {
+		snprintf(err, errlen, "the passphrase is wrong, or the bundle "
+		    "was changed");
+		e = VAULT_BAD_PASSPHRASE;
+	}
+	OPENSSL_cleanse(out, B64_CHUNK / 4 * 3 + 32);
+	OPENSSL_cleanse(in, B64_CHUNK / 4 * 3);
+	free(in);
+	free(out);
+	return e;
+}
+
+/* Open the envelope json (n bytes) with passphrase into sink. */
+static enum vault_error
+open_into(struct arena *a, const char *json, size_t n, const char *passphrase,
+    int (*sink)(void *, const unsigned char *, size_t), void *ud, char *err,
     size_t errlen)
 {
 	struct json_tokener	*tok = json_tokener_new();
 	struct json_object	*env;
 	EVP_CIPHER_CTX		*c = NULL;
-	unsigned char		 key[KEY_LEN], *salt, *iv, *ct, *tag;
+	unsigned char		 key[KEY_LEN], *salt, *iv, *tag;
+	const char		*ct;
 	enum vault_error	 e;
-	size_t			 slen, clen;
+	size_t			 slen, ctlen;
 	long			 iterations;
-	int			 k = 0, f = 0, ok;
 
-	*out = NULL;
-	*len = 0;
 	if (tok == NULL)
 		fatal("json_tokener_new: out of memory");
 	env = json_tokener_parse_ex(tok, json, (int)n);
@@ -249,33 +313,97 @@ vault_envelope_open(struct arena *a, const char *json, size_t n,
 		return VAULT_CORRUPT;
 	}
 	json_tokener_free(tok);
-	e = parts(a, env, &iterations, &salt, &slen, &iv, &ct, &clen, &tag, err,
-	    errlen);
-	json_object_put(env);
-	if (e != VAULT_OK)
-		return e;
-	*out = arena_alloc(a, clen + 1);
-	ok = derive(passphrase, salt, slen, iterations, key) == 0 &&
-	    (c = EVP_CIPHER_CTX_new()) != NULL &&
-	    EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, IV_LEN, NULL) == 1 &&
-	    EVP_DecryptInit_ex(c, NULL, NULL, key, iv) == 1 &&
-	    EVP_DecryptUpdate(c, *out, &k, ct, (int)clen) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) == 1 &&
-	    EVP_DecryptFinal_ex(c, *out + k, &f) == 1;
+	e = parts(a, env, &iterations, &salt, &slen, &iv, &ct, &ctlen, &tag,
+	    err, errlen);
+	if (e == VAULT_OK) {
+		if (derive(passphrase, salt, slen, iterations, key) != 0 ||
+		    (c = EVP_CIPHER_CTX_new()) == NULL ||
+		    EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL,
+		    NULL) != 1 || EVP_CIPHER_CTX_ctrl(c,
+		    EVP_CTRL_GCM_SET_IVLEN, IV_LEN, NULL) != 1 ||
+		    EVP_DecryptInit_ex(c, NULL, NULL, key, iv) != 1) {
+			snprintf(err, errlen, "the cipher could not be set up");
+			e = VAULT_UNAVAILABLE;
+		} else
+			e = decrypt(c, ct, ctlen, tag, sink, ud, err, errlen);
+	}
 	OPENSSL_cleanse(key, sizeof(key));
 	EVP_CIPHER_CTX_free(c);
-	if (!ok) {
-		/* Never a half-decrypted plaintext. */
-		OPENSSL_cleanse(*out, clen);
-		*out = NULL;
-		snprintf(err, errlen, "the passphrase is wrong, or the bundle "
-		    "was changed");
-		return VAULT_BAD_PASSPHRASE;
+	json_object_put(env);
+	return e;
+}
+
+static int
+buf_sink(void *ud, const unsigned char *p, size_t n)
+{
+	return buf_append(ud, (const char *)p, n);
+}
+
+struct fd_sink {
+	int		 fd;
+	long long	 len;
+};
+
+static int
+fd_sink(void *ud, const unsigned char *p, size_t n)
+{
+	struct fd_sink	*f = ud;
+	ssize_t		 w;
+
+	while (n > 0) {
+		w = write(f->fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+		f->len += w;
 	}
-	*len = (size_t)(k + f);
-	(*out)[*len] = '\0';
-	return VAULT_OK;
+	return 0;
+}
+
+enum vault_error
+vault_envelope_open_fd(struct arena *a, const char *json, size_t n,
+    const char *passphrase, int fd, long long *len, char *err, size_t errlen)
+{
+	struct fd_sink	 f = { fd, 0 };
+	enum vault_error e;
+
+	e = open_into(a, json, n, passphrase, fd_sink, &f, err, errlen);
+	*len = f.len;
+	if (e == VAULT_UNAVAILABLE && err[0] == '\0')
+		snprintf(err, errlen, "writing the plaintext: %s",
+		    strerror(errno));
+	/* Nothing unverified stays behind. */
+	if (e != VAULT_OK && ftruncate(fd, 0) != 0)
+		fatal("ftruncate: %s", strerror(errno));
+	return e;
+}
+
+enum vault_error
+vault_envelope_open(struct arena *a, const char *json, size_t n,
+    const char *passphrase, unsigned char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	struct buf	 b;
+	enum vault_error e;
+
+	*out = NULL;
+	*len = 0;
+	err[0] = '\0';
+	buf_init(&b, n);	/* the plaintext is shorter than its base64 */
+	e = open_into(a, json, n, passphrase, buf_sink, &b, err, errlen);
+	if (e == VAULT_OK) {
+		*out = arena_alloc(a, b.len + 1);
+		memcpy(*out, b.data ? b.data : "", b.len);
+		(*out)[b.len] = '\0';
+		*len = b.len;
+	}
+	if (b.data != NULL)
+		OPENSSL_cleanse(b.data, b.len);
+	buf_cleanup(&b);
+	return e;
 }
 
 char *

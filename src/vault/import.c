@@ -1197,6 +1197,22 @@ insert_blobs(struct run *r)
 
 /* --- entry ------------------------------------------------------------ */
 
+/* A file under dir, unlinked at once: fd, or -1 with err. */
+static int
+temp_file(const char *dir, char *err, size_t errlen)
+{
+	char	 path[4096];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/passion-meta-XXXXXX", dir);
+	if ((fd = mkstemp(path)) < 0) {
+		snprintf(err, errlen, "%.200s: %s", dir, strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	return fd;
+}
+
 static enum vault_error
 verdict(struct run *r)
 {
@@ -1212,9 +1228,9 @@ unavailable(struct run *r, const char *what)
 	return VAULT_UNAVAILABLE;
 }
 
-/* Read the metadata (plain, n bytes) once, as pass says. */
+/* Read the metadata (decrypted in fd) once, as pass says. */
 static int
-metadata(struct run *r, int pass, const unsigned char *plain, size_t n)
+metadata(struct run *r, int pass, int fd)
 {
 	struct vault_json_reader	 jr;
 	char				 err[256];
@@ -1226,7 +1242,12 @@ metadata(struct run *r, int pass, const unsigned char *plain, size_t n)
 	jr.max_depth = r->im->lim->depth_max;
 	r->pass = pass;
 	r->loops_library = 0;
-	if (vault_json_parse(&jr, -1, (const char *)plain, n, NULL, err,
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		snprintf(r->im->err, sizeof(r->im->err), "the metadata's "
+		    "file: %s", strerror(errno));
+		return -1;
+	}
+	if (vault_json_parse(&jr, fd, NULL, 0, NULL, err,
 	    sizeof(err)) == 0)
 		return 0;
 	if (pass == 1 && r->im->report.nerrors == 0)
@@ -1241,8 +1262,10 @@ vault_import_run(struct vault_import *im, int fd)
 	struct run	 r;
 	enum vault_error e;
 	enum db_status	 st;
-	unsigned char	*plain = NULL, *buf = NULL;
-	size_t		 plen = 0, i;
+	unsigned char	*buf = NULL;
+	long long	 plen = 0;
+	size_t		 i;
+	int		 plain = -1;
 	const char	*p[4];
 	char		 err[256];
 
@@ -1265,8 +1288,19 @@ vault_import_run(struct vault_import *im, int fd)
 	}
 	r.v2 = r.b.version == 2;
 	/* 2. The envelope, and the metadata checked. */
-	e = vault_envelope_open(im->arena, r.b.envelope, r.b.envelope_len,
-	    im->passphrase, &plain, &plen, err, sizeof(err));
+	/* Decrypted as a stream into a file of its own, never whole in
+	 * memory; verified (the tag) before any of it is read. */
+	if ((plain = temp_file(im->lim->tmpdir, im->err,
+	    sizeof(im->err))) < 0) {
+		e = VAULT_UNAVAILABLE;
+		goto out;
+	}
+	e = vault_envelope_open_fd(im->arena, r.b.envelope, r.b.envelope_len,
+	    im->passphrase, plain, &plen, err, sizeof(err));
+	if (e == VAULT_UNAVAILABLE) {
+		snprintf(im->err, sizeof(im->err), "%s", err);
+		goto out;
+	}
 	if (e != VAULT_OK) {
 		vault_report_error(&im->report, "$.metadataEnvelope", "%s",
 		    err);
@@ -1274,7 +1308,11 @@ vault_import_run(struct vault_import *im, int fd)
 	}
 	free(r.b.envelope);
 	r.b.envelope = NULL;
-	if (metadata(&r, 1, plain, plen) != 0 || im->report.nerrors > 0) {
+	if (metadata(&r, 1, plain) != 0 || im->report.nerrors > 0) {
+		if (im->err[0] != '\0' && im->report.nerrors == 0) {
+			e = VAULT_UNAVAILABLE;
+			goto out;
+		}
 		e = im->report.nerrors > 0 && strncmp(json_object_get_string(
 		    json_object_object_get(json_object_array_get_idx(
 		    im->report.errors, 0), "path")), "$.schemaVersion", 15) ==
@@ -1314,7 +1352,7 @@ vault_import_run(struct vault_import *im, int fd)
 		e = unavailable(&r, "writing the blobs' rows");
 		goto undo;
 	}
-	if (metadata(&r, 2, plain, plen) != 0 || flush(&r) != DB_OK) {
+	if (metadata(&r, 2, plain) != 0 || flush(&r) != DB_OK) {
 		e = r.dbst == DB_UNAVAILABLE || r.dbst == DB_TIMEOUT ?
 		    unavailable(&r, "writing the rows") : VAULT_INVALID;
 		if (e == VAULT_INVALID)
@@ -1346,6 +1384,8 @@ undo:
 	db_tx_rollback(im->db);
 	remove_put(&r);
 out:
+	if (plain >= 0)
+		close(plain);
 	free(buf);
 	run_free(&r);
 	return e;

@@ -57,6 +57,13 @@ enum vault_error vault_envelope_open(struct arena *a, const char *json,
 		    size_t n, const char *passphrase, unsigned char **out,
 		    size_t *len, char *err, size_t errlen);
 /*
+ * The same, the plaintext written to fd as it is decrypted (*len bytes);
+ * it is verified only at the end: on any failure fd is emptied.
+ */
+enum vault_error vault_envelope_open_fd(struct arena *a, const char *json,
+		    size_t n, const char *passphrase, int fd, long long *len,
+		    char *err, size_t errlen);
+/*
  * Seal plain (len bytes) with passphrase under a fresh salt and IV,
  * iterations of PBKDF2: the envelope's JSON text, into the arena.
  */

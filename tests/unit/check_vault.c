@@ -8,7 +8,9 @@
 
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -228,6 +230,43 @@ static const struct {
 	{ "AA-_", -1 }, { "AA==AAAA", -1 },
 };
 
+
+/*
+ * Into a file, as an import opens it: a plaintext larger than one chunk
+ * of the stream comes out whole; a wrong passphrase leaves the file
+ * empty (nothing unverified to read).
+ */
+START_TEST(opens_into_a_file)
+{
+	struct arena	 a;
+	unsigned char	*plain = malloc(300000);
+	char		*env, err[256], back[4096];
+	long long	 len = -1;
+	size_t		 i;
+	FILE		*f = tmpfile();
+	int		 fd = fileno(f);
+
+	for (i = 0; i < 300000; i++)
+		plain[i] = (unsigned char)('a' + i % 26);
+	arena_init(&a, 64 * 1024);
+	env = vault_envelope_seal(&a, plain, 300000, PASS, VAULT_ITER_MIN);
+	ck_assert_int_eq(vault_envelope_open_fd(&a, env, strlen(env), PASS, fd,
+	    &len, err, sizeof(err)), VAULT_OK);
+	ck_assert_int_eq(len, 300000);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_END), 300000);
+	ck_assert_int_eq(pread(fd, back, 26, 299974), 26);
+	ck_assert(memcmp(back, plain + 299974, 26) == 0);
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(vault_envelope_open_fd(&a, env, strlen(env), "nope",
+	    fd, &len, err, sizeof(err)), VAULT_BAD_PASSPHRASE);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_END), 0);
+	arena_cleanup(&a);
+	fclose(f);
+	free(plain);
+}
+END_TEST
+
 START_TEST(strict_base64)
 {
 	struct arena	 a;
@@ -258,6 +297,7 @@ main(void)
 	tcase_add_loop_test(tc, refusals, 0, N(refused));
 	tcase_add_test(tc, not_an_envelope);
 	tcase_add_test(tc, seal_then_open);
+	tcase_add_test(tc, opens_into_a_file);
 	tcase_add_loop_test(tc, strict_base64, 0, N(b64));
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
