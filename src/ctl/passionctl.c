@@ -601,20 +601,10 @@ static int
 file_write(void *ud, const void *p, size_t n)
 {
 	struct file_sink	*f = ud;
-	const char		*c = p;
-	ssize_t			 w;
 
-	while (n > 0) {
-		w = write(f->fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			snprintf(f->err, f->errlen, "writing: %s",
-			    strerror(errno));
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
+	if (fd_write_all(f->fd, p, n) != 0) {
+		snprintf(f->err, f->errlen, "writing: %s", strerror(errno));
+		return -1;
 	}
 	return 0;
 }

@@ -145,21 +145,6 @@ jobs_vault_import(struct jobs_vault_run *r, int fd, const char *passphrase)
 	return e;
 }
 
-/* A file for the bundle under the temporary directory (unlinked). */
-static int
-temp_file(const char *dir, char *err, size_t errlen)
-{
-	char	 path[4096];
-	int	 fd;
-
-	snprintf(path, sizeof(path), "%s/passion-bundle-XXXXXX", dir);
-	if ((fd = mkstemp(path)) < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	unlink(path);
-	return fd;
-}
 
 enum job_result
 jobs_vault_import_run(struct jobs_ctx *ctx, struct json_object *payload,
@@ -221,8 +206,11 @@ jobs_vault_import_run(struct jobs_ctx *ctx, struct json_object *payload,
 		    "(was secret_key changed?)");
 		return JOB_FAIL;
 	}
-	if ((fd = temp_file(ctx->cfg->vault_tmpdir, err, errlen)) < 0)
+	if ((fd = fd_temp(ctx->cfg->vault_tmpdir, "passion-bundle")) < 0) {
+		snprintf(err, errlen, "%.200s: %s", ctx->cfg->vault_tmpdir,
+		    strerror(errno));
 		goto out;
+	}
 	ss = storage_get_fd(&ctx->store, &ctx->store_net, a, key, fd, size,
 	    time(NULL), &got);
 	if (ss == STORAGE_NOTFOUND) {

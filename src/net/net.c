@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -227,22 +226,15 @@ static size_t
 fd_write(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct fd_sink	*s = ud;
-	size_t		 n = size * nmemb, done = 0;
-	ssize_t		 w;
+	size_t		 n = size * nmemb;
 
 	if (s->got + (long long)n > s->max) {
 		s->over = 1;
 		return 0;
 	}
-	while (done < n) {
-		w = write(s->fd, p + done, n - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			s->failed = errno;
-			return 0;
-		}
-		done += (size_t)w;
+	if (fd_write_all(s->fd, p, n) != 0) {
+		s->failed = errno;
+		return 0;
 	}
 	s->got += (long long)n;
 	return n;

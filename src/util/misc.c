@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <unistd.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -127,4 +128,41 @@ str_is_uuid(const char *s)
 		    !isxdigit((unsigned char)s[i]))
 			return 0;
 	return 1;
+}
+
+int
+fd_temp(const char *dir, const char *name)
+{
+	char	 path[4096];
+	int	 fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s-XXXXXX", dir, name) >=
+	    (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(path)) >= 0)
+		unlink(path);
+	return fd;
+}
+
+int
+fd_write_all(int fd, const void *p, size_t n)
+{
+	const char	*c = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

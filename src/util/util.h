@@ -123,5 +123,9 @@ char		*utf8_sanitize(struct arena *a, const char *s);
 char		*str_trim(char *s);
 /* Whether s is a UUID in its text form (8-4-4-4-12 hex digits). */
 int		 str_is_uuid(const char *s);
+/* A new file under dir (name-XXXXXX), unlinked at once: fd, or -1. */
+int		 fd_temp(const char *dir, const char *name);
+/* Write all n bytes (EINTR retried): 0, or -1 with errno. */
+int		 fd_write_all(int fd, const void *p, size_t n);
 
 #endif

@@ -67,22 +67,12 @@ failed(struct reading *r, enum vault_error e, const char *path,
 static int
 spill(struct reading *r, const void *p, size_t n)
 {
-	const char	*c = p;
-	ssize_t		 w;
-
-	while (n > 0) {
-		w = write(r->b->spill, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			failed(r, VAULT_UNAVAILABLE, "$", "cannot spill a blob "
-			    "to the temporary directory: %s", strerror(errno));
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-		r->b->spilled += w;
+	if (fd_write_all(r->b->spill, p, n) != 0) {
+		failed(r, VAULT_UNAVAILABLE, "$", "cannot spill a blob to the "
+		    "temporary directory: %s", strerror(errno));
+		return -1;
 	}
+	r->b->spilled += (long long)n;
 	return 0;
 }
 
@@ -565,7 +555,6 @@ vault_bundle_read(struct vault_bundle *b, int fd,
 	struct reading	 r;
 	struct stat	 st;
 	unsigned char	 head[4] = { 0, 0, 0, 0 };
-	char		 tmpl[4096];
 
 	memset(&r, 0, sizeof(r));
 	r.b = b;
@@ -581,11 +570,9 @@ vault_bundle_read(struct vault_bundle *b, int fd,
 	if (st.st_size < 2)
 		return failed(&r, VAULT_CORRUPT, "$", "%s", "the bundle is "
 		    "empty");
-	snprintf(tmpl, sizeof(tmpl), "%s/passion-vault-XXXXXX", lim->tmpdir);
-	if ((b->spill = mkstemp(tmpl)) < 0)
+	if ((b->spill = fd_temp(lim->tmpdir, "passion-vault")) < 0)
 		return failed(&r, VAULT_UNAVAILABLE, "$", "the temporary "
 		    "directory: %s", strerror(errno));
-	unlink(tmpl);
 	if (pread(fd, head, sizeof(head), 0) < 0)
 		return failed(&r, VAULT_UNAVAILABLE, "$", "the bundle: %s",
 		    strerror(errno));

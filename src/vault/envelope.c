@@ -348,18 +348,10 @@ static int
 fd_sink(void *ud, const unsigned char *p, size_t n)
 {
 	struct fd_sink	*f = ud;
-	ssize_t		 w;
 
-	while (n > 0) {
-		w = write(f->fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-		f->len += w;
-	}
+	if (fd_write_all(f->fd, p, n) != 0)
+		return -1;
+	f->len += (long long)n;
 	return 0;
 }
 

@@ -98,19 +98,16 @@ fetch(struct exporting *x, struct xblob *b, char sha[65])
 	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 buf[CHUNK], d[32];
 	unsigned int		 dl;
-	char			 path[4096];
 	long long		 got;
 	EVP_MD_CTX		*md;
 	ssize_t			 n;
 	int			 fd, i;
 
-	snprintf(path, sizeof(path), "%s/passion-export-XXXXXX", ex->tmpdir);
-	if ((fd = mkstemp(path)) < 0) {
+	if ((fd = fd_temp(ex->tmpdir, "passion-export")) < 0) {
 		failed(x, VAULT_UNAVAILABLE, "the temporary directory: %s",
 		    strerror(errno));
 		return -1;
 	}
-	unlink(path);
 	if (storage_get_fd(ex->store, ex->net, ex->arena, b->key, fd, b->size,
 	    time(NULL), &got) != STORAGE_OK || got != b->size ||
 	    lseek(fd, 0, SEEK_SET) != 0) {

@@ -1197,21 +1197,6 @@ insert_blobs(struct run *r)
 
 /* --- entry ------------------------------------------------------------ */
 
-/* A file under dir, unlinked at once: fd, or -1 with err. */
-static int
-temp_file(const char *dir, char *err, size_t errlen)
-{
-	char	 path[4096];
-	int	 fd;
-
-	snprintf(path, sizeof(path), "%s/passion-meta-XXXXXX", dir);
-	if ((fd = mkstemp(path)) < 0) {
-		snprintf(err, errlen, "%.200s: %s", dir, strerror(errno));
-		return -1;
-	}
-	unlink(path);
-	return fd;
-}
 
 static enum vault_error
 verdict(struct run *r)
@@ -1290,8 +1275,9 @@ vault_import_run(struct vault_import *im, int fd)
 	/* 2. The envelope, and the metadata checked. */
 	/* Decrypted as a stream into a file of its own, never whole in
 	 * memory; verified (the tag) before any of it is read. */
-	if ((plain = temp_file(im->lim->tmpdir, im->err,
-	    sizeof(im->err))) < 0) {
+	if ((plain = fd_temp(im->lim->tmpdir, "passion-meta")) < 0) {
+		snprintf(im->err, sizeof(im->err), "%.200s: %s",
+		    im->lim->tmpdir, strerror(errno));
 		e = VAULT_UNAVAILABLE;
 		goto out;
 	}
