@@ -449,11 +449,12 @@ read_zip(struct reading *r, int fd, long long size)
 			have_json = 1;
 			continue;
 		}
-		base = name + strlen(BLOBS_DIR);
-		dot = strchr(base, '.');
-		if (strncmp(name, BLOBS_DIR, strlen(BLOBS_DIR)) == 0 &&
-		    is_sha(base, dot ? (size_t)(dot - base) : strlen(base)) &&
-		    (dot == NULL || strchr(dot, '/') == NULL)) {
+		/* vault/blobs/<sha256>[.<ext>] (the prefix checked first). */
+		base = strncmp(name, BLOBS_DIR, strlen(BLOBS_DIR)) == 0 ?
+		    name + strlen(BLOBS_DIR) : NULL;
+		dot = base != NULL ? strchr(base, '.') : NULL;
+		if (base != NULL && is_sha(base, dot ? (size_t)(dot - base) :
+		    strlen(base)) && (dot == NULL || strchr(dot, '/') == NULL)) {
 			memcpy(sha, base, 64);
 			sha[64] = '\0';
 			if ((v = blob_begin(r, sha, name)) == NULL ||
