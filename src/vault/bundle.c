@@ -269,6 +269,15 @@ on_string(void *ud, const char *key, const char *name, const char *s,
 		return -1;
 	if (strcmp(key, "blobs") == 0)
 		return inline_blob(r, name != NULL ? name : "", s, len);
+	if (strcmp(key, "metadataEnvelope") == 0 && r->b->on_envelope != NULL) {
+		/* Taken where it is: not one more copy of the largest part. */
+		enum vault_error e = r->b->on_envelope(r->b->ud, s, len);
+
+		r->b->envelope_seen = 1;
+		if (e != VAULT_OK)
+			r->fail = e;	/* the callback said why */
+		return e == VAULT_OK ? 0 : -1;
+	}
 	if (strcmp(key, "metadataEnvelope") == 0) {
 		free(r->b->envelope);
 		r->b->envelope = malloc(len + 1);
@@ -330,16 +339,18 @@ unsafe_name(const char *n)
 	return 0;
 }
 
-/* Read the current member's data: into mem (bundle.json) or spilled. */
+/*
+ * Read the current member's data: a blob spilled (v), or bundle.json into
+ * its own file (jfd), so that neither is ever whole in memory.
+ */
 static int
 zip_data(struct reading *r, struct archive *ar, const char *name,
     long long *unpacked, long long unpack_max, struct vault_blob *v,
-    char **mem, size_t *memlen)
+    int jfd)
 {
 	char		*buf = malloc(DATA_CHUNK);
 	EVP_MD_CTX	*md = NULL;
 	la_ssize_t	 n;
-	size_t		 cap = 0;
 	int		 rc = -1;
 
 	if (buf == NULL)
@@ -372,15 +383,10 @@ zip_data(struct reading *r, struct archive *ar, const char *name,
 			EVP_DigestUpdate(md, buf, (size_t)n);
 			if (spill(r, buf, (size_t)n) != 0)
 				goto out;
-		} else {
-			if (*memlen + (size_t)n + 1 > cap) {
-				cap = (*memlen + (size_t)n + 1) * 2;
-				*mem = realloc(*mem, cap);
-				if (*mem == NULL)
-					fatal("realloc: out of memory");
-			}
-			memcpy(*mem + *memlen, buf, (size_t)n);
-			*memlen += (size_t)n;
+		} else if (fd_write_all(jfd, buf, (size_t)n) != 0) {
+			failed(r, VAULT_UNAVAILABLE, name, "the temporary "
+			    "directory: %s", strerror(errno));
+			goto out;
 		}
 		r->b->read = archive_filter_bytes(ar, -1);
 		on_progress(r);
@@ -398,11 +404,11 @@ read_zip(struct reading *r, int fd, long long size)
 	struct archive		*ar = archive_read_new();
 	struct archive_entry	*e;
 	struct vault_blob	*v;
-	char			*json = NULL, **names = NULL, sha[65];
+	char			**names = NULL, sha[65];
 	const char		*name, *base, *dot;
-	size_t			 jlen = 0, nnames = 0, i;
+	size_t			 nnames = 0, i;
 	long long		 unpacked = 0, unpack_max;
-	int			 rc, have_json = 0;
+	int			 rc, have_json = 0, jfd = -1;
 
 	unpack_max = size * r->lim->ratio_max + RATIO_SLACK;
 	if (unpack_max > r->lim->bundle_max)
@@ -443,9 +449,15 @@ read_zip(struct reading *r, int fd, long long size)
 			break;
 		}
 		if (strcmp(name, BUNDLE_JSON) == 0) {
-			if (zip_data(r, ar, name, &unpacked, unpack_max, NULL,
-			    &json, &jlen) != 0)
+			if ((jfd < 0 && (jfd = fd_temp(r->lim->tmpdir,
+			    "passion-bundle-json")) < 0) || zip_data(r, ar, name,
+			    &unpacked, unpack_max, NULL, jfd) != 0) {
+				if (jfd < 0)
+					failed(r, VAULT_UNAVAILABLE, "$", "the "
+					    "temporary directory: %s",
+					    strerror(errno));
 				break;
+			}
 			have_json = 1;
 			continue;
 		}
@@ -459,7 +471,7 @@ read_zip(struct reading *r, int fd, long long size)
 			sha[64] = '\0';
 			if ((v = blob_begin(r, sha, name)) == NULL ||
 			    zip_data(r, ar, name, &unpacked, unpack_max, v,
-			    NULL, NULL) != 0)
+			    -1) != 0)
 				break;
 			continue;
 		}
@@ -474,13 +486,14 @@ read_zip(struct reading *r, int fd, long long size)
 		failed(r, VAULT_CORRUPT, "$", "%s", "the zip has no "
 		    BUNDLE_JSON);
 	if (r->fail == VAULT_OK)
-		read_json(r, -1, json, jlen);
+		read_json(r, lseek(jfd, 0, SEEK_SET) == 0 ? jfd : -1, "", 0);
 	r->b->read = size;
 out:
 	for (i = 0; i < nnames; i++)
 		free(names[i]);
 	free(names);
-	free(json);
+	if (jfd >= 0)
+		close(jfd);
 	archive_read_free(ar);
 }
 
@@ -585,7 +598,7 @@ vault_bundle_read(struct vault_bundle *b, int fd,
 	if (r.fail == VAULT_OK && b->version == 0)
 		failed(&r, VAULT_UNSUPPORTED, "$.version", "%s", "version: "
 		    "missing");
-	if (r.fail == VAULT_OK && b->envelope == NULL)
+	if (r.fail == VAULT_OK && b->envelope == NULL && !b->envelope_seen)
 		failed(&r, VAULT_CORRUPT, "$.metadataEnvelope", "%s",
 		    "metadataEnvelope: missing");
 	if (r.fail == VAULT_OK) {

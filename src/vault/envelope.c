@@ -202,7 +202,7 @@ parts(struct arena *a, struct json_object *env, long *iterations,
 	    (*iv = b64_member(a, env, "iv", &ivlen, err, errlen)) == NULL ||
 	    (*tag = b64_member(a, env, "tag", &tlen, err, errlen)) == NULL)
 		return VAULT_CORRUPT;
-	if ((*ct = str(env, "ciphertext", ctlen)) == NULL || *ctlen % 4 != 0) {
+	if (*ct == NULL || *ctlen % 4 != 0) {
 		snprintf(err, errlen, "envelope: ciphertext is not base64");
 		return VAULT_CORRUPT;
 	}
@@ -288,33 +288,98 @@ decrypt(EVP_CIPHER_CTX *c, const char *ct, size_t n, const unsigned char *tag,
 	return e;
 }
 
+/*
+ * The envelope read as a stream (yajl): its small members built, the
+ * ciphertext taken where it lies in the text (no copy of the largest
+ * part; copied only when the text escaped it, which yajl then decodes).
+ */
+struct env_read {
+	struct json_object	*env;
+	const char		*base;
+	size_t			 n;
+	const char		*ct;
+	size_t			 ctlen;
+	char			*ct_copy;
+};
+
+static enum vault_json_take
+env_member(void *ud, const char *key)
+{
+	(void)ud;
+	(void)key;
+	return VJ_VALUE;
+}
+
+static int
+env_value(void *ud, const char *key, long index, const char *name,
+    struct json_object *v)
+{
+	struct env_read	*e = ud;
+
+	(void)index;
+	(void)name;
+	json_object_object_add(e->env, key, json_object_get(v));
+	return 0;
+}
+
+static int
+env_string(void *ud, const char *key, const char *name, const char *s,
+    size_t len)
+{
+	struct env_read	*e = ud;
+
+	(void)name;
+	if (strcmp(key, "ciphertext") != 0) {
+		json_object_object_add(e->env, key,
+		    json_object_new_string_len(s, (int)len));
+		return 0;
+	}
+	free(e->ct_copy);
+	e->ct_copy = NULL;
+	if (s >= e->base && s + len <= e->base + e->n)
+		e->ct = s;
+	else {
+		if ((e->ct_copy = malloc(len + 1)) == NULL)
+			fatal("malloc: out of memory");
+		memcpy(e->ct_copy, s, len);
+		e->ct = e->ct_copy;
+	}
+	e->ctlen = len;
+	return 0;
+}
+
 /* Open the envelope json (n bytes) with passphrase into sink. */
 static enum vault_error
 open_into(struct arena *a, const char *json, size_t n, const char *passphrase,
     int (*sink)(void *, const unsigned char *, size_t), void *ud, char *err,
     size_t errlen)
 {
-	struct json_tokener	*tok = json_tokener_new();
-	struct json_object	*env;
+	struct vault_json_reader jr;
+	struct env_read		 er;
 	EVP_CIPHER_CTX		*c = NULL;
 	unsigned char		 key[KEY_LEN], *salt, *iv, *tag;
-	const char		*ct;
 	enum vault_error	 e;
-	size_t			 slen, ctlen;
+	size_t			 slen;
 	long			 iterations;
+	char			 why[256];
 
-	if (tok == NULL)
-		fatal("json_tokener_new: out of memory");
-	env = json_tokener_parse_ex(tok, json, (int)n);
-	if (env == NULL || json_tokener_get_parse_end(tok) != n) {
-		json_tokener_free(tok);
-		json_object_put(env);
-		snprintf(err, errlen, "envelope: not JSON");
-		return VAULT_CORRUPT;
+	memset(&er, 0, sizeof(er));
+	er.env = json_object_new_object();
+	er.base = json;
+	er.n = n;
+	memset(&jr, 0, sizeof(jr));
+	jr.member = env_member;
+	jr.value = env_value;
+	jr.string = env_string;
+	jr.ud = &er;
+	jr.max_depth = 8;
+	if (vault_json_parse(&jr, -1, json, n, NULL, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "envelope: %s", why);
+		e = VAULT_CORRUPT;
+		goto out;
 	}
-	json_tokener_free(tok);
-	e = parts(a, env, &iterations, &salt, &slen, &iv, &ct, &ctlen, &tag,
-	    err, errlen);
+	e = parts(a, er.env, &iterations, &salt, &slen, &iv, &er.ct, &er.ctlen,
+	    &tag, err, errlen);
 	if (e == VAULT_OK) {
 		if (derive(passphrase, salt, slen, iterations, key) != 0 ||
 		    (c = EVP_CIPHER_CTX_new()) == NULL ||
@@ -325,11 +390,14 @@ open_into(struct arena *a, const char *json, size_t n, const char *passphrase,
 			snprintf(err, errlen, "the cipher could not be set up");
 			e = VAULT_UNAVAILABLE;
 		} else
-			e = decrypt(c, ct, ctlen, tag, sink, ud, err, errlen);
+			e = decrypt(c, er.ct, er.ctlen, tag, sink, ud, err,
+			    errlen);
 	}
+out:
 	OPENSSL_cleanse(key, sizeof(key));
 	EVP_CIPHER_CTX_free(c);
-	json_object_put(env);
+	json_object_put(er.env);
+	free(er.ct_copy);
 	return e;
 }
 

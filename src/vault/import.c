@@ -109,6 +109,7 @@ struct run {
 	enum db_status		 dbst;
 	int64_t			 last_progress;
 	struct arena		 scratch;	/* one batch's statements */
+	int			 plain;		/* the metadata, decrypted */
 };
 
 /* --- ids ----------------------------------------------------------- */
@@ -301,6 +302,25 @@ progress(struct run *r, int force)
 		return;
 	r->last_progress = now;
 	r->im->progress(r->im->ud, r->b.read, r->written);
+}
+
+/* The envelope, met by the bundle's reader: opened into r->plain. */
+static enum vault_error
+open_envelope(void *ud, const char *s, size_t n)
+{
+	struct run	*r = ud;
+	char		 err[256];
+	long long	 len;
+	enum vault_error e;
+
+	e = vault_envelope_open_fd(r->im->arena, s, n, r->im->passphrase,
+	    r->plain, &len, err, sizeof(err));
+	if (e == VAULT_UNAVAILABLE)
+		snprintf(r->im->err, sizeof(r->im->err), "%s", err);
+	else if (e != VAULT_OK)
+		vault_report_error(&r->im->report, "$.metadataEnvelope", "%s",
+		    err);
+	return e;
 }
 
 static void
@@ -1248,52 +1268,42 @@ vault_import_run(struct vault_import *im, int fd)
 	enum vault_error e;
 	enum db_status	 st;
 	unsigned char	*buf = NULL;
-	long long	 plen = 0;
 	size_t		 i;
 	int		 plain = -1;
 	const char	*p[4];
-	char		 err[256];
 
 	memset(&r, 0, sizeof(r));
 	r.im = im;
 	r.b.spill = -1;
+	r.plain = -1;
 	im->err[0] = '\0';
 	time_iso8601(time_wall_ms(), r.now, sizeof(r.now));
 	arena_init(&r.scratch, 64 * 1024);
 	kinds_init(&r);
 	r.b.progress = bundle_progress;
+	r.b.on_envelope = open_envelope;
 	r.b.ud = &r;
-	/* 1. The bundle. */
-	if ((e = vault_bundle_read(&r.b, fd, im->lim, &im->report)) !=
-	    VAULT_OK) {
-		if (e == VAULT_UNAVAILABLE)
-			snprintf(im->err, sizeof(im->err), "the bundle could "
-			    "not be read");
-		goto out;
-	}
-	r.v2 = r.b.version == 2;
-	/* 2. The envelope, and the metadata checked. */
-	/* Decrypted as a stream into a file of its own, never whole in
-	 * memory; verified (the tag) before any of it is read. */
-	if ((plain = fd_temp(im->lim->tmpdir, "passion-meta")) < 0) {
+	/*
+	 * 1. The bundle, and in it the envelope, decrypted as a stream into
+	 * a file of its own as the reader meets it (never whole in memory,
+	 * never copied); the tag is verified before any of it is read.
+	 */
+	if ((r.plain = fd_temp(im->lim->tmpdir, "passion-meta")) < 0) {
 		snprintf(im->err, sizeof(im->err), "%.200s: %s",
 		    im->lim->tmpdir, strerror(errno));
 		e = VAULT_UNAVAILABLE;
 		goto out;
 	}
-	e = vault_envelope_open_fd(im->arena, r.b.envelope, r.b.envelope_len,
-	    im->passphrase, plain, &plen, err, sizeof(err));
-	if (e == VAULT_UNAVAILABLE) {
-		snprintf(im->err, sizeof(im->err), "%s", err);
+	plain = r.plain;
+	if ((e = vault_bundle_read(&r.b, fd, im->lim, &im->report)) !=
+	    VAULT_OK) {
+		if (e == VAULT_UNAVAILABLE && im->err[0] == '\0')
+			snprintf(im->err, sizeof(im->err), "the bundle could "
+			    "not be read");
 		goto out;
 	}
-	if (e != VAULT_OK) {
-		vault_report_error(&im->report, "$.metadataEnvelope", "%s",
-		    err);
-		goto out;
-	}
-	free(r.b.envelope);
-	r.b.envelope = NULL;
+	r.v2 = r.b.version == 2;
+	/* 2. The metadata checked. */
 	if (metadata(&r, 1, plain) != 0 || im->report.nerrors > 0) {
 		if (im->err[0] != '\0' && im->report.nerrors == 0) {
 			e = VAULT_UNAVAILABLE;

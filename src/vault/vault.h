@@ -163,6 +163,14 @@ struct vault_bundle {
 	long long	 read;		/* bytes of the bundle read so far */
 	/* Called as bytes are read (may be NULL). */
 	void		(*progress)(void *ud, long long bytes);
+	/*
+	 * When not NULL, the envelope's text is handed here where the
+	 * parser holds it (valid during the call only) instead of being
+	 * copied to envelope; not VAULT_OK stops the reading with that
+	 * code (the callback reports why).
+	 */
+	enum vault_error (*on_envelope)(void *ud, const char *s, size_t n);
+	int		 envelope_seen;
 	void		*ud;
 };
 
