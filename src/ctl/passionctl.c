@@ -79,6 +79,30 @@ ctl_limits(const struct config *cfg)
 	return &lim;
 }
 
+/*
+ * What maintain, import and export work with: the runtime role's
+ * connection (with the batch limits), an arena, the store and a client
+ * with the outbound timeouts.
+ */
+static void
+ctl_open(const struct config *cfg, struct db *db, struct arena *a,
+    struct storage *store, struct net *net)
+{
+	db_init(db, cfg->database_url, cfg->database_password,
+	    ctl_limits(cfg));
+	arena_init(a, 64 * 1024);
+	storage_init(store, cfg);
+	net_init(net, cfg->outbound_connect_timeout, cfg->outbound_timeout);
+}
+
+static void
+ctl_close(struct db *db, struct arena *a, struct net *net)
+{
+	arena_cleanup(a);
+	net_cleanup(net);
+	db_cleanup(db);
+}
+
 static int
 cmd_migrate(const struct config *cfg, int argc, char **argv)
 {
@@ -288,13 +312,9 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	db_init(&db, cfg->database_url, cfg->database_password,
-	    ctl_limits(cfg));
-	arena_init(&a, 64 * 1024);
 	memset(&m, 0, sizeof(m));
 	memset(&bs, 0, sizeof(bs));
-	storage_init(&store, cfg);
-	net_init(&net, cfg->outbound_connect_timeout, cfg->outbound_timeout);
+	ctl_open(cfg, &db, &a, &store, &net);
 	sweep = storage_enabled(&store);
 	st = db_maintain_sweep(&db, &a, cfg->rate_window, &sw);
 	if (st == DB_OK)
@@ -366,9 +386,7 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 		}
 	} else
 		fprintf(stderr, "passionctl: maintain: %s\n", db.errstr);
-	arena_cleanup(&a);
-	net_cleanup(&net);
-	db_cleanup(&db);
+	ctl_close(&db, &a, &net);
 	return st != DB_OK || failed > 0;
 }
 
@@ -527,11 +545,7 @@ cmd_import(const struct config *cfg, int argc, char **argv)
 		close(fd);
 		return 1;
 	}
-	db_init(&db, cfg->database_url, cfg->database_password,
-	    ctl_limits(cfg));
-	arena_init(&a, 64 * 1024);
-	storage_init(&store, cfg);
-	net_init(&net, cfg->outbound_connect_timeout, cfg->outbound_timeout);
+	ctl_open(cfg, &db, &a, &store, &net);
 	memset(&b, 0, sizeof(b));
 	b.tty = isatty(STDERR_FILENO);
 	b.total = (long long)sb.st_size;
@@ -583,9 +597,7 @@ out:
 	explicit_bzero(pass, strlen(pass));
 	free(pass);
 	close(fd);
-	arena_cleanup(&a);
-	net_cleanup(&net);
-	db_cleanup(&db);
+	ctl_close(&db, &a, &net);
 	return rc;
 }
 
@@ -662,11 +674,7 @@ cmd_export(const struct config *cfg, int argc, char **argv)
 		free(pass);
 		return 1;
 	}
-	db_init(&db, cfg->database_url, cfg->database_password,
-	    ctl_limits(cfg));
-	arena_init(&a, 64 * 1024);
-	storage_init(&store, cfg);
-	net_init(&net, cfg->outbound_connect_timeout, cfg->outbound_timeout);
+	ctl_open(cfg, &db, &a, &store, &net);
 	memset(&b, 0, sizeof(b));
 	b.tty = isatty(STDERR_FILENO);
 	if ((uid = user_of(&db, &a, email)) == NULL)
@@ -713,9 +721,7 @@ out:
 		unlink(tmp);
 	explicit_bzero(pass, strlen(pass));
 	free(pass);
-	arena_cleanup(&a);
-	net_cleanup(&net);
-	db_cleanup(&db);
+	ctl_close(&db, &a, &net);
 	return rc;
 }
 

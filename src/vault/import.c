@@ -109,6 +109,7 @@ struct run {
 	enum db_status		 dbst;
 	int64_t			 last_progress;
 	struct arena		 scratch;	/* one batch's statements */
+	struct idmap		 outside;	/* references out of the bundle */
 	int			 plain;		/* the metadata, decrypted */
 };
 
@@ -279,6 +280,7 @@ run_free(struct run *r)
 	free(r->uses);
 	for (i = 0; i < BATCHES; i++)
 		buf_cleanup(&r->batches[i].rows);
+	idmap_free(&r->outside);
 	arena_cleanup(&r->scratch);
 	vault_bundle_free(&r->b);
 }
@@ -782,15 +784,15 @@ mark_taken(struct run *r, long k, const char *id)
 	    1);
 }
 
-/* A reference outside the bundle that is the user's: resolved. */
+/* An id outside the bundle found among the user's (in r->outside). */
 static void
 mark_found(struct run *r, long k, const char *id)
 {
-	size_t	 i;
+	struct ident	*i = idmap_find(&r->outside, id);
 
-	for (i = 0; i < r->nrefs; i++)
-		if (r->refs[i].kind == k && strcmp(r->refs[i].id, id) == 0)
-			r->refs[i].kind = -1;
+	(void)k;
+	if (i != NULL)
+		i->dup = 1;	/* here: "the user's" */
 }
 
 static enum db_status
@@ -798,7 +800,6 @@ check_db(struct run *r)
 {
 	struct vault_import	*im = r->im;
 	struct kind		*kd;
-	struct idmap		 outside;
 	enum db_status		 st;
 	size_t			 k, i;
 
@@ -830,26 +831,25 @@ check_db(struct run *r)
 	for (k = 0; k < r->nkinds; k++) {
 		if (r->kinds[k].m == &model_events)
 			continue;	/* a reward's source: history only */
-		memset(&outside, 0, sizeof(outside));
 		for (i = 0; i < r->nrefs; i++)
 			if (r->refs[i].kind == (int)k &&
 			    idmap_find(&r->kinds[k].ids, r->refs[i].id) == NULL)
-				idmap_add(&outside, r->refs[i].id);
-		st = outside.n == 0 ? DB_OK : over_ids(r, &outside, (long)k, 0,
-		    mark_found);
-		if (st != DB_OK) {
-			idmap_free(&outside);
-			return st;
-		}
-		for (i = 0; i < r->nrefs; i++)
-			if (r->refs[i].kind == (int)k &&
-			    idmap_find(&outside, r->refs[i].id) != NULL)
-				/* found ones were set to kind -1 */
+				idmap_add(&r->outside, r->refs[i].id);
+		st = r->outside.n == 0 ? DB_OK : over_ids(r, &r->outside,
+		    (long)k, 0, mark_found);
+		for (i = 0; st == DB_OK && i < r->nrefs; i++) {
+			const struct ident *o = r->refs[i].kind == (int)k ?
+			    idmap_find(&r->outside, r->refs[i].id) : NULL;
+
+			if (o != NULL && !o->dup)
 				vault_report_error(&im->report, r->refs[i].path,
 				    "no %s %s in the bundle or among the "
 				    "user's", r->kinds[k].m->name,
 				    r->refs[i].id);
-		idmap_free(&outside);
+		}
+		idmap_free(&r->outside);
+		if (st != DB_OK)
+			return st;
 	}
 	return DB_OK;
 }
