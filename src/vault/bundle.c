@@ -76,20 +76,14 @@ spill(struct reading *r, const void *p, size_t n)
 	return 0;
 }
 
-/* A blob about to be spilled: its row, or NULL (failure said). */
+/* A blob about to be spilled: its row. */
 static struct vault_blob *
-blob_begin(struct reading *r, const char *sha, const char *path)
+blob_begin(struct reading *r, const char *sha)
 {
 	struct vault_bundle	*b = r->b;
 	struct vault_blob	*v;
-	size_t			 i;
 
-	for (i = 0; i < b->nblobs; i++)
-		if (strcmp(b->blobs[i].sha, sha) == 0) {
-			failed(r, VAULT_CORRUPT, path, "blob %s is in the "
-			    "bundle twice", sha);
-			return NULL;
-		}
+	/* One id twice is found once they are sorted (vault_bundle_read). */
 	if (b->nblobs == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 64;
 		b->blobs = realloc(b->blobs, b->cap * sizeof(*b->blobs));
@@ -163,8 +157,7 @@ inline_blob(struct reading *r, const char *sha, const char *s, size_t n)
 		    "blob may be", sha);
 		return -1;
 	}
-	if ((v = blob_begin(r, sha, path)) == NULL)
-		return -1;
+	v = blob_begin(r, sha);
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
 		fatal("EVP_DigestInit_ex failed");
@@ -469,8 +462,8 @@ read_zip(struct reading *r, int fd, long long size)
 		    strlen(base)) && (dot == NULL || strchr(dot, '/') == NULL)) {
 			memcpy(sha, base, 64);
 			sha[64] = '\0';
-			if ((v = blob_begin(r, sha, name)) == NULL ||
-			    zip_data(r, ar, name, &unpacked, unpack_max, v,
+			v = blob_begin(r, sha);
+			if (zip_data(r, ar, name, &unpacked, unpack_max, v,
 			    -1) != 0)
 				break;
 			continue;
@@ -569,6 +562,7 @@ vault_bundle_read(struct vault_bundle *b, int fd,
 	struct reading	 r;
 	struct stat	 st;
 	unsigned char	 head[4] = { 0, 0, 0, 0 };
+	size_t		 i;
 
 	memset(&r, 0, sizeof(r));
 	r.b = b;
@@ -605,7 +599,12 @@ vault_bundle_read(struct vault_bundle *b, int fd,
 		if (b->nblobs > 0)
 			qsort(b->blobs, b->nblobs, sizeof(*b->blobs),
 			    blob_cmp);
-		apply_manifest(&r);
+		for (i = 1; i < b->nblobs && r.fail == VAULT_OK; i++)
+			if (strcmp(b->blobs[i - 1].sha, b->blobs[i].sha) == 0)
+				failed(&r, VAULT_CORRUPT, "$", "blob %s is in "
+				    "the bundle twice", b->blobs[i].sha);
+		if (r.fail == VAULT_OK)
+			apply_manifest(&r);
 	}
 	return r.fail;
 }
