@@ -12,7 +12,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config \
 	libsystemd-dev libcjose-dev libjansson-dev libunistring-dev libidn2-dev \
 	libxml2-dev libyajl-dev libarchive-dev \
 	check postgresql-15 postgresql-client-15 nginx \
-	systemd procps curl wrk clang libclang-rt-14-dev valgrind python3-aiosmtpd"
+	systemd procps curl wrk clang libclang-rt-14-dev valgrind python3-aiosmtpd \
+	debhelper dpkg-dev lintian mandoc openssl"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

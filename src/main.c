@@ -17,18 +17,23 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: passiond [-c PATH] [--check-config] [--help] [--version]\n"
+	    "usage: passiond [-c PATH] [--check-config [--connect]] [--help]\n"
+	    "                [--version]\n"
 	    "\n"
 	    "  -c, --config PATH   configuration file (default %s)\n"
 	    "      --check-config  load and validate the configuration, print\n"
-	    "                      it (secrets hidden) and exit\n"
+	    "                      it (secrets hidden) and what keeps it from\n"
+	    "                      serving users, and exit: 0 ready, 1 not\n"
+	    "                      (or the file cannot be read), 2 invalid\n"
+	    "      --connect       with --check-config: also connect to\n"
+	    "                      database_url\n"
 	    "  -h, --help          this text\n"
 	    "  -V, --version       print the version and exit\n"
 	    "\n"
 	    "Every key can be overridden by PASSIOND_<KEY> in the environment;\n"
 	    "secrets are read from $CREDENTIALS_DIRECTORY/<key> or\n"
 	    "<key>_file = PATH. Signals: TERM/INT drain and stop, HUP reloads,\n"
-	    "USR1 reopens the log file. See docs/operations.md.\n",
+	    "USR1 reopens the log file. See passiond(8), passiond.conf(5).\n",
 	    CONF_DEFAULT_PATH);
 }
 
@@ -38,14 +43,14 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "connect", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config	 cfg;
 	const char	*path = NULL;
-	char		 err[512];
-	int		 ch, check = 0, rc;
+	int		 ch, check = 0, connect = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
 		switch (ch) {
@@ -54,6 +59,9 @@ main(int argc, char **argv)
 			break;
 		case 'C':
 			check = 1;
+			break;
+		case 'P':
+			connect = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -72,18 +80,19 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	/* The default file may be absent (environment-only set-ups). */
-	if (conf_load(&cfg, path ? path : CONF_DEFAULT_PATH, path == NULL, err,
-	    sizeof(err)) != 0) {
-		fprintf(stderr, "passiond: configuration error: %s\n", err);
-		conf_free(&cfg);
+	if (connect && !check) {
+		fprintf(stderr, "passiond: --connect goes with --check-config\n");
+		usage(stderr);
 		return 2;
 	}
-	if (check) {
-		conf_dump(&cfg, STDOUT_FILENO);
-		printf("configuration OK\n");
+	if ((rc = conf_load_main(&cfg, "passiond", path)) != 0) {
 		conf_free(&cfg);
-		return 0;
+		return rc;
+	}
+	if (check) {
+		rc = server_check_config(&cfg, connect);
+		conf_free(&cfg);
+		return rc;
 	}
 	log_set_level((enum log_level)log_level_parse(cfg.log_level));
 	if (log_open(cfg.log_file) != 0) {
@@ -92,7 +101,8 @@ main(int argc, char **argv)
 		conf_free(&cfg);
 		return 1;
 	}
-	rc = server_run(path ? path : CONF_DEFAULT_PATH, path == NULL, &cfg);
+	rc = server_run(path ? path : CONF_DEFAULT_PATH,
+	    path ? NULL : CONF_CREDENTIALS_DIR, &cfg);
 	conf_free(&cfg);
 	return rc;
 }

@@ -35,8 +35,8 @@ struct conf_key {
 #define FILE_MAX	(1 << 20)
 
 static const struct conf_key keys[] = {
-	{ "listen", CONF_STR, STR(listen), "unix:/run/passiond/passiond.sock",
-	    0, 0, NULL },
+	{ "listen", CONF_STR, STR(listen), "unix:" RUNSTATEDIR
+	    "/passiond/passiond.sock", 0, 0, NULL },
 	{ "socket_owner", CONF_STR, STR(socket_owner), "", 0, 0, NULL },
 	{ "socket_group", CONF_STR, STR(socket_group), "", 0, 0, NULL },
 	{ "socket_mode", CONF_MODE, STR(socket_mode), "0660", 0, 0777, NULL },
@@ -657,7 +657,8 @@ load_env(struct config *c, char *err, size_t errlen)
 }
 
 static int
-load_credentials(struct config *c, char *err, size_t errlen)
+load_credentials(struct config *c, const char *fallback, char *err,
+    size_t errlen)
 {
 	const char	*dir;
 	char		 path[4096];
@@ -665,6 +666,8 @@ load_credentials(struct config *c, char *err, size_t errlen)
 
 	dir = getenv("CREDENTIALS_DIRECTORY");
 	if (dir == NULL || *dir == '\0')
+		dir = fallback;
+	if (dir == NULL)
 		return 0;
 	for (i = 0; i < NKEYS; i++) {
 		if (keys[i].type != CONF_SECRET)
@@ -692,31 +695,48 @@ load_credentials(struct config *c, char *err, size_t errlen)
 }
 
 int
-conf_load(struct config *c, const char *path, int missing_ok, char *err,
-    size_t errlen)
+conf_load(struct config *c, const char *path, const char *cred_dir,
+    char *err, size_t errlen)
 {
 	char	*text;
 
 	conf_defaults(c);
 	if (path != NULL) {
-		if (missing_ok && access(path, F_OK) != 0 && errno == ENOENT) {
-			text = NULL;
-		} else {
-			text = read_file(path, FILE_MAX, err, errlen);
-			if (text == NULL)
-				return -1;
-		}
-		if (text != NULL) {
-			int rc = conf_parse_text(c, text, path, err, errlen);
-			free(text);
-			if (rc != 0)
-				return -1;
-		}
+		int rc;
+
+		text = read_file(path, FILE_MAX, err, errlen);
+		if (text == NULL)
+			return -1;
+		rc = conf_parse_text(c, text, path, err, errlen);
+		free(text);
+		if (rc != 0)
+			return -1;
 	}
 	if (load_env(c, err, errlen) != 0 ||
-	    load_credentials(c, err, errlen) != 0)
+	    load_credentials(c, cred_dir, err, errlen) != 0)
 		return -1;
 	return conf_validate(c, err, errlen);
+}
+
+int
+conf_load_main(struct config *c, const char *prog, const char *path)
+{
+	const char	*file = path != NULL ? path : CONF_DEFAULT_PATH;
+	char		 err[512];
+
+	/* A file that is not there is the set-up's fault, not its text's. */
+	if (access(file, R_OK) != 0) {
+		fprintf(stderr, "%s: cannot read the configuration %s: %s\n",
+		    prog, file, strerror(errno));
+		conf_defaults(c);
+		return 1;
+	}
+	if (conf_load(c, file, path != NULL ? NULL : CONF_CREDENTIALS_DIR,
+	    err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: configuration error: %s\n", prog, err);
+		return 2;
+	}
+	return 0;
 }
 
 /* 127.0.0.0/8, ::1 or localhost: reachable from this machine only. */
@@ -917,6 +937,43 @@ conf_validate(const struct config *c, char *err, size_t errlen)
 	    validate_timeouts(c, err, errlen) != 0)
 		return -1;
 	return validate_auth(c, err, errlen);
+}
+
+int
+conf_warnings(const struct config *c, FILE *f)
+{
+	int	 n = 0;
+
+	if (c->nproviders == 0 && *c->smtp_url == '\0') {
+		fprintf(f, "warning: no way to sign in: configure an OpenID "
+		    "provider (oidc.<id>.*) or magic links (smtp_url)\n");
+		n++;
+	}
+	if (*c->secret_key == '\0') {
+		fprintf(f, "warning: secret_key is unset: give it as the "
+		    "credential secret_key (%s/secret_key)\n",
+		    CONF_CREDENTIALS_DIR);
+		n++;
+	}
+	if (*c->storage_endpoint == '\0') {
+		fprintf(f, "warning: no object store (storage_endpoint): "
+		    "uploads, downloads and vault imports are refused\n");
+		n++;
+	}
+	if (c->debug_routes) {
+		fprintf(f, "warning: debug_routes is on: test-only routes "
+		    "are served\n");
+		n++;
+	}
+	if (strncmp(c->public_origin, "https://", 8) != 0 &&
+	    strncmp(c->public_origin, "http://127.", 11) != 0 &&
+	    strncmp(c->public_origin, "http://localhost", 16) != 0) {
+		fprintf(f, "warning: public_origin %s is not https: session "
+		    "cookies would cross the network in the clear\n",
+		    c->public_origin);
+		n++;
+	}
+	return n;
 }
 
 void

@@ -7,9 +7,19 @@
 #define PASSION_CONF_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
-#define CONF_DEFAULT_PATH	"/etc/passiond/passiond.conf"
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/etc"
+#endif
+#ifndef RUNSTATEDIR
+#define RUNSTATEDIR	"/run"
+#endif
+#define CONF_DEFAULT_PATH	SYSCONFDIR "/passiond/passiond.conf"
+/* Where the units' LoadCredential= read secrets from; the installed
+ * programs read them here too when systemd hands them none. */
+#define CONF_CREDENTIALS_DIR	SYSCONFDIR "/passiond/credentials"
 
 #define CONF_MAX_PROVIDERS	16
 
@@ -118,12 +128,26 @@ void	 conf_defaults(struct config *c);
 /* Free every string in c. */
 void	 conf_free(struct config *c);
 /*
- * Defaults, then the file at path (missing is an error unless
- * missing_ok), then the environment, then the secrets. On failure
- * returns -1 and writes a message naming the key to err.
+ * Defaults, then the file at path (missing is an error), then the
+ * environment, then the secrets: $CREDENTIALS_DIRECTORY/<key>, or
+ * cred_dir/<key> when systemd set none and cred_dir is not NULL. On
+ * failure returns -1 and writes a message naming the key to err.
  */
-int	 conf_load(struct config *c, const char *path, int missing_ok,
+int	 conf_load(struct config *c, const char *path, const char *cred_dir,
 	    char *err, size_t errlen);
+/*
+ * A program's start: conf_load of path, or of CONF_DEFAULT_PATH with
+ * CONF_CREDENTIALS_DIR when path is NULL. Prints what is wrong as
+ * "prog: …" on stderr and returns the exit status to leave with: 0
+ * loaded, 1 the file cannot be read, 2 it is invalid.
+ */
+int	 conf_load_main(struct config *c, const char *prog, const char *path);
+/*
+ * What keeps a valid configuration from serving users (no way to sign
+ * in, no secret_key, no object store, test routes on, cookies sent over
+ * plain HTTP): one "warning: …" line each on f; returns how many.
+ */
+int	 conf_warnings(const struct config *c, FILE *f);
 /* Parse one "key = value" text (a whole file's content); same contract. */
 int	 conf_parse_text(struct config *c, const char *text, const char *name,
 	    char *err, size_t errlen);

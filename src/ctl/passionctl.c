@@ -19,51 +19,160 @@
 #include "auth/auth.h"
 #include "db/db.h"
 #include "jobs/jobs.h"
+#include "server/server.h"
 #include "storage/storage.h"
 #include "util/util.h"
+
+/* The configuration, loaded once a command's arguments are known good. */
+struct ctl {
+	const char	*path;		/* -c, or NULL: the default */
+	struct config	 cfg;
+	int		 loaded;
+	int		 rc;		/* conf_load_main's, when it failed */
+};
+
+/* ctl's configuration, loaded now; NULL (ctl->rc says why) on failure. */
+static const struct config *
+ctl_conf(struct ctl *ctl)
+{
+	if (!ctl->loaded) {
+		ctl->rc = conf_load_main(&ctl->cfg, "passionctl", ctl->path);
+		ctl->loaded = 1;
+	}
+	return ctl->rc == 0 ? &ctl->cfg : NULL;
+}
+
+/* One command: its synopsis, what it does, and its function. */
+struct command {
+	const char	*name;
+	const char	*synopsis;	/* after "passionctl [-c PATH] " */
+	const char	*help;		/* indented lines */
+	int		(*run)(struct ctl *, int, char **);
+};
+
+static int	cmd_check_config(struct ctl *, int, char **);
+static int	cmd_migrate(struct ctl *, int, char **);
+static int	cmd_user(struct ctl *, int, char **);
+static int	cmd_jobs(struct ctl *, int, char **);
+static int	cmd_maintain(struct ctl *, int, char **);
+static int	cmd_import(struct ctl *, int, char **);
+static int	cmd_export(struct ctl *, int, char **);
+static int	cmd_presign(struct ctl *, int, char **);
+
+static const struct command commands[] = {
+	{ "check-config", "check-config [--connect]",
+	    "validate the configuration and print it (secrets hidden) with\n"
+	    "what keeps it from serving users; --connect: also connect to\n"
+	    "database_url. Exit 0 ready, 1 not, 2 invalid", cmd_check_config },
+	{ "migrate", "migrate [--status]",
+	    "apply pending database migrations as the owner role\n"
+	    "(migrate_database_url); --status: list them, applied or\n"
+	    "pending", cmd_migrate },
+	{ "user", "user list | create|disable|enable|delete EMAIL",
+	    "list: every user (email, created, state, id); create: add one\n"
+	    "(email taken as verified); disable: refuse sign-in and end\n"
+	    "their sessions now; enable; delete: the user and everything\n"
+	    "theirs", cmd_user },
+	{ "jobs", "jobs [--failed]",
+	    "the newest 50 jobs (or failed ones): id, kind, state,\n"
+	    "attempts, next run, last error", cmd_jobs },
+	{ "maintain", "maintain",
+	    "delete expired sessions, tokens and rate windows; abandon stale\n"
+	    "focus sessions; make the quests schedule rules have come due;\n"
+	    "sweep the object store (stale uploads, objects with no row) and\n"
+	    "empty its queue; remove vault exports past vault_export_age",
+	    cmd_maintain },
+	{ "import", "import FILE --user EMAIL [--passphrase-file F]",
+	    "import a vault bundle (.vault or .vault.zip) into the user's\n"
+	    "account, all or nothing; the passphrase is read from F or asked\n"
+	    "for (PASSION_VAULT_PASSPHRASE also)", cmd_import },
+	{ "export", "export --user EMAIL -o FILE [--passphrase-file F]",
+	    "write everything the user owns as a vault bundle (zip) to FILE",
+	    cmd_export },
+	{ "presign", "presign --method GET|PUT --key KEY [--expires S]\n"
+	    "    [--date YYYYMMDDTHHMMSSZ] [--content-type T]\n"
+	    "    [--content-length N] [--query NAME=VALUE]...",
+	    "print a presigned URL of the object store (--date: as if signed\n"
+	    "then, reproducible; --query: response-content-type and such)",
+	    cmd_presign },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+/* Each line of text, after indent. */
+static void
+print_indented(FILE *f, const char *indent, const char *text)
+{
+	const char	*nl;
+
+	for (; *text != '\0'; text = nl + 1) {
+		nl = strchr(text, '\n');
+		if (nl == NULL)
+			nl = text + strlen(text);
+		fprintf(f, "%s%.*s\n", indent, (int)(nl - text), text);
+		if (*nl == '\0')
+			break;
+	}
+}
 
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: passionctl [-c PATH] COMMAND\n"
-	    "\n"
-	    "commands:\n"
-	    "  check-config        validate the configuration and print it\n"
-	    "  migrate             apply pending database migrations\n"
-	    "  migrate --status    list migrations, applied or pending\n"
-	    "  user list           every user: email, created, disabled\n"
-	    "  user create EMAIL   add a user (email taken as verified)\n"
-	    "  user disable EMAIL  refuse sign-in; ends their sessions now\n"
-	    "  user enable EMAIL   allow sign-in again\n"
-	    "  user delete EMAIL   delete the user and everything theirs\n"
-	    "  jobs [--failed]     the newest 50 jobs (or failed ones): id,\n"
-	    "                      kind, state, attempts, next run, last error\n"
-	    "  maintain            delete expired sessions, tokens and rate\n"
-	    "                      windows; abandon stale focus sessions; make\n"
-	    "                      the quests schedule rules have come due;\n"
-	    "                      sweep the object store (stale uploads,\n"
-	    "                      objects with no row) and empty its queue;\n"
-	    "                      remove vault exports past vault_export_age\n"
-	    "  import FILE --user EMAIL [--passphrase-file F]\n"
-	    "                      import a vault bundle (.vault or\n"
-	    "                      .vault.zip) into the user's account, all or\n"
-	    "                      nothing; the passphrase is read from F or\n"
-	    "                      asked for (PASSION_VAULT_PASSPHRASE also)\n"
-	    "  export --user EMAIL -o FILE [--passphrase-file F]\n"
-	    "                      write everything the user owns as a vault\n"
-	    "                      bundle (zip) to FILE\n"
-	    "  presign --method GET|PUT --key KEY [--expires S]\n"
-	    "          [--date YYYYMMDDTHHMMSSZ] [--content-type T]\n"
-	    "          [--content-length N] [--query NAME=VALUE]...\n"
-	    "                      print a presigned URL of the object store\n"
-	    "                      (--date: as if signed then, reproducible;\n"
-	    "                      --query: response-content-type and such)\n"
-	    "\n"
+	size_t	 i;
+
+	fprintf(f, "usage: passionctl [-c PATH] COMMAND [ARGS]\n"
+	    "       passionctl COMMAND --help\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++) {
+		print_indented(f, "  ", commands[i].synopsis);
+		print_indented(f, "        ", commands[i].help);
+	}
+	fprintf(f, "\n"
 	    "  -c, --config PATH   configuration file (default %s)\n"
 	    "  -h, --help          this text\n"
-	    "  -V, --version       print the version\n",
-	    CONF_DEFAULT_PATH);
+	    "  -V, --version       print the version\n"
+	    "See passionctl(8).\n", CONF_DEFAULT_PATH);
+}
+
+static const struct command *
+command_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+command_usage(const struct command *c, FILE *f)
+{
+	fprintf(f, "usage: passionctl [-c PATH] ");
+	print_indented(f, "", c->synopsis);
+	fputc('\n', f);
+	print_indented(f, "  ", c->help);
+}
+
+/*
+ * A command's arguments do not fit: say which one, then the command's
+ * usage. Returns 2, the exit status of a usage error.
+ */
+static int
+bad_usage(const char *name, const char *why, const char *arg)
+{
+	if (arg != NULL)
+		fprintf(stderr, "passionctl %s: %s '%s'\n", name, why, arg);
+	else
+		fprintf(stderr, "passionctl %s: %s\n", name, why);
+	command_usage(command_find(name), stderr);
+	return 2;
+}
+
+/* The first argument that is no option of the command, or a bad one. */
+static int
+bad_arg(const char *name, const char *arg)
+{
+	return bad_usage(name, arg[0] == '-' ? "unknown option" :
+	    "unexpected argument", arg);
 }
 
 /* passionctl's sessions: the longer batch limits. */
@@ -104,18 +213,19 @@ ctl_close(struct db *db, struct arena *a, struct net *net)
 }
 
 static int
-cmd_migrate(const struct config *cfg, int argc, char **argv)
+cmd_migrate(struct ctl *ctl, int argc, char **argv)
 {
+	const struct config	*cfg;
 	PGconn	*conn;
 	char	 err[512];
 	int	 status = 0, rc;
 
-	if (argc == 2 && strcmp(argv[1], "--status") == 0)
-		status = 1;
-	else if (argc != 1) {
-		usage(stderr);
-		return 2;
-	}
+	status = argc >= 2 && strcmp(argv[1], "--status") == 0;
+	if (argc > 1 + status)
+		return bad_arg("migrate", argv[1 + status]);
+	cfg = ctl_conf(ctl);
+	if (cfg == NULL)
+		return ctl->rc;
 	conn = db_open(cfg->migrate_database_url,
 	    cfg->migrate_database_password, ctl_limits(cfg), err, sizeof(err));
 	if (conn == NULL) {
@@ -201,8 +311,9 @@ static const struct {
 };
 
 static int
-cmd_user(const struct config *cfg, int argc, char **argv)
+cmd_user(struct ctl *ctl, int argc, char **argv)
 {
+	const struct config	*cfg;
 	struct arena	 a;
 	PGconn		*conn;
 	PGresult	*r;
@@ -212,6 +323,9 @@ cmd_user(const struct config *cfg, int argc, char **argv)
 	int		 rc = 1;
 
 	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		cfg = ctl_conf(ctl);
+		if (cfg == NULL)
+			return ctl->rc;
 		conn = admin_open(cfg);
 		if (conn == NULL)
 			return 1;
@@ -227,14 +341,23 @@ cmd_user(const struct config *cfg, int argc, char **argv)
 		PQfinish(conn);
 		return n < 0;
 	}
-	for (i = 0; argc == 3 && i < sizeof(user_verbs) /
-	    sizeof(user_verbs[0]); i++)
+	if (argc < 2)
+		return bad_usage("user", "needs list, or a verb and an EMAIL",
+		    NULL);
+	if (strcmp(argv[1], "list") == 0)
+		return bad_arg("user", argv[2]);
+	for (i = 0; i < sizeof(user_verbs) / sizeof(user_verbs[0]); i++)
 		if (strcmp(argv[1], user_verbs[i].verb) == 0)
 			break;
-	if (argc != 3 || i == sizeof(user_verbs) / sizeof(user_verbs[0])) {
-		usage(stderr);
-		return 2;
-	}
+	if (i == sizeof(user_verbs) / sizeof(user_verbs[0]))
+		return bad_usage("user", "unknown verb", argv[1]);
+	if (argc < 3)
+		return bad_usage("user", "needs an EMAIL", NULL);
+	if (argc > 3)
+		return bad_arg("user", argv[3]);
+	cfg = ctl_conf(ctl);
+	if (cfg == NULL)
+		return ctl->rc;
 	arena_init(&a, 1024);
 	email = auth_email_normalize(&a, argv[2]);
 	if (email == NULL) {
@@ -260,17 +383,19 @@ cmd_user(const struct config *cfg, int argc, char **argv)
 }
 
 static int
-cmd_jobs(const struct config *cfg, int argc, char **argv)
+cmd_jobs(struct ctl *ctl, int argc, char **argv)
 {
+	const struct config	*cfg;
 	PGconn		*conn;
 	PGresult	*r;
 	long		 n;
-	int		 failed = argc == 2 && strcmp(argv[1], "--failed") == 0;
+	int		 failed = argc >= 2 && strcmp(argv[1], "--failed") == 0;
 
-	if (argc > 2 || (argc == 2 && !failed)) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc > 1 + failed)
+		return bad_arg("jobs", argv[1 + failed]);
+	cfg = ctl_conf(ctl);
+	if (cfg == NULL)
+		return ctl->rc;
 	conn = admin_open(cfg);
 	if (conn == NULL)
 		return 1;
@@ -291,8 +416,9 @@ cmd_jobs(const struct config *cfg, int argc, char **argv)
  * transaction per user, every occurrence made once by a unique index).
  */
 static int
-cmd_maintain(const struct config *cfg, int argc, char **argv)
+cmd_maintain(struct ctl *ctl, int argc, char **argv)
 {
+	const struct config	*cfg;
 	struct db		 db;
 	struct arena		 a;
 	struct db_sweep		 sw;
@@ -307,11 +433,11 @@ cmd_maintain(const struct config *cfg, int argc, char **argv)
 	int			 i, sweep;
 	char			 err[512];
 
-	(void)argv;
-	if (argc != 1) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc != 1)
+		return bad_arg("maintain", argv[1]);
+	cfg = ctl_conf(ctl);
+	if (cfg == NULL)
+		return ctl->rc;
 	memset(&m, 0, sizeof(m));
 	memset(&bs, 0, sizeof(bs));
 	ctl_open(cfg, &db, &a, &store, &net);
@@ -502,8 +628,9 @@ print_result(struct json_object *res)
 }
 
 static int
-cmd_import(const struct config *cfg, int argc, char **argv)
+cmd_import(struct ctl *ctl, int argc, char **argv)
 {
+	const struct config	*cfg;
 	struct jobs_vault_run	 r;
 	struct db		 db;
 	struct arena		 a;
@@ -525,15 +652,15 @@ cmd_import(const struct config *cfg, int argc, char **argv)
 			pfile = argv[++i];
 		else if (file == NULL && argv[i][0] != '-')
 			file = argv[i];
-		else {
-			usage(stderr);
-			return 2;
-		}
+		else
+			return bad_arg("import", argv[i]);
 	}
-	if (file == NULL || email == NULL) {
-		usage(stderr);
-		return 2;
-	}
+	if (file == NULL || email == NULL)
+		return bad_usage("import", file == NULL ? "needs a FILE" :
+		    "needs --user EMAIL", NULL);
+	cfg = ctl_conf(ctl);
+	if (cfg == NULL)
+		return ctl->rc;
 	if ((fd = open(file, O_RDONLY)) < 0 || fstat(fd, &sb) != 0) {
 		fprintf(stderr, "passionctl: %s: %s\n", file, strerror(errno));
 		if (fd >= 0)
@@ -630,8 +757,9 @@ file_progress(void *ud, long long bytes, long long entities)
 }
 
 static int
-cmd_export(const struct config *cfg, int argc, char **argv)
+cmd_export(struct ctl *ctl, int argc, char **argv)
 {
+	const struct config	*cfg;
 	struct vault_export	 ex;
 	struct file_sink	 fs;
 	struct db		 db;
@@ -652,15 +780,15 @@ cmd_export(const struct config *cfg, int argc, char **argv)
 		else if (strcmp(argv[i], "--passphrase-file") == 0 &&
 		    i + 1 < argc)
 			pfile = argv[++i];
-		else {
-			usage(stderr);
-			return 2;
-		}
+		else
+			return bad_arg("export", argv[i]);
 	}
-	if (email == NULL || out == NULL) {
-		usage(stderr);
-		return 2;
-	}
+	if (email == NULL || out == NULL)
+		return bad_usage("export", email == NULL ? "needs --user EMAIL" :
+		    "needs -o FILE", NULL);
+	cfg = ctl_conf(ctl);
+	if (cfg == NULL)
+		return ctl->rc;
 	if ((pass = passphrase(pfile)) == NULL || *pass == '\0') {
 		fprintf(stderr, "passionctl: no passphrase\n");
 		free(pass);
@@ -746,8 +874,9 @@ amz_time(const char *s)
 #define PRESIGN_QUERY_MAX	8
 
 static int
-cmd_presign(const struct config *cfg, int argc, char **argv)
+cmd_presign(struct ctl *ctl, int argc, char **argv)
 {
+	const struct config	*cfg;
 	static const struct option opts[] = {
 		{ "method", required_argument, NULL, 'm' },
 		{ "key", required_argument, NULL, 'k' },
@@ -769,6 +898,7 @@ cmd_presign(const struct config *cfg, int argc, char **argv)
 	int			 ch;
 
 	optind = 1;
+	opterr = 0;	/* bad_arg names the option itself */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
@@ -814,16 +944,19 @@ cmd_presign(const struct config *cfg, int argc, char **argv)
 			query[nquery++].value = eq + 1;
 			break;
 		default:
-			usage(stderr);
-			return 2;
+			return bad_arg("presign", argv[optind - 1]);
 		}
 	}
-	if (optind != argc || method == NULL || key == NULL || *key == '\0' ||
+	if (optind != argc)
+		return bad_arg("presign", argv[optind]);
+	if (method == NULL || key == NULL || *key == '\0' ||
 	    (strcmp(method, "GET") != 0 && strcmp(method, "PUT") != 0)) {
-		fprintf(stderr, "passionctl: presign needs --method GET|PUT and "
-		    "--key KEY\n");
-		return 2;
+		return bad_usage("presign", "needs --method GET|PUT and --key "
+		    "KEY", NULL);
 	}
+	cfg = ctl_conf(ctl);
+	if (cfg == NULL)
+		return ctl->rc;
 	storage_init(&st, cfg);
 	if (!storage_enabled(&st)) {
 		fprintf(stderr, "passionctl: no object store configured "
@@ -841,6 +974,21 @@ cmd_presign(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* check-config: as passiond --check-config. */
+static int
+cmd_check_config(struct ctl *ctl, int argc, char **argv)
+{
+	const struct config	*cfg;
+	int	 connect = argc >= 2 && strcmp(argv[1], "--connect") == 0;
+
+	if (argc > 1 + connect)
+		return bad_arg("check-config", argv[1 + connect]);
+	cfg = ctl_conf(ctl);
+	if (cfg == NULL)
+		return ctl->rc;
+	return server_check_config(cfg, connect);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -850,16 +998,17 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct config	 cfg;
-	const char	*path = NULL, *cmd;
-	char		 err[512];
-	int		 ch, rc;
+	const struct command	*cmd;
+	struct ctl		 ctl;
+	int			 ch, i, rc;
+
+	memset(&ctl, 0, sizeof(ctl));
 
 	/* '+': stop at the command so its own options stay its own. */
 	while ((ch = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			path = optarg;
+			ctl.path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -876,37 +1025,22 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	cmd = argv[optind];
-	log_set_component("passionctl");
-	if (conf_load(&cfg, path ? path : CONF_DEFAULT_PATH, path == NULL, err,
-	    sizeof(err)) != 0) {
-		fprintf(stderr, "passionctl: configuration error: %s\n", err);
-		conf_free(&cfg);
+	if ((cmd = command_find(argv[optind])) == NULL) {
+		fprintf(stderr, "passionctl: unknown command '%s'\n",
+		    argv[optind]);
+		usage(stderr);
 		return 2;
 	}
-	if (strcmp(cmd, "check-config") == 0) {
-		conf_dump(&cfg, STDOUT_FILENO);
-		printf("configuration OK\n");
-		rc = 0;
-	} else if (strcmp(cmd, "user") == 0) {
-		rc = cmd_user(&cfg, argc - optind, argv + optind);
-	} else if (strcmp(cmd, "jobs") == 0) {
-		rc = cmd_jobs(&cfg, argc - optind, argv + optind);
-	} else if (strcmp(cmd, "export") == 0) {
-		rc = cmd_export(&cfg, argc - optind, argv + optind);
-	} else if (strcmp(cmd, "import") == 0) {
-		rc = cmd_import(&cfg, argc - optind, argv + optind);
-	} else if (strcmp(cmd, "presign") == 0) {
-		rc = cmd_presign(&cfg, argc - optind, argv + optind);
-	} else if (strcmp(cmd, "maintain") == 0) {
-		rc = cmd_maintain(&cfg, argc - optind, argv + optind);
-	} else if (strcmp(cmd, "migrate") == 0) {
-		rc = cmd_migrate(&cfg, argc - optind, argv + optind);
-	} else {
-		fprintf(stderr, "passionctl: unknown command '%s'\n", cmd);
-		usage(stderr);
-		rc = 2;
-	}
-	conf_free(&cfg);
+	/* COMMAND --help needs no configuration. */
+	for (i = optind + 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			command_usage(cmd, stdout);
+			return 0;
+		}
+	log_set_component("passionctl");
+	rc = cmd->run(&ctl, argc - optind, argv + optind);
+	if (ctl.loaded)
+		conf_free(&ctl.cfg);
 	return rc;
 }

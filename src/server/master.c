@@ -37,7 +37,7 @@
 
 struct master {
 	const char		*config_path;
-	int			 config_missing_ok;
+	const char		*cred_dir;	/* conf_load's fallback */
 	struct config		*cfg;
 	int			 listen_fd;
 	int			 owned_socket;
@@ -229,7 +229,7 @@ begin_reload(struct master *m)
 	next = malloc(sizeof(*next));
 	if (next == NULL)
 		fatal("reload: out of memory");
-	if (conf_load(next, m->config_path, m->config_missing_ok, err,
+	if (conf_load(next, m->config_path, m->cred_dir, err,
 	    sizeof(err)) != 0) {
 		log_error("reload refused, keeping the running config: %s",
 		    err);
@@ -412,7 +412,8 @@ step(struct master *m)
 }
 
 int
-server_run(const char *config_path, int missing_ok, struct config *cfg)
+server_run(const char *config_path, const char *cred_dir,
+    struct config *cfg)
 {
 	struct master	 m;
 	sigset_t	 set;
@@ -422,7 +423,7 @@ server_run(const char *config_path, int missing_ok, struct config *cfg)
 
 	memset(&m, 0, sizeof(m));
 	m.config_path = config_path;
-	m.config_missing_ok = missing_ok;
+	m.cred_dir = cred_dir;
 	m.cfg = cfg;
 	log_set_component("master");
 	sigemptyset(&set);

@@ -36,11 +36,17 @@ struct worker_slot {
 /*
  * Run the master until SIGTERM/SIGINT: open or inherit the socket, fork
  * and supervise workers, reload on SIGHUP. config_path is re-read on
- * reload (its absence is fine when missing_ok, as at start). Returns the
- * process exit status.
+ * reload, with cred_dir as conf_load's. Returns the process exit status.
  */
-int	 server_run(const char *config_path, int missing_ok,
+int	 server_run(const char *config_path, const char *cred_dir,
 	    struct config *cfg);
+/*
+ * --check-config: print cfg (secrets hidden) and what keeps it from
+ * serving users (conf_warnings; with connect, also whether both roles'
+ * database_url connect), then a verdict line. Returns the exit status:
+ * 0 ready, 1 it cannot serve users.
+ */
+int	 server_check_config(const struct config *cfg, int connect);
 /*
  * Open the listening socket cfg->listen (unix with owner/group/mode, or
  * TCP), or take the one systemd passed (LISTEN_FDS). Sets *owned when we

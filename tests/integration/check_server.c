@@ -402,28 +402,90 @@ START_TEST(reports_to_systemd)
 }
 END_TEST
 
-/* passiond's command line and its config errors, without a stack. */
+/* The command lines and their config errors, without a stack. */
+#define FULL_CONF "smtp_url = smtp://127.0.0.1:25\nsmtp_from = a@b.org\n" \
+	"secret_key_file = /tmp/passion-cli-secret\n" \
+	"storage_endpoint = http://127.0.0.1:9\nstorage_bucket = b\n" \
+	"storage_access_key_id = k\n" \
+	"storage_secret_file = /tmp/passion-cli-secret\n"
 static const struct {
 	const char	*args;
 	const char	*conf;
 	int		 exit_code;
 	const char	*output;
 } cli_cases[] = {
-	{ "--version", NULL, 0, "passiond " PACKAGE_VERSION },
-	{ "--help", NULL, 0, "usage: passiond" },
-	{ "--bogus", NULL, 2, "usage: passiond" },
-	{ "--check-config -c", "workers = 3\n", 0, "configuration OK" },
-	{ "--check-config -c", "wrokers = 3\n", 2, "wrokers: unknown key" },
-	{ "--check-config -c", "workers = -1\n", 2, "workers: '-1'" },
-	{ "--check-config -c", "listen = nowhere\n", 2, "listen: 'nowhere'" },
-	{ "--check-config -c", "listen = 0.0.0.0:9000\n", 2,
+	{ "passiond --version", NULL, 0, "passiond " PACKAGE_VERSION },
+	{ "passiond --help", NULL, 0, "usage: passiond" },
+	{ "passiond --bogus", NULL, 2, "usage: passiond" },
+	{ "passiond --check-config -c", FULL_CONF, 0, "configuration OK" },
+	{ "passiond --check-config -c", "workers = 3\n", 1,
+	    "cannot serve users: 3 problems" },
+	{ "passiond --check-config -c", "workers = 3\n", 1,
+	    "warning: no way to sign in" },
+	{ "passiond --check-config -c", "workers = 3\n", 1,
+	    "warning: secret_key is unset" },
+	{ "passiond --check-config -c", "workers = 3\n", 1,
+	    "warning: no object store" },
+	{ "passiond --check-config -c", FULL_CONF "debug_routes = on\n", 1,
+	    "warning: debug_routes is on" },
+	{ "passiond --check-config -c", FULL_CONF
+	    "public_origin = http://passion.example.org\n", 1,
+	    "is not https" },
+	{ "passiond --check-config --connect -c", FULL_CONF
+	    "database_url = host=/nonexistent dbname=x\n", 1,
+	    "warning: database_url: cannot connect" },
+	{ "passiond --connect -c", FULL_CONF, 2,
+	    "--connect goes with --check-config" },
+	{ "passiond --check-config -c", "wrokers = 3\n", 2,
+	    "wrokers: unknown key" },
+	{ "passiond --check-config -c", "workers = -1\n", 2, "workers: '-1'" },
+	{ "passiond --check-config -c", "listen = nowhere\n", 2,
+	    "listen: 'nowhere'" },
+	{ "passiond --check-config -c", "listen = 0.0.0.0:9000\n", 2,
 	    "FastCGI has no authentication" },
-	{ "--check-config -c", "database_password = pw\n", 2,
+	{ "passiond --check-config -c", "database_password = pw\n", 2,
 	    "database_password: is a secret" },
-	{ "-c", "listen = unix:/nonexistent-dir/p.sock\n", 1,
+	{ "passiond -c", "listen = unix:/nonexistent-dir/p.sock\n", 1,
 	    "listen: /nonexistent-dir/p.sock" },
-	{ "--check-config -c /nonexistent.conf", NULL, 2,
-	    "cannot open /nonexistent.conf" },
+	{ "passiond --check-config -c /nonexistent.conf", NULL, 1,
+	    "cannot read the configuration /nonexistent.conf" },
+	{ "passionctl -c /nonexistent.conf check-config", NULL, 1,
+	    "cannot read the configuration /nonexistent.conf" },
+	{ "passionctl check-config -c", FULL_CONF, 2,
+	    "passionctl check-config: unknown option '-c'" },
+	/* Each command's --help: its usage, exit 0, no config needed. */
+	{ "passionctl -c /nonexistent.conf check-config --help", NULL, 0,
+	    "usage: passionctl [-c PATH] check-config [--connect]" },
+	{ "passionctl -c /nonexistent.conf migrate --help", NULL, 0,
+	    "usage: passionctl [-c PATH] migrate [--status]" },
+	{ "passionctl -c /nonexistent.conf user --help", NULL, 0,
+	    "usage: passionctl [-c PATH] user list" },
+	{ "passionctl -c /nonexistent.conf jobs --help", NULL, 0,
+	    "usage: passionctl [-c PATH] jobs [--failed]" },
+	{ "passionctl -c /nonexistent.conf maintain --help", NULL, 0,
+	    "usage: passionctl [-c PATH] maintain" },
+	{ "passionctl -c /nonexistent.conf import --help", NULL, 0,
+	    "usage: passionctl [-c PATH] import FILE --user EMAIL" },
+	{ "passionctl -c /nonexistent.conf export --help", NULL, 0,
+	    "usage: passionctl [-c PATH] export --user EMAIL -o FILE" },
+	{ "passionctl -c /nonexistent.conf presign --help", NULL, 0,
+	    "usage: passionctl [-c PATH] presign --method GET|PUT" },
+	/* A bad argument names itself and the command's usage, before
+	 * any configuration is read. */
+	{ "passionctl -c /nonexistent.conf migrate --bogus", NULL, 2,
+	    "passionctl migrate: unknown option '--bogus'" },
+	{ "passionctl -c /nonexistent.conf import", NULL, 2,
+	    "passionctl import: needs a FILE" },
+	{ "passionctl -c /nonexistent.conf import f.vault", NULL, 2,
+	    "usage: passionctl [-c PATH] import FILE" },
+	{ "passionctl -c /nonexistent.conf presign --bogus", NULL, 2,
+	    "passionctl presign: unknown option '--bogus'" },
+	{ "passionctl -c /nonexistent.conf user frob a@b.org", NULL, 2,
+	    "passionctl user: unknown verb 'frob'" },
+	{ "passionctl -c /nonexistent.conf jobs --failed x", NULL, 2,
+	    "passionctl jobs: unexpected argument 'x'" },
+	{ "passionctl -c /nonexistent.conf frob", NULL, 2,
+	    "passionctl: unknown command 'frob'" },
 };
 
 START_TEST(command_line_table)
@@ -438,7 +500,12 @@ START_TEST(command_line_table)
 		fputs(cli_cases[_i].conf, f);
 		fclose(f);
 	}
-	snprintf(cmd, sizeof(cmd), "timeout 10 %s/passiond %s %s >%s 2>&1",
+	{
+		FILE *f = fopen("/tmp/passion-cli-secret", "w");
+		fputs("0123456789abcdef0123456789abcdef0123456789\n", f);
+		fclose(f);
+	}
+	snprintf(cmd, sizeof(cmd), "timeout 10 %s/%s %s >%s 2>&1",
 	    getenv("abs_top_builddir"), cli_cases[_i].args,
 	    cli_cases[_i].conf ? conf : "", out);
 	status = system(cmd);

@@ -217,21 +217,21 @@ START_TEST(environment_and_secrets)
 	}
 	/* The environment beats the file. */
 	setenv("PASSIOND_WORKERS", "5", 1);
-	ck_assert_msg(conf_load(&c, conf, 0, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(conf_load(&c, conf, NULL, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(c.workers, 5);
 	ck_assert_str_eq(c.database_password, "s3cret");
 	conf_free(&c);
 
 	/* A bad environment value names the key. */
 	setenv("PASSIOND_WORKERS", "lots", 1);
-	ck_assert_int_ne(conf_load(&c, conf, 0, err, sizeof(err)), 0);
+	ck_assert_int_ne(conf_load(&c, conf, NULL, err, sizeof(err)), 0);
 	ck_assert_ptr_nonnull(strstr(err, "environment: workers: 'lots'"));
 	conf_free(&c);
 	unsetenv("PASSIOND_WORKERS");
 
 	/* A secret straight in the environment is refused. */
 	setenv("PASSIOND_DATABASE_PASSWORD", "x", 1);
-	ck_assert_int_ne(conf_load(&c, conf, 0, err, sizeof(err)), 0);
+	ck_assert_int_ne(conf_load(&c, conf, NULL, err, sizeof(err)), 0);
 	ck_assert_ptr_nonnull(strstr(err, "is a secret"));
 	conf_free(&c);
 	unsetenv("PASSIOND_DATABASE_PASSWORD");
@@ -241,18 +241,29 @@ START_TEST(environment_and_secrets)
 	write_file(cred, "from-credential");
 	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
 	write_file(conf, "workers = 2\n");
-	ck_assert_msg(conf_load(&c, conf, 0, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(conf_load(&c, conf, NULL, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(c.database_password, "from-credential");
 	conf_free(&c);
 	unsetenv("CREDENTIALS_DIRECTORY");
 
-	/* A missing file: an error unless missing is allowed. */
-	ck_assert_int_ne(conf_load(&c, "/nonexistent/p.conf", 0, err,
+	/* Without systemd's, the fallback directory gives the credentials
+	 * (the installed programs' CONF_CREDENTIALS_DIR)... */
+	ck_assert_msg(conf_load(&c, conf, tmpdir, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_str_eq(c.database_password, "from-credential");
+	conf_free(&c);
+	/* ...and systemd's directory wins over it. */
+	setenv("CREDENTIALS_DIRECTORY", "/nonexistent", 1);
+	ck_assert_msg(conf_load(&c, conf, tmpdir, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_str_eq(c.database_password, "");
+	conf_free(&c);
+	unsetenv("CREDENTIALS_DIRECTORY");
+
+	/* A missing file is an error, whatever the path. */
+	ck_assert_int_ne(conf_load(&c, "/nonexistent/p.conf", NULL, err,
 	    sizeof(err)), 0);
 	ck_assert_ptr_nonnull(strstr(err, "cannot open /nonexistent/p.conf"));
-	conf_free(&c);
-	ck_assert_int_eq(conf_load(&c, "/nonexistent/p.conf", 1, err,
-	    sizeof(err)), 0);
 	conf_free(&c);
 	unlink(conf);
 	unlink(secret);
