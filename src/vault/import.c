@@ -1,6 +1,6 @@
 /*
  * import.c - a bundle into a user's rows and objects, all or nothing
- * (../shared/spec/vault-v3.md "Import rules", docs/vault.md):
+ * (docs/vault-v3.md "Import rules", docs/vault.md):
  *
  *  1. read the bundle (bundle.c): envelope, manifest, blobs spilled and
  *     their hashes checked;
@@ -516,7 +516,7 @@ static void write_entity(struct run *r, long k, long index,
     struct json_object *v);
 
 /*
- * Producer-hub v2 (../shared/spec/vault-v3.md): what has a home is read
+ * Producer-hub v2 (docs/vault-v3.md): what has a home is read
  * as its v3 kind, renamed where v2 named it otherwise; audio loops
  * become reference tracks in a library "Audio loops"; the rest is
  * counted as skipped.

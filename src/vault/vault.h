@@ -1,5 +1,5 @@
 /*
- * vault.h - Vault bundles (../shared/spec/vault-v3.md, docs/vault.md):
+ * vault.h - Vault bundles (docs/vault-v3.md, docs/vault.md):
  * the crypto envelope that holds a bundle's metadata, as the old
  * browser app wrote it with WebCrypto (PBKDF2-HMAC-SHA256, then
  * AES-256-GCM with the tag after the ciphertext), on OpenSSL.

@@ -20,7 +20,7 @@ for u in $units; do
 	    > "$tmp/$u"
 done
 fail=0
-if ! (cd "$tmp" && systemd-analyze verify ./passiond.socket \
+if ! (cd "$tmp" && systemd-analyze verify --man=no ./passiond.socket \
     ./passiond.service ./passion-maintain.service \
     ./passion-maintain.timer) > "$tmp/verify.out" 2>&1; then
 	echo "FAIL: systemd-analyze verify"; cat "$tmp/verify.out"; fail=1
