@@ -11,7 +11,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config \
 	libfcgi-dev libpq-dev libjson-c-dev libcurl4-openssl-dev libssl-dev \
 	libsystemd-dev libcjose-dev libjansson-dev libunistring-dev libidn2-dev \
 	libxml2-dev libyajl-dev libarchive-dev \
-	check postgresql-15 postgresql-client-15 nginx \
+	check postgresql-15 postgresql-client-15 postgresql nginx \
 	systemd procps curl wrk clang libclang-rt-14-dev valgrind python3-aiosmtpd \
 	debhelper dpkg-dev lintian mandoc openssl"
 

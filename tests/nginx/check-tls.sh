@@ -13,7 +13,7 @@ set -eu
 srcdir=${abs_top_srcdir:-.}
 builddir=${abs_top_builddir:-.}
 PATH=$PATH:/usr/sbin
-for tool in nginx openssl curl; do
+for tool in nginx openssl curl python3; do
 	command -v $tool >/dev/null 2>&1 && continue
 	[ "${CI:-}" = true ] && { echo "$tool missing"; exit 1; }
 	echo "SKIP: $tool not installed"; exit 77
@@ -35,14 +35,9 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 https=$(port) http=$(port)
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=passion.example.org \
-    -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
-mkdir -p "$tmp/www" "$tmp/snippets" "$tmp/tmp"
-echo '<!doctype html><title>Passion OS</title>' > "$tmp/www/index.html"
-chmod -R a+rX "$tmp/www"
-
 if [ -z "$installed" ]; then
 	site=$srcdir/nginx/passiond.conf user=root
+	mkdir -p "$tmp/snippets"
 	for f in passiond-locations.conf passiond-api-headers.conf \
 	    passiond-headers.conf; do
 		sed "s|unix:/run/passiond/passiond.sock|unix:$tmp/passiond.sock|" \
@@ -66,31 +61,7 @@ CONF
 else
 	site=$installed user=www-data
 fi
-# The site as shipped, on this run's ports, certificate and web root.
-sed -e "s|listen[[:space:]]*443 ssl http2;|listen 127.0.0.1:$https ssl http2;|" \
-    -e "s|listen[[:space:]]*80;|listen 127.0.0.1:$http;|" \
-    -e '/listen[[:space:]]*\[::\]/d' \
-    -e "s|ssl_certificate[[:space:]].*|ssl_certificate $tmp/cert.pem;|" \
-    -e "s|ssl_certificate_key[[:space:]].*|ssl_certificate_key $tmp/key.pem;|" \
-    -e "s|root[[:space:]].*;|root $tmp/www;|" \
-    "$site" > "$tmp/site.conf"
-cat > "$tmp/nginx.conf" <<CONF
-daemon on;
-user $user;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/error.log warn;
-events { worker_connections 64; }
-http {
-	access_log $tmp/access.log;
-	client_body_temp_path $tmp/tmp/body;
-	fastcgi_temp_path $tmp/tmp/fastcgi;
-	proxy_temp_path $tmp/tmp/proxy;
-	uwsgi_temp_path $tmp/tmp/uwsgi;
-	scgi_temp_path $tmp/tmp/scgi;
-	include $tmp/site.conf;
-}
-CONF
+"$srcdir/tests/nginx/render-site" "$site" "$tmp" "$https" "$http" "$user"
 nginx -q -p "$tmp" -c "$tmp/nginx.conf" || { cat "$tmp/error.log"; exit 1; }
 
 pass=0 fail=0
@@ -98,7 +69,7 @@ pass=0 fail=0
 # body and headers.
 expect() {
 	name=$1 want=$2 body=$3 api=$4; shift 4
-	code=$(curl -sk -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' \
+	code=$(curl -s --cacert "$tmp/cert.pem" -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' \
 	    --resolve "passion.example.org:$https:127.0.0.1" "$@") || code=000
 	bad=""
 	[ "$code" = "$want" ] || bad="$bad status $code (not $want);"
