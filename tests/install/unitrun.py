@@ -216,6 +216,19 @@ class Manager:
                                % (name, args[0], rc, name))
         return rc
 
+    def drain_notify(self):
+        """Read what services sent (STATUS= lines come all the time): a
+        full queue would block their sd_notify, as it never does under
+        systemd."""
+        self.notify.setblocking(False)
+        try:
+            while True:
+                self.notify.recv(4096)
+        except (BlockingIOError, InterruptedError):
+            pass
+        finally:
+            self.notify.setblocking(True)
+
     def wait_ready(self, pid, timeout):
         deadline = time.time() + timeout
         self.notify.settimeout(0.2)
@@ -269,6 +282,7 @@ class Manager:
         os.kill(pid, sig)
         deadline = time.time() + timeout
         while alive(pid) and time.time() < deadline:
+            self.drain_notify()
             time.sleep(0.05)
         if alive(pid):
             os.kill(pid, signal.SIGKILL)
@@ -345,7 +359,8 @@ class Manager:
         signal.signal(signal.SIGCHLD, lambda *_: None)
         while True:
             self.reap()
-            control.settimeout(0.5)
+            self.drain_notify()
+            control.settimeout(0.2)
             try:
                 conn, _ = control.accept()
             except socket.timeout:
