@@ -967,7 +967,8 @@ conf_warnings(const struct config *c, FILE *f)
 	}
 	if (strncmp(c->public_origin, "https://", 8) != 0 &&
 	    strncmp(c->public_origin, "http://127.", 11) != 0 &&
-	    strncmp(c->public_origin, "http://localhost", 16) != 0) {
+	    strncmp(c->public_origin, "http://localhost", 16) != 0 &&
+	    strncmp(c->public_origin, "http://[::1]", 12) != 0) {
 		fprintf(f, "warning: public_origin %s is not https: session "
 		    "cookies would cross the network in the clear\n",
 		    c->public_origin);
