@@ -701,9 +701,9 @@ struct db_sweep {
 /* Delete expired sessions and tokens, and windows past rate_window. */
 enum db_status	 db_maintain_sweep(struct db *db, struct arena *a,
 		    long rate_window, struct db_sweep *out);
-/* The ids of users who are not disabled (column 0). */
+/* The ids of users who are not disabled, in the arena: *ids[0..*n). */
 enum db_status	 db_maintain_users(struct db *db, struct arena *a,
-		    PGresult **out);
+		    const char ***ids, size_t *n);
 
 struct db_maintained {
 	long	 quests;	/* made from occurrences */
@@ -743,6 +743,40 @@ int		 db_migrate(PGconn *conn, FILE *out, char *err, size_t errlen);
 /* Print every migration with "applied <time>" or "pending". */
 int		 db_migrate_status(PGconn *conn, FILE *out, char *err,
 		    size_t errlen);
+/* --- admin.c: passionctl's own statements, as the owner role --- */
+
+/*
+ * Apply the pending migrations (db_migrate), or with status_only list
+ * them all (db_migrate_status), on db's connection. 0 or -1 with err.
+ */
+int		 db_migrate_run(struct db *db, int status_only, FILE *out,
+		    char *err, size_t errlen);
+/* A user as passionctl user list prints it (strings in the arena). */
+struct db_user_info {
+	const char	*email, *created, *state, *id;
+};
+typedef void	(*db_user_fn)(void *ud, const struct db_user_info *u);
+/* Every user, oldest first, one call of fn each. */
+enum db_status	 db_users_list(struct db *db, struct arena *a, db_user_fn fn,
+		    void *ud);
+enum db_user_verb {
+	DB_USER_CREATE,		/* email taken as verified */
+	DB_USER_DISABLE,	/* and their sessions end now */
+	DB_USER_ENABLE,
+	DB_USER_DELETE		/* and everything theirs (cascades) */
+};
+/* Do verb to the user with that (normalised) email; *changed: rows. */
+enum db_status	 db_user_admin(struct db *db, struct arena *a,
+		    enum db_user_verb verb, const char *email, long *changed);
+/* A job as passionctl jobs prints it. */
+struct db_job_info {
+	const char	*id, *kind, *state, *attempts, *run_at, *last_error;
+};
+typedef void	(*db_job_fn)(void *ud, const struct db_job_info *j);
+/* The newest 50 jobs (or failed ones), newest first. */
+enum db_status	 db_jobs_list(struct db *db, struct arena *a, int failed_only,
+		    db_job_fn fn, void *ud);
+
 /*
  * Connect with conninfo, an optional password and the limits (timeouts
  * are set for the session, overriding any in conninfo); NULL with err.

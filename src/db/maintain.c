@@ -45,10 +45,24 @@ db_maintain_sweep(struct db *db, struct arena *a, long rate_window,
 }
 
 enum db_status
-db_maintain_users(struct db *db, struct arena *a, PGresult **out)
+db_maintain_users(struct db *db, struct arena *a, const char ***ids,
+    size_t *n)
 {
-	return db_sql(db, a, "maintain_users", "SELECT id FROM users WHERE "
-	    "disabled_at IS NULL ORDER BY id", 0, NULL, 1, out);
+	PGresult	*r;
+	enum db_status	 st;
+	int		 i;
+
+	*ids = NULL;
+	*n = 0;
+	st = db_sql(db, a, "maintain_users", "SELECT id FROM users WHERE "
+	    "disabled_at IS NULL ORDER BY id", 0, NULL, 1, &r);
+	if (st != DB_OK)
+		return st;
+	*ids = arena_alloc(a, sizeof(**ids) * (size_t)(PQntuples(r) + 1));
+	for (i = 0; i < PQntuples(r); i++)
+		(*ids)[i] = PQgetvalue(r, i, PQfnumber(r, "id"));
+	*n = (size_t)PQntuples(r);
+	return DB_OK;
 }
 
 static const char *

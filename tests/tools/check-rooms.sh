@@ -1,0 +1,49 @@
+#!/bin/sh
+# check-rooms.sh - the rooms stay sealed (issue 16): no libpq outside
+# src/db/ (no PQ*() call, PGresult, PGconn or <libpq-fe.h> in code), and
+# no source file of src/ over 800 lines. What is not sealed yet is listed
+# below, each entry to go as its room is sealed; an entry that no longer
+# needs to be here fails too, so the lists only shrink.
+set -eu
+srcdir=${abs_top_srcdir:-.}
+cd "$srcdir"
+# Files outside src/db/ that still reach into libpq.
+LIBPQ_DEBT="src/api/planner.c src/api/session.c src/api/vault.c
+    src/jobs/blobs.c src/jobs/vault.c src/jobs/worker.c src/vault/export.c
+    src/vault/import.c"
+# Files over 800 lines.
+SIZE_DEBT="src/vault/import.c"
+MAX_LINES=800
+
+listed() {	# listed FILE LIST
+	for item in $2; do [ "$item" = "$1" ] && return 0; done
+	return 1
+}
+pass=0 fail=0
+for f in $(find src -name '*.[ch]' ! -path 'src/db/*' | sort); do
+	# Code lines only: comment lines start with "/*" or " *".
+	uses=$(grep -nE '\bPQ[a-zA-Z]+\(|\bPGresult\b|\bPGconn\b|libpq-fe\.h' "$f" |
+	    grep -vE '^[0-9]+:[[:space:]]*(/\*|\*)' || true)
+	if [ -n "$uses" ] && ! listed "$f" "$LIBPQ_DEBT"; then
+		echo "FAIL: $f uses libpq outside src/db/:"; echo "$uses" | head -n 5
+		fail=$((fail + 1))
+	elif [ -z "$uses" ] && listed "$f" "$LIBPQ_DEBT"; then
+		echo "FAIL: $f no longer uses libpq: take it off LIBPQ_DEBT"
+		fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+done
+for f in $(find src -name '*.[ch]' | sort); do
+	n=$(wc -l < "$f")
+	if [ "$n" -gt $MAX_LINES ] && ! listed "$f" "$SIZE_DEBT"; then
+		echo "FAIL: $f has $n lines (at most $MAX_LINES)"; fail=$((fail + 1))
+	elif [ "$n" -le $MAX_LINES ] && listed "$f" "$SIZE_DEBT"; then
+		echo "FAIL: $f has $n lines now: take it off SIZE_DEBT"
+		fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+done
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
