@@ -42,10 +42,10 @@ api_schedule_next(struct http_request *req)
 	struct app		*app = api_app(req);
 	struct json_object	*rule = NULL, *data;
 	struct model_civil	 now, until, *occ;
-	PGresult		*r = NULL;
+	const char		**at = NULL;
 	long long		 count;
 	enum db_status		 st;
-	int			 i, n = 0;
+	int			 i, n = 0, nat = 0;
 
 	if (api_only_params_or_reply(req, params) != 0 ||
 	    api_count_or_reply(req, "count", NEXT_MAX, 10, &count) != 0 ||
@@ -68,14 +68,13 @@ api_schedule_next(struct http_request *req)
 		if (n < 0)
 			n = 0;	/* stored before rules were checked: none */
 		st = db_local_instants(&app->db, req->arena, req->user_id,
-		    occ, n, 1, &r);
+		    occ, n, 1, &at, &nat);
 	}
 	if (api_entity_commit_or_reply(req, NULL, st) != 0)
 		return;
 	data = json_object_new_array();
-	for (i = 0; i < PQntuples(r) && i < count; i++)
-		json_object_array_add(data, json_object_new_string(
-		    PQgetvalue(r, i, 0)));
+	for (i = 0; i < nat && i < count; i++)
+		json_object_array_add(data, json_object_new_string(at[i]));
 	api_reply_data(req, data);
 }
 

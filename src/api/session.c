@@ -287,34 +287,18 @@ api_auth_sessions_list(struct http_request *req)
 {
 	struct app		*app = api_app(req);
 	const struct db_session	*s = session_or_reply(req);
-	struct json_object	*o, *list, *e;
-	PGresult		*r;
+	struct json_object	*o, *list;
 	enum db_status		 st;
-	int			 i;
 
 	if (s == NULL)
 		return;
-	st = db_session_list(&app->db, req->arena, req->user_id, &r);
+	st = db_session_list(&app->db, req->arena, req->user_id, s->id,
+	    &list);
 	if (st != DB_OK) {
 		api_reply_db_error(req, st);
 		return;
 	}
 	o = http_json_own(req, json_object_new_object());
-	list = json_object_new_array();
-	for (i = 0; i < PQntuples(r); i++) {
-		e = json_object_new_object();
-		json_object_object_add(e, "id",
-		    json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(e, "createdAt",
-		    json_object_new_string(PQgetvalue(r, i, 1)));
-		json_object_object_add(e, "lastSeenAt",
-		    json_object_new_string(PQgetvalue(r, i, 2)));
-		json_object_object_add(e, "userAgent",
-		    json_object_new_string(PQgetvalue(r, i, 3)));
-		json_object_object_add(e, "current", json_object_new_boolean(
-		    strcmp(PQgetvalue(r, i, 0), s->id) == 0));
-		json_object_array_add(list, e);
-	}
 	json_object_object_add(o, "data", list);
 	json_object_object_add(o, "nextCursor", NULL);
 	http_reply_json(req, 200, o);

@@ -170,11 +170,38 @@ db_session_delete(struct db *db, struct arena *a, const char *id,
 
 enum db_status
 db_session_list(struct db *db, struct arena *a, const char *user_id,
-    PGresult **res)
+    const char *current_id, struct json_object **list)
 {
-	const char	*p[1] = { user_id };
+	static const struct {
+		const char	*column, *json;
+	} fields[] = {
+		{ "id", "id" }, { "created", "createdAt" },
+		{ "last_seen", "lastSeenAt" }, { "user_agent", "userAgent" },
+	};
+	const char		*p[1] = { user_id };
+	struct json_object	*e;
+	PGresult		*r;
+	enum db_status		 st;
+	size_t			 f;
+	int			 i;
 
-	return db_exec(db, a, DB_STMT_SESSION_LIST, p, res);
+	*list = NULL;
+	st = db_exec(db, a, DB_STMT_SESSION_LIST, p, &r);
+	if (st != DB_OK)
+		return st;
+	*list = json_object_new_array();
+	for (i = 0; i < PQntuples(r); i++) {
+		e = json_object_new_object();
+		for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+			json_object_object_add(e, fields[f].json,
+			    json_object_new_string(PQgetvalue(r, i,
+			    PQfnumber(r, fields[f].column))));
+		json_object_object_add(e, "current", json_object_new_boolean(
+		    strcmp(PQgetvalue(r, i, PQfnumber(r, "id")),
+		    current_id) == 0));
+		json_object_array_add(*list, e);
+	}
+	return DB_OK;
 }
 
 enum db_status

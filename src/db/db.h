@@ -212,9 +212,14 @@ enum db_status	 db_session_roll(struct db *db, struct arena *a,
 /* Delete session id of user_id (NULL user: any): DB_OK or DB_NOTFOUND. */
 enum db_status	 db_session_delete(struct db *db, struct arena *a,
 		    const char *id, const char *user_id);
-/* The user's live sessions, newest first (at most 100). */
+/*
+ * The user's live sessions, newest first (at most 100), as the API shows
+ * them: a new array of {"id","createdAt","lastSeenAt","userAgent",
+ * "current"} (current: the one whose id is current_id), the caller's.
+ */
 enum db_status	 db_session_list(struct db *db, struct arena *a,
-		    const char *user_id, PGresult **res);
+		    const char *user_id, const char *current_id,
+		    struct json_object **list);
 /* Delete every session of user_id but keep_id; *n set to the count. */
 enum db_status	 db_session_delete_others(struct db *db, struct arena *a,
 		    const char *user_id, const char *keep_id, long *n);
@@ -627,12 +632,13 @@ enum db_status	 db_quests_due(struct db *db, struct arena *a,
 enum db_status	 db_local_now(struct db *db, struct arena *a,
 		    const char *user_id, struct model_civil *now);
 /*
- * The instants (ISO 8601 UTC, column 0 of *out, oldest first, distinct)
- * of n wall-clock times in the user's zone; after_now: only later ones.
+ * The instants (ISO 8601 UTC, oldest first, distinct: *out[0..*nout), in
+ * the arena) of n wall-clock times in the user's zone; after_now: only
+ * later ones.
  */
 enum db_status	 db_local_instants(struct db *db, struct arena *a,
 		    const char *user_id, const struct model_civil *t, int n,
-		    int after_now, PGresult **out);
+		    int after_now, const char ***out, int *nout);
 /* Create plan's quest templates as quests due at the start of date. */
 enum db_status	 db_plan_apply(struct db *db, struct arena *a,
 		    const char *user_id, struct json_object *plan,

@@ -103,4 +103,9 @@ enum db_status	 db_exec_row(struct db *db, struct arena *a, enum db_stmt stmt,
 enum db_status	 db_exec_count(struct db *db, struct arena *a,
 		    enum db_stmt stmt, const char *const *params, long *n);
 
+/* db_local_instants' result set (column "at"), for db/'s own callers. */
+enum db_status	 db_local_instants_result(struct db *db, struct arena *a,
+		    const char *user_id, const struct model_civil *t, int n,
+		    int after_now, PGresult **out);
+
 #endif

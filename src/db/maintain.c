@@ -171,7 +171,7 @@ db_maintain_user(struct db *db, struct arena *a, const char *user_id,
 			out->invalid++;	/* stored before a rule was checked */
 		else if (n > 0) {
 			out->rules++;
-			st = db_local_instants(db, a, user_id, occ, n, 0, &r);
+			st = db_local_instants_result(db, a, user_id, occ, n, 0, &r);
 			if (st == DB_OK)
 				st = make_quests(db, a, user_id, rule, r,
 				    &out->quests);

@@ -131,7 +131,7 @@ db_local_now(struct db *db, struct arena *a, const char *user_id,
 }
 
 enum db_status
-db_local_instants(struct db *db, struct arena *a, const char *user_id,
+db_local_instants_result(struct db *db, struct arena *a, const char *user_id,
     const struct model_civil *t, int n, int after_now, PGresult **out)
 {
 	struct buf	 b;
@@ -153,11 +153,33 @@ db_local_instants(struct db *db, struct arena *a, const char *user_id,
 	buf_cleanup(&b);
 	/* A wall-clock time a DST change skips is the instant after the
 	 * gap; two that meet in one instant are one. */
-	st = db_sql(db, a, "local_instants", "SELECT " DB_ISO("x") " FROM "
-	    "(SELECT DISTINCT l AT TIME ZONE " DB_USER_ZONE " AS x FROM "
+	st = db_sql(db, a, "local_instants", "SELECT " DB_ISO("x") " AS at "
+	    "FROM (SELECT DISTINCT l AT TIME ZONE " DB_USER_ZONE " AS x FROM "
 	    "unnest($2::timestamp[]) AS u(l)) s WHERE NOT $3::boolean OR "
 	    "x > now() ORDER BY x", 3, p, 1, out);
 	return st;
+}
+
+enum db_status
+db_local_instants(struct db *db, struct arena *a, const char *user_id,
+    const struct model_civil *t, int n, int after_now, const char ***out,
+    int *nout)
+{
+	PGresult	*r;
+	enum db_status	 st;
+	int		 i, at;
+
+	*out = NULL;
+	*nout = 0;
+	st = db_local_instants_result(db, a, user_id, t, n, after_now, &r);
+	if (st != DB_OK)
+		return st;
+	at = PQfnumber(r, "at");
+	*out = arena_alloc(a, sizeof(**out) * (size_t)(PQntuples(r) + 1));
+	for (i = 0; i < PQntuples(r); i++)
+		(*out)[i] = PQgetvalue(r, i, at);
+	*nout = PQntuples(r);
+	return DB_OK;
 }
 
 enum db_status
@@ -172,7 +194,7 @@ db_plan_apply(struct db *db, struct arena *a, const char *user_id,
 	size_t			 i;
 
 	*out = json_object_new_array();
-	st = db_local_instants(db, a, user_id, date, 1, 0, &r);
+	st = db_local_instants_result(db, a, user_id, date, 1, 0, &r);
 	for (i = 0; st == DB_OK && i < json_object_array_length(list); i++) {
 		struct json_object *t = json_object_array_get_idx(list, i);
 

@@ -73,8 +73,9 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "DELETE FROM sessions WHERE id = $1 AND "
 	    "($2::uuid IS NULL OR user_id = $2::uuid) RETURNING id", 2, 0 },
 	[DB_STMT_SESSION_LIST] = { "session_list",
-	    "SELECT id, " DB_ISO("created_at") ", " DB_ISO("last_seen_at")
-	    ", user_agent FROM sessions WHERE user_id = $1 AND expires > now() "
+	    "SELECT id, " DB_ISO("created_at") " AS created, "
+	    DB_ISO("last_seen_at") " AS last_seen, user_agent FROM sessions "
+	    "WHERE user_id = $1 AND expires > now() "
 	    "ORDER BY created_at DESC, id LIMIT 100", 1, 1 },
 	[DB_STMT_SESSION_DELETE_OTHERS] = { "session_delete_others",
 	    "DELETE FROM sessions WHERE user_id = $1 AND id <> $2", 2, 0 },
