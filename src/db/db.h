@@ -239,6 +239,13 @@ enum db_status	 db_rate_hit(struct db *db, struct arena *a, const char *key,
 
 /* --- jobs.c: the queue of the jobs worker --- */
 
+/* Connect; LISTEN passion_jobs if the link is new since *listened (opens). */
+enum db_status	 db_jobs_listen(struct db *db, unsigned long *listened);
+/* Read and drop the notifications waiting; 1 if there were any. */
+int		 db_notifies_drain(struct db *db);
+/* The connection's socket, to wait on; -1 when not connected. */
+int		 db_socket(const struct db *db);
+
 /* A job taken by this connection (state running). */
 struct db_job {
 	long long	 id;
@@ -751,10 +758,7 @@ int		 db_migrate_status(PGconn *conn, FILE *out, char *err,
 		    size_t errlen);
 /* --- admin.c: passionctl's own statements, as the owner role --- */
 
-/*
- * Apply the pending migrations (db_migrate), or with status_only list
- * them all (db_migrate_status), on db's connection. 0 or -1 with err.
- */
+/* db_migrate, or with status_only db_migrate_status, on db. 0 or -1. */
 int		 db_migrate_run(struct db *db, int status_only, FILE *out,
 		    char *err, size_t errlen);
 /* A user as passionctl user list prints it (strings in the arena). */

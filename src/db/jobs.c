@@ -94,3 +94,44 @@ db_jobs_purge(struct db *db, struct arena *a, long days, long *n)
 
 	return db_exec_count(db, a, DB_STMT_JOBS_PURGE, p, n);
 }
+
+enum db_status
+db_jobs_listen(struct db *db, unsigned long *listened)
+{
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_connect(db);
+	if (st != DB_OK || *listened == db->opens)
+		return st;
+	r = PQexec(db->conn, "LISTEN passion_jobs");
+	st = db_result_status(db, r);
+	PQclear(r);
+	if (st == DB_OK)
+		*listened = db->opens;
+	else
+		log_warn("LISTEN passion_jobs: %s", db->errstr);
+	return st;
+}
+
+int
+db_notifies_drain(struct db *db)
+{
+	PGnotify	*n;
+	int		 any = 0;
+
+	if (db->conn == NULL)
+		return 0;
+	PQconsumeInput(db->conn);
+	for (n = PQnotifies(db->conn); n != NULL; n = PQnotifies(db->conn)) {
+		PQfreemem(n);
+		any = 1;
+	}
+	return any;
+}
+
+int
+db_socket(const struct db *db)
+{
+	return db->conn != NULL ? PQsocket(db->conn) : -1;
+}

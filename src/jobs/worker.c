@@ -64,44 +64,6 @@ wait_for(const struct config *cfg, int fd, long long ms)
 	worker_log_reopen(cfg);
 }
 
-/* LISTEN on every new connection; DB_OK when connected and listening. */
-static enum db_status
-listening(struct jobs_ctx *ctx, unsigned long *listened)
-{
-	PGresult	*r;
-	enum db_status	 st;
-
-	st = db_connect(&ctx->db);
-	if (st != DB_OK || *listened == ctx->db.opens)
-		return st;
-	r = PQexec(ctx->db.conn, "LISTEN passion_jobs");
-	st = db_result_status(&ctx->db, r);
-	PQclear(r);
-	if (st == DB_OK)
-		*listened = ctx->db.opens;
-	else
-		log_warn("LISTEN passion_jobs: %s", ctx->db.errstr);
-	return st;
-}
-
-/* Drop the notifications read so far; 1 if there were any. */
-static int
-drain_notifies(struct jobs_ctx *ctx)
-{
-	PGnotify	*n;
-	int		 any = 0;
-
-	if (ctx->db.conn == NULL)
-		return 0;
-	PQconsumeInput(ctx->db.conn);
-	for (n = PQnotifies(ctx->db.conn); n != NULL;
-	    n = PQnotifies(ctx->db.conn)) {
-		PQfreemem(n);
-		any = 1;
-	}
-	return any;
-}
-
 static void
 sweep(struct jobs_ctx *ctx)
 {
@@ -190,7 +152,7 @@ step(struct jobs_ctx *ctx, struct worker_slot *slot, unsigned long *listened,
 	long long	 due = -1, wait;
 	enum db_status	 st;
 
-	if (listening(ctx, listened) != DB_OK) {
+	if (db_jobs_listen(&ctx->db, listened) != DB_OK) {
 		wait_for(ctx->cfg, -1, DOWN_WAIT_MS);
 		return;
 	}
@@ -209,7 +171,7 @@ step(struct jobs_ctx *ctx, struct worker_slot *slot, unsigned long *listened,
 		return;
 	}
 	/* A NOTIFY read along with a result: look again at once. */
-	if (drain_notifies(ctx))
+	if (db_notifies_drain(&ctx->db))
 		return;
 	/* Due but held by another worker's claim: a moment, not a spin. */
 	if (due == 0)
@@ -217,9 +179,9 @@ step(struct jobs_ctx *ctx, struct worker_slot *slot, unsigned long *listened,
 	wait = SWEEP_MS - (time_mono_ms() - *swept);
 	if (due > 0 && due < wait)
 		wait = due;
-	if (wait > 0 && ctx->db.conn != NULL)
-		wait_for(ctx->cfg, PQsocket(ctx->db.conn), wait);
-	drain_notifies(ctx);
+	if (wait > 0 && db_socket(&ctx->db) >= 0)
+		wait_for(ctx->cfg, db_socket(&ctx->db), wait);
+	db_notifies_drain(&ctx->db);
 }
 
 void
