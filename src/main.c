@@ -102,7 +102,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = server_run(path ? path : CONF_DEFAULT_PATH,
-	    path ? NULL : CONF_CREDENTIALS_DIR, &cfg);
+	    conf_credentials_dir(path), &cfg);
 	conf_free(&cfg);
 	return rc;
 }

@@ -718,6 +718,12 @@ conf_load(struct config *c, const char *path, const char *cred_dir,
 	return conf_validate(c, err, errlen);
 }
 
+const char *
+conf_credentials_dir(const char *path)
+{
+	return path == NULL ? CONF_CREDENTIALS_DIR : NULL;
+}
+
 int
 conf_load_main(struct config *c, const char *prog, const char *path)
 {
@@ -731,8 +737,8 @@ conf_load_main(struct config *c, const char *prog, const char *path)
 		conf_defaults(c);
 		return 1;
 	}
-	if (conf_load(c, file, path != NULL ? NULL : CONF_CREDENTIALS_DIR,
-	    err, sizeof(err)) != 0) {
+	if (conf_load(c, file, conf_credentials_dir(path), err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "%s: configuration error: %s\n", prog, err);
 		return 2;
 	}

@@ -142,6 +142,9 @@ int	 conf_load(struct config *c, const char *path, const char *cred_dir,
  * loaded, 1 the file cannot be read, 2 it is invalid.
  */
 int	 conf_load_main(struct config *c, const char *prog, const char *path);
+/* The fallback credentials directory for a program's -c path (NULL: the
+ * default file): CONF_CREDENTIALS_DIR for the installed default only. */
+const char	*conf_credentials_dir(const char *path);
 /*
  * What keeps a valid configuration from serving users (no way to sign
  * in, no secret_key, no object store, test routes on, cookies sent over

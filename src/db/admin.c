@@ -14,15 +14,6 @@
 #include "db/db_internal.h"
 #include "util/util.h"
 
-/* Column name of r, or "" when it has none (never a crash on a typo). */
-static const char *
-col(const PGresult *r, int row, const char *name)
-{
-	int	 j = PQfnumber(r, name);
-
-	return j < 0 ? "" : PQgetvalue(r, row, j);
-}
-
 int
 db_migrate_run(struct db *db, int status_only, FILE *out, char *err,
     size_t errlen)
@@ -49,10 +40,10 @@ db_users_list(struct db *db, struct arena *a, db_user_fn fn, void *ud)
 	    "CASE WHEN disabled_at IS NULL THEN 'active' ELSE 'disabled' END "
 	    "AS state, id FROM users ORDER BY created_at, id", 0, NULL, 1, &r);
 	for (i = 0; st == DB_OK && i < PQntuples(r); i++) {
-		u.email = col(r, i, "email");
-		u.created = col(r, i, "created");
-		u.state = col(r, i, "state");
-		u.id = col(r, i, "id");
+		u.email = db_col(r, i, "email");
+		u.created = db_col(r, i, "created");
+		u.state = db_col(r, i, "state");
+		u.id = db_col(r, i, "id");
 		fn(ud, &u);
 	}
 	return st;
@@ -108,12 +99,12 @@ db_jobs_list(struct db *db, struct arena *a, int failed_only, db_job_fn fn,
 	    "WHERE NOT $1::boolean OR state = 'failed' ORDER BY id DESC LIMIT 50",
 	    1, p, 1, &r);
 	for (i = 0; st == DB_OK && i < PQntuples(r); i++) {
-		j.id = col(r, i, "id");
-		j.kind = col(r, i, "kind");
-		j.state = col(r, i, "state");
-		j.attempts = col(r, i, "attempts");
-		j.run_at = col(r, i, "run_at");
-		j.last_error = col(r, i, "last_error");
+		j.id = db_col(r, i, "id");
+		j.kind = db_col(r, i, "kind");
+		j.state = db_col(r, i, "state");
+		j.attempts = db_col(r, i, "attempts");
+		j.run_at = db_col(r, i, "run_at");
+		j.last_error = db_col(r, i, "last_error");
 		fn(ud, &j);
 	}
 	return st;

@@ -194,11 +194,10 @@ db_session_list(struct db *db, struct arena *a, const char *user_id,
 		e = json_object_new_object();
 		for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
 			json_object_object_add(e, fields[f].json,
-			    json_object_new_string(PQgetvalue(r, i,
-			    PQfnumber(r, fields[f].column))));
+			    json_object_new_string(db_col(r, i,
+			    fields[f].column)));
 		json_object_object_add(e, "current", json_object_new_boolean(
-		    strcmp(PQgetvalue(r, i, PQfnumber(r, "id")),
-		    current_id) == 0));
+		    strcmp(db_col(r, i, "id"), current_id) == 0));
 		json_object_array_add(*list, e);
 	}
 	return DB_OK;

@@ -430,6 +430,16 @@ db_query(struct db *db, struct arena *a, const struct db_stmt_def *d,
 }
 
 const char *
+db_col(const PGresult *r, int row, const char *name)
+{
+	int	 j = PQfnumber(r, name);
+
+	if (j < 0)
+		fatal("%s: no column %s in the result", __func__, name);
+	return PQgetvalue(r, row, j);
+}
+
+const char *
 db_num(struct arena *a, long long v)
 {
 	return arena_printf(a, "%lld", v);

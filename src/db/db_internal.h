@@ -103,6 +103,13 @@ enum db_status	 db_exec_row(struct db *db, struct arena *a, enum db_stmt stmt,
 enum db_status	 db_exec_count(struct db *db, struct arena *a,
 		    enum db_stmt stmt, const char *const *params, long *n);
 
+/*
+ * Row row's value of the column called name. A name the statement does
+ * not select is a bug of db/'s own: it aborts, naming it, rather than
+ * read another column or none.
+ */
+const char	*db_col(const PGresult *r, int row, const char *name);
+
 /* db_local_instants' result set (column "at"), for db/'s own callers. */
 enum db_status	 db_local_instants_result(struct db *db, struct arena *a,
 		    const char *user_id, const struct model_civil *t, int n,

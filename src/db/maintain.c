@@ -60,7 +60,7 @@ db_maintain_users(struct db *db, struct arena *a, const char ***ids,
 		return st;
 	*ids = arena_alloc(a, sizeof(**ids) * (size_t)(PQntuples(r) + 1));
 	for (i = 0; i < PQntuples(r); i++)
-		(*ids)[i] = PQgetvalue(r, i, PQfnumber(r, "id"));
+		(*ids)[i] = db_col(r, i, "id");
 	*n = (size_t)PQntuples(r);
 	return DB_OK;
 }

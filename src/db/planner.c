@@ -167,17 +167,16 @@ db_local_instants(struct db *db, struct arena *a, const char *user_id,
 {
 	PGresult	*r;
 	enum db_status	 st;
-	int		 i, at;
+	int		 i;
 
 	*out = NULL;
 	*nout = 0;
 	st = db_local_instants_result(db, a, user_id, t, n, after_now, &r);
 	if (st != DB_OK)
 		return st;
-	at = PQfnumber(r, "at");
 	*out = arena_alloc(a, sizeof(**out) * (size_t)(PQntuples(r) + 1));
 	for (i = 0; i < PQntuples(r); i++)
-		(*out)[i] = PQgetvalue(r, i, at);
+		(*out)[i] = db_col(r, i, "at");
 	*nout = PQntuples(r);
 	return DB_OK;
 }
