@@ -233,7 +233,7 @@ api_blobs_create(struct http_request *req)
 		return;
 	o = http_json_own(req, json_object_new_object());
 	json_object_object_add(o, "id", json_object_new_string(b.id));
-	json_object_object_add(o, "blob", db_blob_json(&b));
+	json_object_object_add(o, "blob", db_row_json(&b.row));
 	http_header_add(req, "Location", arena_printf(req->arena,
 	    "/api/blobs/%s", b.id));
 	if (b.part_size > 0) {
@@ -557,7 +557,7 @@ api_blob_complete(struct http_request *req)
 	}
 	if (strcmp(b.state, "ready") == 0) {
 		/* Completing twice is harmless. */
-		http_reply_json(req, 200, http_json_own(req, db_blob_json(&b)));
+		http_reply_json(req, 200, http_json_own(req, db_row_json(&b.row)));
 		return;
 	}
 	if (api_store_or_reply(req) != 0)
@@ -617,7 +617,7 @@ api_blob_complete(struct http_request *req)
 		st = db_blob_ready(&app->db, req->arena, req->user_id, &b);
 	if (api_entity_commit_or_reply(req, NULL, st) != 0)
 		return;
-	http_reply_json(req, 200, http_json_own(req, db_blob_json(&b)));
+	http_reply_json(req, 200, http_json_own(req, db_row_json(&b.row)));
 }
 
 void

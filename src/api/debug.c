@@ -54,7 +54,6 @@ api_debug_db_sleep(struct http_request *req)
 	struct app		*app = api_app(req);
 	struct json_object	*o;
 	const char		*v = http_query_get(req, "ms");
-	const char		*params[1];
 	long long		 ms = 0;
 	enum db_status		 st;
 
@@ -63,8 +62,7 @@ api_debug_db_sleep(struct http_request *req)
 		    "ms: a whole number of milliseconds from 0 to 120000");
 		return;
 	}
-	params[0] = v;
-	st = db_exec(&app->db, req->arena, DB_STMT_DEBUG_SLEEP, params, NULL);
+	st = db_debug_sleep(&app->db, req->arena, v);
 	if (st != DB_OK) {
 		api_reply_db_error(req, st);
 		return;

@@ -31,44 +31,45 @@ export_stamp(char out[32])
 }
 
 /* The bodies of the routes, checked as entities' are. */
+#define F	MODEL_FIELD
 static const struct model_field create_fields[] = {
-	{ "name", "name", MT_TEXT, MF_REQUIRED, 1, 255, NULL },
-	{ "size_bytes", "sizeBytes", MT_INT, MF_REQUIRED, 1, 1LL << 50, NULL },
+	F("name", "name", MT_TEXT, MF_REQUIRED, 1, 255, NULL),
+	F("size_bytes", "sizeBytes", MT_INT, MF_REQUIRED, 1, 1LL << 50, NULL),
 };
 static const struct model_entity create_body = {
-	NULL, "vault import", create_fields, 2, 0, NULL, NULL, NULL, 0, NULL,
-	NULL,
+	.name = "vault import",
+	.fields = create_fields,
+	.nfields = 2,
 };
 static const struct model_field start_fields[] = {
-	{ "passphrase", "passphrase", MT_TEXT, MF_REQUIRED, 1, 1024, NULL },
+	F("passphrase", "passphrase", MT_TEXT, MF_REQUIRED, 1, 1024, NULL),
 };
 static const struct model_entity start_body = {
-	NULL, "passphrase request", start_fields, 1, 0, NULL, NULL, NULL, 0,
-	NULL, NULL,
+	.name = "passphrase request",
+	.fields = start_fields,
+	.nfields = 1,
 };
 
 /* Imports and exports, as the routes they share see them. */
 struct vault_rows {
 	const char	*what;		/* "import": messages */
-	int		 state_col;	/* the state's column */
 	enum db_status	(*get)(struct db *, struct arena *, const char *,
-			    const char *, int, PGresult **);
+			    const char *, int, struct db_vault_job *);
 	enum db_status	(*list)(struct db *, struct arena *, const char *,
-			    PGresult **);
-	struct json_object *(*json)(PGresult *, int);
+			    struct json_object **);
 	enum db_status	(*del)(struct db *, struct arena *, const char *,
 			    const char *);
 };
 
-static const struct vault_rows imports = { "import", 3, db_vault_import_get,
-	db_vault_import_list, db_vault_import_json, db_vault_import_delete };
-static const struct vault_rows exports = { "export", 1, db_vault_export_get,
-	db_vault_export_list, db_vault_export_json, db_vault_export_delete };
+static const struct vault_rows imports = { "import", db_vault_import_get,
+	db_vault_import_list, db_vault_import_delete };
+static const struct vault_rows exports = { "export", db_vault_export_get,
+	db_vault_export_list, db_vault_export_delete };
 
 /* The path's row, read (locked with lock) in the request's tx. */
 static enum db_status
 row_read(struct http_request *req, const struct vault_rows *v, int lock,
-    PGresult **row)
+    struct db_vault_job *row)
 {
 	struct app	*app = api_app(req);
 	enum db_status	 st;
@@ -99,8 +100,8 @@ reply_row_error(struct http_request *req, const struct vault_rows *v,
 static void
 row_get(struct http_request *req, const struct vault_rows *v)
 {
-	PGresult	*row;
-	enum db_status	 st;
+	struct db_vault_job	 row;
+	enum db_status		 st;
 
 	if (api_only_params_or_reply(req, (const char *const []){ NULL }) != 0)
 		return;
@@ -109,7 +110,7 @@ row_get(struct http_request *req, const struct vault_rows *v)
 		reply_row_error(req, v, st);
 		return;
 	}
-	http_reply_json(req, 200, v->json(row, 0));
+	http_reply_json(req, 200, http_json_own(req, db_row_json(&row.row)));
 }
 
 static void
@@ -117,25 +118,20 @@ row_list(struct http_request *req, const struct vault_rows *v)
 {
 	struct app		*app = api_app(req);
 	struct json_object	*data;
-	PGresult		*rows;
 	enum db_status		 st;
-	int			 i;
 
 	if (api_only_params_or_reply(req, (const char *const []){ NULL }) != 0)
 		return;
 	st = api_tx_begin(req);
 	if (st == DB_OK) {
 		db_tx_commit_with_next(&app->db);
-		st = v->list(&app->db, req->arena, req->user_id, &rows);
+		st = v->list(&app->db, req->arena, req->user_id, &data);
 	}
 	if (st != DB_OK) {
 		db_tx_rollback(&app->db);
 		api_reply_db_error(req, st);
 		return;
 	}
-	data = json_object_new_array();
-	for (i = 0; i < PQntuples(rows); i++)
-		json_object_array_add(data, v->json(rows, i));
 	api_reply_data(req, data);
 }
 
@@ -143,17 +139,17 @@ row_list(struct http_request *req, const struct vault_rows *v)
 static void
 row_delete(struct http_request *req, const struct vault_rows *v)
 {
-	struct app	*app = api_app(req);
-	PGresult	*row;
-	const char	*state;
-	enum db_status	 st;
+	struct app		*app = api_app(req);
+	struct db_vault_job	 row;
+	const char		*state;
+	enum db_status		 st;
 
 	st = row_read(req, v, 1, &row);
 	if (st != DB_OK) {
 		reply_row_error(req, v, st);
 		return;
 	}
-	state = PQgetvalue(row, 0, v->state_col);
+	state = row.state;
 	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0) {
 		db_tx_rollback(&app->db);
 		http_reply_error(req, 409, "conflict", "this %s is %s; it can "
@@ -178,7 +174,7 @@ api_vault_import_create(struct http_request *req)
 	const struct config	*cfg = app->cfg;
 	struct json_object	*body, *o, *up;
 	struct model_error	 err;
-	PGresult		*row;
+	struct db_vault_job	 row;
 	const char		*name = NULL, *key, *url;
 	long long		 size = 0, now = time(NULL);
 	char			 id[37];
@@ -223,9 +219,9 @@ api_vault_import_create(struct http_request *req)
 		api_reply_db_error(req, st);
 		return;
 	}
-	o = json_object_new_object();
+	o = http_json_own(req, json_object_new_object());
 	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "import", db_vault_import_json(row, 0));
+	json_object_object_add(o, "import", db_row_json(&row.row));
 	url = storage_presign(req->arena, &app->store, "PUT", key,
 	    cfg->storage_upload_ttl, now, NULL, size, NULL, 0);
 	up = json_object_new_object();
@@ -248,9 +244,8 @@ api_vault_import_start(struct http_request *req)
 	struct model_error	 err;
 	struct storage_object	 obj;
 	enum storage_status	 ss;
-	PGresult		*row;
+	struct db_vault_job	 row;
 	const char		*pass = NULL, *payload;
-	long long		 size;
 	enum db_status		 st;
 
 	st = row_read(req, &imports, 1, &row);
@@ -269,10 +264,10 @@ api_vault_import_start(struct http_request *req)
 	}
 	pass = json_object_get_string(json_object_object_get(body,
 	    "passphrase"));
-	if (strcmp(PQgetvalue(row, 0, 3), "uploading") != 0) {
+	if (strcmp(row.state, "uploading") != 0) {
 		db_tx_rollback(&app->db);
 		http_reply_error(req, 409, "conflict", "this import is %s "
-		    "already", PQgetvalue(row, 0, 3));
+		    "already", row.state);
 		return;
 	}
 	if (api_store_or_reply(req) != 0 || !app->keys.ready) {
@@ -283,10 +278,10 @@ api_vault_import_start(struct http_request *req)
 		return;
 	}
 	/* The bundle must be there, whole. */
-	size = strtoll(PQgetvalue(row, 0, 2), NULL, 10);
-	ss = storage_head(&app->store, &app->net, req->arena,
-	    PQgetvalue(row, 0, 12), time(NULL), &obj);
-	if (ss == STORAGE_NOTFOUND || (ss == STORAGE_OK && obj.size != size)) {
+	ss = storage_head(&app->store, &app->net, req->arena, row.object_key,
+	    time(NULL), &obj);
+	if (ss == STORAGE_NOTFOUND || (ss == STORAGE_OK &&
+	    obj.size != row.size)) {
 		db_tx_rollback(&app->db);
 		http_reply_error(req, 409, "not_uploaded", ss ==
 		    STORAGE_NOTFOUND ? "upload the bundle to the URL this "
@@ -313,7 +308,7 @@ api_vault_import_start(struct http_request *req)
 		api_reply_db_error(req, st);
 		return;
 	}
-	http_reply_json(req, 202, db_vault_import_json(row, 0));
+	http_reply_json(req, 202, http_json_own(req, db_row_json(&row.row)));
 }
 
 void
@@ -340,13 +335,13 @@ void
 api_vault_export_create(struct http_request *req)
 {
 	struct app		*app = api_app(req);
-	struct json_object	*body;
+	struct json_object	*body, *rows;
 	struct model_error	 err;
-	PGresult		*row, *rows;
-	const char		*pass, *key, *payload;
+	struct db_vault_job	 row;
+	const char		*pass, *key, *payload, *state;
 	char			 id[37], stamp[32];
 	enum db_status		 st;
-	int			 i;
+	size_t			 i;
 
 	if (api_store_or_reply(req) != 0 ||
 	    http_body_json_or_reply(req, &body) != 0)
@@ -366,14 +361,18 @@ api_vault_export_create(struct http_request *req)
 		return;
 	/* One at a time. */
 	st = db_vault_export_list(&app->db, req->arena, req->user_id, &rows);
-	for (i = 0; st == DB_OK && i < PQntuples(rows); i++)
-		if (strcmp(PQgetvalue(rows, i, 1), "queued") == 0 ||
-		    strcmp(PQgetvalue(rows, i, 1), "running") == 0) {
+	rows = http_json_own(req, rows);
+	for (i = 0; st == DB_OK && i < json_object_array_length(rows); i++) {
+		state = json_object_get_string(json_object_object_get(
+		    json_object_array_get_idx(rows, i), "state"));
+		if (strcmp(state, "queued") == 0 ||
+		    strcmp(state, "running") == 0) {
 			db_tx_rollback(&app->db);
 			http_reply_error(req, 409, "conflict", "an export is "
-			    "%s already", PQgetvalue(rows, i, 1));
+			    "%s already", state);
 			return;
 		}
+	}
 	auth_uuid(id);
 	export_stamp(stamp);
 	key = arena_printf(req->arena, "%s/exports/vault-%s.zip",
@@ -394,7 +393,7 @@ api_vault_export_create(struct http_request *req)
 	}
 	http_header_add(req, "Location", arena_printf(req->arena,
 	    "/api/vault/exports/%s", id));
-	http_reply_json(req, 202, db_vault_export_json(row, 0));
+	http_reply_json(req, 202, http_json_own(req, db_row_json(&row.row)));
 }
 
 void
@@ -420,7 +419,7 @@ api_vault_export_download(struct http_request *req)
 {
 	struct app		*app = api_app(req);
 	struct sigv4_pair	 q[2];
-	PGresult		*row;
+	struct db_vault_job	 row;
 	const char		*key, *name, *url;
 	enum db_status		 st;
 
@@ -431,14 +430,14 @@ api_vault_export_download(struct http_request *req)
 		reply_row_error(req, &exports, st);
 		return;
 	}
-	if (strcmp(PQgetvalue(row, 0, 1), "done") != 0) {
+	if (strcmp(row.state, "done") != 0) {
 		http_reply_error(req, 409, "not_ready", "this export is %s; it "
-		    "can be downloaded when it is done", PQgetvalue(row, 0, 1));
+		    "can be downloaded when it is done", row.state);
 		return;
 	}
 	if (api_store_or_reply(req) != 0)
 		return;
-	key = PQgetvalue(row, 0, 11);
+	key = row.object_key;
 	name = strrchr(key, '/') + 1;
 	q[0].name = "response-content-disposition";
 	q[0].value = api_disposition(req->arena, "attachment", name);

@@ -11,37 +11,48 @@
 
 #include "db/db_internal.h"
 
-#define BLOB_COLUMNS	"id, kind, name, mime_type, size_bytes, sha256, " \
-			"state, object_key, upload_id, part_size, " \
-			DB_ISO("created_at")
+#define M	(&model_blobs)
 
-static const char *
-value(PGresult *r, int row, int col)
+void
+db_blob_from_row(struct arena *a, PGresult *r, int row, struct db_blob *b)
 {
-	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+	struct db_row	*w = &b->row;
+	char		 iso[32];
+
+	memset(b, 0, sizeof(*b));
+	db_row_read(a, M, r, row, w);
+	b->id = db_row_text(w, "id");
+	b->kind = db_row_text(w, "kind");
+	b->name = db_row_text(w, "name");
+	b->mime_type = db_row_text(w, "mimeType");
+	b->size = db_row_int(w, "sizeBytes");
+	b->sha256 = db_row_text(w, "sha256");
+	b->state = db_row_text(w, "state");
+	b->object_key = db_row_text(w, "objectKey");
+	b->upload_id = db_row_text(w, "uploadId");
+	b->part_size = db_row_int(w, "partSize");
+	b->created_at = arena_strdup(a, db_time_iso(iso,
+	    db_row_text(w, "createdAt"), 3));
 }
 
-/* Row row of r (BLOB_COLUMNS) into b; its strings live with r. */
-static void
-blob_row(PGresult *r, int row, struct db_blob *b)
+const char *
+db_blob_used_sql(struct arena *a, const char *alias)
 {
-	memset(b, 0, sizeof(*b));
-	b->id = value(r, row, 0);
-	b->kind = value(r, row, 1);
-	b->name = value(r, row, 2);
-	b->mime_type = value(r, row, 3);
-	b->size = strtoll(PQgetvalue(r, row, 4), NULL, 10);
-	b->sha256 = value(r, row, 5);
-	b->state = value(r, row, 6);
-	b->object_key = value(r, row, 7);
-	b->upload_id = value(r, row, 8);
-	b->part_size = value(r, row, 9) ? strtoll(value(r, row, 9), NULL, 10) :
-	    0;
-	b->created_at = value(r, row, 10);
+	const char	*s = "";
+	size_t		 k, i;
+
+	for (k = 0; model_entities[k] != NULL; k++)
+		for (i = 0; i < model_entities[k]->nfields; i++)
+			if (model_entities[k]->fields[i].ref == M)
+				s = arena_printf(a, "%s%sEXISTS (SELECT 1 FROM "
+				    "%s u WHERE u.%s = %s.id)", s, *s ? " OR " :
+				    "", model_entities[k]->table,
+				    model_entities[k]->fields[i].column, alias);
+	return *s ? arena_printf(a, "(%s)", s) : "false";
 }
 
 /*
- * Run sql (BLOB_COLUMNS first) and take its one row into b: DB_OK, or
+ * Run sql (M's columns first) and take its one row into b: DB_OK, or
  * DB_NOTFOUND; *r the result (NULL: not wanted).
  */
 static enum db_status
@@ -56,7 +67,7 @@ blob_one(struct db *db, struct arena *a, const char *name, const char *sql,
 		st = DB_NOTFOUND;
 	if (st != DB_OK)
 		return st;
-	blob_row(res, 0, b);
+	db_blob_from_row(a, res, 0, b);
 	if (r != NULL)
 		*r = res;
 	return DB_OK;
@@ -87,25 +98,6 @@ write_count(struct db *db, struct arena *a, const char *name,
 	st = db_sql(db, a, name, sql, n, p, 0, &r);
 	*count = st == DB_OK ? atol(PQcmdTuples(r)) : 0;
 	return st;
-}
-
-struct json_object *
-db_blob_json(const struct db_blob *b)
-{
-	struct json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_string(b->id));
-	json_object_object_add(o, "kind", json_object_new_string(b->kind));
-	json_object_object_add(o, "name", json_object_new_string(b->name));
-	json_object_object_add(o, "mimeType", json_object_new_string(
-	    b->mime_type));
-	json_object_object_add(o, "sizeBytes", json_object_new_int64(b->size));
-	json_object_object_add(o, "sha256", b->sha256 ?
-	    json_object_new_string(b->sha256) : NULL);
-	json_object_object_add(o, "state", json_object_new_string(b->state));
-	json_object_object_add(o, "createdAt", json_object_new_string(
-	    b->created_at));
-	return o;
 }
 
 enum db_status
@@ -153,19 +145,20 @@ db_blob_create(struct db *db, struct arena *a, const char *user_id,
 	p[8] = b->upload_id;
 	p[9] = b->part_size > 0 ? db_num(a, b->part_size) : NULL;
 	p[10] = db_num(a, quota);
-	st = db_sql(db, a, "blob_create", "INSERT INTO blobs (id, user_id, "
-	    "kind, object_key, mime_type, size_bytes, sha256, name, upload_id, "
-	    "part_size) SELECT $2, $1, $3, $4, $5, $6, $7, $8, $9, $10 WHERE "
-	    "$11::bigint = 0 OR (SELECT coalesce(sum(size_bytes), 0) FROM "
-	    "blobs WHERE user_id = $1) + $6::bigint <= $11::bigint RETURNING "
-	    BLOB_COLUMNS, 11, p, 0, &r);
+	st = db_sql(db, a, "blob_create", arena_printf(a, "INSERT INTO blobs "
+	    "(id, user_id, kind, object_key, mime_type, size_bytes, sha256, "
+	    "name, upload_id, part_size) SELECT $2, $1, $3, $4, $5, $6, $7, "
+	    "$8, $9, $10 WHERE $11::bigint = 0 OR (SELECT coalesce("
+	    "sum(size_bytes), 0) FROM blobs WHERE user_id = $1) + $6::bigint "
+	    "<= $11::bigint RETURNING %s", db_entity_columns(a, M)), 11, p, 0,
+	    &r);
 	if (st != DB_OK)
 		return st;
 	if (PQntuples(r) == 0) {
 		*over = 1;
 		return DB_OK;
 	}
-	blob_row(r, 0, b);
+	db_blob_from_row(a, r, 0, b);
 	return DB_OK;
 }
 
@@ -175,8 +168,9 @@ db_blob_get(struct db *db, struct arena *a, const char *user_id,
 {
 	const char	*p[2] = { user_id, id };
 
-	return blob_one(db, a, "blob_get", "SELECT " BLOB_COLUMNS " FROM "
-	    "blobs WHERE user_id = $1 AND id = $2", 1, p, b, NULL);
+	return blob_one(db, a, "blob_get", arena_printf(a, "SELECT %s FROM "
+	    "blobs WHERE user_id = $1 AND id = $2", db_entity_columns(a, M)),
+	    1, p, b, NULL);
 }
 
 enum db_status
@@ -187,14 +181,12 @@ db_blob_lock(struct db *db, struct arena *a, const char *user_id,
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = blob_one(db, a, "blob_lock", "SELECT " BLOB_COLUMNS ", EXISTS "
-	    "(SELECT 1 FROM reference_tracks t WHERE t.blob_id = b.id) OR "
-	    "EXISTS (SELECT 1 FROM projects p WHERE p.cover_blob_id = b.id) "
-	    "FROM blobs b WHERE user_id = $1 AND id = $2 FOR UPDATE OF b", 0,
-	    p, b, &r);
+	st = blob_one(db, a, "blob_lock", arena_printf(a, "SELECT %s, %s AS "
+	    "used FROM blobs b WHERE user_id = $1 AND id = $2 FOR UPDATE OF b",
+	    db_entity_columns(a, M), db_blob_used_sql(a, "b")), 0, p, b, &r);
 	if (st != DB_OK)
 		return st;
-	return strcmp(PQgetvalue(r, 0, 11), "t") == 0 ? DB_FOREIGN : DB_OK;
+	return strcmp(db_col(r, 0, "used"), "t") == 0 ? DB_FOREIGN : DB_OK;
 }
 
 enum db_status
@@ -203,10 +195,10 @@ db_blob_ready(struct db *db, struct arena *a, const char *user_id,
 {
 	const char	*p[2] = { user_id, b->id };
 
-	return blob_one(db, a, "blob_ready", "UPDATE blobs SET state = "
-	    "'ready', ready_at = coalesce(ready_at, now()), upload_id = NULL "
-	    "WHERE user_id = $1 AND id = $2 RETURNING " BLOB_COLUMNS, 0, p, b,
-	    NULL);
+	return blob_one(db, a, "blob_ready", arena_printf(a, "UPDATE blobs "
+	    "SET state = 'ready', ready_at = coalesce(ready_at, now()), "
+	    "upload_id = NULL WHERE user_id = $1 AND id = $2 RETURNING %s",
+	    db_entity_columns(a, M)), 0, p, b, NULL);
 }
 
 enum db_status
@@ -275,14 +267,28 @@ db_blob_usage(struct db *db, struct arena *a, const char *user_id,
 
 enum db_status
 db_blob_deletions_take(struct db *db, struct arena *a, long limit,
-    PGresult **out)
+    struct db_deletion **out, int *n)
 {
 	const char	*p[1] = { db_num(a, limit) };
+	PGresult	*r;
+	enum db_status	 st;
+	int		 i;
 
+	*out = NULL;
+	*n = 0;
 	/* The least tried first; rows another drain holds are skipped. */
-	return db_sql(db, a, "blob_deletions_take", "SELECT object_key, "
+	st = db_sql(db, a, "blob_deletions_take", "SELECT object_key, "
 	    "upload_id FROM blob_deletions ORDER BY attempts, queued_at LIMIT "
-	    "$1 FOR UPDATE SKIP LOCKED", 1, p, 0, out);
+	    "$1 FOR UPDATE SKIP LOCKED", 1, p, 0, &r);
+	if (st != DB_OK)
+		return st;
+	*n = PQntuples(r);
+	*out = arena_calloc(a, sizeof(**out) * (size_t)(*n + 1));
+	for (i = 0; i < *n; i++) {
+		(*out)[i].key = db_col(r, i, "object_key");
+		(*out)[i].upload_id = db_col_null(r, i, "upload_id");
+	}
+	return DB_OK;
 }
 
 enum db_status
@@ -319,12 +325,10 @@ db_blob_sweep_stale(struct db *db, struct arena *a, const char *user_id,
 	const char	*p[2] = { user_id, db_num(a, age) };
 
 	/* Their objects and uploads are queued by the blobs_gone trigger. */
-	return write_count(db, a, "blob_sweep_stale", "DELETE FROM blobs "
-	    "WHERE user_id = $1 AND state = 'pending' AND created_at < now() - "
-	    "make_interval(secs => $2) AND NOT EXISTS (SELECT 1 FROM "
-	    "reference_tracks t WHERE t.blob_id = blobs.id) AND NOT EXISTS "
-	    "(SELECT 1 FROM projects p WHERE p.cover_blob_id = blobs.id)", 2,
-	    p, n);
+	return write_count(db, a, "blob_sweep_stale", arena_printf(a, "DELETE "
+	    "FROM blobs WHERE user_id = $1 AND state = 'pending' AND "
+	    "created_at < now() - make_interval(secs => $2) AND NOT %s",
+	    db_blob_used_sql(a, "blobs")), 2, p, n);
 }
 
 enum db_status

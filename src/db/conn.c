@@ -440,6 +440,14 @@ db_col(const PGresult *r, int row, const char *name)
 }
 
 const char *
+db_col_null(const PGresult *r, int row, const char *name)
+{
+	const char	*v = db_col(r, row, name);
+
+	return PQgetisnull(r, row, PQfnumber(r, name)) ? NULL : v;
+}
+
+const char *
 db_num(struct arena *a, long long v)
 {
 	return arena_printf(a, "%lld", v);
@@ -509,6 +517,14 @@ db_ping(struct db *db)
 	if (st == DB_UNAVAILABLE && was_open)
 		st = db_exec(db, NULL, DB_STMT_PING, NULL, NULL);
 	return st;
+}
+
+enum db_status
+db_debug_sleep(struct db *db, struct arena *a, const char *ms)
+{
+	const char	*p[1] = { ms };
+
+	return db_exec(db, a, DB_STMT_DEBUG_SLEEP, p, NULL);
 }
 
 /* BEGIN (begin: its text) and set passion.user_id. */

@@ -9,8 +9,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <libpq-fe.h>
-
 #include "model/model.h"
 #include "util/util.h"
 
@@ -77,8 +75,10 @@ struct db_adhoc {
 	uint64_t	 a, b;		/* a == 0: a free slot */
 };
 
+struct pg_conn;		/* libpq's connection: only db/ looks inside */
+
 struct db {
-	PGconn		*conn;
+	struct pg_conn	*conn;
 	char		*conninfo;
 	char		*password;
 	struct db_limits limits;
@@ -144,14 +144,9 @@ void		 db_tx_commit_with_next(struct db *db);
 enum db_status	 db_tx_commit(struct db *db);
 /* ROLLBACK if a transaction is open; safe to call at any time. */
 void		 db_tx_rollback(struct db *db);
-/*
- * Run prepared statement stmt with params (text format). The result, when
- * out is not NULL, is registered on arena a and freed with it.
- */
-enum db_status	 db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
-		    const char *const *params, PGresult **out);
-/* Classify a finished result (NULL counts as unavailable). */
-enum db_status	 db_result_status(struct db *db, const PGresult *res);
+/* pg_sleep of ms milliseconds (decimal text) on the server (debug_routes). */
+enum db_status	 db_debug_sleep(struct db *db, struct arena *a,
+		    const char *ms);
 
 /* --- auth.c: users, accounts, sessions, tokens, rate limits --- */
 
@@ -300,17 +295,24 @@ enum db_status	 db_jobs_next_due(struct db *db, struct arena *a,
 enum db_status	 db_jobs_purge(struct db *db, struct arena *a, long days,
 		    long *n);
 
-/* --- entity.c: the entities of model/, as JSON --- */
+/* --- row.c: rows read by their entity's description --- */
 
 /*
- * A timestamptz as the server sends it (TimeZone UTC, DateStyle ISO) in
- * ISO 8601 with digits of fraction and Z: "2026-01-02T12:00:00.000Z".
+ * A row of m: v[i] the text of m->fields[i] as the server sent it (NULL:
+ * null), living as long as the arena of the call that read it.
  */
-const char	*db_time_iso(char out[32], const char *s, int digits);
-/* Row row of r (selected in m's field order) as a JSON object (caller
- * owns it): times as ISO 8601 UTC strings, JSON columns as JSON. */
-struct json_object *db_entity_row(const struct model_entity *m, PGresult *r,
-		    int row);
+struct db_row {
+	const struct model_entity *m;
+	const char *const	*v;
+};
+/* The row as the API shows it (no MF_HIDDEN field; caller owns it). */
+struct json_object *db_row_json(const struct db_row *row);
+/* Field json's text (hidden ones too), or NULL; aborts on a name m lacks. */
+const char	*db_row_text(const struct db_row *row, const char *json);
+/* Field json as a number (null: 0). */
+long long	 db_row_int(const struct db_row *row, const char *json);
+
+/* --- entity.c: the entities of model/, as JSON --- */
 /*
  * Update the fields present in body (validated) of entity id, only if
  * its contentHash is if_match (NULL: any) — checked by the same
@@ -421,10 +423,9 @@ struct db_blob {
 	const char	*upload_id;	/* a multipart upload, or NULL */
 	long long	 part_size;	/* its parts' size (0: single PUT) */
 	const char	*created_at;	/* ISO 8601 */
+	struct db_row	 row;		/* as read: db_row_json shows it */
 };
 
-/* The blob as the API shows it (caller owns it). */
-struct json_object *db_blob_json(const struct db_blob *b);
 /*
  * Insert b (pending; id and key made by the caller) and read it back
  * into b, unless the user's blobs and b would pass quota (bytes; 0: no
@@ -459,12 +460,18 @@ enum db_status	 db_blob_set_upload(struct db *db, struct arena *a,
  */
 enum db_status	 db_blob_delete(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, const char *removed);
+/* An object waiting for removal, and its multipart upload (or NULL). */
+struct db_deletion {
+	const char	*key;
+	const char	*upload_id;
+};
 /*
- * Up to limit objects waiting for removal (blob_deletions: key, upload
- * id), locked for this transaction; those another drain holds skipped.
+ * Up to limit objects waiting for removal (blob_deletions) into *out
+ * (*n of them, in the arena), locked for this transaction; those
+ * another drain holds skipped.
  */
 enum db_status	 db_blob_deletions_take(struct db *db, struct arena *a,
-		    long limit, PGresult **out);
+		    long limit, struct db_deletion **out, int *n);
 /*
  * Forget the keys in done (a JSON array) and count a failed attempt,
  * with error, for those in failed.
@@ -504,11 +511,12 @@ enum db_status	 db_vault_has(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id, int *has);
 /*
  * Of ids (a text[] literal), those of m that are the user's (taken 0)
- * or another user's (taken 1: vault_ids_taken), in column 0 of *out.
+ * or another user's (taken 1: vault_ids_taken): fn(ud, id) for each.
  */
 enum db_status	 db_vault_ids(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,
-		    const char *ids, int taken, PGresult **out);
+		    const char *ids, int taken,
+		    void (*fn)(void *ud, const char *id), void *ud);
 /* Begin an import's transaction: references checked at its commit. */
 enum db_status	 db_vault_begin(struct db *db, struct arena *a,
 		    const char *user_id);
@@ -523,10 +531,17 @@ enum db_status	 db_vault_forget_objects(struct db *db, struct arena *a,
 		    const char *keys);
 
 /*
- * The import rows (vault_imports), in the user's transaction. Columns:
- * id, name, size_bytes, state, bytes_done, entities_done, result,
- * error_code, error, created_at, started_at, finished_at, object_key.
+ * An import's or an export's row (model_vault_imports, _exports), read in
+ * the user's transaction.
  */
+struct db_vault_job {
+	const char	*state;
+	long long	 size;		/* imports: the bundle's bytes */
+	const char	*object_key;
+	const char	*upload_id;	/* exports: being written, or NULL */
+	struct db_row	 row;		/* db_row_json: as the API shows it */
+};
+
 /* state: uploading (to come through the store) or running (passionctl). */
 enum db_status	 db_vault_import_create(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, const char *name,
@@ -534,12 +549,10 @@ enum db_status	 db_vault_import_create(struct db *db, struct arena *a,
 /* The user's import id (locked FOR UPDATE with lock): DB_NOTFOUND. */
 enum db_status	 db_vault_import_get(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, int lock,
-		    PGresult **out);
-/* The user's newest 100 imports. */
+		    struct db_vault_job *out);
+/* The user's newest 100 imports as the API shows them (caller's array). */
 enum db_status	 db_vault_import_list(struct db *db, struct arena *a,
-		    const char *user_id, PGresult **out);
-/* Row row of an import as the API shows it (caller owns it). */
-struct json_object *db_vault_import_json(PGresult *r, int row);
+		    const char *user_id, struct json_object **out);
 /* Queue import id's job (payload: JSON) and mark it queued. */
 enum db_status	 db_vault_import_start(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, const char *payload,
@@ -555,31 +568,29 @@ enum db_status	 db_vault_import_failed(struct db *db, struct arena *a,
 		    const char *id, const char *code, const char *error,
 		    const char *result);
 
-/* The user's rows of m, in m's select list (in a snapshot: exports). */
-enum db_status	 db_vault_rows(struct db *db, struct arena *a,
-		    const struct model_entity *m, const char *user_id,
-		    PGresult **out);
 /*
- * The ready blobs the user's tracks and projects use: id, object_key,
- * mime_type, size_bytes, sha256 (or NULL), created_at (ISO), kind.
+ * The user's rows of m (in a snapshot: exports), in id order: fn(ud,
+ * row) for each; the row lives until fn returns.
+ */
+enum db_status	 db_vault_each(struct db *db, struct arena *a,
+		    const struct model_entity *m, const char *user_id,
+		    void (*fn)(void *ud, const struct db_row *row), void *ud);
+/*
+ * The ready blobs the user's entities name (fields whose ref is
+ * model_blobs), oldest first: *out (*n of them), in the arena.
  */
 enum db_status	 db_vault_blob_list(struct db *db, struct arena *a,
-		    const char *user_id, PGresult **out);
+		    const char *user_id, struct db_blob **out, int *n);
 
-/*
- * The export rows (vault_exports). Columns: id, state, size_bytes,
- * bytes_done, entities_done, result, error_code, error, created_at,
- * started_at, finished_at, object_key, upload_id.
- */
+/* The export rows (vault_exports): as imports, with a job at once. */
 enum db_status	 db_vault_export_create(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, const char *key,
 		    const char *payload, long max_attempts);
 enum db_status	 db_vault_export_get(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, int lock,
-		    PGresult **out);
+		    struct db_vault_job *out);
 enum db_status	 db_vault_export_list(struct db *db, struct arena *a,
-		    const char *user_id, PGresult **out);
-struct json_object *db_vault_export_json(PGresult *r, int row);
+		    const char *user_id, struct json_object **out);
 /* Note the multipart upload the export is written to (NULL: none). */
 enum db_status	 db_vault_export_upload(struct db *db, struct arena *a,
 		    const char *id, const char *upload_id);
@@ -747,15 +758,6 @@ struct db_migration {
 extern const struct db_migration	db_migrations[];
 extern const size_t			db_migrations_count;
 
-/*
- * Apply pending migrations on conn (the owner role), each in its own
- * transaction, recorded in schema_migrations, under an advisory lock.
- * Progress goes to out. 0 or -1 with err set.
- */
-int		 db_migrate(PGconn *conn, FILE *out, char *err, size_t errlen);
-/* Print every migration with "applied <time>" or "pending". */
-int		 db_migrate_status(PGconn *conn, FILE *out, char *err,
-		    size_t errlen);
 /* --- admin.c: passionctl's own statements, as the owner role --- */
 
 /* db_migrate, or with status_only db_migrate_status, on db. 0 or -1. */
@@ -786,12 +788,5 @@ typedef void	(*db_job_fn)(void *ud, const struct db_job_info *j);
 /* The newest 50 jobs (or failed ones), newest first. */
 enum db_status	 db_jobs_list(struct db *db, struct arena *a, int failed_only,
 		    db_job_fn fn, void *ud);
-
-/*
- * Connect with conninfo, an optional password and the limits (timeouts
- * are set for the session, overriding any in conninfo); NULL with err.
- */
-PGconn		*db_open(const char *conninfo, const char *password,
-		    const struct db_limits *lim, char *err, size_t errlen);
 
 #endif

@@ -4,6 +4,8 @@
 #ifndef PASSION_DB_INTERNAL_H
 #define PASSION_DB_INTERNAL_H
 
+#include <libpq-fe.h>
+
 #include "db/db.h"
 
 /* A timestamptz as ISO 8601 UTC with milliseconds, in SQL. */
@@ -109,10 +111,72 @@ enum db_status	 db_exec_count(struct db *db, struct arena *a,
  * read another column or none.
  */
 const char	*db_col(const PGresult *r, int row, const char *name);
+/* The same, NULL for a null. */
+const char	*db_col_null(const PGresult *r, int row, const char *name);
 
 /* db_local_instants' result set (column "at"), for db/'s own callers. */
 enum db_status	 db_local_instants_result(struct db *db, struct arena *a,
 		    const char *user_id, const struct model_civil *t, int n,
 		    int after_now, PGresult **out);
+
+/*
+ * Run prepared statement stmt with params (text format). The result, when
+ * out is not NULL, is registered on arena a and freed with it.
+ */
+enum db_status	 db_exec(struct db *db, struct arena *a, enum db_stmt stmt,
+		    const char *const *params, PGresult **out);
+/* Classify a finished result (NULL counts as unavailable). */
+enum db_status	 db_result_status(struct db *db, const PGresult *res);
+/*
+ * Connect with conninfo, an optional password and the limits (timeouts
+ * are set for the session, overriding any in conninfo); NULL with err.
+ */
+PGconn		*db_open(const char *conninfo, const char *password,
+		    const struct db_limits *lim, char *err, size_t errlen);
+/*
+ * Apply pending migrations on conn (the owner role), each in its own
+ * transaction, recorded in schema_migrations, under an advisory lock.
+ * Progress goes to out. 0 or -1 with err set.
+ */
+int		 db_migrate(PGconn *conn, FILE *out, char *err, size_t errlen);
+/* Print every migration with "applied <time>" or "pending". */
+int		 db_migrate_status(PGconn *conn, FILE *out, char *err,
+		    size_t errlen);
+
+/* --- blobs.c --- */
+
+/*
+ * "(EXISTS … OR …)": does a row of any entity name blob alias.id (the
+ * fields whose ref is model_blobs)? "false" when none does.
+ */
+const char	*db_blob_used_sql(struct arena *a, const char *alias);
+/* Row row of r (model_blobs' select list) into b, in the arena. */
+void		 db_blob_from_row(struct arena *a, PGresult *r, int row,
+		    struct db_blob *b);
+
+/* --- row.c --- */
+
+/*
+ * A timestamptz as the server sends it (TimeZone UTC, DateStyle ISO) in
+ * ISO 8601 with digits of fraction and Z: "2026-01-02T12:00:00.000Z".
+ */
+const char	*db_time_iso(char out[32], const char *s, int digits);
+/* Row row of r (selected in m's field order) as a JSON object (caller
+ * owns it): times as ISO 8601 UTC strings, JSON columns as JSON. */
+struct json_object *db_entity_row(const struct model_entity *m, PGresult *r,
+		    int row);
+/* Row row of r (selected in m's field order) into out, in the arena. */
+void		 db_row_read(struct arena *a, const struct model_entity *m,
+		    PGresult *r, int row, struct db_row *out);
+/* The same into v, the caller's m->nfields pointers (reused per row). */
+void		 db_row_at(const struct model_entity *m, PGresult *r, int row,
+		    const char **v, struct db_row *out);
+/*
+ * The first n rows of r as a JSON array of m's entities, written
+ * straight from the result (a page is the hot path: no JSON objects are
+ * built), as db_entity_row would; in the arena.
+ */
+const char	*db_rows_json(struct arena *a, const struct model_entity *m,
+		    PGresult *r, int n);
 
 #endif

@@ -12,31 +12,6 @@
 
 #include "db/db_internal.h"
 
-/* The SELECT list of m's columns, in field order, into the arena. */
-static const char *
-select_list(struct arena *a, const struct model_entity *m)
-{
-	struct buf	 b;
-	const char	*out;
-	size_t		 i;
-
-	buf_init(&b, 64 * 1024);
-	for (i = 0; i < m->nfields; i++) {
-		const struct model_field *f = &m->fields[i];
-
-		if (i > 0)
-			buf_puts(&b, ", ");
-		/* Times as they are: UTC text, made ISO here (db_time_iso);
-		 * cheaper than to_char in the server. */
-		if (MODEL_TYPE_JSON(f->type))
-			buf_printf(&b, "%s::text", f->column);
-		else
-			buf_puts(&b, f->column);
-	}
-	out = arena_strndup(a, b.data ? b.data : "", b.len);
-	buf_cleanup(&b);
-	return out;
-}
 
 static enum db_status	set_hash(struct db *db, struct arena *a,
 			    const struct model_entity *m, const char *user_id,
@@ -84,61 +59,7 @@ with_hash(struct db *db, struct arena *a, const struct model_entity *m,
 	return st;
 }
 
-const char *
-db_time_iso(char out[32], const char *s, int digits)
-{
-	size_t	 n = strlen(s), i, f = 0;
-	char	*o = out;
 
-	/* "YYYY-MM-DD HH:MM:SS[.ffffff]+00" (TimeZone=UTC, DateStyle=ISO). */
-	if (n < 22 || s[10] != ' ' || strcmp(s + n - 3, "+00") != 0) {
-		snprintf(out, 32, "%s", s);
-		return out;
-	}
-	memcpy(o, s, 10);
-	o[10] = 'T';
-	memcpy(o + 11, s + 11, 8);
-	o += 19;
-	*o++ = '.';
-	if (s[19] == '.')
-		for (i = 20; i < n - 3 && f < (size_t)digits; i++, f++)
-			*o++ = s[i];
-	for (; f < (size_t)digits; f++)
-		*o++ = '0';
-	*o++ = 'Z';
-	*o = '\0';
-	return out;
-}
-
-struct json_object *
-db_entity_row(const struct model_entity *m, PGresult *r, int row)
-{
-	struct json_object	*o = json_object_new_object(), *v;
-	const char		*s;
-	size_t			 i;
-
-	for (i = 0; i < m->nfields; i++) {
-		const struct model_field *f = &m->fields[i];
-
-		s = PQgetvalue(r, row, (int)i);
-		if (PQgetisnull(r, row, (int)i))
-			v = NULL;
-		else if (f->type == MT_INT)
-			v = json_object_new_int64(atoll(s));
-		else if (f->type == MT_BOOL)
-			v = json_object_new_boolean(strcmp(s, "t") == 0);
-		else if (MODEL_TYPE_JSON(f->type))
-			v = json_tokener_parse(s);
-		else if (f->type == MT_TIME) {
-			char iso[32];
-
-			v = json_object_new_string(db_time_iso(iso, s, 3));
-		} else
-			v = json_object_new_string(s);
-		json_object_object_add(o, f->json, v);
-	}
-	return o;
-}
 
 /* A JSON value as a statement parameter (text), or NULL for null. */
 static const char *
@@ -248,7 +169,7 @@ insert_row(struct db *db, struct arena *a, const struct model_entity *m,
 		buf_printf(&vals, ", $%d%s", n, cast(f->type));
 	}
 	sql = arena_printf(a, "INSERT INTO %s (%s) VALUES (%s) RETURNING %s",
-	    m->table, cols.data, vals.data, select_list(a, m));
+	    m->table, cols.data, vals.data, db_entity_columns(a, m));
 	buf_cleanup(&cols);
 	buf_cleanup(&vals);
 	return one_entity(db, a, m, "insert", sql, n, p, 0, out);
@@ -269,11 +190,6 @@ db_event_append(struct db *db, struct arena *a, const char *user_id,
 	return st;
 }
 
-const char *
-db_entity_columns(struct arena *a, const struct model_entity *m)
-{
-	return select_list(a, m);
-}
 
 enum db_status
 db_entity_one(struct db *db, struct arena *a, const struct model_entity *m,
@@ -294,7 +210,7 @@ db_entity_singleton(struct db *db, struct arena *a,
 	enum db_status	 st;
 
 	st = db_sql(db, a, arena_printf(a, "%s_get", m->table), arena_printf(a,
-	    "SELECT %s FROM %s WHERE user_id = $1", select_list(a, m),
+	    "SELECT %s FROM %s WHERE user_id = $1", db_entity_columns(a, m),
 	    m->table), 1, p, 1, &r);
 	if (st == DB_OK)
 		*out = PQntuples(r) == 1 ? db_entity_row(m, r, 0) : fallback(a);
@@ -308,7 +224,7 @@ db_entity_get(struct db *db, struct arena *a, const struct model_entity *m,
 	const char	*p[2] = { user_id, id };
 
 	return one_entity(db, a, m, "get", arena_printf(a, "SELECT %s FROM %s "
-	    "WHERE user_id = $1 AND id = $2", select_list(a, m), m->table), 2,
+	    "WHERE user_id = $1 AND id = $2", db_entity_columns(a, m), m->table), 2,
 	    p, 1, out);
 }
 
@@ -360,7 +276,7 @@ db_entity_update(struct db *db, struct arena *a, const struct model_entity *m,
 	st = one_entity(db, a, m, "update", arena_printf(a, "UPDATE %s SET %s "
 	    "WHERE user_id = $1 AND id = $2 AND ($3::text IS NULL OR "
 	    "content_hash = $3) RETURNING %s", m->table, set,
-	    select_list(a, m)), n, p, 0, out);
+	    db_entity_columns(a, m)), n, p, 0, out);
 	if (st == DB_NOTFOUND) {
 		/* Missing (or another user's), or changed since if_match. */
 		st = db_entity_get(db, a, m, user_id, id, out);
@@ -457,7 +373,7 @@ db_entity_delete(struct db *db, struct arena *a, const struct model_entity *m,
 
 	return one_entity(db, a, m, "delete", arena_printf(a, "DELETE FROM %s "
 	    "WHERE user_id = $1 AND id = $2 RETURNING %s", m->table,
-	    select_list(a, m)), 2, p, 0, out);
+	    db_entity_columns(a, m)), 2, p, 0, out);
 }
 
 /* The condition of filter q on parameter $n. */
@@ -496,84 +412,7 @@ field_index(const struct model_entity *m, const char *json)
 	return 0;
 }
 
-/* s as a JSON string, escaped as json-c writes it (no "\/"). */
-static void
-json_string(struct buf *b, const char *s)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	const char		*run = s;
 
-	buf_putc(b, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[7] = "\\u00";
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		buf_append(b, run, (size_t)(s - run));
-		run = s + 1;
-		switch (c) {
-		case '"':  buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\b': buf_puts(b, "\\b"); break;
-		case '\f': buf_puts(b, "\\f"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		default:
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			esc[6] = '\0';
-			buf_puts(b, esc);
-			break;
-		}
-	}
-	buf_append(b, run, (size_t)(s - run));
-	buf_putc(b, '"');
-}
-
-/*
- * The first n rows of r as a JSON array of m's entities, written
- * straight from the result (a page is the hot path: no JSON objects are
- * built). The same values as db_entity_row; JSON columns as the server
- * writes them.
- */
-static const char *
-rows_json(struct arena *a, const struct model_entity *m, PGresult *r, int n)
-{
-	struct buf	 b;
-	char		 iso[32];
-	int		 row;
-	size_t		 i;
-
-	buf_init(&b, (size_t)1 << 30);
-	buf_putc(&b, '[');
-	for (row = 0; row < n; row++) {
-		buf_puts(&b, row ? ",{" : "{");
-		for (i = 0; i < m->nfields; i++) {
-			const struct model_field *f = &m->fields[i];
-			const char *v = PQgetvalue(r, row, (int)i);
-
-			buf_puts(&b, i ? ",\"" : "\"");
-			buf_puts(&b, f->json);
-			buf_puts(&b, "\":");
-			if (PQgetisnull(r, row, (int)i))
-				buf_puts(&b, "null");
-			else if (f->type == MT_INT || MODEL_TYPE_JSON(f->type))
-				buf_puts(&b, v);
-			else if (f->type == MT_BOOL)
-				buf_puts(&b, *v == 't' ? "true" : "false");
-			else if (f->type == MT_TIME)
-				json_string(&b, db_time_iso(iso, v, 3));
-			else
-				json_string(&b, v);
-		}
-		buf_putc(&b, '}');
-	}
-	buf_putc(&b, ']');
-	arena_defer(a, free, b.data);
-	return b.data;
-}
 
 /* The exact sort key of row: its order column with microseconds. */
 static const char *
@@ -629,11 +468,11 @@ db_entity_list_sql(struct arena *a, const struct model_entity *m,
 		sql = arena_printf(a, "SELECT %s, ts_rank(search, q)::text "
 		    "FROM %s, websearch_to_tsquery('english', $%d) AS q WHERE "
 		    "user_id = $1%s AND search @@ q ORDER BY %s DESC, id DESC "
-		    "LIMIT $2", select_list(a, m), m->table, np,
+		    "LIMIT $2", db_entity_columns(a, m), m->table, np,
 		    w.data ? w.data : "", key);
 	} else
 		sql = arena_printf(a, "SELECT %s FROM %s WHERE user_id = $1%s "
-		    "ORDER BY %s DESC, id DESC LIMIT $2", select_list(a, m),
+		    "ORDER BY %s DESC, id DESC LIMIT $2", db_entity_columns(a, m),
 		    m->table, w.data ? w.data : "", key);
 	buf_cleanup(&w);
 	*params = p;
@@ -663,7 +502,7 @@ db_entity_list(struct db *db, struct arena *a, const struct model_entity *m,
 	out->more = n > l->limit;
 	if (out->more)
 		n = (int)l->limit;
-	out->data = rows_json(a, m, r, n);
+	out->data = db_rows_json(a, m, r, n);
 	out->count = n;
 	if (n > 0) {
 		out->last_key = l->search != NULL ? PQgetvalue(r, n - 1,

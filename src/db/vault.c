@@ -94,18 +94,26 @@ db_vault_has(struct db *db, struct arena *a, const struct model_entity *m,
 
 enum db_status
 db_vault_ids(struct db *db, struct arena *a, const struct model_entity *m,
-    const char *user_id, const char *ids, int taken, PGresult **out)
+    const char *user_id, const char *ids, int taken,
+    void (*fn)(void *, const char *), void *ud)
 {
 	const char	*p[2] = { user_id, ids };
+	PGresult	*r;
+	enum db_status	 st;
+	int		 i;
 
 	if (taken)
-		return db_sql(db, a, arena_printf(a, "vault_taken_%s",
-		    m->table), arena_printf(a, "SELECT t FROM vault_ids_taken("
-		    "'%s', $2::text[]) t WHERE $1::uuid IS NOT NULL", m->table),
-		    2, p, 1, out);
-	return db_sql(db, a, arena_printf(a, "vault_mine_%s", m->table),
-	    arena_printf(a, "SELECT id FROM %s WHERE user_id = $1 AND id = "
-	    "ANY($2::text[])", m->table), 2, p, 1, out);
+		st = db_sql(db, a, arena_printf(a, "vault_taken_%s", m->table),
+		    arena_printf(a, "SELECT t AS id FROM vault_ids_taken('%s', "
+		    "$2::text[]) t WHERE $1::uuid IS NOT NULL", m->table), 2, p,
+		    1, &r);
+	else
+		st = db_sql(db, a, arena_printf(a, "vault_mine_%s", m->table),
+		    arena_printf(a, "SELECT id FROM %s WHERE user_id = $1 AND "
+		    "id = ANY($2::text[])", m->table), 2, p, 1, &r);
+	for (i = 0; st == DB_OK && i < PQntuples(r); i++)
+		fn(ud, db_col(r, i, "id"));
+	return st;
 }
 
 enum db_status
@@ -227,29 +235,51 @@ db_vault_import_delete(struct db *db, struct arena *a, const char *user_id,
 }
 
 enum db_status
-db_vault_rows(struct db *db, struct arena *a, const struct model_entity *m,
-    const char *user_id, PGresult **out)
+db_vault_each(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, void (*fn)(void *, const struct db_row *), void *ud)
 {
 	const char	*p[1] = { user_id };
+	struct db_row	 row;
+	const char	**v;
+	PGresult	*r;
+	enum db_status	 st;
+	int		 i;
 
-	return db_sql(db, a, arena_printf(a, "vault_rows_%s", m->table),
+	st = db_sql(db, a, arena_printf(a, "vault_rows_%s", m->table),
 	    arena_printf(a, "SELECT %s FROM %s WHERE user_id = $1 ORDER BY %s",
 	    db_entity_columns(a, m), m->table, model_field(m, "id") ? "id" :
-	    "user_id"), 1, p, 1, out);
+	    "user_id"), 1, p, 1, &r);
+	/* One row's values at a time: the result holds the texts. */
+	v = arena_calloc(a, sizeof(*v) * (m->nfields + 1));
+	for (i = 0; st == DB_OK && i < PQntuples(r); i++) {
+		db_row_at(m, r, i, v, &row);
+		fn(ud, &row);
+	}
+	return st;
 }
 
 enum db_status
 db_vault_blob_list(struct db *db, struct arena *a, const char *user_id,
-    PGresult **out)
+    struct db_blob **out, int *n)
 {
 	const char	*p[1] = { user_id };
+	PGresult	*r;
+	enum db_status	 st;
+	int		 i;
 
-	return db_sql(db, a, "vault_blob_list", "SELECT id, object_key, "
-	    "mime_type, size_bytes, sha256, " DB_ISO("created_at") ", kind "
-	    "FROM blobs b WHERE user_id = $1 AND state = 'ready' AND (EXISTS "
-	    "(SELECT 1 FROM reference_tracks t WHERE t.blob_id = b.id) OR "
-	    "EXISTS (SELECT 1 FROM projects p WHERE p.cover_blob_id = b.id)) "
-	    "ORDER BY created_at, id", 1, p, 1, out);
+	*out = NULL;
+	*n = 0;
+	st = db_sql(db, a, "vault_blob_list", arena_printf(a, "SELECT %s FROM "
+	    "blobs b WHERE user_id = $1 AND state = 'ready' AND %s ORDER BY "
+	    "created_at, id", db_entity_columns(a, &model_blobs),
+	    db_blob_used_sql(a, "b")), 1, p, 1, &r);
+	if (st != DB_OK)
+		return st;
+	*n = PQntuples(r);
+	*out = arena_calloc(a, sizeof(**out) * (size_t)(*n + 1));
+	for (i = 0; i < *n; i++)
+		db_blob_from_row(a, r, i, &(*out)[i]);
+	return DB_OK;
 }
 
 enum db_status
@@ -339,147 +369,82 @@ db_vault_exports_expire(struct db *db, struct arena *a, const char *user_id,
 	return st;
 }
 
-/* --- the rows of imports and exports, as the API shows them -------- */
+/* --- the rows of imports and exports ----------------------------------- */
 
-/* A column: its JSON name (NULL: not shown), its SQL, how it reads. */
-struct col {
-	const char	*json;
-	const char	*sql;
-	char		 type;		/* s text, i number, j JSON, t time */
-};
-
-#define T(c)	DB_ISO(c)
-
-static const struct col import_cols[] = {
-	{ "id", "id", 's' }, { "name", "name", 's' },
-	{ "sizeBytes", "size_bytes", 'i' }, { "state", "state", 's' },
-	{ "bytesDone", "bytes_done", 'i' },
-	{ "entitiesDone", "entities_done", 'i' },
-	{ "result", "result::text", 'j' }, { "errorCode", "error_code", 's' },
-	{ "error", "error", 's' }, { "createdAt", T("created_at"), 't' },
-	{ "startedAt", T("started_at"), 't' },
-	{ "finishedAt", T("finished_at"), 't' },
-	{ NULL, "object_key", 's' },
-};
-
-static const struct col export_cols[] = {
-	{ "id", "id", 's' }, { "state", "state", 's' },
-	{ "sizeBytes", "size_bytes", 'i' }, { "bytesDone", "bytes_done", 'i' },
-	{ "entitiesDone", "entities_done", 'i' },
-	{ "result", "result::text", 'j' }, { "errorCode", "error_code", 's' },
-	{ "error", "error", 's' }, { "createdAt", T("created_at"), 't' },
-	{ "startedAt", T("started_at"), 't' },
-	{ "finishedAt", T("finished_at"), 't' },
-	{ NULL, "object_key", 's' }, { NULL, "upload_id", 's' },
-};
-
-#define NCOLS(c)	(sizeof(c) / sizeof((c)[0]))
-
-static const char *
-select_cols(struct arena *a, const struct col *c, size_t n)
-{
-	const char	*s = "";
-	size_t		 i;
-
-	for (i = 0; i < n; i++)
-		s = arena_printf(a, "%s%s%s", s, i ? ", " : "", c[i].sql);
-	return s;
-}
-
-/* The user's row id of table (locked with lock): DB_NOTFOUND. */
+/* The user's row id of m (locked with lock) into out: DB_NOTFOUND. */
 static enum db_status
-row_get(struct db *db, struct arena *a, const char *table,
-    const struct col *c, size_t n, const char *user_id, const char *id,
-    int lock, PGresult **out)
+job_get(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, const char *id, int lock, struct db_vault_job *out)
 {
 	const char	*p[2] = { user_id, id };
+	PGresult	*r;
 	enum db_status	 st;
 
-	st = db_sql(db, a, arena_printf(a, "%s_%s", table, lock ? "lock" :
+	memset(out, 0, sizeof(*out));
+	st = db_sql(db, a, arena_printf(a, "%s_%s", m->table, lock ? "lock" :
 	    "get"), arena_printf(a, "SELECT %s FROM %s WHERE user_id = $1 AND "
-	    "id = $2%s", select_cols(a, c, n), table, lock ? " FOR UPDATE" :
-	    ""), 2, p, !lock, out);
-	if (st == DB_OK && PQntuples(*out) == 0)
+	    "id = $2%s", db_entity_columns(a, m), m->table, lock ?
+	    " FOR UPDATE" : ""), 2, p, !lock, &r);
+	if (st == DB_OK && PQntuples(r) == 0)
 		return DB_NOTFOUND;
-	return st;
+	if (st != DB_OK)
+		return st;
+	db_row_read(a, m, r, 0, &out->row);
+	out->state = db_row_text(&out->row, "state");
+	out->size = db_row_int(&out->row, "sizeBytes");
+	out->object_key = db_row_text(&out->row, "objectKey");
+	out->upload_id = m == &model_vault_exports ?
+	    db_row_text(&out->row, "uploadId") : NULL;
+	return DB_OK;
 }
 
-/* The user's newest 100 rows of table. */
+/* The user's newest 100 rows of m, as the API shows them. */
 static enum db_status
-row_list(struct db *db, struct arena *a, const char *table,
-    const struct col *c, size_t n, const char *user_id, PGresult **out)
+job_list(struct db *db, struct arena *a, const struct model_entity *m,
+    const char *user_id, struct json_object **out)
 {
 	const char	*p[1] = { user_id };
+	PGresult	*r;
+	enum db_status	 st;
+	int		 i;
 
-	return db_sql(db, a, arena_printf(a, "%s_list", table), arena_printf(a,
-	    "SELECT %s FROM %s WHERE user_id = $1 ORDER BY created_at DESC, id "
-	    "DESC LIMIT 100", select_cols(a, c, n), table), 1, p, 1, out);
-}
-
-static struct json_object *
-row_json(const struct col *c, size_t n, PGresult *r, int row)
-{
-	struct json_object	*o = json_object_new_object(), *v;
-	size_t			 i;
-
-	for (i = 0; i < n; i++) {
-		const char *s = PQgetvalue(r, row, (int)i);
-
-		if (c[i].json == NULL)
-			continue;
-		if (PQgetisnull(r, row, (int)i))
-			v = NULL;
-		else if (c[i].type == 'i')
-			v = json_object_new_int64(strtoll(s, NULL, 10));
-		else if (c[i].type == 'j')
-			v = json_tokener_parse(s);
-		else
-			v = json_object_new_string(s);
-		json_object_object_add(o, c[i].json, v);
-	}
-	return o;
+	*out = NULL;
+	st = db_sql(db, a, arena_printf(a, "%s_list", m->table), arena_printf(a,
+	    "SELECT %s FROM %s WHERE user_id = $1 ORDER BY %s DESC, id DESC "
+	    "LIMIT 100", db_entity_columns(a, m), m->table, m->order), 1, p, 1,
+	    &r);
+	if (st != DB_OK)
+		return st;
+	*out = json_object_new_array();
+	for (i = 0; i < PQntuples(r); i++)
+		json_object_array_add(*out, db_entity_row(m, r, i));
+	return DB_OK;
 }
 
 enum db_status
 db_vault_import_get(struct db *db, struct arena *a, const char *user_id,
-    const char *id, int lock, PGresult **out)
+    const char *id, int lock, struct db_vault_job *out)
 {
-	return row_get(db, a, "vault_imports", import_cols, NCOLS(import_cols),
-	    user_id, id, lock, out);
+	return job_get(db, a, &model_vault_imports, user_id, id, lock, out);
 }
 
 enum db_status
 db_vault_import_list(struct db *db, struct arena *a, const char *user_id,
-    PGresult **out)
+    struct json_object **out)
 {
-	return row_list(db, a, "vault_imports", import_cols,
-	    NCOLS(import_cols), user_id, out);
-}
-
-struct json_object *
-db_vault_import_json(PGresult *r, int row)
-{
-	return row_json(import_cols, NCOLS(import_cols), r, row);
+	return job_list(db, a, &model_vault_imports, user_id, out);
 }
 
 enum db_status
 db_vault_export_get(struct db *db, struct arena *a, const char *user_id,
-    const char *id, int lock, PGresult **out)
+    const char *id, int lock, struct db_vault_job *out)
 {
-	return row_get(db, a, "vault_exports", export_cols, NCOLS(export_cols),
-	    user_id, id, lock, out);
+	return job_get(db, a, &model_vault_exports, user_id, id, lock, out);
 }
 
 enum db_status
 db_vault_export_list(struct db *db, struct arena *a, const char *user_id,
-    PGresult **out)
+    struct json_object **out)
 {
-	return row_list(db, a, "vault_exports", export_cols,
-	    NCOLS(export_cols), user_id, out);
-}
-
-struct json_object *
-db_vault_export_json(PGresult *r, int row)
-{
-	return row_json(export_cols, NCOLS(export_cols), r, row);
+	return job_list(db, a, &model_vault_exports, user_id, out);
 }

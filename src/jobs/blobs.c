@@ -20,26 +20,27 @@
 #define BATCH		1000	/* DeleteObjects' most keys */
 #define ROUNDS_MAX	1000	/* batches in one drain */
 
-/* Remove one batch of r from the store; the keys done and failed. */
+/* Remove one batch d[rows] from the store; the keys done and failed. */
 static enum storage_status
-remove_batch(struct storage *s, struct net *n, struct arena *a, PGresult *r,
-    struct json_object *done, struct json_object *failed)
+remove_batch(struct storage *s, struct net *n, struct arena *a,
+    const struct db_deletion *d, int rows, struct json_object *done,
+    struct json_object *failed)
 {
 	const char		**keys;
 	enum storage_status	 st;
-	int			*bad, *kept, i, rows = PQntuples(r);
+	int			*bad, *kept, i;
 	long long		 now = time(NULL);
 
 	keys = arena_calloc(a, (size_t)rows * sizeof(*keys));
 	bad = arena_calloc(a, (size_t)rows * sizeof(*bad));
 	kept = arena_calloc(a, (size_t)rows * sizeof(*kept));
 	for (i = 0; i < rows; i++) {
-		keys[i] = PQgetvalue(r, i, 0);
-		if (PQgetisnull(r, i, 1))
+		keys[i] = d[i].key;
+		if (d[i].upload_id == NULL)
 			continue;
 		/* An upload in progress goes first, parts and all. */
-		st = storage_multipart_abort(s, n, a, keys[i],
-		    PQgetvalue(r, i, 1), now);
+		st = storage_multipart_abort(s, n, a, keys[i], d[i].upload_id,
+		    now);
 		if (st == STORAGE_UNAVAILABLE)
 			return st;
 		bad[i] = st != STORAGE_OK;
@@ -60,26 +61,26 @@ jobs_blob_drain(struct db *db, struct storage *s, struct net *n,
 	struct json_object	*done, *bad;
 	enum storage_status	 ss;
 	enum db_status		 st;
-	PGresult		*r;
+	struct db_deletion	*d;
 	int			 round, rows, nbad;
 
 	*removed = *failed = 0;
 	for (round = 0; round < ROUNDS_MAX; round++) {
 		st = db_tx_begin(db, NULL);
 		if (st == DB_OK)
-			st = db_blob_deletions_take(db, a, BATCH, &r);
+			st = db_blob_deletions_take(db, a, BATCH, &d, &rows);
 		if (st != DB_OK) {
 			db_tx_rollback(db);
 			snprintf(err, errlen, "database: %s", db->errstr);
 			return -1;
 		}
-		if ((rows = PQntuples(r)) == 0) {
+		if (rows == 0) {
 			db_tx_rollback(db);
 			return 0;
 		}
 		done = json_object_new_array();
 		bad = json_object_new_array();
-		ss = remove_batch(s, n, a, r, done, bad);
+		ss = remove_batch(s, n, a, d, rows, done, bad);
 		nbad = (int)json_object_array_length(bad);
 		if (ss == STORAGE_OK)
 			st = db_blob_deletions_settle(db, a,

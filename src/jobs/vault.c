@@ -153,7 +153,7 @@ jobs_vault_import_run(struct jobs_ctx *ctx, struct json_object *payload,
 	struct arena		*a = &ctx->arena;
 	struct jobs_vault_run	 r;
 	struct json_object	*v;
-	PGresult		*row;
+	struct db_vault_job	 row;
 	const char		*id = NULL, *secret = NULL, *key, *state;
 	unsigned char		*pass = NULL;
 	size_t			 pn = 0;
@@ -194,9 +194,9 @@ jobs_vault_import_run(struct jobs_ctx *ctx, struct json_object *payload,
 		    ctx->db.errstr);
 		return JOB_RETRY;
 	}
-	state = PQgetvalue(row, 0, 3);
-	key = PQgetvalue(row, 0, 12);
-	size = strtoll(PQgetvalue(row, 0, 2), NULL, 10);
+	state = row.state;
+	key = row.object_key;
+	size = row.size;
 	if (strcmp(state, "done") == 0 || strcmp(state, "failed") == 0)
 		goto remove;
 	pass = jobs_secret_open(a, &ctx->keys, arena_printf(a, AAD_PREFIX "%s",
@@ -388,7 +388,7 @@ jobs_vault_export_run(struct jobs_ctx *ctx, struct json_object *payload,
 	struct vault_export	 ex;
 	struct upload		 u;
 	struct json_object	*v;
-	PGresult		*row;
+	struct db_vault_job	 row;
 	const char		*id = NULL, *secret = NULL, *state, *old;
 	unsigned char		*pass = NULL;
 	size_t			 pn = 0;
@@ -417,11 +417,11 @@ jobs_vault_export_run(struct jobs_ctx *ctx, struct json_object *payload,
 		snprintf(err, errlen, "reading the export: %s", ctx->db.errstr);
 		return JOB_RETRY;
 	}
-	state = PQgetvalue(row, 0, 1);
+	state = row.state;
 	if (strcmp(state, "done") == 0 || strcmp(state, "failed") == 0)
 		return JOB_DONE;
-	u.key = PQgetvalue(row, 0, 11);
-	old = PQgetisnull(row, 0, 12) ? NULL : PQgetvalue(row, 0, 12);
+	u.key = row.object_key;
+	old = row.upload_id;
 	pass = jobs_secret_open(a, &ctx->keys, arena_printf(a, AAD_EXPORT "%s",
 	    id), secret, &pn);
 	if (pass == NULL) {

@@ -9,6 +9,7 @@
 #include "model/model.h"
 
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
+#define F	MODEL_FIELD
 
 #define NAME_MAX_	200
 #define TITLE_MAX	500
@@ -22,20 +23,20 @@
 #define META_MAX	(64 * 1024)
 
 /* The columns most entities share. */
-#define ID		{ "id", "id", MT_ID, MF_CREATE_ONLY, 0, 0, NULL }
-#define CREATED_AT	{ "created_at", "createdAt", MT_TIME, MF_SERVER, 0, 0, \
-			    NULL }
-#define UPDATED_AT	{ "updated_at", "updatedAt", MT_TIME, MF_SERVER, 0, 0, \
-			    NULL }
-#define CONTENT_HASH	{ "content_hash", "contentHash", MT_TEXT, MF_SERVER, \
-			    0, 0, NULL }
-#define DOMAIN(fl)	{ "domain_id", "domainId", MT_TEXT, (fl), 1, \
-			    DOMAIN_MAX, NULL }
-#define TAGS		{ "tags", "tags", MT_TAGS, MF_HASHED, 0, TAGS_MAX, NULL }
-#define DESCRIPTION	{ "description", "description", MT_TEXT, MF_HASHED, 0, \
-			    TEXT_MAX, NULL }
-#define NAME		{ "name", "name", MT_TEXT, MF_REQUIRED | MF_HASHED, 1, \
-			    NAME_MAX_, NULL }
+#define ID		F("id", "id", MT_ID, MF_CREATE_ONLY, 0, 0, NULL)
+#define CREATED_AT	F("created_at", "createdAt", MT_TIME, MF_SERVER, 0, 0, \
+			    NULL)
+#define UPDATED_AT	F("updated_at", "updatedAt", MT_TIME, \
+			    MF_SERVER | MF_IMPORT_CREATED, 0, 0, NULL)
+#define CONTENT_HASH	F("content_hash", "contentHash", MT_TEXT, MF_SERVER, \
+			    0, 0, NULL)
+#define DOMAIN(fl)	F("domain_id", "domainId", MT_TEXT, (fl), 1, \
+			    DOMAIN_MAX, NULL)
+#define TAGS		F("tags", "tags", MT_TAGS, MF_HASHED, 0, TAGS_MAX, NULL)
+#define DESCRIPTION	F("description", "description", MT_TEXT, MF_HASHED, 0, \
+			    TEXT_MAX, NULL)
+#define NAME		F("name", "name", MT_TEXT, MF_REQUIRED | MF_HASHED, 1, \
+			    NAME_MAX_, NULL)
 
 /* What references name, for messages. */
 static const char *const ref_quest[] = { "quest", NULL };
@@ -52,20 +53,20 @@ static const char *const priorities[] = { "low", "medium", "high",
 
 static const struct model_field quest_fields[] = {
 	ID,
-	{ "title", "title", MT_TEXT, MF_REQUIRED | MF_HASHED, 1, TITLE_MAX,
-	    NULL },
+	F("title", "title", MT_TEXT, MF_REQUIRED | MF_HASHED, 1, TITLE_MAX,
+	    NULL),
 	DESCRIPTION,
 	DOMAIN(MF_REQUIRED | MF_HASHED),
-	{ "status", "status", MT_ENUM, MF_HASHED, 0, 0, quest_statuses },
-	{ "priority", "priority", MT_ENUM, MF_HASHED, 0, 0, priorities },
-	{ "due_date", "dueDate", MT_TIME, MF_HASHED, 0, 0, NULL },
+	F("status", "status", MT_ENUM, MF_HASHED, 0, 0, quest_statuses),
+	F("priority", "priority", MT_ENUM, MF_HASHED, 0, 0, priorities),
+	F("due_date", "dueDate", MT_TIME, MF_HASHED, 0, 0, NULL),
 	TAGS,
-	{ "xp_value", "xpValue", MT_INT, MF_HASHED, 0, XP_MAX, NULL },
-	{ "parent_id", "parentId", MT_ID, MF_HASHED | MF_REF, 0, 0,
-	    ref_quest },
+	F("xp_value", "xpValue", MT_INT, MF_HASHED, 0, XP_MAX, NULL),
+	F("parent_id", "parentId", MT_ID, MF_HASHED | MF_REF, 0, 0,
+	    ref_quest, .ref = &model_quests),
 	CREATED_AT,
 	UPDATED_AT,
-	{ "completed_at", "completedAt", MT_TIME, MF_SERVER, 0, 0, NULL },
+	F("completed_at", "completedAt", MT_TIME, MF_SERVER, 0, 0, NULL),
 	CONTENT_HASH,
 };
 
@@ -79,25 +80,31 @@ static const struct model_filter quest_filters[] = {
 };
 
 const struct model_entity model_quests = {
-	"quests", "quest", quest_fields, N(quest_fields), 0, "quest",
-	"created_at", quest_filters, N(quest_filters), NULL,
-	"quests",
+	.table = "quests",
+	.name = "quest",
+	.fields = quest_fields,
+	.nfields = N(quest_fields),
+	.event = "quest",
+	.order = "created_at",
+	.filters = quest_filters,
+	.nfilters = N(quest_filters),
+	.vault = "quests",
 };
 
 /* What a schedule rule or a plan template makes quests from. */
 static const struct model_field quest_template_fields[] = {
-	{ "title", "title", MT_TEXT, MF_REQUIRED, 1, TITLE_MAX, NULL },
-	{ "description", "description", MT_TEXT, 0, 0, TEXT_MAX, NULL },
-	{ "priority", "priority", MT_ENUM, 0, 0, 0, priorities },
-	{ "xp_value", "xpValue", MT_INT, 0, 0, XP_MAX, NULL },
-	{ "tags", "tags", MT_TAGS, 0, 0, TAGS_MAX, NULL },
+	F("title", "title", MT_TEXT, MF_REQUIRED, 1, TITLE_MAX, NULL),
+	F("description", "description", MT_TEXT, 0, 0, TEXT_MAX, NULL),
+	F("priority", "priority", MT_ENUM, 0, 0, 0, priorities),
+	F("xp_value", "xpValue", MT_INT, 0, 0, XP_MAX, NULL),
+	F("tags", "tags", MT_TAGS, 0, 0, TAGS_MAX, NULL),
 	DOMAIN(0),
 };
 
 const struct model_entity model_quest_templates = {
-	NULL, "quest template", quest_template_fields,
-	N(quest_template_fields), 0, NULL, NULL, NULL, 0, NULL,
-	NULL,
+	.name = "quest template",
+	.fields = quest_template_fields,
+	.nfields = N(quest_template_fields),
 };
 
 /* --- schedule rules (their checks: schedule.c) ------------------------ */
@@ -110,14 +117,14 @@ static const struct model_field schedule_rule_fields[] = {
 	NAME,
 	DESCRIPTION,
 	DOMAIN(MF_REQUIRED | MF_HASHED),
-	{ "enabled", "enabled", MT_BOOL, MF_HASHED, 0, 0, NULL },
-	{ "recurrence", "recurrence", MT_ENUM, MF_REQUIRED | MF_HASHED, 0, 0,
-	    recurrences },
-	{ "days_of_week", "daysOfWeek", MT_DAYS, MF_HASHED, 0, 6, NULL },
-	{ "day_of_month", "dayOfMonth", MT_INT, MF_HASHED, 1, 31, NULL },
-	{ "custom_cron", "customCron", MT_TEXT, MF_HASHED, 1, 200, NULL },
-	{ "quest_template", "questTemplate", MT_OBJECT,
-	    MF_REQUIRED | MF_HASHED, 0, META_MAX, NULL },
+	F("enabled", "enabled", MT_BOOL, MF_HASHED, 0, 0, NULL),
+	F("recurrence", "recurrence", MT_ENUM, MF_REQUIRED | MF_HASHED, 0, 0,
+	    recurrences),
+	F("days_of_week", "daysOfWeek", MT_DAYS, MF_HASHED, 0, 6, NULL),
+	F("day_of_month", "dayOfMonth", MT_INT, MF_HASHED, 1, 31, NULL),
+	F("custom_cron", "customCron", MT_TEXT, MF_HASHED, 1, 200, NULL),
+	F("quest_template", "questTemplate", MT_OBJECT,
+	    MF_REQUIRED | MF_HASHED, 0, META_MAX, NULL),
 	CREATED_AT,
 	UPDATED_AT,
 	CONTENT_HASH,
@@ -130,10 +137,16 @@ static const struct model_filter schedule_rule_filters[] = {
 };
 
 const struct model_entity model_schedule_rules = {
-	"schedule_rules", "schedule rule", schedule_rule_fields,
-	N(schedule_rule_fields), 0, "schedule_rule", "created_at",
-	schedule_rule_filters, N(schedule_rule_filters), model_schedule_check,
-	"scheduleRules",
+	.table = "schedule_rules",
+	.name = "schedule rule",
+	.fields = schedule_rule_fields,
+	.nfields = N(schedule_rule_fields),
+	.event = "schedule_rule",
+	.order = "created_at",
+	.filters = schedule_rule_filters,
+	.nfilters = N(schedule_rule_filters),
+	.check = model_schedule_check,
+	.vault = "scheduleRules",
 };
 
 /* --- plan templates --------------------------------------------------- */
@@ -145,13 +158,13 @@ static const struct model_field plan_template_fields[] = {
 	NAME,
 	DESCRIPTION,
 	DOMAIN(MF_REQUIRED | MF_HASHED),
-	{ "template_type", "templateType", MT_ENUM, MF_REQUIRED | MF_HASHED,
-	    0, 0, plan_types },
-	{ "quest_templates", "questTemplates", MT_ARRAY,
-	    MF_REQUIRED | MF_HASHED, 0, JSON_MAX, NULL },
+	F("template_type", "templateType", MT_ENUM, MF_REQUIRED | MF_HASHED,
+	    0, 0, plan_types),
+	F("quest_templates", "questTemplates", MT_ARRAY,
+	    MF_REQUIRED | MF_HASHED, 0, JSON_MAX, NULL),
 	TAGS,
-	{ "estimated_duration", "estimatedDuration", MT_INT, MF_HASHED, 0,
-	    10000000, NULL },
+	F("estimated_duration", "estimatedDuration", MT_INT, MF_HASHED, 0,
+	    10000000, NULL),
 	CREATED_AT,
 	UPDATED_AT,
 	CONTENT_HASH,
@@ -172,30 +185,40 @@ plan_template_check(struct json_object *e, struct model_error *err)
 }
 
 const struct model_entity model_plan_templates = {
-	"plan_templates", "plan template", plan_template_fields,
-	N(plan_template_fields), 0, "plan_template", "created_at",
-	plan_template_filters, N(plan_template_filters), plan_template_check,
-	"planTemplates",
+	.table = "plan_templates",
+	.name = "plan template",
+	.fields = plan_template_fields,
+	.nfields = N(plan_template_fields),
+	.event = "plan_template",
+	.order = "created_at",
+	.filters = plan_template_filters,
+	.nfilters = N(plan_template_filters),
+	.check = plan_template_check,
+	.vault = "planTemplates",
 };
 
 /* --- skill tree (a singleton: api/skills.c) --------------------------- */
 
 static const struct model_field skill_tree_fields[] = {
-	{ "id", "id", MT_ID, MF_SERVER, 0, 0, NULL },
-	{ "version", "version", MT_INT, MF_HASHED, 1, 1000000, NULL },
-	{ "nodes", "nodes", MT_OBJECT, MF_REQUIRED | MF_HASHED, 0, JSON_MAX,
-	    NULL },
-	{ "total_xp", "totalXp", MT_INT, MF_SERVER, 0, 2147483647, NULL },
-	{ "achievements", "achievements", MT_ARRAY, MF_HASHED, 0, JSON_MAX,
-	    NULL },
+	F("id", "id", MT_ID, MF_SERVER, 0, 0, NULL),
+	F("version", "version", MT_INT, MF_HASHED, 1, 1000000, NULL),
+	F("nodes", "nodes", MT_OBJECT, MF_REQUIRED | MF_HASHED, 0, JSON_MAX,
+	    NULL),
+	F("total_xp", "totalXp", MT_INT, MF_SERVER, 0, 2147483647, NULL),
+	F("achievements", "achievements", MT_ARRAY, MF_HASHED, 0, JSON_MAX,
+	    NULL),
 	UPDATED_AT,
 	CONTENT_HASH,
 };
 
 const struct model_entity model_skill_trees = {
-	"skill_trees", "skill tree", skill_tree_fields, N(skill_tree_fields),
-	0, NULL, "updated_at", NULL, 0, NULL,
-	"skillTree",
+	.table = "skill_trees",
+	.name = "skill tree",
+	.fields = skill_tree_fields,
+	.nfields = N(skill_tree_fields),
+	.flags = ME_SINGLETON,
+	.order = "updated_at",
+	.vault = "skillTree",
 };
 
 /* --- reward ledger and event log: append-only ------------------------- */
@@ -206,11 +229,13 @@ static const char *const reward_types[] = { "xp", "achievement", "streak",
 static const struct model_field reward_fields[] = {
 	ID,
 	DOMAIN(MF_REQUIRED),
-	{ "reward_type", "type", MT_ENUM, MF_REQUIRED, 0, 0, reward_types },
-	{ "amount", "amount", MT_INT, MF_REQUIRED, -XP_MAX, XP_MAX, NULL },
-	{ "reason", "reason", MT_TEXT, MF_REQUIRED, 1, TITLE_MAX, NULL },
-	{ "source_event_id", "sourceEventId", MT_ID, 0, 0, 0, NULL },
-	{ "metadata", "metadata", MT_OBJECT, 0, 0, META_MAX, NULL },
+	F("reward_type", "type", MT_ENUM, MF_REQUIRED, 0, 0, reward_types),
+	F("amount", "amount", MT_INT, MF_REQUIRED, -XP_MAX, XP_MAX, NULL),
+	F("reason", "reason", MT_TEXT, MF_REQUIRED, 1, TITLE_MAX, NULL),
+	/* History: remapped with the event on import, never checked. */
+	F("source_event_id", "sourceEventId", MT_ID, 0, 0, 0, NULL,
+	    .ref = &model_events),
+	F("metadata", "metadata", MT_OBJECT, 0, 0, META_MAX, NULL),
 	CREATED_AT,
 };
 
@@ -234,17 +259,24 @@ reward_check(struct json_object *e, struct model_error *err)
 }
 
 const struct model_entity model_rewards = {
-	"reward_ledger", "reward", reward_fields, N(reward_fields),
-	ME_APPEND_ONLY, NULL, "created_at", reward_filters, N(reward_filters),
-	reward_check,
-	"rewardLedger",
+	.table = "reward_ledger",
+	.name = "reward",
+	.fields = reward_fields,
+	.nfields = N(reward_fields),
+	.flags = ME_APPEND_ONLY,
+	.order = "created_at",
+	.filters = reward_filters,
+	.nfilters = N(reward_filters),
+	.check = reward_check,
+	.vault = "rewardLedger",
 };
 
 static const struct model_field event_fields[] = {
 	ID,
-	{ "event_type", "eventType", MT_TEXT, MF_REQUIRED, 1, 100, NULL },
-	{ "payload", "payload", MT_OBJECT, MF_REQUIRED, 0, META_MAX, NULL },
-	{ "\"timestamp\"", "timestamp", MT_TIME, 0, 0, 0, NULL },
+	F("event_type", "eventType", MT_TEXT, MF_REQUIRED, 1, 100, NULL),
+	F("payload", "payload", MT_OBJECT, MF_REQUIRED, 0, META_MAX, NULL),
+	F("\"timestamp\"", "timestamp", MT_TIME, MF_IMPORT_CREATED, 0, 0,
+	    NULL),
 	DOMAIN(0),
 	CREATED_AT,
 };
@@ -257,9 +289,15 @@ static const struct model_filter event_filters[] = {
 };
 
 const struct model_entity model_events = {
-	"log_events", "event", event_fields, N(event_fields), ME_APPEND_ONLY, NULL,
-	"\"timestamp\"", event_filters, N(event_filters), NULL,
-	"logEvents",
+	.table = "log_events",
+	.name = "event",
+	.fields = event_fields,
+	.nfields = N(event_fields),
+	.flags = ME_APPEND_ONLY,
+	.order = "\"timestamp\"",
+	.filters = event_filters,
+	.nfilters = N(event_filters),
+	.vault = "logEvents",
 };
 
 /* --- focus sessions (their rules: db/focus.c) ------------------------- */
@@ -271,17 +309,37 @@ static const char *const focus_modes[] = { "focus", "break", "long_break",
 
 static const struct model_field focus_fields[] = {
 	ID,
-	{ "started_at", "startedAt", MT_TIME, MF_SERVER, 0, 0, NULL },
-	{ "ended_at", "endedAt", MT_TIME, MF_SERVER, 0, 0, NULL },
-	{ "planned_duration", "plannedDuration", MT_INT, 0, 1, DURATION_MAX,
-	    NULL },
-	{ "actual_duration", "actualDuration", MT_INT, MF_SERVER, 0,
-	    100 * DURATION_MAX, NULL },
-	{ "status", "status", MT_ENUM, MF_SERVER, 0, 0, focus_statuses },
-	{ "mode", "mode", MT_ENUM, 0, 0, 0, focus_modes },
-	{ "metadata", "metadata", MT_OBJECT, 0, 0, META_MAX, NULL },
+	F("started_at", "startedAt", MT_TIME, MF_SERVER | MF_IMPORT_CREATED,
+	    0, 0, NULL),
+	F("ended_at", "endedAt", MT_TIME, MF_SERVER, 0, 0, NULL),
+	F("planned_duration", "plannedDuration", MT_INT, 0, 1, DURATION_MAX,
+	    NULL),
+	F("actual_duration", "actualDuration", MT_INT, MF_SERVER, 0,
+	    100 * DURATION_MAX, NULL),
+	F("status", "status", MT_ENUM, MF_SERVER, 0, 0, focus_statuses),
+	F("mode", "mode", MT_ENUM, 0, 0, 0, focus_modes),
+	F("metadata", "metadata", MT_OBJECT, 0, 0, META_MAX, NULL),
 	CREATED_AT,
 };
+
+/*
+ * A bundle's session still running when it was made has ended since;
+ * one without a state is done if it has an end.
+ */
+static void
+focus_import(struct json_object *e)
+{
+	struct json_object	*s;
+
+	if (json_object_object_get_ex(e, "status", &s)) {
+		if (strcmp(json_object_get_string(s), "active") == 0)
+			json_object_object_add(e, "status",
+			    json_object_new_string("abandoned"));
+	} else
+		json_object_object_add(e, "status", json_object_new_string(
+		    json_object_object_get_ex(e, "endedAt", NULL) ?
+		    "completed" : "abandoned"));
+}
 
 static const struct model_filter focus_filters[] = {
 	{ "status", "status", MQ_EQ },
@@ -289,9 +347,16 @@ static const struct model_filter focus_filters[] = {
 };
 
 const struct model_entity model_focus_sessions = {
-	"focus_sessions", "focus session", focus_fields, N(focus_fields),
-	0, "focus", "started_at", focus_filters, N(focus_filters), NULL,
-	"focusSessions",
+	.table = "focus_sessions",
+	.name = "focus session",
+	.fields = focus_fields,
+	.nfields = N(focus_fields),
+	.event = "focus",
+	.order = "started_at",
+	.filters = focus_filters,
+	.nfilters = N(focus_filters),
+	.vault = "focusSessions",
+	.import = focus_import,
 };
 
 /* --- producing -------------------------------------------------------- */
@@ -303,13 +368,13 @@ static const struct model_field project_fields[] = {
 	ID,
 	NAME,
 	DESCRIPTION,
-	{ "notes", "notes", MT_TEXT, MF_HASHED, 0, TEXT_MAX, NULL },
-	{ "status", "status", MT_ENUM, MF_HASHED, 0, 0, project_statuses },
-	{ "starred", "starred", MT_BOOL, MF_HASHED, 0, 0, NULL },
+	F("notes", "notes", MT_TEXT, MF_HASHED, 0, TEXT_MAX, NULL),
+	F("status", "status", MT_ENUM, MF_HASHED, 0, 0, project_statuses),
+	F("starred", "starred", MT_BOOL, MF_HASHED, 0, 0, NULL),
 	TAGS,
 	/* A ready image blob (sql/0006_blobs.sql); null: none. */
-	{ "cover_blob_id", "coverBlobId", MT_UUID, MF_HASHED | MF_REF, 0, 0,
-	    ref_image },
+	F("cover_blob_id", "coverBlobId", MT_UUID, MF_HASHED | MF_REF, 0, 0,
+	    ref_image, .ref = &model_blobs, .blob_kind = "image"),
 	CREATED_AT,
 	UPDATED_AT,
 	CONTENT_HASH,
@@ -322,9 +387,14 @@ static const struct model_filter project_filters[] = {
 };
 
 const struct model_entity model_projects = {
-	"projects", "project", project_fields, N(project_fields), 0, NULL,
-	"created_at", project_filters, N(project_filters), NULL,
-	"projects",
+	.table = "projects",
+	.name = "project",
+	.fields = project_fields,
+	.nfields = N(project_fields),
+	.order = "created_at",
+	.filters = project_filters,
+	.nfilters = N(project_filters),
+	.vault = "projects",
 };
 
 static const struct model_field library_fields[] = {
@@ -337,49 +407,56 @@ static const struct model_field library_fields[] = {
 };
 
 const struct model_entity model_reference_libraries = {
-	"reference_libraries", "reference library", library_fields,
-	N(library_fields), 0, NULL, "created_at", NULL, 0, NULL,
-	"referenceLibraries",
+	.table = "reference_libraries",
+	.name = "reference library",
+	.fields = library_fields,
+	.nfields = N(library_fields),
+	.order = "created_at",
+	.vault = "referenceLibraries",
 };
 
 static const struct model_field track_fields[] = {
 	ID,
-	{ "library_id", "libraryId", MT_ID, MF_REQUIRED | MF_HASHED | MF_REF,
-	    0, 0, ref_library },
+	F("library_id", "libraryId", MT_ID, MF_REQUIRED | MF_HASHED | MF_REF,
+	    0, 0, ref_library, .ref = &model_reference_libraries),
 	NAME,
 	/* The audio: a ready audio blob, whose key, type and size the
 	 * database copies into the row (sql/0006_blobs.sql). */
-	{ "blob_id", "blobId", MT_UUID, MF_REQUIRED | MF_CREATE_ONLY |
-	    MF_HASHED | MF_REF, 0, 0, ref_audio },
-	{ "blob_key", "blobKey", MT_TEXT, MF_SERVER | MF_HASHED, 1, 1024,
-	    NULL },
-	{ "mime_type", "mimeType", MT_TEXT, MF_SERVER | MF_HASHED, 1, 100,
-	    NULL },
-	{ "size_bytes", "sizeBytes", MT_INT, MF_SERVER | MF_HASHED, 0,
-	    5368709120LL, NULL },
-	{ "duration_ms", "durationMs", MT_INT, MF_HASHED, 0, 100000000000LL,
-	    NULL },
-	{ "metadata", "metadata", MT_OBJECT, MF_HASHED, 0, META_MAX, NULL },
+	F("blob_id", "blobId", MT_UUID, MF_REQUIRED | MF_CREATE_ONLY |
+	    MF_HASHED | MF_REF, 0, 0, ref_audio, .ref = &model_blobs,
+	    .blob_kind = "audio"),
+	F("blob_key", "blobKey", MT_TEXT, MF_SERVER | MF_HASHED | MF_LOCAL, 1,
+	    1024, NULL),
+	F("mime_type", "mimeType", MT_TEXT, MF_SERVER | MF_HASHED, 1, 100,
+	    NULL),
+	F("size_bytes", "sizeBytes", MT_INT, MF_SERVER | MF_HASHED, 0,
+	    5368709120LL, NULL),
+	F("duration_ms", "durationMs", MT_INT, MF_HASHED, 0, 100000000000LL,
+	    NULL),
+	F("metadata", "metadata", MT_OBJECT, MF_HASHED, 0, META_MAX, NULL),
 	CREATED_AT,
 	UPDATED_AT,
 	CONTENT_HASH,
 };
 
 const struct model_entity model_reference_tracks = {
-	"reference_tracks", "reference track", track_fields, N(track_fields),
-	0, NULL, "created_at", NULL, 0, NULL,
-	"referenceTracks",
+	.table = "reference_tracks",
+	.name = "reference track",
+	.fields = track_fields,
+	.nfields = N(track_fields),
+	.order = "created_at",
+	.vault = "referenceTracks",
 };
 
 static const struct model_field infobase_fields[] = {
 	ID,
-	{ "title", "title", MT_TEXT, MF_REQUIRED | MF_HASHED, 1, TITLE_MAX,
-	    NULL },
-	{ "content", "content", MT_TEXT, MF_REQUIRED | MF_HASHED, 0,
-	    CONTENT_MAX, NULL },
-	{ "category", "category", MT_TEXT, MF_HASHED, 1, 100, NULL },
+	F("title", "title", MT_TEXT, MF_REQUIRED | MF_HASHED, 1, TITLE_MAX,
+	    NULL),
+	F("content", "content", MT_TEXT, MF_REQUIRED | MF_HASHED, 0,
+	    CONTENT_MAX, NULL),
+	F("category", "category", MT_TEXT, MF_HASHED, 1, 100, NULL),
 	TAGS,
-	{ "pinned", "pinned", MT_BOOL, MF_HASHED, 0, 0, NULL },
+	F("pinned", "pinned", MT_BOOL, MF_HASHED, 0, 0, NULL),
 	CREATED_AT,
 	UPDATED_AT,
 	CONTENT_HASH,
@@ -392,10 +469,14 @@ static const struct model_filter infobase_filters[] = {
 };
 
 const struct model_entity model_infobase = {
-	"infobase_entries", "infobase entry", infobase_fields,
-	N(infobase_fields), 0, NULL, "created_at", infobase_filters,
-	N(infobase_filters), NULL,
-	"infobase",
+	.table = "infobase_entries",
+	.name = "infobase entry",
+	.fields = infobase_fields,
+	.nfields = N(infobase_fields),
+	.order = "created_at",
+	.filters = infobase_filters,
+	.nfilters = N(infobase_filters),
+	.vault = "infobase",
 };
 
 static const char *const lane_types[] = { "melody", "drums", "chord", NULL };
@@ -403,16 +484,16 @@ static const char *const lane_types[] = { "melody", "drums", "chord", NULL };
 static const struct model_field lane_fields[] = {
 	ID,
 	NAME,
-	{ "template_type", "templateType", MT_ENUM, MF_REQUIRED | MF_HASHED,
-	    0, 0, lane_types },
-	{ "lane_settings", "laneSettings", MT_OBJECT, MF_REQUIRED | MF_HASHED,
-	    0, META_MAX, NULL },
-	{ "notes", "notes", MT_ARRAY, MF_REQUIRED | MF_HASHED, 0, JSON_MAX,
-	    NULL },
-	{ "bpm", "bpm", MT_INT, MF_REQUIRED | MF_HASHED, 1, 999, NULL },
-	{ "bars", "bars", MT_INT, MF_REQUIRED | MF_HASHED, 1, 1024, NULL },
-	{ "time_signature", "timeSignature", MT_PAIR,
-	    MF_REQUIRED | MF_HASHED, 1, 64, NULL },
+	F("template_type", "templateType", MT_ENUM, MF_REQUIRED | MF_HASHED,
+	    0, 0, lane_types),
+	F("lane_settings", "laneSettings", MT_OBJECT, MF_REQUIRED | MF_HASHED,
+	    0, META_MAX, NULL),
+	F("notes", "notes", MT_ARRAY, MF_REQUIRED | MF_HASHED, 0, JSON_MAX,
+	    NULL),
+	F("bpm", "bpm", MT_INT, MF_REQUIRED | MF_HASHED, 1, 999, NULL),
+	F("bars", "bars", MT_INT, MF_REQUIRED | MF_HASHED, 1, 1024, NULL),
+	F("time_signature", "timeSignature", MT_PAIR,
+	    MF_REQUIRED | MF_HASHED, 1, 64, NULL),
 	TAGS,
 	CREATED_AT,
 	UPDATED_AT,
@@ -425,9 +506,14 @@ static const struct model_filter lane_filters[] = {
 };
 
 const struct model_entity model_lane_templates = {
-	"lane_templates", "lane template", lane_fields, N(lane_fields), 0, NULL,
-	"created_at", lane_filters, N(lane_filters), NULL,
-	"laneTemplates",
+	.table = "lane_templates",
+	.name = "lane template",
+	.fields = lane_fields,
+	.nfields = N(lane_fields),
+	.order = "created_at",
+	.filters = lane_filters,
+	.nfilters = N(lane_filters),
+	.vault = "laneTemplates",
 };
 
 /* --- blobs (their rules: api/blobs.c; the bytes are in the store) ---- */
@@ -436,15 +522,20 @@ static const char *const blob_kinds[] = { "audio", "image", NULL };
 static const char *const blob_states[] = { "pending", "ready", NULL };
 
 static const struct model_field blob_fields[] = {
-	{ "id", "id", MT_UUID, MF_SERVER, 0, 0, NULL },
-	{ "kind", "kind", MT_ENUM, MF_REQUIRED, 0, 0, blob_kinds },
-	{ "name", "name", MT_TEXT, MF_REQUIRED, 1, 255, NULL },
-	{ "mime_type", "mimeType", MT_TEXT, MF_REQUIRED, 1, 100, NULL },
-	{ "size_bytes", "sizeBytes", MT_INT, MF_REQUIRED, 0, 5368709120LL,
-	    NULL },
-	{ "sha256", "sha256", MT_TEXT, 0, 64, 64, NULL },
-	{ "state", "state", MT_ENUM, MF_SERVER, 0, 0, blob_states },
+	F("id", "id", MT_UUID, MF_SERVER, 0, 0, NULL),
+	F("kind", "kind", MT_ENUM, MF_REQUIRED, 0, 0, blob_kinds),
+	F("name", "name", MT_TEXT, MF_REQUIRED, 1, 255, NULL),
+	F("mime_type", "mimeType", MT_TEXT, MF_REQUIRED, 1, 100, NULL),
+	F("size_bytes", "sizeBytes", MT_INT, MF_REQUIRED, 0, 5368709120LL,
+	    NULL),
+	F("sha256", "sha256", MT_TEXT, 0, 64, 64, NULL),
+	F("state", "state", MT_ENUM, MF_SERVER, 0, 0, blob_states),
 	CREATED_AT,
+	F("object_key", "objectKey", MT_TEXT, MF_SERVER | MF_HIDDEN, 0, 0,
+	    NULL),
+	F("upload_id", "uploadId", MT_TEXT, MF_SERVER | MF_HIDDEN, 0, 0,
+	    NULL),
+	F("part_size", "partSize", MT_INT, MF_SERVER | MF_HIDDEN, 0, 0, NULL),
 };
 
 static const struct model_filter blob_filters[] = {
@@ -453,9 +544,15 @@ static const struct model_filter blob_filters[] = {
 };
 
 const struct model_entity model_blobs = {
-	"blobs", "blob", blob_fields, N(blob_fields), 0, NULL, "created_at",
-	blob_filters, N(blob_filters), NULL,
-	"blobs",
+	.table = "blobs",
+	.name = "blob",
+	.fields = blob_fields,
+	.nfields = N(blob_fields),
+	.flags = ME_OBJECTS,
+	.order = "created_at",
+	.filters = blob_filters,
+	.nfilters = N(blob_filters),
+	.vault = "blobs",
 };
 
 /* --- settings (a singleton: api/settings.c) --------------------------- */
@@ -464,29 +561,34 @@ static const char *const themes[] = { "light", "dark", "system", NULL };
 static const char *const layouts[] = { "mac", "windows", NULL };
 
 static const struct model_field settings_fields[] = {
-	{ "theme", "theme", MT_ENUM, MF_HASHED, 0, 0, themes },
-	{ "selected_product", "selectedProduct", MT_TEXT, MF_HASHED, 1, 100,
-	    NULL },
-	{ "keyboard_layout", "keyboardLayout", MT_ENUM, MF_HASHED, 0, 0,
-	    layouts },
-	{ "notifications_enabled", "notificationsEnabled", MT_BOOL, MF_HASHED,
-	    0, 0, NULL },
-	{ "focus_default_duration", "focusDefaultDuration", MT_INT, MF_HASHED,
-	    1, DURATION_MAX, NULL },
-	{ "focus_break_duration", "focusBreakDuration", MT_INT, MF_HASHED, 1,
-	    DURATION_MAX, NULL },
-	{ "focus_long_break_duration", "focusLongBreakDuration", MT_INT,
-	    MF_HASHED, 1, DURATION_MAX, NULL },
-	{ "settings_json", "settingsJson", MT_OBJECT, MF_HASHED, 0, META_MAX,
-	    NULL },
+	F("theme", "theme", MT_ENUM, MF_HASHED, 0, 0, themes),
+	F("selected_product", "selectedProduct", MT_TEXT, MF_HASHED, 1, 100,
+	    NULL),
+	F("keyboard_layout", "keyboardLayout", MT_ENUM, MF_HASHED, 0, 0,
+	    layouts),
+	F("notifications_enabled", "notificationsEnabled", MT_BOOL, MF_HASHED,
+	    0, 0, NULL),
+	F("focus_default_duration", "focusDefaultDuration", MT_INT, MF_HASHED,
+	    1, DURATION_MAX, NULL),
+	F("focus_break_duration", "focusBreakDuration", MT_INT, MF_HASHED, 1,
+	    DURATION_MAX, NULL),
+	F("focus_long_break_duration", "focusLongBreakDuration", MT_INT,
+	    MF_HASHED, 1, DURATION_MAX, NULL),
+	F("settings_json", "settingsJson", MT_OBJECT, MF_HASHED, 0, META_MAX,
+	    NULL),
 	UPDATED_AT,
 	CONTENT_HASH,
 };
 
 const struct model_entity model_settings = {
-	"user_settings", "settings", settings_fields, N(settings_fields), 0, NULL,
-	"updated_at", NULL, 0, model_settings_check,
-	"settings",
+	.table = "user_settings",
+	.name = "settings",
+	.fields = settings_fields,
+	.nfields = N(settings_fields),
+	.flags = ME_SINGLETON,
+	.order = "updated_at",
+	.check = model_settings_check,
+	.vault = "settings",
 };
 
 const struct model_entity *const model_entities[] = {
@@ -495,4 +597,59 @@ const struct model_entity *const model_entities[] = {
 	&model_focus_sessions, &model_projects, &model_reference_libraries,
 	&model_reference_tracks, &model_infobase, &model_lane_templates,
 	&model_settings, &model_blobs, NULL,
+};
+
+/* --- the server's own rows: vault imports and exports (docs/vault.md) */
+
+static const char *const import_states[] = { "uploading", "queued",
+	"running", "done", "failed", NULL };
+static const char *const export_states[] = { "queued", "running", "done",
+	"failed", NULL };
+
+#define SERVER_INT(c, j)	F(c, j, MT_INT, MF_SERVER, 0, 0, NULL)
+#define SERVER_TEXT(c, j)	F(c, j, MT_TEXT, MF_SERVER, 0, 0, NULL)
+#define SERVER_TIME(c, j)	F(c, j, MT_TIME, MF_SERVER, 0, 0, NULL)
+#define SERVER_HIDDEN(c, j)	F(c, j, MT_TEXT, MF_SERVER | MF_HIDDEN, 0, 0, \
+				    NULL)
+
+/* What an import's and an export's rows share, in this order. */
+#define VAULT_JOB(states) \
+	F("state", "state", MT_ENUM, MF_SERVER, 0, 0, states), \
+	SERVER_INT("size_bytes", "sizeBytes"), \
+	SERVER_INT("bytes_done", "bytesDone"), \
+	SERVER_INT("entities_done", "entitiesDone"), \
+	F("result", "result", MT_OBJECT, MF_SERVER, 0, 0, NULL), \
+	SERVER_TEXT("error_code", "errorCode"), \
+	SERVER_TEXT("error", "error"), \
+	SERVER_TIME("created_at", "createdAt"), \
+	SERVER_TIME("started_at", "startedAt"), \
+	SERVER_TIME("finished_at", "finishedAt"), \
+	SERVER_HIDDEN("object_key", "objectKey")
+
+static const struct model_field vault_import_fields[] = {
+	F("id", "id", MT_UUID, MF_SERVER, 0, 0, NULL),
+	SERVER_TEXT("name", "name"),
+	VAULT_JOB(import_states),
+};
+
+const struct model_entity model_vault_imports = {
+	.table = "vault_imports",
+	.name = "import",
+	.fields = vault_import_fields,
+	.nfields = N(vault_import_fields),
+	.order = "created_at",
+};
+
+static const struct model_field vault_export_fields[] = {
+	F("id", "id", MT_UUID, MF_SERVER, 0, 0, NULL),
+	VAULT_JOB(export_states),
+	SERVER_HIDDEN("upload_id", "uploadId"),
+};
+
+const struct model_entity model_vault_exports = {
+	.table = "vault_exports",
+	.name = "export",
+	.fields = vault_export_fields,
+	.nfields = N(vault_export_fields),
+	.order = "created_at",
 };

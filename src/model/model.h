@@ -38,9 +38,16 @@ enum model_type {
 #define MF_SERVER	0x02	/* set by the server: refused on write */
 #define MF_HASHED	0x04	/* part of contentHash */
 #define MF_CREATE_ONLY	0x08	/* may be given on create only (id) */
-#define MF_REF		0x10	/* names another of the user's entities */
+#define MF_REF		0x10	/* names another of the user's entities, which
+				 * must exist (ref: which) */
+#define MF_HIDDEN	0x20	/* the server's own: never shown by the API */
+#define MF_LOCAL	0x40	/* names this server's object: not exported */
+#define MF_IMPORT_CREATED 0x80	/* absent from an imported row: its createdAt */
 
 #define ME_APPEND_ONLY	0x01	/* no update, no delete (history) */
+#define ME_SINGLETON	0x02	/* one row per user (skill tree, settings) */
+#define ME_OBJECTS	0x04	/* rows of the store's objects: a bundle holds
+				 * them as its blobs, not in its metadata */
 
 /* How a list's query parameter narrows it. */
 enum model_filter_op {
@@ -72,7 +79,23 @@ struct model_field {
 	/* MT_ENUM: the values, NULL-terminated. MF_REF: values[0] says
 	 * what the field names ("quest"), for messages. */
 	const char *const	*values;
+	/*
+	 * The entity whose id this field holds (a bundle's references are
+	 * remapped with it, and checked when MF_REF); NULL: none. A field
+	 * naming a blob holds the kind of blob it takes ("audio").
+	 */
+	const struct model_entity *ref;
+	const char		*blob_kind;
 };
+
+/*
+ * A field by its members in order — column, JSON name, type, flags, min,
+ * max — then its values and any more by name: F("parent_id", "parentId",
+ * MT_ID, MF_REF, 0, 0, ref_quest, .ref = &model_quests).
+ */
+#define MODEL_FIELD(c, j, t, fl, lo, hi, ...)	{ .column = (c), \
+	.json = (j), .type = (t), .flags = (fl), .min = (lo), .max = (hi), \
+	.values = __VA_ARGS__ }
 
 struct model_entity {
 	const char		*table;
@@ -101,6 +124,11 @@ struct model_entity {
 				    struct model_error *e);
 	/* Its key in a Vault v3 bundle and in counts ("rewardLedger"). */
 	const char		*vault;
+	/*
+	 * What an imported row becomes before it is checked as a create is
+	 * (states a bundle may hold and the server would not); NULL: as is.
+	 */
+	void			(*import)(struct json_object *entity);
 };
 
 /*
@@ -132,6 +160,13 @@ extern const struct model_entity	model_lane_templates;
 extern const struct model_entity	model_settings;
 /* Every entity above, NULL-terminated (counts, docs, tests). */
 extern const struct model_entity *const	model_entities[];
+/*
+ * The server's own rows, not the user's data (no routes of their own,
+ * not in a bundle): vault imports and exports (their object's key and
+ * upload MF_HIDDEN).
+ */
+extern const struct model_entity	model_vault_imports;
+extern const struct model_entity	model_vault_exports;
 
 /* Fill e (field, printf message, status) and return -1. */
 int	 model_fail(struct model_error *e, int status, const char *field,
@@ -141,7 +176,7 @@ int	 model_schedule_check(struct json_object *e, struct model_error *err);
 /* Settings as a whole: settingsJson.timeZone is a time zone's name. */
 int	 model_settings_check(struct json_object *e, struct model_error *err);
 
-/* The field called json in m, or NULL. */
+/* The field called json in m, or NULL (MF_HIDDEN fields are not found). */
 const struct model_field *model_field(const struct model_entity *m,
 	    const char *json);
 /*

@@ -35,7 +35,8 @@ model_field(const struct model_entity *m, const char *json)
 	size_t	 i;
 
 	for (i = 0; i < m->nfields; i++)
-		if (strcmp(m->fields[i].json, json) == 0)
+		if ((m->fields[i].flags & MF_HIDDEN) == 0 &&
+		    strcmp(m->fields[i].json, json) == 0)
 			return &m->fields[i];
 	return NULL;
 }
@@ -238,7 +239,8 @@ value_ok(const struct model_field *f, struct json_object *v,
 int
 model_import_field(const struct model_field *f)
 {
-	return (f->flags & MF_SERVER) == 0 || f->type != MT_TEXT;
+	return (f->flags & MF_HIDDEN) == 0 && ((f->flags & MF_SERVER) == 0 ||
+	    f->type != MT_TEXT);
 }
 
 int

@@ -192,67 +192,82 @@ sha_of(const struct exporting *x, const char *id)
 	return NULL;
 }
 
+/* One kind's rows being written into the metadata. */
+struct kind_out {
+	struct exporting	*x;
+	struct buf		*out;
+	long			 n;
+	int			 single;
+};
+
+/* A row as a v3 bundle has it: blobs named by their hash, no local keys. */
+static void
+metadata_row(void *ud, const struct db_row *row)
+{
+	struct kind_out		*k = ud;
+	const struct model_entity *m = row->m;
+	struct json_object	*e, *v;
+	const char		*sha;
+	size_t			 i;
+
+	if (k->single && k->n > 0)
+		return;
+	e = db_row_json(row);
+	for (i = 0; i < m->nfields; i++) {
+		const struct model_field *f = &m->fields[i];
+
+		if ((f->flags & MF_LOCAL) != 0)
+			json_object_object_del(e, f->json);
+		else if (f->ref == &model_blobs &&
+		    json_object_object_get_ex(e, f->json, &v) && v != NULL) {
+			sha = sha_of(k->x, json_object_get_string(v));
+			json_object_object_add(e, f->json, sha ?
+			    json_object_new_string(sha) : NULL);
+		}
+	}
+	buf_puts(k->out, k->n++ ? "," : "");
+	buf_puts(k->out, json_object_to_json_string_ext(e,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(e);
+	k->x->ex->entities++;
+}
+
 /* The metadata's JSON text: every kind's rows, as a v3 bundle has them. */
 static enum vault_error
 metadata(struct exporting *x, struct buf *out)
 {
 	struct vault_export	*ex = x->ex;
-	struct json_object	*e, *v;
+	struct kind_out		 k;
 	struct arena		 ka;
-	PGresult		*r;
 	enum db_status		 st;
 	char			 now[32];
-	size_t			 k;
-	int			 i, n;
+	size_t			 i;
 
 	time_iso8601(time_wall_ms(), now, sizeof(now));
 	buf_printf(out, "{\"schemaVersion\":3,\"deviceId\":\"%s\","
 	    "\"updatedAt\":\"%s\"", ex->device_id, now);
-	for (k = 0; model_entities[k] != NULL; k++) {
-		const struct model_entity *m = model_entities[k];
-		int single = m == &model_skill_trees || m == &model_settings;
+	for (i = 0; model_entities[i] != NULL; i++) {
+		const struct model_entity *m = model_entities[i];
 
-		if (m == &model_blobs)
+		if ((m->flags & ME_OBJECTS) != 0)
 			continue;
+		memset(&k, 0, sizeof(k));
+		k.x = x;
+		k.out = out;
+		k.single = (m->flags & ME_SINGLETON) != 0;
+		buf_printf(out, ",\"%s\":%s", m->vault, k.single ? "" : "[");
 		/* One kind's rows at a time in memory. */
 		arena_init(&ka, 64 * 1024);
-		st = db_vault_rows(ex->db, &ka, m, ex->user_id, &r);
-		if (st != DB_OK) {
-			arena_cleanup(&ka);
+		st = db_vault_each(ex->db, &ka, m, ex->user_id, metadata_row,
+		    &k);
+		arena_cleanup(&ka);
+		if (st != DB_OK)
 			return failed(x, VAULT_UNAVAILABLE, "reading the rows: "
 			    "%.200s", ex->db->errstr);
-		}
-		n = PQntuples(r);
-		buf_printf(out, ",\"%s\":%s", m->vault, single ? "" : "[");
-		if (single && n == 0)
+		if (k.single && k.n == 0)
 			buf_puts(out, "null");
-		for (i = 0; i < n; i++) {
-			e = db_entity_row(m, r, i);
-			/* A blob is named by its hash, as in the bundle. */
-			if (json_object_object_get_ex(e, m ==
-			    &model_reference_tracks ? "blobId" : "coverBlobId",
-			    &v) && v != NULL) {
-				const char *sha = sha_of(x,
-				    json_object_get_string(v));
-
-				json_object_object_add(e, m ==
-				    &model_reference_tracks ? "blobId" :
-				    "coverBlobId", sha ? json_object_new_string(
-				    sha) : NULL);
-			}
-			json_object_object_del(e, "blobKey");
-			buf_puts(out, i ? "," : "");
-			buf_puts(out, json_object_to_json_string_ext(e,
-			    JSON_C_TO_STRING_PLAIN));
-			json_object_put(e);
-			ex->entities++;
-			if (single)
-				break;
-		}
-		buf_puts(out, single ? "" : "]");
-		vault_report_count(&ex->report, m->vault, "exported",
-		    single ? (n > 0) : n);
-		arena_cleanup(&ka);
+		buf_puts(out, k.single ? "" : "]");
+		vault_report_count(&ex->report, m->vault, "exported", k.n);
 	}
 	buf_putc(out, '}');
 	if (out->len >= out->cap - 1)
@@ -323,7 +338,7 @@ vault_export_run(struct vault_export *ex)
 {
 	struct exporting	 x;
 	struct buf		 meta;
-	PGresult		*r;
+	struct db_blob		*bl;
 	enum vault_error	 e;
 	int			 i;
 
@@ -336,24 +351,23 @@ vault_export_run(struct vault_export *ex)
 		e = failed(&x, VAULT_UNAVAILABLE, "%.200s", ex->db->errstr);
 		goto out;
 	}
-	if (db_vault_blob_list(ex->db, ex->arena, ex->user_id, &r) != DB_OK) {
+	if (db_vault_blob_list(ex->db, ex->arena, ex->user_id, &bl,
+	    &x.nblobs) != DB_OK) {
 		e = failed(&x, VAULT_UNAVAILABLE, "%.200s", ex->db->errstr);
 		goto out;
 	}
-	x.nblobs = PQntuples(r);
 	x.blobs = arena_calloc(ex->arena, sizeof(*x.blobs) *
 	    (size_t)(x.nblobs + 1));
 	for (i = 0; i < x.nblobs; i++) {
 		const struct storage_type *t;
 
-		x.blobs[i].id = PQgetvalue(r, i, 0);
-		x.blobs[i].key = PQgetvalue(r, i, 1);
-		x.blobs[i].mime = PQgetvalue(r, i, 2);
-		x.blobs[i].size = strtoll(PQgetvalue(r, i, 3), NULL, 10);
-		x.blobs[i].sha = PQgetisnull(r, i, 4) ? NULL :
-		    PQgetvalue(r, i, 4);
-		x.blobs[i].created = PQgetvalue(r, i, 5);
-		t = storage_type(PQgetvalue(r, i, 6), x.blobs[i].mime);
+		x.blobs[i].id = bl[i].id;
+		x.blobs[i].key = bl[i].object_key;
+		x.blobs[i].mime = bl[i].mime_type;
+		x.blobs[i].size = bl[i].size;
+		x.blobs[i].sha = bl[i].sha256;
+		x.blobs[i].created = bl[i].created_at;
+		t = storage_type(bl[i].kind, x.blobs[i].mime);
 		x.blobs[i].ext = t != NULL ? t->ext : "bin";
 	}
 	x.ar = archive_write_new();

@@ -209,34 +209,25 @@ kind_of_model(const struct run *r, const struct model_entity *m)
 	return -1;
 }
 
-/* What a field of m names: a kind, or -1. */
+/* The kind field f names (its ref, the bundle's own ids), or -1. */
 static long
-ref_kind(const struct run *r, const struct model_entity *m, const char *f)
+ref_kind(const struct run *r, const struct model_field *f)
 {
-	if (m == &model_quests && strcmp(f, "parentId") == 0)
-		return kind_of_model(r, &model_quests);
-	if (m == &model_reference_tracks && strcmp(f, "libraryId") == 0)
-		return kind_of_model(r, &model_reference_libraries);
-	if (m == &model_rewards && strcmp(f, "sourceEventId") == 0)
-		return kind_of_model(r, &model_events);
-	return -1;
+	if (f->ref == NULL || (f->ref->flags & ME_OBJECTS) != 0)
+		return -1;
+	return kind_of_model(r, f->ref);
 }
 
-static const char *const refs_of[] = { "parentId", "libraryId",
-	"sourceEventId" };
-
-/* The field of m that names a blob of the bundle, and its blob kind. */
-static const char *
-blob_field(const struct model_entity *m, const char **kind)
+/* The field of m that names a blob of the bundle (its kind), or NULL. */
+static const struct model_field *
+blob_field(const struct model_entity *m)
 {
-	if (m == &model_reference_tracks) {
-		*kind = "audio";
-		return "blobId";
-	}
-	if (m == &model_projects) {
-		*kind = "image";
-		return "coverBlobId";
-	}
+	size_t	 i;
+
+	for (i = 0; i < m->nfields; i++)
+		if (m->fields[i].ref != NULL &&
+		    (m->fields[i].ref->flags & ME_OBJECTS) != 0)
+			return &m->fields[i];
 	return NULL;
 }
 
@@ -251,11 +242,11 @@ kinds_init(struct run *r)
 	if (r->kinds == NULL)
 		fatal("calloc: out of memory");
 	for (i = 0; model_entities[i] != NULL; i++) {
-		if (model_entities[i] == &model_blobs)
+		if ((model_entities[i]->flags & ME_OBJECTS) != 0)
 			continue;
 		r->kinds[r->nkinds].m = model_entities[i];
-		r->kinds[r->nkinds].single = model_entities[i] ==
-		    &model_skill_trees || model_entities[i] == &model_settings;
+		r->kinds[r->nkinds].single = (model_entities[i]->flags &
+		    ME_SINGLETON) != 0;
 		r->nkinds++;
 	}
 }
@@ -386,8 +377,8 @@ static void
 check_blob(struct run *r, long k, long index, struct json_object *v,
     const char *path)
 {
-	const char		*kind, *f = blob_field(r->kinds[k].m, &kind);
-	const char		*sha;
+	const struct model_field *bf = blob_field(r->kinds[k].m);
+	const char		*kind, *f, *sha;
 	const struct vault_blob	*bl;
 	const struct storage_type *t;
 	struct json_object	*o;
@@ -395,7 +386,11 @@ check_blob(struct run *r, long k, long index, struct json_object *v,
 	long long		 max;
 	char			 at[160];
 
-	if (f == NULL || !json_object_object_get_ex(v, f, &o) || o == NULL)
+	if (bf == NULL)
+		return;
+	f = bf->json;
+	kind = bf->blob_kind;
+	if (!json_object_object_get_ex(v, f, &o) || o == NULL)
 		return;
 	snprintf(at, sizeof(at), "%.120s.%s", path, f);
 	if (!json_object_is_type(o, json_type_string)) {
@@ -501,10 +496,13 @@ check_entity(struct run *r, long k, long index, struct json_object *v,
 			error(r, at, "this id is in the bundle twice");
 		}
 	}
-	for (i = 0; i < sizeof(refs_of) / sizeof(refs_of[0]); i++)
-		if ((to = ref_kind(r, m, refs_of[i])) >= 0 &&
-		    json_object_object_get_ex(v, refs_of[i], &o) && o != NULL) {
-			snprintf(at, sizeof(at), "%s.%s", path, refs_of[i]);
+	for (i = 0; i < m->nfields; i++)
+		if ((to = ref_kind(r, &m->fields[i])) >= 0 &&
+		    (m->fields[i].flags & MF_REF) != 0 &&
+		    json_object_object_get_ex(v, m->fields[i].json, &o) &&
+		    o != NULL) {
+			snprintf(at, sizeof(at), "%s.%s", path,
+			    m->fields[i].json);
 			add_ref(r, (int)to, json_object_get_string(o), at);
 		}
 	r->kinds[k].count++;
@@ -728,17 +726,30 @@ array_add(struct buf *b, const char *id)
 	buf_putc(b, '"');
 }
 
+/* What over_ids hands each id the database names. */
+struct over {
+	struct run	*r;
+	long		 k;
+	void		(*each)(struct run *, long, const char *);
+};
+
+static void
+over_one(void *ud, const char *id)
+{
+	struct over	*o = ud;
+
+	o->each(o->r, o->k, id);
+}
+
 /* db_vault_ids over the ids in m (for kind k) a batch at a time. */
 static enum db_status
 over_ids(struct run *r, struct idmap *m, long k, int taken,
     void (*each)(struct run *, long, const char *))
 {
+	struct over	 o = { r, k, each };
 	struct buf	 b;
-	const char	*p[2] = { NULL, NULL };
-	PGresult	*res;
 	enum db_status	 st = DB_OK;
 	size_t		 i, n = 0;
-	int		 row;
 
 	buf_init(&b, 256LL * 1024 * 1024);
 	for (i = 0; i < m->cap && st == DB_OK; i++) {
@@ -748,12 +759,10 @@ over_ids(struct run *r, struct idmap *m, long k, int taken,
 		if (++n % IDS_BATCH != 0 && n != m->n)
 			continue;
 		buf_putc(&b, '}');
-		p[1] = arena_strndup(&r->scratch, b.data, b.len);
-		b.len = 0;
 		st = db_vault_ids(r->im->db, &r->scratch, r->kinds[k].m,
-		    r->im->user_id, p[1], taken, &res);
-		for (row = 0; st == DB_OK && row < PQntuples(res); row++)
-			each(r, k, PQgetvalue(res, row, 0));
+		    r->im->user_id, arena_strndup(&r->scratch, b.data, b.len),
+		    taken, over_one, &o);
+		b.len = 0;
 		arena_reset(&r->scratch);
 	}
 	buf_cleanup(&b);
@@ -829,8 +838,6 @@ check_db(struct run *r)
 	}
 	/* References to what the bundle does not hold must be the user's. */
 	for (k = 0; k < r->nkinds; k++) {
-		if (r->kinds[k].m == &model_events)
-			continue;	/* a reward's source: history only */
 		for (i = 0; i < r->nrefs; i++)
 			if (r->refs[i].kind == (int)k &&
 			    idmap_find(&r->kinds[k].ids, r->refs[i].id) == NULL)
@@ -1093,8 +1100,9 @@ write_entity(struct run *r, long k, long index, struct json_object *v)
 	const struct model_entity	*m = r->kinds[k].m;
 	struct json_object		*o, *row;
 	const struct ident		*id = NULL;
+	const struct model_field	*bf = blob_field(m);
 	struct batch			*b;
-	const char			*bf, *bkind, *created;
+	const char			*created;
 	unsigned long long		 mask = 0;
 	size_t				 i;
 	long				 to, u;
@@ -1116,43 +1124,30 @@ write_entity(struct run *r, long k, long index, struct json_object *v)
 		auth_uuid(made);
 		json_object_object_add(v, "id", json_object_new_string(made));
 	}
-	for (i = 0; i < sizeof(refs_of) / sizeof(refs_of[0]); i++)
-		if ((to = ref_kind(r, m, refs_of[i])) >= 0 &&
-		    json_object_object_get_ex(v, refs_of[i], &o) && o != NULL)
-			json_object_object_add(v, refs_of[i],
+	for (i = 0; i < m->nfields; i++)
+		if ((to = ref_kind(r, &m->fields[i])) >= 0 &&
+		    json_object_object_get_ex(v, m->fields[i].json, &o) &&
+		    o != NULL)
+			json_object_object_add(v, m->fields[i].json,
 			    json_object_new_string(new_id(r, to,
 			    json_object_get_string(o))));
-	if ((bf = blob_field(m, &bkind)) != NULL &&
-	    (u = use_of(r, k, index)) >= 0)
-		json_object_object_add(v, bf, json_object_new_string(
+	if (bf != NULL && (u = use_of(r, k, index)) >= 0)
+		json_object_object_add(v, bf->json, json_object_new_string(
 		    r->uses[u].uuid));
-	if (m == &model_focus_sessions && json_object_object_get_ex(v,
-	    "status", &o) && strcmp(json_object_get_string(o), "active") == 0)
-		json_object_object_add(v, "status",
-		    json_object_new_string("abandoned"));
-	if (m == &model_focus_sessions && !json_object_object_get_ex(v,
-	    "status", NULL))
-		json_object_object_add(v, "status", json_object_new_string(
-		    json_object_object_get_ex(v, "endedAt", NULL) ?
-		    "completed" : "abandoned"));
+	if (m->import != NULL)
+		m->import(v);
 	/* Times the database wants and the bundle may lack. */
 	created = json_object_object_get_ex(v, "createdAt", &o) && o != NULL ?
 	    json_object_get_string(o) : r->now;
 	if (model_field(m, "createdAt") != NULL && o == NULL)
 		json_object_object_add(v, "createdAt",
 		    json_object_new_string(created));
-	if (model_field(m, "updatedAt") != NULL && (!json_object_object_get_ex(
-	    v, "updatedAt", &o) || o == NULL))
-		json_object_object_add(v, "updatedAt",
-		    json_object_new_string(created));
-	if (m == &model_events && (!json_object_object_get_ex(v, "timestamp",
-	    &o) || o == NULL))
-		json_object_object_add(v, "timestamp",
-		    json_object_new_string(created));
-	if (m == &model_focus_sessions && (!json_object_object_get_ex(v,
-	    "startedAt", &o) || o == NULL))
-		json_object_object_add(v, "startedAt",
-		    json_object_new_string(created));
+	for (i = 0; i < m->nfields; i++)
+		if ((m->fields[i].flags & MF_IMPORT_CREATED) != 0 &&
+		    (!json_object_object_get_ex(v, m->fields[i].json, &o) ||
+		    o == NULL))
+			json_object_object_add(v, m->fields[i].json,
+			    json_object_new_string(created));
 	/* The row by column name; absent and null fields left to defaults. */
 	row = json_object_new_object();
 	for (i = 0; i < m->nfields; i++) {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db/db.h"
+#include "db/db_internal.h"	/* db_exec, db_result_status */
 #include "harness.h"
 #include "../common/run.h"
 

@@ -1,16 +1,15 @@
 #!/bin/sh
 # check-rooms.sh - the rooms stay sealed (issue 16): no libpq outside
-# src/db/ (no PQ*() call, PGresult, PGconn or <libpq-fe.h> in code), and
-# no source file of src/ over 800 lines. What is not sealed yet is listed
+# src/db/ (no PQ*() call, PGresult, PGconn or <libpq-fe.h> in code), nor
+# in db/'s interface, src/db/db.h, and no source file of src/ over 800
+# lines. What is not sealed yet is listed
 # below, each entry to go as its room is sealed; an entry that no longer
 # needs to be here fails too, so the lists only shrink.
 set -eu
 srcdir=${abs_top_srcdir:-.}
 cd "$srcdir"
 # Files outside src/db/ that still reach into libpq.
-LIBPQ_DEBT="src/api/vault.c
-    src/jobs/blobs.c src/jobs/vault.c src/vault/export.c
-    src/vault/import.c"
+LIBPQ_DEBT=""
 # Files over 800 lines.
 SIZE_DEBT="src/vault/import.c"
 MAX_LINES=800
@@ -20,7 +19,7 @@ listed() {	# listed FILE LIST
 	return 1
 }
 pass=0 fail=0
-for f in $(find src -name '*.[ch]' ! -path 'src/db/*' | sort); do
+for f in $(find src -name '*.[ch]' ! -path 'src/db/*' | sort) src/db/db.h; do
 	# Code lines only: comment lines start with "/*" or " *".
 	uses=$(grep -nE '\bPQ[a-zA-Z]+\(|\bPGresult\b|\bPGconn\b|libpq-fe\.h' "$f" |
 	    grep -vE '^[0-9]+:[[:space:]]*(/\*|\*)' || true)

@@ -164,7 +164,8 @@ entity_schema(const struct model_entity *m, enum use u)
 		const struct model_field *f = &m->fields[i];
 		int required = (f->flags & MF_REQUIRED) != 0;
 
-		if (u != READ && (f->flags & MF_SERVER) != 0)
+		if ((u != READ && (f->flags & MF_SERVER) != 0) ||
+		    (f->flags & MF_HIDDEN) != 0)
 			continue;
 		if (u == PATCH && (f->flags & MF_CREATE_ONLY) != 0)
 			continue;
