@@ -10,7 +10,7 @@
 #include "auth/auth.h"
 #include "conf/conf.h"
 #include "ctl/ctl.h"
-#include "db/db.h"
+#include "db/admin.h"
 #include "util/util.h"
 
 /* The owner role's connection (migrate_database_url), not yet opened. */

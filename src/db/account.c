@@ -42,8 +42,8 @@ db_zone_known(struct db *db, struct arena *a, const char *name, int *known)
 	enum db_status	 st;
 
 	st = db_sql(db, a, "zone_known", "SELECT EXISTS (SELECT 1 FROM "
-	    "pg_timezone_names WHERE name = $1)", 1, p, 1, &r);
-	*known = st == DB_OK && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	    "pg_timezone_names WHERE name = $1) AS known", 1, p, 1, &r);
+	*known = st == DB_OK && db_col_true(r, 0, "known");
 	return st;
 }
 
@@ -103,9 +103,11 @@ db_me_get(struct db *db, struct arena *a, const char *user_id,
 	int			 i;
 
 	buf_init(&b, 16 * 1024);
-	buf_puts(&b, "SELECT u.id, u.name, u.email, " DB_ISO("u.created_at"));
+	buf_puts(&b, "SELECT u.id, u.name, u.email, " DB_ISO("u.created_at")
+	    " AS created");
 	for (i = 0; model_entities[i] != NULL; i++)
-		buf_printf(&b, ", (SELECT count(*) FROM %s WHERE user_id = $1)",
+		buf_printf(&b, ", (SELECT count(*) FROM %s WHERE user_id = $1) "
+		    "AS %s", model_entities[i]->table,
 		    model_entities[i]->table);
 	buf_puts(&b, " FROM users u WHERE u.id = $1");
 	st = db_sql(db, a, "me_get", arena_strdup(a, b.data), 1, p, 1, &r);
@@ -118,17 +120,17 @@ db_me_get(struct db *db, struct arena *a, const char *user_id,
 	user = json_object_new_object();
 	counts = json_object_new_object();
 	json_object_object_add(user, "id", json_object_new_string(
-	    PQgetvalue(r, 0, 0)));
-	json_object_object_add(user, "name", PQgetisnull(r, 0, 1) ? NULL :
-	    json_object_new_string(PQgetvalue(r, 0, 1)));
-	json_object_object_add(user, "email", PQgetisnull(r, 0, 2) ? NULL :
-	    json_object_new_string(PQgetvalue(r, 0, 2)));
+	    db_col(r, 0, "id")));
+	json_object_object_add(user, "name", db_col_null(r, 0, "name") ?
+	    json_object_new_string(db_col(r, 0, "name")) : NULL);
+	json_object_object_add(user, "email", db_col_null(r, 0, "email") ?
+	    json_object_new_string(db_col(r, 0, "email")) : NULL);
 	json_object_object_add(user, "createdAt", json_object_new_string(
-	    PQgetvalue(r, 0, 3)));
+	    db_col(r, 0, "created")));
 	for (i = 0; model_entities[i] != NULL; i++)
 		json_object_object_add(counts, model_entities[i]->vault,
-		    json_object_new_int64(strtoll(PQgetvalue(r, 0, 4 + i),
-		    NULL, 10)));
+		    json_object_new_int64(strtoll(db_col(r, 0,
+		    model_entities[i]->table), NULL, 10)));
 	json_object_object_add(*out, "user", user);
 	json_object_object_add(*out, "counts", counts);
 	return DB_OK;

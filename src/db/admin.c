@@ -10,7 +10,7 @@
 
 #include <libpq-fe.h>
 
-#include "db/db.h"
+#include "db/admin.h"
 #include "db/db_internal.h"
 #include "util/util.h"
 

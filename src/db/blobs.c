@@ -109,9 +109,9 @@ db_blob_usage_bytes(struct db *db, struct arena *a, const char *user_id,
 	enum db_status	 st;
 
 	st = db_sql(db, a, "blob_used", "SELECT coalesce(sum(size_bytes), 0) "
-	    "FROM blobs WHERE user_id = $1", 1, p, 1, &r);
+	    "AS used FROM blobs WHERE user_id = $1", 1, p, 1, &r);
 	if (st == DB_OK)
-		*used = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		*used = strtoll(db_col(r, 0, "used"), NULL, 10);
 	return st;
 }
 
@@ -186,7 +186,7 @@ db_blob_lock(struct db *db, struct arena *a, const char *user_id,
 	    db_entity_columns(a, M), db_blob_used_sql(a, "b")), 0, p, b, &r);
 	if (st != DB_OK)
 		return st;
-	return strcmp(db_col(r, 0, "used"), "t") == 0 ? DB_FOREIGN : DB_OK;
+	return db_col_true(r, 0, "used") ? DB_FOREIGN : DB_OK;
 }
 
 enum db_status
@@ -238,9 +238,9 @@ db_blob_usage(struct db *db, struct arena *a, const char *user_id,
 	long long		 used = 0, n;
 	int			 i;
 
-	st = db_sql(db, a, "blob_usage", "SELECT k.kind, count(b.id), "
-	    "coalesce(sum(b.size_bytes), 0), count(b.id) FILTER (WHERE "
-	    "b.state = 'pending') FROM (VALUES ('audio'), ('image')) AS "
+	st = db_sql(db, a, "blob_usage", "SELECT k.kind, count(b.id) AS count, "
+	    "coalesce(sum(b.size_bytes), 0) AS bytes, count(b.id) FILTER "
+	    "(WHERE b.state = 'pending') AS pending FROM (VALUES ('audio'), ('image')) AS "
 	    "k (kind) LEFT JOIN blobs b ON b.kind = k.kind AND b.user_id = $1 "
 	    "GROUP BY k.kind ORDER BY k.kind", 1, p, 1, &r);
 	if (st != DB_OK)
@@ -249,14 +249,14 @@ db_blob_usage(struct db *db, struct arena *a, const char *user_id,
 	kinds = json_object_new_object();
 	for (i = 0; i < PQntuples(r); i++) {
 		k = json_object_new_object();
-		n = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		n = strtoll(db_col(r, i, "bytes"), NULL, 10);
 		used += n;
 		json_object_object_add(k, "count", json_object_new_int64(
-		    strtoll(PQgetvalue(r, i, 1), NULL, 10)));
+		    strtoll(db_col(r, i, "count"), NULL, 10)));
 		json_object_object_add(k, "bytes", json_object_new_int64(n));
 		json_object_object_add(k, "pending", json_object_new_int64(
-		    strtoll(PQgetvalue(r, i, 3), NULL, 10)));
-		json_object_object_add(kinds, PQgetvalue(r, i, 0), k);
+		    strtoll(db_col(r, i, "pending"), NULL, 10)));
+		json_object_object_add(kinds, db_col(r, i, "kind"), k);
 	}
 	json_object_object_add(*out, "usedBytes", json_object_new_int64(used));
 	json_object_object_add(*out, "quotaBytes", quota > 0 ?
@@ -312,9 +312,9 @@ db_blob_deletions_count(struct db *db, struct arena *a, long *n)
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = db_sql(db, a, "blob_deletions_count", "SELECT count(*) FROM "
+	st = db_sql(db, a, "blob_deletions_count", "SELECT count(*) AS n FROM "
 	    "blob_deletions", 0, NULL, 1, &r);
-	*n = st == DB_OK ? atol(PQgetvalue(r, 0, 0)) : 0;
+	*n = st == DB_OK ? atol(db_col(r, 0, "n")) : 0;
 	return st;
 }
 

@@ -430,24 +430,6 @@ db_query(struct db *db, struct arena *a, const struct db_stmt_def *d,
 }
 
 const char *
-db_col(const PGresult *r, int row, const char *name)
-{
-	int	 j = PQfnumber(r, name);
-
-	if (j < 0)
-		fatal("%s: no column %s in the result", __func__, name);
-	return PQgetvalue(r, row, j);
-}
-
-const char *
-db_col_null(const PGresult *r, int row, const char *name)
-{
-	const char	*v = db_col(r, row, name);
-
-	return PQgetisnull(r, row, PQfnumber(r, name)) ? NULL : v;
-}
-
-const char *
 db_num(struct arena *a, long long v)
 {
 	return arena_printf(a, "%lld", v);

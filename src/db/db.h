@@ -76,6 +76,10 @@ struct db_adhoc {
 };
 
 struct pg_conn;		/* libpq's connection: only db/ looks inside */
+struct pg_result;	/* and its result */
+struct db_session;
+
+#define DB_AHEAD_PARAMS	4
 
 struct db {
 	struct pg_conn	*conn;
@@ -88,12 +92,16 @@ struct db {
 	struct db_adhoc	 adhoc[DB_ADHOC_MAX];
 	int		 in_tx;
 	/*
-	 * Pipeline mode (db_tx_begin_checked): the session check waits for
-	 * the next statement, and goes with it ([BEGIN,] the check, it).
+	 * Pipeline mode (db_tx_begin_checked): a statement waits for the
+	 * next one and goes with it ([BEGIN,] it, the next), and its decide
+	 * function rules on its result first (pipeline.c).
 	 */
 	int		 piped;
-	struct db_session *piped_session;
-	const char	*piped_params[4];	/* the check's, in the arena */
+	enum db_stmt	 piped_stmt;
+	const char	*piped_params[DB_AHEAD_PARAMS];	/* in the arena */
+	enum db_status	(*piped_decide)(struct db *, struct arena *,
+			    struct pg_result *, void *);
+	void		*piped_ud;
 	int		 commit_next;	/* the next statement ends the tx */
 	unsigned long	 opens;		/* connections opened so far */
 	int		 goodbye;	/* the server sent FATAL: it is closing */
@@ -757,36 +765,5 @@ struct db_migration {
 };
 extern const struct db_migration	db_migrations[];
 extern const size_t			db_migrations_count;
-
-/* --- admin.c: passionctl's own statements, as the owner role --- */
-
-/* db_migrate, or with status_only db_migrate_status, on db. 0 or -1. */
-int		 db_migrate_run(struct db *db, int status_only, FILE *out,
-		    char *err, size_t errlen);
-/* A user as passionctl user list prints it (strings in the arena). */
-struct db_user_info {
-	const char	*email, *created, *state, *id;
-};
-typedef void	(*db_user_fn)(void *ud, const struct db_user_info *u);
-/* Every user, oldest first, one call of fn each. */
-enum db_status	 db_users_list(struct db *db, struct arena *a, db_user_fn fn,
-		    void *ud);
-enum db_user_verb {
-	DB_USER_CREATE,		/* email taken as verified */
-	DB_USER_DISABLE,	/* and their sessions end now */
-	DB_USER_ENABLE,
-	DB_USER_DELETE		/* and everything theirs (cascades) */
-};
-/* Do verb to the user with that (normalised) email; *changed: rows. */
-enum db_status	 db_user_admin(struct db *db, struct arena *a,
-		    enum db_user_verb verb, const char *email, long *changed);
-/* A job as passionctl jobs prints it. */
-struct db_job_info {
-	const char	*id, *kind, *state, *attempts, *run_at, *last_error;
-};
-typedef void	(*db_job_fn)(void *ud, const struct db_job_info *j);
-/* The newest 50 jobs (or failed ones), newest first. */
-enum db_status	 db_jobs_list(struct db *db, struct arena *a, int failed_only,
-		    db_job_fn fn, void *ud);
 
 #endif

@@ -65,8 +65,19 @@ enum db_status	 db_run_piped(struct db *db, struct arena *a,
 /* Drop a pipeline never read; 0, or -1 when the link had to go. */
 int		 db_pipeline_abandon(struct db *db);
 
-/* A session from row 0 of a lookup's result (it must outlive s). */
-void		 db_session_row(PGresult *r, struct db_session *s);
+/* What rules on the result of a statement sent ahead: DB_OK lets the
+ * next statement's own result stand. */
+typedef enum db_status (*db_decide_fn)(struct db *db, struct arena *a,
+		    PGresult *r, void *ud);
+/*
+ * Queue prepared stmt with params (its nparams, at most DB_AHEAD_PARAMS,
+ * living as long as the arena) to go ahead of the next statement, in its
+ * round trip and transaction: decide(db, a, its result, ud) then rules
+ * first. Nothing is sent yet.
+ */
+enum db_status	 db_pipe_ahead(struct db *db, struct arena *a,
+		    enum db_stmt stmt, const char *const *params,
+		    db_decide_fn decide, void *ud);
 /* db_query of sql, named name, with n parameters p. */
 enum db_status	 db_sql(struct db *db, struct arena *a, const char *name,
 		    const char *sql, int n, const char *const *p, int read_only,
@@ -113,6 +124,8 @@ enum db_status	 db_exec_count(struct db *db, struct arena *a,
 const char	*db_col(const PGresult *r, int row, const char *name);
 /* The same, NULL for a null. */
 const char	*db_col_null(const PGresult *r, int row, const char *name);
+/* Is the boolean column name true? */
+int		 db_col_true(const PGresult *r, int row, const char *name);
 
 /* db_local_instants' result set (column "at"), for db/'s own callers. */
 enum db_status	 db_local_instants_result(struct db *db, struct arena *a,
@@ -171,6 +184,9 @@ void		 db_row_read(struct arena *a, const struct model_entity *m,
 /* The same into v, the caller's m->nfields pointers (reused per row). */
 void		 db_row_at(const struct model_entity *m, PGresult *r, int row,
 		    const char **v, struct db_row *out);
+/* The exact sort key of row: m's order column with microseconds. */
+const char	*db_rows_key(struct arena *a, const struct model_entity *m,
+		    PGresult *r, int row);
 /*
  * The first n rows of r as a JSON array of m's entities, written
  * straight from the result (a page is the hot path: no JSON objects are

@@ -186,7 +186,7 @@ db_event_append(struct db *db, struct arena *a, const char *user_id,
 
 	st = db_exec_row(db, a, DB_STMT_EVENT_APPEND, p, &r);
 	if (st == DB_OK && id != NULL)
-		*id = PQgetvalue(r, 0, 0);
+		*id = db_col(r, 0, "id");
 	return st;
 }
 
@@ -400,33 +400,7 @@ filter_sql(struct arena *a, const struct model_entity *m,
 	}
 }
 
-/* The column of field json in m's select list. */
-static int
-field_index(const struct model_entity *m, const char *json)
-{
-	size_t	 i;
 
-	for (i = 0; i < m->nfields; i++)
-		if (strcmp(m->fields[i].json, json) == 0)
-			return (int)i;
-	return 0;
-}
-
-
-
-/* The exact sort key of row: its order column with microseconds. */
-static const char *
-order_key(struct arena *a, const struct model_entity *m, PGresult *r, int row)
-{
-	char	 iso[32];
-	size_t	 i;
-
-	for (i = 0; i < m->nfields; i++)
-		if (strcmp(m->fields[i].column, m->order) == 0)
-			break;
-	return arena_strdup(a, db_time_iso(iso, PQgetvalue(r, row, (int)i),
-	    6));
-}
 
 const char *
 db_entity_list_sql(struct arena *a, const struct model_entity *m,
@@ -465,8 +439,8 @@ db_entity_list_sql(struct arena *a, const struct model_entity *m,
 		/* Ranked: title words weigh more (sql/0005); the cursor's
 		 * key is the rank, which float4 text carries exactly. */
 		p[np++] = l->search;
-		sql = arena_printf(a, "SELECT %s, ts_rank(search, q)::text "
-		    "FROM %s, websearch_to_tsquery('english', $%d) AS q WHERE "
+		sql = arena_printf(a, "SELECT %s, ts_rank(search, q)::text AS "
+		    "rank FROM %s, websearch_to_tsquery('english', $%d) AS q WHERE "
 		    "user_id = $1%s AND search @@ q ORDER BY %s DESC, id DESC "
 		    "LIMIT $2", db_entity_columns(a, m), m->table, np,
 		    w.data ? w.data : "", key);
@@ -505,9 +479,9 @@ db_entity_list(struct db *db, struct arena *a, const struct model_entity *m,
 	out->data = db_rows_json(a, m, r, n);
 	out->count = n;
 	if (n > 0) {
-		out->last_key = l->search != NULL ? PQgetvalue(r, n - 1,
-		    (int)m->nfields) : order_key(a, m, r, n - 1);
-		out->last_id = PQgetvalue(r, n - 1, field_index(m, "id"));
+		out->last_key = l->search != NULL ? db_col(r, n - 1, "rank") :
+		    db_rows_key(a, m, r, n - 1);
+		out->last_id = db_col(r, n - 1, "id");
 	}
 	return DB_OK;
 }

@@ -132,12 +132,14 @@ db_focus_stats(struct db *db, struct arena *a, const char *user_id,
 	/* Sessions started since the start of this day, week (Monday) or
 	 * month where the user is. Times are seconds of completed
 	 * focus-mode sessions. */
-	st = db_sql(db, a, "focus_stats", "SELECT count(*), count(*) FILTER "
-	    "(WHERE status = 'completed'), count(*) FILTER (WHERE status = "
-	    "'abandoned'), coalesce(sum(actual_duration) FILTER (WHERE status "
-	    "= 'completed' AND mode = 'focus'), 0), coalesce(round(avg("
+	st = db_sql(db, a, "focus_stats", "SELECT count(*) AS \"totalSessions\", "
+	    "count(*) FILTER (WHERE status = 'completed') AS "
+	    "\"completedSessions\", count(*) FILTER (WHERE status = "
+	    "'abandoned') AS \"abandonedSessions\", coalesce(sum("
 	    "actual_duration) FILTER (WHERE status = 'completed' AND mode = "
-	    "'focus')), 0) FROM focus_sessions WHERE user_id = $1 AND "
+	    "'focus'), 0) AS \"totalFocusTime\", coalesce(round(avg("
+	    "actual_duration) FILTER (WHERE status = 'completed' AND mode = "
+	    "'focus')), 0) AS \"averageSessionLength\" FROM focus_sessions WHERE user_id = $1 AND "
 	    "started_at >= date_trunc($2, now() AT TIME ZONE " DB_USER_ZONE
 	    ") AT TIME ZONE " DB_USER_ZONE, 2, p, 1, &r);
 	if (st != DB_OK)
@@ -146,6 +148,7 @@ db_focus_stats(struct db *db, struct arena *a, const char *user_id,
 	json_object_object_add(*out, "period", json_object_new_string(period));
 	for (i = 0; i < 5; i++)
 		json_object_object_add(*out, names[i], json_object_new_int64(
-		    strtoll(PQgetvalue(r, 0, i), NULL, 10)));
+		    strtoll(db_col(r, 0, arena_printf(a, "\"%s\"", names[i])),
+		    NULL, 10)));
 	return DB_OK;
 }

@@ -33,13 +33,13 @@ db_job_claim(struct db *db, struct arena *a, const struct db_lane *l,
 		return st;
 	if (PQntuples(r) == 0)
 		return DB_NOTFOUND;
-	j->id = atoll(PQgetvalue(r, 0, 0));
-	j->kind = PQgetvalue(r, 0, 1);
-	j->payload = PQgetvalue(r, 0, 2);
-	j->attempts = atoi(PQgetvalue(r, 0, 3));
-	j->max_attempts = atoi(PQgetvalue(r, 0, 4));
-	j->expired = strcmp(PQgetvalue(r, 0, 5), "t") == 0;
-	j->user_id = PQgetisnull(r, 0, 6) ? NULL : PQgetvalue(r, 0, 6);
+	j->id = atoll(db_col(r, 0, "id"));
+	j->kind = db_col(r, 0, "kind");
+	j->payload = db_col(r, 0, "payload");
+	j->attempts = atoi(db_col(r, 0, "attempts"));
+	j->max_attempts = atoi(db_col(r, 0, "max_attempts"));
+	j->expired = db_col_true(r, 0, "expired");
+	j->user_id = db_col_null(r, 0, "user_id");
 	return DB_OK;
 }
 
@@ -63,7 +63,7 @@ db_job_retry(struct db *db, struct arena *a, long long id, long delay,
 	*failed = 0;
 	st = db_exec(db, a, DB_STMT_JOB_RETRY, p, &r);
 	if (st == DB_OK && PQntuples(r) == 1)
-		*failed = strcmp(PQgetvalue(r, 0, 0), "failed") == 0;
+		*failed = strcmp(db_col(r, 0, "state"), "failed") == 0;
 	return st;
 }
 
@@ -83,7 +83,7 @@ db_jobs_next_due(struct db *db, struct arena *a, const struct db_lane *l,
 
 	st = db_exec_row(db, a, DB_STMT_JOBS_NEXT_DUE, p, &r);
 	if (st == DB_OK)
-		*ms = atoll(PQgetvalue(r, 0, 0));
+		*ms = atoll(db_col(r, 0, "ms"));
 	return st;
 }
 

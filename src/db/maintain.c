@@ -102,7 +102,7 @@ make_quests(struct db *db, struct arena *a, const char *user_id,
 	p[7] = str(t, "xpValue");
 	p[8] = str(rule, "id");
 	for (i = 0; st == DB_OK && i < PQntuples(r); i++) {
-		p[5] = PQgetvalue(r, i, 0);
+		p[5] = db_col(r, i, "at");
 		st = db_entity_one(db, a, &model_quests, "occurrence",
 		    arena_printf(a, "INSERT INTO quests (id, user_id, title, "
 		    "description, domain_id, status, priority, due_date, tags, "
@@ -149,20 +149,17 @@ db_maintain_user(struct db *db, struct arena *a, const char *user_id,
 		    "%s, to_char(greatest(date_trunc('day', created_at AT TIME "
 		    "ZONE " DB_USER_ZONE "), date_trunc('minute', (now() - "
 		    "make_interval(secs => $2)) AT TIME ZONE " DB_USER_ZONE ") + "
-		    "interval '1 minute'), 'YYYY-MM-DD HH24:MI'), to_char(now() "
-		    "AT TIME ZONE " DB_USER_ZONE ", "
-		    "'YYYY-MM-DD HH24:MI') FROM schedule_rules WHERE user_id = "
+		    "interval '1 minute'), 'YYYY-MM-DD HH24:MI') AS since, "
+		    "to_char(now() AT TIME ZONE " DB_USER_ZONE ", "
+		    "'YYYY-MM-DD HH24:MI') AS until FROM schedule_rules WHERE user_id = "
 		    "$1 AND enabled ORDER BY id", db_entity_columns(a,
 		    &model_schedule_rules)), 2, p, 0, &rules);
 	if (st != DB_OK)
 		return st;
 	occ = arena_calloc(a, sizeof(*occ) * RUN_MAX);
 	for (i = 0; st == DB_OK && i < PQntuples(rules); i++) {
-		int nf = (int)model_schedule_rules.nfields;
-
-		if (model_civil_parse(PQgetvalue(rules, i, nf), &from) != 0 ||
-		    model_civil_parse(PQgetvalue(rules, i, nf + 1), &until) !=
-		    0)
+		if (model_civil_parse(db_col(rules, i, "since"), &from) != 0 ||
+		    model_civil_parse(db_col(rules, i, "until"), &until) != 0)
 			return DB_ERROR;
 		rule = db_entity_row(&model_schedule_rules, rules, i);
 		n = model_schedule_occurrences(rule, &from, &until, occ,

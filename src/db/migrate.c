@@ -53,7 +53,7 @@ applied(PGconn *conn, const char *version, char *when, size_t whenlen,
 	int		 rc;
 
 	res = PQexecParams(conn, "SELECT to_char(applied_at AT TIME ZONE "
-	    "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM "
+	    "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS applied FROM "
 	    "schema_migrations WHERE version = $1", 1, NULL, params, NULL,
 	    NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -63,7 +63,7 @@ applied(PGconn *conn, const char *version, char *when, size_t whenlen,
 	} else if (PQntuples(res) == 0) {
 		rc = 0;
 	} else {
-		snprintf(when, whenlen, "%s", PQgetvalue(res, 0, 0));
+		snprintf(when, whenlen, "%s", db_col(res, 0, "applied"));
 		rc = 1;
 	}
 	PQclear(res);

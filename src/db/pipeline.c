@@ -1,8 +1,9 @@
 /*
- * pipeline.c - libpq pipeline mode: the session check and the request's
- * first statement sent together and read together, so that an
- * authenticated request pays one round trip for them (docs/architecture.md,
- * "A request"). A write's transaction is opened by a BEGIN in the same
+ * pipeline.c - libpq pipeline mode: a statement queued ahead (the session
+ * check: sessions.c) and the request's first statement sent together and
+ * read together, so that an authenticated request pays one round trip
+ * for them (docs/architecture.md, "A request"). This is transport: what
+ * the statement ahead means is its decide function's. A write's transaction is opened by a BEGIN in the same
  * pipeline; a read (its COMMIT asked with the statement) needs none: the
  * check and the statement run as PostgreSQL's implicit transaction of
  * the pipeline, ended by its sync, which is two statements fewer.
@@ -27,15 +28,15 @@ piped_result(struct db *db)
 
 /*
  * Send d (slot as for exec_once; -2: plain text such as COMMIT) after the
- * BEGIN and session check that db_tx_begin_checked queued (if it did),
- * with COMMIT when asked, then read them all: one round trip. The
- * session check decides first: DB_UNAUTHENTICATED unless it passed.
+ * BEGIN and the statement db_pipe_ahead queued (if any), with COMMIT when
+ * asked, then read them all: one round trip. The statement ahead's
+ * decide function rules first: its status unless DB_OK.
  */
 enum db_status
 db_run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
     int slot, const char *const *params, PGresult **out)
 {
-	PGresult	*res[6] = { NULL }, *auth;
+	PGresult	*res[6] = { NULL };
 	enum db_status	 st = DB_OK;
 	char		 name[40] = "";
 	const char	*send = d->name;
@@ -51,8 +52,9 @@ db_run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 			sent = PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL,
 			    NULL, NULL, 0);
 		sent = sent && PQsendQueryPrepared(db->conn,
-		    db_stmt_defs[DB_STMT_SESSION_AUTH].name, 4,
-		    db->piped_params, NULL, NULL, 0);
+		    db_stmt_defs[db->piped_stmt].name,
+		    db_stmt_defs[db->piped_stmt].nparams, db->piped_params,
+		    NULL, NULL, 0);
 		commit = commit && !implicit;
 	}
 	db->piped = 0;
@@ -106,20 +108,17 @@ db_run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 		db_disconnect(db);
 		return DB_UNAVAILABLE;
 	}
-	/* [BEGIN,] then the check, which decides before anything else. */
+	/* [BEGIN,] then the statement ahead, which decides first. */
 	if (head > 0) {
 		st = db_result_status(db, res[0]);
 		if (st == DB_OK && head == 2)
 			st = db_result_status(db, res[1]);
-		auth = res[head - 1];
-		if (st == DB_OK && PQntuples(auth) == 1) {
-			arena_defer(a, db_pgresult_clear, auth);
+		if (st == DB_OK) {
+			arena_defer(a, db_pgresult_clear, res[head - 1]);
+			st = db->piped_decide(db, a, res[head - 1],
+			    db->piped_ud);
 			res[head - 1] = NULL;
-			db_session_row(auth, db->piped_session);
-			if (strcmp(PQgetvalue(auth, 0, 9), "t") != 0)
-				st = DB_UNAUTHENTICATED;
-		} else if (st == DB_OK)
-			st = DB_UNAUTHENTICATED;	/* no such session now */
+		}
 	}
 	/* Prepared whatever else happened (a statement outlives its tx). */
 	if (!known && PQresultStatus(res[head]) == PGRES_COMMAND_OK) {
@@ -149,28 +148,23 @@ db_run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,
 }
 
 enum db_status
-db_tx_begin_checked(struct db *db, struct arena *a, const char *user_id,
-    const char *token_hash, long max_age, long roll, struct db_session *s)
+db_pipe_ahead(struct db *db, struct arena *a, enum db_stmt stmt,
+    const char *const *params, db_decide_fn decide, void *ud)
 {
 	enum db_status	 st;
-	int		 ended = 0;
+	int		 ended = 0, i;
 
-	/* The check is prepared beforehand (once per connection), so that
-	 * the pipeline holds nothing but [BEGIN,] it and the statement. */
+	(void)a;
+	/* Prepared beforehand (once per connection), so that the pipeline
+	 * holds nothing but [BEGIN,] it and the statement. */
 	st = db_connect(db);
 	if (st == DB_OK)
-		st = db_prepare(db, DB_STMT_SESSION_AUTH, &ended);
+		st = db_prepare(db, stmt, &ended);
 	if (st != DB_OK && ended)
-		st = db_connect(db) == DB_OK ? db_prepare(db,
-		    DB_STMT_SESSION_AUTH, &ended) : DB_UNAVAILABLE;
+		st = db_connect(db) == DB_OK ? db_prepare(db, stmt, &ended) :
+		    DB_UNAVAILABLE;
 	if (st != DB_OK)
 		return st;
-	/* Sent with the statement (db_run_piped), which decides whether a
-	 * BEGIN goes first; the parameters live as long as the request. */
-	db->piped_params[0] = token_hash;
-	db->piped_params[1] = user_id;
-	db->piped_params[2] = db_num(a, max_age);
-	db->piped_params[3] = db_num(a, roll);
 	if (PQenterPipelineMode(db->conn) != 1) {
 		snprintf(db->errstr, sizeof(db->errstr), "pipeline: %s",
 		    PQerrorMessage(db->conn));
@@ -178,9 +172,15 @@ db_tx_begin_checked(struct db *db, struct arena *a, const char *user_id,
 		db_disconnect(db);
 		return DB_UNAVAILABLE;
 	}
-	s->checked = 0;
+	/* Sent with the statement (db_run_piped), which decides whether a
+	 * BEGIN goes first; the parameters live as long as the arena. */
+	for (i = 0; i < db_stmt_defs[stmt].nparams && i < DB_AHEAD_PARAMS;
+	    i++)
+		db->piped_params[i] = params[i];
 	db->piped = 1;
-	db->piped_session = s;
+	db->piped_stmt = stmt;
+	db->piped_decide = decide;
+	db->piped_ud = ud;
 	db->in_tx = 1;
 	return DB_OK;
 }

@@ -124,8 +124,8 @@ db_local_now(struct db *db, struct arena *a, const char *user_id,
 	enum db_status	 st;
 
 	st = db_sql(db, a, "local_now", "SELECT to_char(now() AT TIME ZONE "
-	    DB_USER_ZONE ", 'YYYY-MM-DD HH24:MI')", 1, p, 1, &r);
-	if (st == DB_OK && model_civil_parse(PQgetvalue(r, 0, 0), now) != 0)
+	    DB_USER_ZONE ", 'YYYY-MM-DD HH24:MI') AS now", 1, p, 1, &r);
+	if (st == DB_OK && model_civil_parse(db_col(r, 0, "now"), now) != 0)
 		st = DB_ERROR;
 	return st;
 }
@@ -206,7 +206,7 @@ db_plan_apply(struct db *db, struct arena *a, const char *user_id,
 			    json_object_get(json_object_object_get(plan,
 			    "domainId")));
 		json_object_object_add(q, "dueDate",
-		    json_object_new_string(PQgetvalue(r, 0, 0)));
+		    json_object_new_string(db_col(r, 0, "at")));
 		st = db_entity_create(db, a, &model_quests, user_id, q, &e, 0);
 		json_object_put(q);
 		if (st == DB_OK)
@@ -274,12 +274,13 @@ db_rewards_summary(struct db *db, struct arena *a, const char *user_id,
 {
 	const char		*p[1] = { user_id };
 	struct json_object	*by_type, *by_domain, *t, *d;
+	const char		*type, *domain;
 	PGresult		*r;
 	enum db_status		 st;
 	int			 i;
 
 	st = db_sql(db, a, "rewards_summary", "SELECT reward_type, domain_id, "
-	    "sum(amount), count(*) FROM reward_ledger WHERE user_id = $1 "
+	    "sum(amount) AS amount, count(*) AS count FROM reward_ledger WHERE user_id = $1 "
 	    "GROUP BY GROUPING SETS ((reward_type), (domain_id, reward_type)) "
 	    "ORDER BY 2 NULLS FIRST, 1", 1, p, 1, &r);
 	if (st != DB_OK)
@@ -292,20 +293,19 @@ db_rewards_summary(struct db *db, struct arena *a, const char *user_id,
 	for (i = 0; i < PQntuples(r); i++) {
 		t = json_object_new_object();
 		json_object_object_add(t, "amount", json_object_new_int64(
-		    strtoll(PQgetvalue(r, i, 2), NULL, 10)));
+		    strtoll(db_col(r, i, "amount"), NULL, 10)));
 		json_object_object_add(t, "count", json_object_new_int64(
-		    strtoll(PQgetvalue(r, i, 3), NULL, 10)));
-		if (PQgetisnull(r, i, 1)) {
-			json_object_object_add(by_type, PQgetvalue(r, i, 0), t);
+		    strtoll(db_col(r, i, "count"), NULL, 10)));
+		type = db_col(r, i, "reward_type");
+		if ((domain = db_col_null(r, i, "domain_id")) == NULL) {
+			json_object_object_add(by_type, type, t);
 			continue;
 		}
-		if (!json_object_object_get_ex(by_domain, PQgetvalue(r, i, 1),
-		    &d)) {
+		if (!json_object_object_get_ex(by_domain, domain, &d)) {
 			d = json_object_new_object();
-			json_object_object_add(by_domain, PQgetvalue(r, i, 1),
-			    d);
+			json_object_object_add(by_domain, domain, d);
 		}
-		json_object_object_add(d, PQgetvalue(r, i, 0), t);
+		json_object_object_add(d, type, t);
 	}
 	return DB_OK;
 }

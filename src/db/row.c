@@ -153,6 +153,46 @@ db_row_int(const struct db_row *row, const char *json)
 	return s != NULL ? strtoll(s, NULL, 10) : 0;
 }
 
+const char *
+db_rows_key(struct arena *a, const struct model_entity *m, PGresult *r,
+    int row)
+{
+	char	 iso[32];
+	size_t	 i;
+
+	for (i = 0; i < m->nfields; i++)
+		if (strcmp(m->fields[i].column, m->order) == 0)
+			break;
+	if (i == m->nfields)
+		fatal("db_rows_key: %s has no column %s", m->name, m->order);
+	return arena_strdup(a, db_time_iso(iso, PQgetvalue(r, row, (int)i),
+	    6));
+}
+
+const char *
+db_col(const PGresult *r, int row, const char *name)
+{
+	int	 j = PQfnumber(r, name);
+
+	if (j < 0)
+		fatal("%s: no column %s in the result", __func__, name);
+	return PQgetvalue(r, row, j);
+}
+
+const char *
+db_col_null(const PGresult *r, int row, const char *name)
+{
+	const char	*v = db_col(r, row, name);
+
+	return PQgetisnull(r, row, PQfnumber(r, name)) ? NULL : v;
+}
+
+int
+db_col_true(const PGresult *r, int row, const char *name)
+{
+	return strcmp(db_col(r, row, name), "t") == 0;
+}
+
 /* s as a JSON string, escaped as json-c writes it (no "\/"). */
 static void
 json_string(struct buf *b, const char *s)

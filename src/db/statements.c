@@ -10,8 +10,8 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	[DB_STMT_SET_USER] = { "set_user",
 	    "SELECT set_config('passion.user_id', $1, true)", 1, 0 },
 	[DB_STMT_USER_BY_EMAIL] = { "user_by_email",
-	    "SELECT id, disabled_at IS NOT NULL, email_verified IS NOT NULL "
-	    "FROM users WHERE email = $1", 1, 1 },
+	    "SELECT id, disabled_at IS NOT NULL AS disabled, email_verified "
+	    "IS NOT NULL AS verified FROM users WHERE email = $1", 1, 1 },
 	[DB_STMT_USER_CREATE] = { "user_create",
 	    "INSERT INTO users (email, email_verified, name, image) VALUES "
 	    "($1, CASE WHEN $2::boolean THEN now() END, $3, $4) RETURNING id",
@@ -20,8 +20,8 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "UPDATE users SET email_verified = coalesce(email_verified, now()),"
 	    " updated_at = now() WHERE id = $1", 1, 0 },
 	[DB_STMT_ACCOUNT_FIND] = { "account_find",
-	    "SELECT u.id, u.disabled_at IS NOT NULL, "
-	    "u.email_verified IS NOT NULL FROM accounts a "
+	    "SELECT u.id, u.disabled_at IS NOT NULL AS disabled, "
+	    "u.email_verified IS NOT NULL AS verified FROM accounts a "
 	    "JOIN users u ON u.id = a.user_id "
 	    "WHERE a.provider = $1 AND a.provider_account_id = $2", 2, 1 },
 	[DB_STMT_ACCOUNT_CREATE] = { "account_create",
@@ -38,14 +38,14 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "INSERT INTO sessions (session_token, user_id, expires, "
 	    "user_agent) VALUES ($1, $2, now() + least("
 	    "make_interval(secs => $3), make_interval(secs => $4)), $5) "
-	    "RETURNING id, " DB_ISO("expires"), 5, 0 },
+	    "RETURNING id, " DB_ISO("expires") " AS expires", 5, 0 },
 	[DB_STMT_SESSION_LOOKUP] = { "session_lookup",
-	    "SELECT s.id, s.user_id, " DB_ISO("s.expires") ", "
+	    "SELECT s.id, s.user_id, " DB_ISO("s.expires") " AS expires, "
 	    "s.expires > now() AND s.created_at + make_interval(secs => $2) "
-	    "> now(), u.disabled_at IS NULL, "
-	    "now() - s.last_seen_at >= make_interval(secs => $3), "
-	    "coalesce(u.name, ''), coalesce(u.email, ''), "
-	    "coalesce(u.image, '') FROM sessions s "
+	    "> now() AS valid, u.disabled_at IS NULL AS enabled, "
+	    "now() - s.last_seen_at >= make_interval(secs => $3) AS roll_due, "
+	    "coalesce(u.name, '') AS name, coalesce(u.email, '') AS email, "
+	    "coalesce(u.image, '') AS image FROM sessions s "
 	    "JOIN users u ON u.id = s.user_id WHERE s.session_token = $1", 3, 1 },
 	/*
 	 * The same, and for a valid session of the user the request claims
@@ -53,22 +53,23 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	 * then sees that user and nobody else.
 	 */
 	[DB_STMT_SESSION_AUTH] = { "session_auth",
-	    "SELECT s.id, s.user_id, " DB_ISO("s.expires") ", "
+	    "SELECT s.id, s.user_id, " DB_ISO("s.expires") " AS expires, "
 	    "s.expires > now() AND s.created_at + make_interval(secs => $3) "
-	    "> now(), u.disabled_at IS NULL, "
-	    "now() - s.last_seen_at >= make_interval(secs => $4), "
-	    "coalesce(u.name, ''), coalesce(u.email, ''), "
-	    "coalesce(u.image, ''), set_config('passion.user_id', CASE WHEN "
-	    "s.expires > now() AND s.created_at + make_interval(secs => $3) > "
-	    "now() AND u.disabled_at IS NULL AND s.user_id::text = $2::text "
-	    "THEN $2::text ELSE '' END, true) <> '' FROM sessions s "
+	    "> now() AS valid, u.disabled_at IS NULL AS enabled, "
+	    "now() - s.last_seen_at >= make_interval(secs => $4) AS roll_due, "
+	    "coalesce(u.name, '') AS name, coalesce(u.email, '') AS email, "
+	    "coalesce(u.image, '') AS image, set_config('passion.user_id', "
+	    "CASE WHEN s.expires > now() AND s.created_at + make_interval(secs "
+	    "=> $3) > now() AND u.disabled_at IS NULL AND s.user_id::text = "
+	    "$2::text THEN $2::text ELSE '' END, true) <> '' AS authorized "
+	    "FROM sessions s "
 	    "JOIN users u ON u.id = s.user_id WHERE s.session_token = $1", 4,
 	    0 },
 	[DB_STMT_SESSION_ROLL] = { "session_roll",
 	    "UPDATE sessions SET last_seen_at = now(), expires = least("
 	    "now() + make_interval(secs => $2), "
 	    "created_at + make_interval(secs => $3)) WHERE id = $1 "
-	    "RETURNING " DB_ISO("expires"), 3, 0 },
+	    "RETURNING " DB_ISO("expires") " AS expires", 3, 0 },
 	[DB_STMT_SESSION_DELETE] = { "session_delete",
 	    "DELETE FROM sessions WHERE id = $1 AND "
 	    "($2::uuid IS NULL OR user_id = $2::uuid) RETURNING id", 2, 0 },
@@ -85,7 +86,8 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "$4)", 4, 0 },
 	[DB_STMT_VTOKEN_CONSUME] = { "vtoken_consume",
 	    "DELETE FROM verification_tokens WHERE identifier = $1 AND "
-	    "token = $2 RETURNING expires <= now(), callback_url", 2, 0 },
+	    "token = $2 RETURNING expires <= now() AS expired, callback_url", 2,
+	    0 },
 	[DB_STMT_RATE_HIT] = { "rate_hit",
 	    "INSERT INTO rate_limits AS r (key, window_start, count) "
 	    "VALUES ($1, now(), 1) ON CONFLICT (key) DO UPDATE SET "
@@ -94,7 +96,8 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "window_start = CASE WHEN r.window_start <= now() - "
 	    "make_interval(secs => $2) THEN now() ELSE r.window_start END "
 	    "RETURNING count, ceil(extract(epoch FROM r.window_start + "
-	    "make_interval(secs => $2) - now()))::bigint", 2, 0 },
+	    "make_interval(secs => $2) - now()))::bigint AS retry_after", 2,
+	    0 },
 	[DB_STMT_JOB_ENQUEUE] = { "job_enqueue",
 	    "INSERT INTO jobs (kind, payload, max_attempts, expires_at) "
 	    "VALUES ($1, $2::jsonb, $3::integer, CASE WHEN $4::bigint > 0 "
@@ -109,9 +112,9 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND "
 	    "run_at <= now() AND (kind = ANY($1::text[])) = $2::boolean "
 	    "ORDER BY run_at, id LIMIT 1 "
-	    "FOR UPDATE SKIP LOCKED) RETURNING id, kind, payload::text, "
-	    "attempts, max_attempts, coalesce(expires_at <= now(), false), "
-	    "user_id", 2, 0 },
+	    "FOR UPDATE SKIP LOCKED) RETURNING id, kind, payload::text AS "
+	    "payload, attempts, max_attempts, coalesce(expires_at <= now(), "
+	    "false) AS expired, user_id", 2, 0 },
 	[DB_STMT_JOB_DONE] = { "job_done",
 	    "UPDATE jobs SET state = 'done', finished_at = now(), "
 	    "last_error = NULL, payload = payload - 'secret', "
@@ -141,7 +144,8 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "a.backend_start = j.locked_backend_start) RETURNING j.id", 0, 0 },
 	[DB_STMT_JOBS_NEXT_DUE] = { "jobs_next_due",
 	    "SELECT coalesce(greatest(ceil(extract(epoch FROM min(run_at) - "
-	    "now()) * 1000), 0), -1)::bigint FROM jobs WHERE state = 'queued' "
+	    "now()) * 1000), 0), -1)::bigint AS ms FROM jobs WHERE state = "
+	    "'queued' "
 	    "AND (kind = ANY($1::text[])) = $2::boolean", 2, 1 },
 	[DB_STMT_JOBS_PURGE] = { "jobs_purge",
 	    "DELETE FROM jobs WHERE state IN ('done', 'failed') AND "
