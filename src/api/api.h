@@ -33,10 +33,6 @@ struct app {
 	struct auth_keys	 keys;
 	struct oidc		 oidc;
 	int			 secure;	/* public_origin is https */
-	/* The session of the request being served (NULL: none). */
-	const struct db_session	*session;
-	struct db_session	*session_mut;	/* the same, to fill */
-	const char		*session_token, *session_hash;
 	struct session_memo	 memo[API_SESSION_MEMO];
 };
 
@@ -47,9 +43,35 @@ void	 api_app_cleanup(struct app *app);
 /* Route req through the table and answer it; always replies. */
 void	 api_handle(struct app *app, struct http_request *req);
 /* The worker's context of a request. */
-struct app *api_app(struct http_request *req);
-/* Answer a failed database call: 503 + Retry-After, 404, 409 or 500. */
+static inline struct app *
+api_app(struct http_request *req)
+{
+	return req->app;
+}
+
+/* --- reply.c: what the routes of every file share --- */
+
+/*
+ * Answer a failed database call: 503 + Retry-After, 404, 409, 412, 422,
+ * 401 (the session went bad: session.c forgets it) or 500.
+ */
 void	 api_reply_db_error(struct http_request *req, enum db_status st);
+/* 503 when no store is configured; 0 when one is. */
+int	 api_store_or_reply(struct http_request *req);
+/* Answer a failed call to the store (logged: the reason is ours). */
+void	 api_reply_store_error(struct http_request *req,
+	    enum storage_status st);
+/* A file name's check: printable, no control characters. */
+int	 api_name_ok(const char *s);
+/* An ISO 8601 time secs from now (seconds since the epoch). */
+const char *api_expires_at(struct arena *a, long long now, long secs);
+/* Content-Disposition of type (inline, attachment) for file name. */
+const char *api_disposition(struct arena *a, const char *type,
+	    const char *name);
+/* A byte count for people: "200 MB" style (decimal, as stores bill). */
+const char *api_bytes_text(struct arena *a, long long n);
+
+/* --- session.c --- */
 
 /* The auth hook for protected routes: session cookie -> req->user_id. */
 int	 api_session_auth(struct http_request *req);
@@ -60,16 +82,17 @@ int	 api_session_auth(struct http_request *req);
  * looks it up now. NULL: not good any more (nothing replied, but a 503).
  */
 const struct db_session *api_session(struct http_request *req);
-/* 401 for a session found not good (an expired one is deleted). */
-void	 api_session_refused(struct http_request *req);
 /*
  * BEGIN the request's transaction as its user; a session not yet
  * checked is checked in the same round trip as the first statement.
  */
 enum db_status api_tx_begin(struct http_request *req);
-/* Start a session for user_id, set its cookie and 302 to callback. */
-void	 api_session_start(struct http_request *req, const char *user_id,
-	    const char *callback);
+/*
+ * Start a session for user_id and set its cookie: DB_OK, or the failure
+ * (nothing replied: the caller answers either way).
+ */
+enum db_status api_session_start(struct http_request *req,
+	    const char *user_id);
 /* Clear the session cookie (the reply's Set-Cookie). */
 void	 api_session_cookie_clear(struct http_request *req);
 /* "Set-Cookie" for name=value (Max-Age seconds; 0 clears it). */
@@ -80,12 +103,6 @@ void	 api_cookie_set(struct http_request *req, const char *name,
  * "passion.<base>".
  */
 const char *api_cookie_name(struct http_request *req, const char *base);
-/*
- * A sign-in failure: logged with reason, then 302 to auth_error_url with
- * ?error=code, or a JSON error for clients that ask for JSON.
- */
-void	 api_signin_fail(struct http_request *req, const char *code,
-	    const char *reason);
 
 /* GET /api/auth/session */
 void	 api_auth_session_get(struct http_request *req);
@@ -256,20 +273,6 @@ void	 api_vault_export_delete(struct http_request *req);
 void	 api_vault_export_download(struct http_request *req);
 
 /* Blobs (blobs.c): rows here, bytes in the object store. */
-/* 503 when no store is configured; 0 when one is. */
-int	 api_store_or_reply(struct http_request *req);
-/* Answer a failed call to the store (logged: the reason is ours). */
-void	 api_reply_store_error(struct http_request *req,
-	    enum storage_status st);
-/* A file name's check: printable, no control characters. */
-int	 api_name_ok(const char *s);
-/* An ISO 8601 time secs from now (seconds since the epoch). */
-const char *api_expires_at(struct arena *a, long long now, long secs);
-/* Content-Disposition of type (inline, attachment) for file name. */
-const char *api_disposition(struct arena *a, const char *type,
-	    const char *name);
-/* A byte count for people: "200 MB" style (decimal, as stores bill). */
-const char *api_bytes_text(struct arena *a, long long n);
 void	 api_blobs_create(struct http_request *req);
 void	 api_blobs_list(struct http_request *req);
 void	 api_blobs_usage(struct http_request *req);

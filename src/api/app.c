@@ -1,6 +1,6 @@
 /*
  * app.c - the worker's application context and the request entry point:
- * choose the table, dispatch, and map database failures to replies.
+ * refuse cross-site requests, choose the table and dispatch.
  */
 #include "config.h"
 
@@ -39,19 +39,10 @@ api_app_cleanup(struct app *app)
 	db_cleanup(&app->db);
 }
 
-struct app *
-api_app(struct http_request *req)
-{
-	return req->app;
-}
-
 void
 api_handle(struct app *app, struct http_request *req)
 {
 	req->app = app;
-	app->session = NULL;
-	app->session_mut = NULL;
-	app->session_token = app->session_hash = NULL;
 	/* Cross-site unsafe requests with cookies stop here (csrf.c). */
 	if (!auth_csrf_ok(req->method, http_header_get(req, "Sec-Fetch-Site"),
 	    http_header_get(req, "Origin"), http_header_get(req, "Cookie"),
@@ -72,53 +63,4 @@ api_handle(struct app *app, struct http_request *req)
 		    (size_t)app->cfg->max_body, api_session_auth);
 	/* A handler that left a transaction open loses it. */
 	db_tx_rollback(&app->db);
-}
-
-void
-api_reply_db_error(struct http_request *req, enum db_status st)
-{
-	char	 secs[16];
-
-	switch (st) {
-	case DB_OK:
-		return;
-	case DB_UNAVAILABLE:
-	case DB_TIMEOUT:
-		snprintf(secs, sizeof(secs), "%ld",
-		    api_app(req)->cfg->db_retry_after);
-		http_header_add(req, "Retry-After", secs);
-		if (st == DB_TIMEOUT)
-			http_reply_error(req, 503, "db_timeout", "the database "
-			    "is busy and did not answer in time; try again "
-			    "shortly");
-		else
-			http_reply_error(req, 503, "db_unavailable", "the "
-			    "database is unavailable; try again shortly");
-		return;
-	case DB_NOTFOUND:
-	case DB_DENIED:
-		/* Another user's row answers exactly like a missing one. */
-		http_reply_error(req, 404, "not_found", "not found");
-		return;
-	case DB_CONFLICT:
-		http_reply_error(req, 409, "conflict",
-		    "conflicts with existing data");
-		return;
-	case DB_FOREIGN:
-		http_reply_error(req, 422, "invalid",
-		    "refers to something that does not exist");
-		return;
-	case DB_STALE:
-		http_reply_error(req, 412, "precondition_failed",
-		    "the entity changed since this ETag");
-		return;
-	case DB_UNAUTHENTICATED:
-		/* The session went bad since this worker last saw it. */
-		api_session_refused(req);
-		return;
-	case DB_ERROR:
-		break;
-	}
-	log_error("%s: %s", __func__, api_app(req)->db.errstr);
-	http_reply_error(req, 500, "internal", "internal error");
 }

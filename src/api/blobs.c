@@ -16,34 +16,10 @@
 #include "api/api.h"
 #include "storage/storage.h"
 
-#define STORE_RETRY	"5"		/* Retry-After: the store is down */
 #define PART_MIN	(5LL << 20)	/* a part but the last: ≥ 5 MiB */
 #define PARTS_MAX	10000		/* parts of one upload */
 #define PART_URLS_MAX	100		/* part URLs a request asks for */
 #define ETAG_MAX	128
-
-/* A byte count for people: "200 MB" style (decimal, as stores bill). */
-const char *
-api_bytes_text(struct arena *a, long long n)
-{
-	if (n >= 1000000000LL && n % 1000000000LL == 0)
-		return arena_printf(a, "%lld GB", n / 1000000000LL);
-	if (n >= 1000000 && n % 1000000 == 0)
-		return arena_printf(a, "%lld MB", n / 1000000);
-	if (n >= (1LL << 20) && n % (1LL << 20) == 0)
-		return arena_printf(a, "%lld MiB", n >> 20);
-	return arena_printf(a, "%lld bytes", n);
-}
-
-/* An ISO 8601 time secs from now. */
-const char *
-api_expires_at(struct arena *a, long long now, long secs)
-{
-	char	 out[32];
-
-	time_iso8601((now + secs) * 1000, out, sizeof(out));
-	return arena_strdup(a, out);
-}
 
 /*
  * The part size of a multipart upload of n bytes: 5 MiB, or more in
@@ -73,35 +49,6 @@ part_len(const struct db_blob *b, long long i)
 	    b->size - (part_count(b) - 1) * b->part_size;
 }
 
-/* 503 when no store is configured; 0 when one is. */
-int
-api_store_or_reply(struct http_request *req)
-{
-	if (storage_enabled(&api_app(req)->store))
-		return 0;
-	http_reply_error(req, 503, "storage_unavailable", "no object store "
-	    "is configured on this server");
-	return -1;
-}
-
-/* Answer a failed call to the store (logged: the reason is ours). */
-void
-api_reply_store_error(struct http_request *req, enum storage_status st)
-{
-	struct app	*app = api_app(req);
-
-	log_error("store: %s", app->store.errstr);
-	if (st == STORAGE_UNAVAILABLE) {
-		http_header_add(req, "Retry-After", STORE_RETRY);
-		http_reply_error(req, 503, "storage_unavailable", "the object "
-		    "store did not answer; nothing was changed; try again "
-		    "shortly");
-		return;
-	}
-	http_reply_error(req, 502, "storage_error", "the object store "
-	    "refused the request; nothing was changed");
-}
-
 /* The blob of the path's id into b, in a read (one round trip). */
 static enum db_status
 blob_read(struct http_request *req, struct db_blob *b)
@@ -120,16 +67,6 @@ blob_read(struct http_request *req, struct db_blob *b)
 	if (st != DB_OK)
 		db_tx_rollback(&app->db);
 	return st;
-}
-
-/* A file name's check: printable, no control characters. */
-int
-api_name_ok(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
 }
 
 void
@@ -303,40 +240,6 @@ api_blobs_usage(struct http_request *req)
 	http_json_own(req, o);
 	if (api_entity_commit_or_reply(req, NULL, st) == 0)
 		http_reply_json(req, 200, o);
-}
-
-/* One character of a filename* value as RFC 5987 attr-char, or 0. */
-static int
-attr_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || strchr("!#$&+-.^_`|~", c) != NULL;
-}
-
-/*
- * Content-Disposition for name (RFC 6266): an ASCII filename for old
- * clients (anything else as '_') and filename* in UTF-8 (RFC 5987).
- */
-const char *
-api_disposition(struct arena *a, const char *type, const char *name)
-{
-	struct buf	 b;
-	const char	*p, *out;
-
-	buf_init(&b, 4096);
-	buf_printf(&b, "%s; filename=\"", type);
-	for (p = name; *p != '\0'; p++)
-		buf_putc(&b, (unsigned char)*p >= 0x80 || *p == '"' ||
-		    *p == '\\' || *p == '/' || *p == '%' ? '_' : *p);
-	buf_puts(&b, "\"; filename*=UTF-8''");
-	for (p = name; *p != '\0'; p++)
-		if (attr_char((unsigned char)*p))
-			buf_putc(&b, *p);
-		else
-			buf_printf(&b, "%%%02X", (unsigned char)*p);
-	out = arena_strndup(a, b.data, b.len);
-	buf_cleanup(&b);
-	return out;
 }
 
 void

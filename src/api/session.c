@@ -37,6 +37,19 @@ token_hash(struct http_request *req, const char *token)
 	return auth_sha256_hex(req->arena, token, strlen(token), NULL, 0);
 }
 
+/* What this request knows of its session: on its arena, in req->local. */
+struct req_session {
+	struct db_session	 s;
+	const char		*token;		/* the cookie's */
+	const char		*hash;		/* its SHA-256: the key */
+};
+
+static struct req_session *
+req_session(struct http_request *req)
+{
+	return req->local;
+}
+
 static void	roll(struct http_request *, const char *, struct db_session *);
 
 /* The memo of token hash → user of this worker (api.h, struct app). */
@@ -68,9 +81,10 @@ session_lookup(struct http_request *req, const char *tok, const char *hash,
 		return -1;
 	}
 	if (!s->valid) {
-		/* Expired (idle or absolute): gone for good. */
+		/* Expired (idle or absolute): gone for good, now. */
 		db_session_delete(&app->db, req->arena, s->id, NULL);
 		api_cookie_set(req, name, "", 0);
+		s->id = NULL;
 		return -1;
 	}
 	if (!s->enabled)
@@ -97,17 +111,34 @@ roll(struct http_request *req, const char *tok, struct db_session *s)
 	s->roll_due = 0;
 }
 
-/* Before the reply of a request whose session the pipeline checked. */
+/*
+ * Before the reply of a request that came with a session. A 401 (the
+ * session went bad: found so now, or by the pipeline's check) forgets
+ * it on this worker, and deletes an expired one for good; otherwise a
+ * session the pipeline checked is rolled if due, outside the request's
+ * transaction (it has ended).
+ */
 static void
-session_on_reply(struct http_request *req)
+session_on_reply(struct http_request *req, int status)
 {
 	struct app		*app = api_app(req);
-	struct db_session	*s = app->session_mut;
+	struct req_session	*rs = req_session(req);
+	struct db_session	*s = &rs->s;
 
-	/* Rolled outside the request's transaction (it has ended). */
-	if (s != NULL && s->checked && s->valid && s->enabled && s->roll_due &&
+	if (status == 401) {
+		memo_slot(app, rs->hash)->hash[0] = '\0';
+		db_tx_rollback(&app->db);
+		if (s->checked && s->id != NULL && !s->valid) {
+			db_session_delete(&app->db, req->arena, s->id, NULL);
+			api_cookie_set(req, api_cookie_name(req,
+			    SESSION_COOKIE), "", 0);
+		}
+		s->roll_due = 0;
+		return;
+	}
+	if (s->checked && s->valid && s->enabled && s->roll_due &&
 	    !app->db.in_tx)
-		roll(req, app->session_token, s);
+		roll(req, rs->token, s);
 }
 
 int
@@ -115,6 +146,7 @@ api_session_auth(struct http_request *req)
 {
 	struct app		*app = api_app(req);
 	struct session_memo	*m;
+	struct req_session	*rs;
 	struct db_session	*s;
 	const char		*name = api_cookie_name(req, SESSION_COOKIE);
 	const char		*tok = http_cookie_get(req, name), *hash;
@@ -124,12 +156,13 @@ api_session_auth(struct http_request *req)
 	    strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789-_") != 43)
 		return -1;
-	s = arena_calloc(req->arena, sizeof(*s));
+	rs = arena_calloc(req->arena, sizeof(*rs));
+	s = &rs->s;
 	hash = token_hash(req, tok);
 	m = memo_slot(app, hash);
-	app->session_token = tok;
-	app->session_hash = hash;
-	app->session_mut = s;
+	rs->token = tok;
+	rs->hash = hash;
+	req->local = rs;
 	req->on_reply = session_on_reply;
 	if (strcmp(m->hash, hash) == 0) {
 		/*
@@ -146,7 +179,6 @@ api_session_auth(struct http_request *req)
 		snprintf(m->user_id, sizeof(m->user_id), "%s", s->user_id);
 	}
 	req->user_id = s->user_id;
-	app->session = s;
 	return 0;
 }
 
@@ -154,13 +186,13 @@ const struct db_session *
 api_session(struct http_request *req)
 {
 	struct app		*app = api_app(req);
-	struct db_session	*s = app->session_mut;
+	struct req_session	*rs = req_session(req);
 
-	if (s == NULL || s->checked)
-		return s;
-	if (session_lookup(req, app->session_token, app->session_hash, s) == 0)
-		return s;
-	memo_slot(app, app->session_hash)->hash[0] = '\0';
+	if (rs == NULL || rs->s.checked)
+		return rs ? &rs->s : NULL;
+	if (session_lookup(req, rs->token, rs->hash, &rs->s) == 0)
+		return &rs->s;
+	memo_slot(app, rs->hash)->hash[0] = '\0';
 	return NULL;
 }
 
@@ -170,29 +202,9 @@ session_or_reply(struct http_request *req)
 {
 	const struct db_session	*s = api_session(req);
 
-	if (s == NULL && req->status == 0)
-		api_session_refused(req);
+	if (s == NULL)
+		api_reply_db_error(req, DB_UNAUTHENTICATED);
 	return s;
-}
-
-void
-api_session_refused(struct http_request *req)
-{
-	struct app		*app = api_app(req);
-	struct db_session	*s = app->session_mut;
-
-	if (app->session_hash != NULL)
-		memo_slot(app, app->session_hash)->hash[0] = '\0';
-	db_tx_rollback(&app->db);
-	if (s != NULL && s->checked && s->id != NULL && !s->valid) {
-		/* Expired (idle or absolute): gone for good. */
-		db_session_delete(&app->db, req->arena, s->id, NULL);
-		api_cookie_set(req, api_cookie_name(req, SESSION_COOKIE), "",
-		    0);
-	}
-	if (s != NULL)
-		s->roll_due = 0;
-	http_reply_error(req, 401, "unauthenticated", "sign in first");
 }
 
 enum db_status
@@ -200,18 +212,16 @@ api_tx_begin(struct http_request *req)
 {
 	struct app		*app = api_app(req);
 	const struct config	*cfg = app->cfg;
-	struct db_session	*s = app->session_mut;
+	struct req_session	*rs = req_session(req);
 
-	if (s != NULL && !s->checked && req->user_id != NULL)
+	if (rs != NULL && !rs->s.checked && req->user_id != NULL)
 		return db_tx_begin_checked(&app->db, req->arena, req->user_id,
-		    app->session_hash, cfg->session_max_age, cfg->session_roll,
-		    s);
+		    rs->hash, cfg->session_max_age, cfg->session_roll, &rs->s);
 	return db_tx_begin(&app->db, req->user_id);
 }
 
-void
-api_session_start(struct http_request *req, const char *user_id,
-    const char *callback)
+enum db_status
+api_session_start(struct http_request *req, const char *user_id)
 {
 	struct app		*app = api_app(req);
 	const struct config	*cfg = app->cfg;
@@ -225,17 +235,14 @@ api_session_start(struct http_request *req, const char *user_id,
 	    user_id, cfg->session_idle, cfg->session_max_age,
 	    ua ? arena_strndup(req->arena, ua, strnlen(ua, UA_MAX)) : "",
 	    &id, &expires);
-	if (st != DB_OK) {
-		api_signin_fail(req, "server_error", app->db.errstr);
-		return;
-	}
+	if (st != DB_OK)
+		return st;
 	req->user_id = user_id;
 	log_msg(LOG_INFO, arena_printf(req->arena, "user_id=%s session_id=%s",
 	    user_id, id), "signed in");
 	api_cookie_set(req, api_cookie_name(req, SESSION_COOKIE), tok,
 	    cfg->session_idle);
-	http_header_add(req, "Location", callback);
-	http_reply(req, 302, NULL, "", 0);
+	return DB_OK;
 }
 
 void

@@ -1,8 +1,8 @@
 /*
  * signin.c - the ways in: OpenID Connect (code + PKCE, state and nonce in
  * a sealed 15-minute cookie bound to the provider) and email magic links.
- * Both end in api_session_start; every failure in api_signin_fail, which
- * logs the reason and creates nothing.
+ * Both end in a session (api_session_start); every failure in
+ * signin_fail, which logs the reason and creates nothing.
  */
 #include "config.h"
 
@@ -39,8 +39,12 @@ wants_json(struct http_request *req)
 	    strstr(acc, "text/html") == NULL;
 }
 
-void
-api_signin_fail(struct http_request *req, const char *code,
+/*
+ * A sign-in failure: logged with reason, then 302 to auth_error_url with
+ * ?error=code, or a JSON error for clients that ask for JSON.
+ */
+static void
+signin_fail(struct http_request *req, const char *code,
     const char *reason)
 {
 	const struct config	*cfg = api_app(req)->cfg;
@@ -57,6 +61,18 @@ api_signin_fail(struct http_request *req, const char *code,
 	}
 	http_header_add(req, "Location", arena_printf(req->arena,
 	    "%s%cerror=%s", url, strchr(url, '?') ? '&' : '?', code));
+	http_reply(req, 302, NULL, "", 0);
+}
+
+/* A session for uid, and back to callback; or the failure. */
+static void
+signed_in(struct http_request *req, const char *uid, const char *callback)
+{
+	if (api_session_start(req, uid) != DB_OK) {
+		signin_fail(req, "server_error", api_app(req)->db.errstr);
+		return;
+	}
+	http_header_add(req, "Location", callback);
 	http_reply(req, 302, NULL, "", 0);
 }
 
@@ -162,7 +178,7 @@ api_auth_signin(struct http_request *req)
 		return;
 	if (oidc_discover(&app->oidc, &app->net, req->arena, p, idx, err,
 	    sizeof(err)) != 0) {
-		api_signin_fail(req, "provider_unavailable", err);
+		signin_fail(req, "provider_unavailable", err);
 		return;
 	}
 	state = auth_token_new(req->arena);
@@ -205,7 +221,7 @@ flow_open(struct http_request *req, const struct conf_provider *p,
 
 	c = http_cookie_get(req, api_cookie_name(req, STATE_COOKIE));
 	if (c == NULL || *c == '\0') {
-		api_signin_fail(req, "missing_state", "no state cookie");
+		signin_fail(req, "missing_state", "no state cookie");
 		return -1;
 	}
 	raw = auth_b64url_decode(req->arena, c, &n);
@@ -214,7 +230,7 @@ flow_open(struct http_request *req, const struct conf_provider *p,
 	o = plain ? http_json_own(req, json_tokener_parse((char *)plain)) :
 	    NULL;
 	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		api_signin_fail(req, "invalid_state", "state cookie does not "
+		signin_fail(req, "invalid_state", "state cookie does not "
 		    "open for this provider");
 		return -1;
 	}
@@ -228,11 +244,11 @@ flow_open(struct http_request *req, const struct conf_provider *p,
 	    json_object_get_string(v) : "/";
 	if (!json_object_object_get_ex(o, "e", &v) ||
 	    json_object_get_int64(v) < (int64_t)time(NULL)) {
-		api_signin_fail(req, "expired_state", "state cookie expired");
+		signin_fail(req, "expired_state", "state cookie expired");
 		return -1;
 	}
 	if (state == NULL || !auth_str_eq(state, f->state)) {
-		api_signin_fail(req, "invalid_state", "state does not match");
+		signin_fail(req, "invalid_state", "state does not match");
 		return -1;
 	}
 	return 0;
@@ -283,7 +299,7 @@ oidc_user(struct http_request *req, const struct conf_provider *p,
 	st = db_account_find(db, req->arena, p->id, id->subject, &u);
 	if (st == DB_OK) {
 		if (u.disabled) {
-			api_signin_fail(req, "account_disabled", u.id);
+			signin_fail(req, "account_disabled", u.id);
 			return NULL;
 		}
 		db_account_tokens(db, p->id, id->subject, tokens, exp);
@@ -297,19 +313,19 @@ oidc_user(struct http_request *req, const struct conf_provider *p,
 	if (st == DB_OK) {
 		/* Link only on a verified address, never on a claimed one. */
 		if (!id->email_verified) {
-			api_signin_fail(req, "account_not_linked",
+			signin_fail(req, "account_not_linked",
 			    "unverified email matches an existing user");
 			return NULL;
 		}
 		if (u.disabled) {
-			api_signin_fail(req, "account_disabled", u.id);
+			signin_fail(req, "account_disabled", u.id);
 			return NULL;
 		}
 		uid = u.id;
 	} else if (st == DB_NOTFOUND) {
 		if (email == NULL || !auth_signup_allowed(app->cfg, email,
 		    id->email_verified)) {
-			api_signin_fail(req, "signup_not_allowed", email ?
+			signin_fail(req, "signup_not_allowed", email ?
 			    email : "no email");
 			return NULL;
 		}
@@ -331,7 +347,7 @@ oidc_user(struct http_request *req, const struct conf_provider *p,
 		goto dberr;
 	return uid;
 dberr:
-	api_signin_fail(req, "server_error", db->errstr);
+	signin_fail(req, "server_error", db->errstr);
 	return NULL;
 }
 
@@ -351,7 +367,7 @@ api_auth_callback(struct http_request *req)
 	if (p == NULL)
 		return;
 	if (http_query_get(req, "error") != NULL) {
-		api_signin_fail(req, "access_denied", http_query_get(req,
+		signin_fail(req, "access_denied", http_query_get(req,
 		    "error"));
 		return;
 	}
@@ -359,38 +375,38 @@ api_auth_callback(struct http_request *req)
 		return;
 	code = http_query_get(req, "code");
 	if (code == NULL || *code == '\0') {
-		api_signin_fail(req, "invalid_request", "no code");
+		signin_fail(req, "invalid_request", "no code");
 		return;
 	}
 	if (oidc_discover(&app->oidc, &app->net, req->arena, p, idx, err,
 	    sizeof(err)) != 0) {
-		api_signin_fail(req, "provider_unavailable", err);
+		signin_fail(req, "provider_unavailable", err);
 		return;
 	}
 	if (oidc_exchange(&app->oidc, &app->net, req->arena, p, idx, code,
 	    redirect_uri(req, p->id), f.verifier, &t, err, sizeof(err)) != 0) {
-		api_signin_fail(req, "token_exchange_failed", err);
+		signin_fail(req, "token_exchange_failed", err);
 		return;
 	}
 	if (oidc_verify(&app->oidc, &app->net, req->arena, p, idx,
 	    t.id_token, f.nonce, app->cfg->clock_skew, &id, err,
 	    sizeof(err)) != 0) {
-		api_signin_fail(req, "invalid_id_token", err);
+		signin_fail(req, "invalid_id_token", err);
 		return;
 	}
 	if (db_tx_begin(&app->db, NULL) != DB_OK) {
-		api_signin_fail(req, "server_error", app->db.errstr);
+		signin_fail(req, "server_error", app->db.errstr);
 		return;
 	}
 	uid = oidc_user(req, p, &id, &t);
 	if (uid == NULL || db_tx_commit(&app->db) != DB_OK) {
 		db_tx_rollback(&app->db);
 		if (req->status == 0)
-			api_signin_fail(req, "server_error", app->db.errstr);
+			signin_fail(req, "server_error", app->db.errstr);
 		return;
 	}
 	api_cookie_set(req, api_cookie_name(req, STATE_COOKIE), "", 0);
-	api_session_start(req, uid, f.callback);
+	signed_in(req, uid, f.callback);
 }
 
 /* --- email --- */
@@ -551,11 +567,11 @@ api_auth_email_callback(struct http_request *req)
 		return;
 	email = raw ? auth_email_normalize(req->arena, raw) : NULL;
 	if (tok == NULL || email == NULL || strlen(tok) > 64) {
-		api_signin_fail(req, "invalid_token", "malformed link");
+		signin_fail(req, "invalid_token", "malformed link");
 		return;
 	}
 	if (db_tx_begin(&app->db, NULL) != DB_OK) {
-		api_signin_fail(req, "server_error", app->db.errstr);
+		signin_fail(req, "server_error", app->db.errstr);
 		return;
 	}
 	/* Single use: the row is deleted as it is read. */
@@ -563,7 +579,7 @@ api_auth_email_callback(struct http_request *req)
 	    email_hash(req, tok), &expired, &cb);
 	if (st == DB_NOTFOUND || (st == DB_OK && expired)) {
 		db_tx_commit(&app->db);
-		api_signin_fail(req, expired ? "expired_token" :
+		signin_fail(req, expired ? "expired_token" :
 		    "invalid_token", expired ? "link expired" :
 		    "unknown or used link");
 		return;
@@ -574,7 +590,7 @@ api_auth_email_callback(struct http_request *req)
 	if (st == DB_OK) {
 		if (u.disabled) {
 			db_tx_commit(&app->db);
-			api_signin_fail(req, "account_disabled", u.id);
+			signin_fail(req, "account_disabled", u.id);
 			return;
 		}
 		uid = u.id;
@@ -582,7 +598,7 @@ api_auth_email_callback(struct http_request *req)
 	} else if (st == DB_NOTFOUND) {
 		if (!auth_signup_allowed(app->cfg, email, 1)) {
 			db_tx_commit(&app->db);
-			api_signin_fail(req, "signup_not_allowed", email);
+			signin_fail(req, "signup_not_allowed", email);
 			return;
 		}
 		st = db_user_create(&app->db, req->arena, email, 1, NULL, NULL,
@@ -590,9 +606,9 @@ api_auth_email_callback(struct http_request *req)
 	}
 	if (st != DB_OK || db_tx_commit(&app->db) != DB_OK)
 		goto dberr;
-	api_session_start(req, uid, cb);
+	signed_in(req, uid, cb);
 	return;
 dberr:
 	db_tx_rollback(&app->db);
-	api_signin_fail(req, "server_error", app->db.errstr);
+	signin_fail(req, "server_error", app->db.errstr);
 }

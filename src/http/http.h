@@ -71,8 +71,13 @@ struct http_request {
 	size_t			 nparams;
 	const char		*user_id;	/* set by auth, for the log */
 
-	/* Called once just before the reply is written (may add headers). */
-	void			(*on_reply)(struct http_request *req);
+	/*
+	 * Called once just before the reply of status is written (may add
+	 * headers).
+	 */
+	void			(*on_reply)(struct http_request *req, int status);
+	void			*local;		/* the application's, for this
+						 * request only (api: its session) */
 	int			 status;	/* 0 until replied */
 	size_t			 bytes_out;
 	struct http_header	*headers_out;

@@ -62,10 +62,10 @@ http_reply(struct http_request *req, int status, const char *content_type,
 	if (req->status != 0)
 		return;
 	if (req->on_reply != NULL) {
-		void (*hook)(struct http_request *) = req->on_reply;
+		void (*hook)(struct http_request *, int) = req->on_reply;
 
 		req->on_reply = NULL;
-		hook(req);
+		hook(req, status);
 	}
 	req->status = status;
 	buf_init(&head, 64 * 1024);
