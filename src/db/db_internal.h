@@ -35,10 +35,12 @@ extern const struct db_stmt_def	db_stmt_defs[DB_STMT_COUNT];
 enum db_status	 db_query(struct db *db, struct arena *a,
 		    const struct db_stmt_def *d, const char *const *params,
 		    PGresult **out);
-/* --- conn.c, for pipeline.c --- */
+/* --- link.c, for conn.c and pipeline.c --- */
 
 /* PQclear for arena_defer. */
 void		 db_pgresult_clear(void *p);
+/* 57P01-03: did the server end this session (shutdown, terminate)? */
+int		 db_server_ended(const PGresult *res);
 /* Prepare stmt on this connection once; *ended: the server ended it. */
 enum db_status	 db_prepare(struct db *db, enum db_stmt stmt, int *ended);
 /*
