@@ -20,7 +20,6 @@
 #include "ctl/ctl.h"
 #include "db/db.h"
 #include "jobs/jobs.h"
-#include "server/server.h"
 #include "storage/storage.h"
 #include "util/util.h"
 

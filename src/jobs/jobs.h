@@ -1,10 +1,10 @@
 /*
- * jobs.h - the jobs worker: work that can wait (mail now; vault import
- * and export next) leaves the request path through the jobs table. The
- * master supervises this process like a request worker; it takes jobs
- * with FOR UPDATE SKIP LOCKED, sleeps on LISTEN passion_jobs, retries
- * with back-off and requeues what a dead worker left running. Delivery
- * is at least once: a job whose worker died mid-way runs again.
+ * jobs.h - work that can wait (mail, blob removal, vault imports and
+ * exports) leaves the request path through the jobs table. A jobs worker
+ * (its process: server/worker_jobs.c) takes jobs with FOR UPDATE SKIP
+ * LOCKED, sleeps on LISTEN passion_jobs, retries with back-off and
+ * requeues what a dead worker left running. Delivery is at least once:
+ * a job whose worker died mid-way runs again.
  */
 #ifndef PASSION_JOBS_H
 #define PASSION_JOBS_H
@@ -17,7 +17,6 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "net/net.h"
-#include "server/server.h"
 #include "storage/storage.h"
 #include "vault/vault.h"
 
@@ -40,6 +39,20 @@ struct jobs_ctx {
 	struct db		 progress;	/* a long job's progress */
 	struct db_lane		 lane;		/* the kinds it takes */
 	const char		*job_user;	/* the running job's user */
+	unsigned long		 listened;	/* the link LISTENing (opens) */
+	int64_t			 swept;		/* last requeue (monotonic) */
+	/* Told as a job starts (limit: its seconds, 0: job_timeout) and
+	 * ends, for the process around it; may be NULL. */
+	void			(*job_start)(void *ud, const char *kind,
+				    long long id, long limit);
+	void			(*job_end)(void *ud);
+	void			*hook_ud;
+};
+
+/* What to wait for before the next turn: fd readable (-1: none), ms. */
+struct jobs_wait {
+	int		 fd;
+	long long	 ms;		/* 0: go again now */
 };
 
 /* One kind of job: its name in jobs.kind and what runs it. */
@@ -50,9 +63,12 @@ struct job_kind {
 			    size_t errlen);
 };
 
-/* The jobs worker process: serve the queue until TERM; never returns. */
-void	 jobs_worker_run(const struct config *cfg, struct worker_slot *slot)
-	    __attribute__((noreturn));
+/* A jobs worker's state; vault_only: the lane of vault jobs alone. */
+void	 jobs_init(struct jobs_ctx *ctx, const struct config *cfg,
+	    int vault_only);
+/* One turn: a due job taken and run, or *w says what to wait for. */
+void	 jobs_step(struct jobs_ctx *ctx, struct jobs_wait *w);
+void	 jobs_cleanup(struct jobs_ctx *ctx);
 /* Seconds to wait before attempt number attempts + 1 (doubling, capped). */
 long	 jobs_backoff(const struct config *cfg, int attempts);
 

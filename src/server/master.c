@@ -26,7 +26,6 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "jobs/jobs.h"
 #include "server/server.h"
 
 #define MAX_SLOTS	(2 * (256 + 16) + 2)
@@ -128,7 +127,7 @@ spawn(struct master *m, int jobs)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (jobs) {
 			close(m->listen_fd);
-			jobs_worker_run(m->cfg, s);
+			worker_jobs_run(m->cfg, s);
 		}
 		worker_run(m->cfg, m->listen_fd, s);
 	}

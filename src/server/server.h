@@ -65,6 +65,9 @@ extern volatile sig_atomic_t	worker_reopen_flag;
 void	 worker_signals_init(sigset_t *wait_mask);
 /* Reopen log_file if USR1 asked for it. */
 void	 worker_log_reopen(const struct config *cfg);
+/* A jobs worker's process: jobs_step until TERM; never returns. */
+void	 worker_jobs_run(const struct config *cfg, struct worker_slot *slot)
+	    __attribute__((noreturn));
 /* The worker process: accept and serve until told to stop; never returns. */
 void	 worker_run(const struct config *cfg, int listen_fd,
 	    struct worker_slot *slot) __attribute__((noreturn));
