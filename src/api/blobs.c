@@ -129,7 +129,7 @@ api_blobs_create(struct http_request *req)
 	}
 	/* The type as the table spells it: what the store will be told. */
 	b.mime_type = t->type;
-	auth_uuid(id);
+	uuid_new(id);
 	b.id = id;
 	b.object_key = arena_printf(req->arena, "%s/%s/%s.%s", req->user_id,
 	    strcmp(b.kind, "audio") == 0 ? "audio" : "images", id,

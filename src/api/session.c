@@ -34,7 +34,7 @@ api_cookie_set(struct http_request *req, const char *name, const char *value,
 static const char *
 token_hash(struct http_request *req, const char *token)
 {
-	return auth_sha256_hex(req->arena, token, strlen(token), NULL, 0);
+	return sha256_hex(req->arena, token, strlen(token), NULL, 0);
 }
 
 /* What this request knows of its session: on its arena, in req->local. */

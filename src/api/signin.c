@@ -197,7 +197,7 @@ api_auth_signin(struct http_request *req)
 	sealed = auth_seal(req->arena, app->keys.cookie, json, strlen(json),
 	    arena_printf(req->arena, "oidc:%s", p->id), &n);
 	api_cookie_set(req, api_cookie_name(req, STATE_COOKIE),
-	    auth_b64url(req->arena, sealed, n), STATE_TTL);
+	    b64url_encode(req->arena, sealed, n), STATE_TTL);
 	http_header_add(req, "Location", oidc_authorize_url(&app->oidc,
 	    req->arena, p, idx, redirect_uri(req, p->id), state, nonce,
 	    verifier));
@@ -224,7 +224,7 @@ flow_open(struct http_request *req, const struct conf_provider *p,
 		signin_fail(req, "missing_state", "no state cookie");
 		return -1;
 	}
-	raw = auth_b64url_decode(req->arena, c, &n);
+	raw = b64url_decode(req->arena, c, &n);
 	plain = raw ? auth_open(req->arena, app->keys.cookie, raw, n,
 	    arena_printf(req->arena, "oidc:%s", p->id), &pn) : NULL;
 	o = plain ? http_json_own(req, json_tokener_parse((char *)plain)) :
@@ -416,7 +416,7 @@ email_hash(struct http_request *req, const char *token)
 {
 	struct app	*app = api_app(req);
 
-	return auth_sha256_hex(req->arena, token, strlen(token),
+	return sha256_hex(req->arena, token, strlen(token),
 	    app->keys.email, sizeof(app->keys.email));
 }
 

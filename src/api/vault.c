@@ -202,7 +202,7 @@ api_vault_import_create(struct http_request *req)
 		    api_bytes_text(req->arena, cfg->vault_bundle_max)));
 		return;
 	}
-	auth_uuid(id);
+	uuid_new(id);
 	key = arena_printf(req->arena, "%s/imports/%s.vault", req->user_id,
 	    id);
 	if (api_begin_or_reply(req) != 0)
@@ -373,7 +373,7 @@ api_vault_export_create(struct http_request *req)
 			return;
 		}
 	}
-	auth_uuid(id);
+	uuid_new(id);
 	export_stamp(stamp);
 	key = arena_printf(req->arena, "%s/exports/vault-%s.zip",
 	    req->user_id, stamp);

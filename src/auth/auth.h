@@ -28,20 +28,8 @@ struct auth_keys {
 
 /* Derive every key from secret (any length >= 32); 0 or -1. */
 int	 auth_keys_derive(struct auth_keys *k, const char *secret);
-/* n bytes from the OS CSPRNG; aborts if it fails. */
-void	 auth_random(unsigned char *out, size_t n);
-/* A random (version 4) UUID in its text form. */
-void	 auth_uuid(char out[37]);
-/* base64url without padding of in[0..n), into the arena. */
-char	*auth_b64url(struct arena *a, const unsigned char *in, size_t n);
-/* Decode base64url (no padding); NULL on bad input. *outlen set. */
-unsigned char *auth_b64url_decode(struct arena *a, const char *in,
-	    size_t *outlen);
 /* A fresh token of AUTH_TOKEN_LEN random bytes, base64url. */
 char	*auth_token_new(struct arena *a);
-/* Lowercase hex SHA-256 of in[0..n) followed by key[0..klen) (may be 0). */
-char	*auth_sha256_hex(struct arena *a, const void *in, size_t n,
-	    const unsigned char *key, size_t klen);
 /* base64url(SHA-256(s)): the PKCE S256 challenge of a verifier. */
 char	*auth_pkce_challenge(struct arena *a, const char *verifier);
 /*

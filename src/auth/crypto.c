@@ -64,109 +64,16 @@ auth_keys_derive(struct auth_keys *k, const char *secret)
 	return 0;
 }
 
-void
-auth_random(unsigned char *out, size_t n)
-{
-	if (RAND_bytes(out, (int)n) != 1)
-		fatal("RAND_bytes failed");
-}
-
-void
-auth_uuid(char out[37])
-{
-	unsigned char	 b[16];
-
-	auth_random(b, sizeof(b));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);	/* version 4 */
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);	/* RFC 9562 variant */
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-char *
-auth_b64url(struct arena *a, const unsigned char *in, size_t n)
-{
-	char	*out = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
-	int	 len, i;
-
-	len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-	for (i = 0; i < len; i++)
-		if (out[i] == '+')
-			out[i] = '-';
-		else if (out[i] == '/')
-			out[i] = '_';
-	while (len > 0 && out[len - 1] == '=')
-		len--;
-	out[len] = '\0';
-	return out;
-}
-
-unsigned char *
-auth_b64url_decode(struct arena *a, const char *in, size_t *outlen)
-{
-	size_t		 n = strlen(in), padded, i;
-	char		*buf;
-	unsigned char	*out;
-	int		 len;
-
-	if (n % 4 == 1 || n > (1 << 20))
-		return NULL;
-	padded = (n + 3) / 4 * 4;
-	buf = arena_alloc(a, padded + 1);
-	for (i = 0; i < n; i++) {
-		char c = in[i];
-
-		if (c == '-')
-			c = '+';
-		else if (c == '_')
-			c = '/';
-		else if (c == '+' || c == '/' || c == '=')
-			return NULL;
-		buf[i] = c;
-	}
-	for (; i < padded; i++)
-		buf[i] = '=';
-	buf[padded] = '\0';
-	out = arena_alloc(a, padded / 4 * 3 + 1);
-	len = EVP_DecodeBlock(out, (unsigned char *)buf, (int)padded);
-	if (len < 0)
-		return NULL;
-	/* EVP_DecodeBlock counts the padding as zero bytes. */
-	*outlen = (size_t)len - (padded - n);
-	return out;
-}
-
 char *
 auth_token_new(struct arena *a)
 {
 	unsigned char	 raw[AUTH_TOKEN_LEN];
 	char		*t;
 
-	auth_random(raw, sizeof(raw));
-	t = auth_b64url(a, raw, sizeof(raw));
+	random_bytes(raw, sizeof(raw));
+	t = b64url_encode(a, raw, sizeof(raw));
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return t;
-}
-
-char *
-auth_sha256_hex(struct arena *a, const void *in, size_t n,
-    const unsigned char *key, size_t klen)
-{
-	EVP_MD_CTX	*ctx = EVP_MD_CTX_new();
-	unsigned char	 md[32];
-	char		*hex = arena_alloc(a, 65);
-	unsigned int	 mdlen, i;
-
-	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, in, n) != 1 ||
-	    (klen > 0 && EVP_DigestUpdate(ctx, key, klen) != 1) ||
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
-		fatal("SHA-256 failed");
-	EVP_MD_CTX_free(ctx);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return hex;
 }
 
 char *
@@ -175,7 +82,7 @@ auth_pkce_challenge(struct arena *a, const char *verifier)
 	unsigned char	 md[32];
 
 	SHA256((const unsigned char *)verifier, strlen(verifier), md);
-	return auth_b64url(a, md, sizeof(md));
+	return b64url_encode(a, md, sizeof(md));
 }
 
 unsigned char *
@@ -186,7 +93,7 @@ auth_seal(struct arena *a, const unsigned char *key, const void *plain,
 	unsigned char	*out = arena_alloc(a, GCM_NONCE + n + GCM_TAG);
 	int		 len, fin;
 
-	auth_random(out, GCM_NONCE);
+	random_bytes(out, GCM_NONCE);
 	if (ctx == NULL ||
 	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, out) != 1 ||
 	    EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad,

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
-#include "auth/auth.h"
 #include "ctl/ctl.h"
 #include "db/db.h"
 #include "jobs/jobs.h"

@@ -185,7 +185,7 @@ cmd_import(struct ctl *ctl, int argc, char **argv)
 	b.total = (long long)sb.st_size;
 	if ((uid = user_of(&db, &a, email)) == NULL)
 		goto out;
-	auth_uuid(id);
+	uuid_new(id);
 	slash = strrchr(file, '/');
 	if (db_tx_begin(&db, uid) != DB_OK ||
 	    db_vault_import_create(&db, &a, uid, id, arena_printf(&a, "%.255s",

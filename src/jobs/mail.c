@@ -21,7 +21,7 @@ jobs_secret_seal(struct arena *a, const struct auth_keys *k, const char *aad,
 	size_t		 n;
 
 	sealed = auth_seal(a, k->jobs, plain, strlen(plain), aad, &n);
-	return auth_b64url(a, sealed, n);
+	return b64url_encode(a, sealed, n);
 }
 
 unsigned char *
@@ -31,7 +31,7 @@ jobs_secret_open(struct arena *a, const struct auth_keys *k, const char *aad,
 	unsigned char	*raw;
 	size_t		 n;
 
-	raw = auth_b64url_decode(a, secret, &n);
+	raw = b64url_decode(a, secret, &n);
 	return raw != NULL && k->ready ? auth_open(a, k->jobs, raw, n, aad,
 	    len) : NULL;
 }
@@ -80,7 +80,7 @@ message(struct jobs_ctx *ctx, const char *to, const char *link)
 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	auth_random(id, sizeof(id));
+	random_bytes(id, sizeof(id));
 	return arena_printf(a,
 	    "Date: %s\r\nFrom: Passion OS <%s>\r\nTo: <%s>\r\n"
 	    "Message-ID: <%s@%s>\r\n"
@@ -89,7 +89,7 @@ message(struct jobs_ctx *ctx, const char *to, const char *link)
 	    "Content-Transfer-Encoding: 8bit\r\n\r\n"
 	    "Open this link to sign in (it works once, for %ld hours):\r\n\r\n"
 	    "%s\r\n\r\nIf you did not ask for it, ignore this message.\r\n",
-	    date, cfg->smtp_from, to, auth_b64url(a, id, sizeof(id)),
+	    date, cfg->smtp_from, to, b64url_encode(a, id, sizeof(id)),
 	    domain ? domain + 1 : "passion.localhost",
 	    cfg->email_token_ttl / 3600, link);
 }

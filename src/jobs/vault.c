@@ -266,7 +266,7 @@ out:
 const char *
 jobs_vault_device(struct arena *a, const char *user_id)
 {
-	char	*h = auth_sha256_hex(a, user_id, strlen(user_id), NULL, 0);
+	char	*h = sha256_hex(a, user_id, strlen(user_id), NULL, 0);
 
 	h[32] = '\0';
 	return h;

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/auth.h"
 #include "model/model.h"
 
 #define CURSOR_MAX	1024
@@ -107,7 +106,7 @@ model_content_hash(struct arena *a, const struct model_entity *m,
 		    json_object_get(v));
 	}
 	json = model_canonical_json(a, h);
-	out = auth_sha256_hex(a, json, strlen(json), NULL, 0);
+	out = sha256_hex(a, json, strlen(json), NULL, 0);
 	json_object_put(h);
 	return out;
 }
@@ -122,7 +121,7 @@ model_cursor_encode(struct arena *a, const char *key, const char *id)
 	json_object_array_add(c, json_object_new_string(key));
 	json_object_array_add(c, json_object_new_string(id));
 	json = json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN);
-	out = auth_b64url(a, (const unsigned char *)json, strlen(json));
+	out = b64url_encode(a, (const unsigned char *)json, strlen(json));
 	json_object_put(c);
 	return out;
 }
@@ -138,7 +137,7 @@ model_cursor_decode(struct arena *a, const char *cursor, const char **key,
 
 	if (strlen(cursor) > CURSOR_MAX)
 		return -1;
-	raw = auth_b64url_decode(a, cursor, &n);
+	raw = b64url_decode(a, cursor, &n);
 	if (raw == NULL || !utf8_valid((const char *)raw, n, NULL) ||
 	    memchr(raw, '\0', n) != NULL)
 		return -1;

@@ -13,7 +13,6 @@
 
 #include <openssl/evp.h>
 
-#include "auth/auth.h"
 #include "storage/storage.h"
 
 #define DELETE_BATCH	1000	/* DeleteObjects' most keys */
@@ -78,7 +77,7 @@ call(struct storage *s, struct net *n, struct arena *a, struct call *c,
 
 	storage_request(a, s, c->method, c->key, now, date, h, &q);
 	sha = c->sha != NULL ? c->sha : c->body != NULL ?
-	    auth_sha256_hex(a, c->body, c->len, NULL, 0) : SIGV4_EMPTY_SHA;
+	    sha256_hex(a, c->body, c->len, NULL, 0) : SIGV4_EMPTY_SHA;
 	h[q.nheaders].name = "x-amz-content-sha256";
 	h[q.nheaders++].value = sha;
 	h[q.nheaders].name = "x-amz-date";

@@ -71,20 +71,6 @@ sha256(const char *s, size_t n, unsigned char out[32])
 		fatal("sigv4: SHA-256 failed");
 }
 
-static const char hexd[] = "0123456789abcdef";
-
-static void
-hex(const unsigned char *in, size_t n, char *out)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hexd[in[i] >> 4];
-		out[2 * i + 1] = hexd[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* 1: a byte of RFC 3986's unreserved set, kept as it is. */
 static unsigned char	 unreserved[256];
 
@@ -411,11 +397,11 @@ sign(struct arena *a, const struct sigv4_creds *c,
 	*o++ = '\n';
 	put(&o, sc, n);
 	*o++ = '\n';
-	hex(md, 32, o);
+	hex_lower(o, md, 32);
 	memcpy(date, r->amz_date, 8);
 	date[8] = '\0';
 	hmac_signing(sigv4_signing_key(c, date, cache), sts, md);
-	hex(md, 32, sig);
+	hex_lower(sig, md, 32);
 }
 
 void

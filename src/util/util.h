@@ -1,8 +1,9 @@
 /*
- * util.h - arena, bounded buffers, logging, time and small string helpers.
+ * util.h - arena, bounded buffers, logging, time, encodings (base64url,
+ * hex, SHA-256, UUIDs) and small string helpers.
  *
- * Everything here is free of libfcgi, libpq and json-c; it is the floor the
- * other rooms stand on.
+ * Everything here is free of libfcgi, libpq and json-c (libcrypto only for
+ * the encodings); it is the floor the other rooms stand on.
  */
 #ifndef PASSION_UTIL_H
 #define PASSION_UTIL_H
@@ -123,6 +124,24 @@ char		*utf8_sanitize(struct arena *a, const char *s);
 char		*str_trim(char *s);
 /* Whether s is a UUID in its text form (8-4-4-4-12 hex digits). */
 int		 str_is_uuid(const char *s);
+
+/* --- encode.c --- */
+
+/* n bytes from the OS CSPRNG; aborts if it fails. */
+void		 random_bytes(unsigned char *out, size_t n);
+/* A random (version 4) UUID in its text form. */
+void		 uuid_new(char out[37]);
+/* in[0..n) as lowercase hex into out (2n + 1 bytes). */
+void		 hex_lower(char *out, const unsigned char *in, size_t n);
+/* base64url without padding of in[0..n), into the arena. */
+char		*b64url_encode(struct arena *a, const unsigned char *in,
+		    size_t n);
+/* Decode base64url (no padding); NULL on bad input. *outlen set. */
+unsigned char	*b64url_decode(struct arena *a, const char *in,
+		    size_t *outlen);
+/* Lowercase hex SHA-256 of in[0..n) followed by key[0..klen) (may be 0). */
+char		*sha256_hex(struct arena *a, const void *in, size_t n,
+		    const unsigned char *key, size_t klen);
 /* A new file under dir (name-XXXXXX), unlinked at once: fd, or -1. */
 int		 fd_temp(const char *dir, const char *name);
 /* Write all n bytes (EINTR retried): 0, or -1 with errno. */

@@ -102,19 +102,13 @@ static int
 blob_end(struct reading *r, struct vault_blob *v, EVP_MD_CTX *md,
     const char *path)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 d[32];
 	char			 got[65];
 	unsigned int		 dl = 0;
-	int			 i;
 
 	v->size = r->b->spilled - v->off;
 	EVP_DigestFinal_ex(md, d, &dl);
-	for (i = 0; i < 32; i++) {
-		got[2 * i] = hex[d[i] >> 4];
-		got[2 * i + 1] = hex[d[i] & 15];
-	}
-	got[64] = '\0';
+	hex_lower(got, d, sizeof(d));
 	if (strcmp(got, v->sha) != 0) {
 		vault_report_error(r->rep, path, "the bytes of blob %s have "
 		    "SHA-256 %s: a blob's id is the hash of its bytes", v->sha,

@@ -22,7 +22,6 @@
 #include <archive_entry.h>
 #include <openssl/evp.h>
 
-#include "auth/auth.h"
 #include "model/model.h"
 #include "vault/vault.h"
 
@@ -95,13 +94,12 @@ static int
 fetch(struct exporting *x, struct xblob *b, char sha[65])
 {
 	struct vault_export	*ex = x->ex;
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 buf[CHUNK], d[32];
 	unsigned int		 dl;
 	long long		 got;
 	EVP_MD_CTX		*md;
 	ssize_t			 n;
-	int			 fd, i;
+	int			 fd;
 
 	if ((fd = fd_temp(ex->tmpdir, "passion-export")) < 0) {
 		failed(x, VAULT_UNAVAILABLE, "the temporary directory: %s",
@@ -123,11 +121,7 @@ fetch(struct exporting *x, struct xblob *b, char sha[65])
 		EVP_DigestUpdate(md, buf, (size_t)n);
 	EVP_DigestFinal_ex(md, d, &dl);
 	EVP_MD_CTX_free(md);
-	for (i = 0; i < 32; i++) {
-		sha[2 * i] = hex[d[i] >> 4];
-		sha[2 * i + 1] = hex[d[i] & 15];
-	}
-	sha[64] = '\0';
+	hex_lower(sha, d, sizeof(d));
 	if (n < 0 || lseek(fd, 0, SEEK_SET) != 0) {
 		failed(x, VAULT_UNAVAILABLE, "the temporary file: %s",
 		    strerror(errno));

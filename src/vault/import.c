@@ -25,7 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth/auth.h"
 #include "model/model.h"
 #include "vault/vault.h"
 
@@ -786,7 +785,7 @@ mark_taken(struct run *r, long k, const char *id)
 
 	if (i == NULL || i->to != NULL || i->dup)
 		return;
-	auth_uuid(u);
+	uuid_new(u);
 	if ((i->to = strdup(u)) == NULL)
 		fatal("strdup: out of memory");
 	vault_report_count(&r->im->report, r->kinds[k].m->vault, "remapped",
@@ -907,7 +906,7 @@ put_use(struct run *r, struct use *u, unsigned char *buf)
 	long long		 off, len, now = time(NULL);
 	int			 n, nparts, rc = -1;
 
-	auth_uuid(u->uuid);
+	uuid_new(u->uuid);
 	key = arena_printf(im->arena, "%s/%s/%s.%s", im->user_id,
 	    strcmp(u->type->kind, "audio") == 0 ? "audio" : "images", u->uuid,
 	    u->type->ext);
@@ -1121,7 +1120,7 @@ write_entity(struct run *r, long k, long index, struct json_object *v)
 		char	 made[37];
 
 		/* No id in the bundle: one is made, as the API would. */
-		auth_uuid(made);
+		uuid_new(made);
 		json_object_object_add(v, "id", json_object_new_string(made));
 	}
 	for (i = 0; i < m->nfields; i++)

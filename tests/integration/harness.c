@@ -665,7 +665,7 @@ harness_session(const char *pghost, const char *dbname, const char *email,
 	arena_init(&a, 1024);
 	tok = auth_token_new(&a);
 	p[0] = email;
-	p[1] = auth_sha256_hex(&a, tok, strlen(tok), NULL, 0);
+	p[1] = sha256_hex(&a, tok, strlen(tok), NULL, 0);
 	r = PQexecParams(c, "WITH u AS (INSERT INTO users (email, "
 	    "email_verified) VALUES ($1, now()) ON CONFLICT (email) DO UPDATE "
 	    "SET email = excluded.email RETURNING id) INSERT INTO sessions "
