@@ -72,7 +72,7 @@ void	 jobs_cleanup(struct jobs_ctx *ctx);
 /* Seconds to wait before attempt number attempts + 1 (doubling, capped). */
 long	 jobs_backoff(const struct config *cfg, int attempts);
 
-/* --- mail.c --- */
+/* --- seal.c --- */
 
 /*
  * A secret for a job's payload ("secret": dropped from the row when the
@@ -83,6 +83,8 @@ const char *jobs_secret_seal(struct arena *a, const struct auth_keys *k,
 /* Open it: the plain bytes (len), or NULL (another key, tampered). */
 unsigned char *jobs_secret_open(struct arena *a, const struct auth_keys *k,
 	    const char *aad, const char *secret, size_t *len);
+
+/* --- mail.c --- */
 
 /*
  * The payload of a magic-link mail job: the address to deliver to (ASCII

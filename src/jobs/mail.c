@@ -13,29 +13,6 @@
 
 #define AAD_PREFIX	"mail:"
 
-const char *
-jobs_secret_seal(struct arena *a, const struct auth_keys *k, const char *aad,
-    const char *plain)
-{
-	unsigned char	*sealed;
-	size_t		 n;
-
-	sealed = auth_seal(a, k->jobs, plain, strlen(plain), aad, &n);
-	return b64url_encode(a, sealed, n);
-}
-
-unsigned char *
-jobs_secret_open(struct arena *a, const struct auth_keys *k, const char *aad,
-    const char *secret, size_t *len)
-{
-	unsigned char	*raw;
-	size_t		 n;
-
-	raw = b64url_decode(a, secret, &n);
-	return raw != NULL && k->ready ? auth_open(a, k->jobs, raw, n, aad,
-	    len) : NULL;
-}
-
 char *
 jobs_mail_payload(struct arena *a, const struct auth_keys *k,
     const char *deliver_to, const char *email, const char *token)
