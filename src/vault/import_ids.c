@@ -1,0 +1,273 @@
+/*
+ * import_ids.c - an import's ids: the bundle's (a map of id to what it
+ * becomes), the kinds and what their references name, and the
+ * database's view of them — duplicates (the user's already, skipped),
+ * ids another user holds (given new ones, references rewritten) and
+ * references outside the bundle (which must be the user's).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vault/import.h"
+
+/* --- ids ----------------------------------------------------------- */
+
+static uint64_t
+hash(const char *s)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+struct ident *
+imp_idmap_find(const struct idmap *m, const char *id)
+{
+	size_t	 i;
+
+	if (m->cap == 0)
+		return NULL;
+	for (i = hash(id) & (m->cap - 1); m->slots[i].id != NULL;
+	    i = (i + 1) & (m->cap - 1))
+		if (strcmp(m->slots[i].id, id) == 0)
+			return &m->slots[i];
+	return NULL;
+}
+
+/* Add id; NULL when it is there already. */
+struct ident *
+imp_idmap_add(struct idmap *m, const char *id)
+{
+	struct ident	*old = m->slots;
+	size_t		 oldcap = m->cap, i, j;
+
+	if (imp_idmap_find(m, id) != NULL)
+		return NULL;
+	if ((m->n + 1) * 2 > m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 256;
+		m->slots = calloc(m->cap, sizeof(*m->slots));
+		if (m->slots == NULL)
+			fatal("calloc: out of memory");
+		for (j = 0; j < oldcap; j++) {
+			if (old[j].id == NULL)
+				continue;
+			for (i = hash(old[j].id) & (m->cap - 1);
+			    m->slots[i].id != NULL; i = (i + 1) & (m->cap - 1))
+				;
+			m->slots[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = hash(id) & (m->cap - 1); m->slots[i].id != NULL;
+	    i = (i + 1) & (m->cap - 1))
+		;
+	if ((m->slots[i].id = strdup(id)) == NULL)
+		fatal("strdup: out of memory");
+	m->n++;
+	return &m->slots[i];
+}
+
+void
+imp_idmap_free(struct idmap *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->cap; i++) {
+		free(m->slots[i].id);
+		free(m->slots[i].to);
+	}
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+/* --- the kinds ------------------------------------------------------ */
+
+long
+imp_kind_of(const struct run *r, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nkinds; i++)
+		if (strcmp(r->kinds[i].m->vault, key) == 0)
+			return (long)i;
+	return -1;
+}
+
+static long
+kind_of_model(const struct run *r, const struct model_entity *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nkinds; i++)
+		if (r->kinds[i].m == m)
+			return (long)i;
+	return -1;
+}
+
+/* The kind field f names (its ref, the bundle's own ids), or -1. */
+long
+imp_ref_kind(const struct run *r, const struct model_field *f)
+{
+	if (f->ref == NULL || (f->ref->flags & ME_OBJECTS) != 0)
+		return -1;
+	return kind_of_model(r, f->ref);
+}
+
+/* --- the database's view: duplicates, remaps, references -------------- */
+
+/* ids as a text[] literal (ids are [A-Za-z0-9_.:-]: quoted, no escapes). */
+static void
+array_add(struct buf *b, const char *id)
+{
+	buf_puts(b, b->len == 0 ? "{\"" : ",\"");
+	buf_puts(b, id);
+	buf_putc(b, '"');
+}
+
+/* What over_ids hands each id the database names. */
+struct over {
+	struct run	*r;
+	long		 k;
+	void		(*each)(struct run *, long, const char *);
+};
+
+static void
+over_one(void *ud, const char *id)
+{
+	struct over	*o = ud;
+
+	o->each(o->r, o->k, id);
+}
+
+/* db_vault_ids over the ids in m (for kind k) a batch at a time. */
+static enum db_status
+over_ids(struct run *r, struct idmap *m, long k, int taken,
+    void (*each)(struct run *, long, const char *))
+{
+	struct over	 o = { r, k, each };
+	struct buf	 b;
+	enum db_status	 st = DB_OK;
+	size_t		 i, n = 0;
+
+	buf_init(&b, 256LL * 1024 * 1024);
+	for (i = 0; i < m->cap && st == DB_OK; i++) {
+		if (m->slots[i].id == NULL)
+			continue;
+		array_add(&b, m->slots[i].id);
+		if (++n % IDS_BATCH != 0 && n != m->n)
+			continue;
+		buf_putc(&b, '}');
+		st = db_vault_ids(r->im->db, &r->scratch, r->kinds[k].m,
+		    r->im->user_id, arena_strndup(&r->scratch, b.data, b.len),
+		    taken, over_one, &o);
+		b.len = 0;
+		arena_reset(&r->scratch);
+	}
+	buf_cleanup(&b);
+	return st;
+}
+
+static void
+mark_dup(struct run *r, long k, const char *id)
+{
+	struct ident	*i = imp_idmap_find(&r->kinds[k].ids, id);
+
+	if (i != NULL)
+		i->dup = 1;
+}
+
+static void
+mark_taken(struct run *r, long k, const char *id)
+{
+	struct ident	*i = imp_idmap_find(&r->kinds[k].ids, id);
+	char		 u[37];
+
+	if (i == NULL || i->to != NULL || i->dup)
+		return;
+	uuid_new(u);
+	if ((i->to = strdup(u)) == NULL)
+		fatal("strdup: out of memory");
+	vault_report_count(&r->im->report, r->kinds[k].m->vault, "remapped",
+	    1);
+}
+
+/* An id outside the bundle found among the user's (in r->outside). */
+static void
+mark_found(struct run *r, long k, const char *id)
+{
+	struct ident	*i = imp_idmap_find(&r->outside, id);
+
+	(void)k;
+	if (i != NULL)
+		i->dup = 1;	/* here: "the user's" */
+}
+
+enum db_status
+imp_check_db(struct run *r)
+{
+	struct vault_import	*im = r->im;
+	struct kind		*kd;
+	enum db_status		 st;
+	size_t			 k, i;
+
+	for (k = 0; k < r->nkinds; k++) {
+		kd = &r->kinds[k];
+		if (kd->single && kd->count > 0) {
+			st = db_vault_has(im->db, &r->scratch, kd->m,
+			    im->user_id, &kd->has_mine);
+			arena_reset(&r->scratch);
+			if (st != DB_OK)
+				return st;
+			if (kd->has_mine)
+				vault_report_count(&im->report, kd->m->vault,
+				    "duplicates", kd->count);
+		}
+		if (kd->ids.n == 0 || kd->has_mine)
+			continue;
+		st = over_ids(r, &kd->ids, (long)k, 0, mark_dup);
+		if (st == DB_OK)
+			st = over_ids(r, &kd->ids, (long)k, 1, mark_taken);
+		if (st != DB_OK)
+			return st;
+		for (i = 0; i < kd->ids.cap; i++)
+			if (kd->ids.slots[i].id != NULL && kd->ids.slots[i].dup)
+				vault_report_count(&im->report, kd->m->vault,
+				    "duplicates", 1);
+	}
+	/* References to what the bundle does not hold must be the user's. */
+	for (k = 0; k < r->nkinds; k++) {
+		for (i = 0; i < r->nrefs; i++)
+			if (r->refs[i].kind == (int)k &&
+			    imp_idmap_find(&r->kinds[k].ids, r->refs[i].id) == NULL)
+				imp_idmap_add(&r->outside, r->refs[i].id);
+		st = r->outside.n == 0 ? DB_OK : over_ids(r, &r->outside,
+		    (long)k, 0, mark_found);
+		for (i = 0; st == DB_OK && i < r->nrefs; i++) {
+			const struct ident *o = r->refs[i].kind == (int)k ?
+			    imp_idmap_find(&r->outside, r->refs[i].id) : NULL;
+
+			if (o != NULL && !o->dup)
+				vault_report_error(&im->report, r->refs[i].path,
+				    "no %s %s in the bundle or among the "
+				    "user's", r->kinds[k].m->name,
+				    r->refs[i].id);
+		}
+		imp_idmap_free(&r->outside);
+		if (st != DB_OK)
+			return st;
+	}
+	return DB_OK;
+}
+
+/* The id an entity of kind k is written with (remapped or not). */
+const char *
+imp_new_id(const struct run *r, long k, const char *id)
+{
+	const struct ident	*i = imp_idmap_find(&r->kinds[k].ids, id);
+
+	return i != NULL && i->to != NULL ? i->to : id;
+}
