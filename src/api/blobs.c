@@ -69,76 +69,92 @@ blob_read(struct http_request *req, struct db_blob *b)
 	return st;
 }
 
-void
-api_blobs_create(struct http_request *req)
+/*
+ * The blob a create's body describes, checked, into b (its id and key
+ * made here; t its type): 0, or -1 after replying.
+ */
+static int
+blob_from_body(struct http_request *req, struct db_blob *b,
+    const struct storage_type **t)
 {
-	struct app		*app = api_app(req);
-	const struct config	*cfg = app->cfg;
-	struct json_object	*body, *o, *up, *h;
+	const struct config	*cfg = api_app(req)->cfg;
+	struct json_object	*body, *o;
 	struct model_error	 err;
-	struct db_blob		 b;
-	enum db_status		 st;
-	enum storage_status	 ss;
-	const char		*url, *upload_id;
-	long long		 max, now = time(NULL), used;
-	char			 id[37];
-	int			 over;
-	const struct storage_type *t;
+	long long		 max;
+	char			*id;
 
-	if (api_store_or_reply(req) != 0 ||
-	    http_body_json_or_reply(req, &body) != 0)
-		return;
+	if (http_body_json_or_reply(req, &body) != 0)
+		return -1;
 	if (model_validate(&model_blobs, body, MODEL_CREATE, &err) != 0) {
 		http_reply_invalid(req, err.status, err.field, err.message);
-		return;
+		return -1;
 	}
-	memset(&b, 0, sizeof(b));
-	b.kind = json_object_get_string(json_object_object_get(body, "kind"));
-	b.name = json_object_get_string(json_object_object_get(body, "name"));
-	b.mime_type = json_object_get_string(json_object_object_get(body,
+	memset(b, 0, sizeof(*b));
+	b->kind = json_object_get_string(json_object_object_get(body, "kind"));
+	b->name = json_object_get_string(json_object_object_get(body, "name"));
+	b->mime_type = json_object_get_string(json_object_object_get(body,
 	    "mimeType"));
-	b.size = json_object_get_int64(json_object_object_get(body,
+	b->size = json_object_get_int64(json_object_object_get(body,
 	    "sizeBytes"));
 	o = json_object_object_get(body, "sha256");
-	b.sha256 = o != NULL ? json_object_get_string(o) : NULL;
-	if (!api_name_ok(b.name)) {
+	b->sha256 = o != NULL ? json_object_get_string(o) : NULL;
+	if (!api_name_ok(b->name)) {
 		http_reply_invalid(req, 422, "name", "name: no control "
 		    "characters");
-		return;
+		return -1;
 	}
-	if ((t = storage_type(b.kind, b.mime_type)) == NULL) {
+	if ((*t = storage_type(b->kind, b->mime_type)) == NULL) {
 		http_reply_invalid(req, 422, "mimeType", arena_printf(
-		    req->arena, "mimeType: %s blobs are one of %s", b.kind,
-		    storage_kind_types(req->arena, b.kind)));
-		return;
+		    req->arena, "mimeType: %s blobs are one of %s", b->kind,
+		    storage_kind_types(req->arena, b->kind)));
+		return -1;
 	}
-	if (b.sha256 != NULL && strspn(b.sha256, "0123456789abcdef") != 64) {
+	if (b->sha256 != NULL && strspn(b->sha256, "0123456789abcdef") != 64) {
 		http_reply_invalid(req, 422, "sha256", "sha256: 64 lowercase "
 		    "hex digits");
-		return;
+		return -1;
 	}
-	max = strcmp(b.kind, "audio") == 0 ? cfg->storage_audio_max :
+	max = strcmp(b->kind, "audio") == 0 ? cfg->storage_audio_max :
 	    cfg->storage_image_max;
 	if (max > STORAGE_OBJECT_MAX)
 		max = STORAGE_OBJECT_MAX;
-	if (b.size < 1 || b.size > max) {
-		http_reply_invalid(req, b.size < 1 ? 422 : 413, "sizeBytes",
+	if (b->size < 1 || b->size > max) {
+		http_reply_invalid(req, b->size < 1 ? 422 : 413, "sizeBytes",
 		    arena_printf(req->arena, "sizeBytes: %s blobs are 1 byte "
-		    "to %s", b.kind, api_bytes_text(req->arena, max)));
-		return;
+		    "to %s", b->kind, api_bytes_text(req->arena, max)));
+		return -1;
 	}
 	/* The type as the table spells it: what the store will be told. */
-	b.mime_type = t->type;
+	b->mime_type = (*t)->type;
+	id = arena_alloc(req->arena, 37);
 	uuid_new(id);
-	b.id = id;
-	b.object_key = arena_printf(req->arena, "%s/%s/%s.%s", req->user_id,
-	    strcmp(b.kind, "audio") == 0 ? "audio" : "images", id,
-	    t->ext);
-	if (b.size > cfg->storage_multipart_threshold)
-		b.part_size = part_size(b.size);
+	b->id = id;
+	b->object_key = arena_printf(req->arena, "%s/%s/%s.%s", req->user_id,
+	    strcmp(b->kind, "audio") == 0 ? "audio" : "images", id,
+	    (*t)->ext);
+	if (b->size > cfg->storage_multipart_threshold)
+		b->part_size = part_size(b->size);
+	return 0;
+}
+
+/*
+ * b's row, within the quota, and its multipart upload if it has parts,
+ * committed together: 0, or -1 after replying (413 over the quota).
+ */
+static int
+blob_write(struct http_request *req, struct db_blob *b, long long now)
+{
+	struct app		*app = api_app(req);
+	const struct config	*cfg = app->cfg;
+	enum storage_status	 ss;
+	enum db_status		 st;
+	const char		*upload_id;
+	long long		 used;
+	int			 over;
+
 	st = api_tx_begin(req);
 	if (st == DB_OK)
-		st = db_blob_create(&app->db, req->arena, req->user_id, &b,
+		st = db_blob_create(&app->db, req->arena, req->user_id, b,
 		    cfg->storage_quota, &over);
 	if (st == DB_OK && over) {
 		st = db_blob_usage_bytes(&app->db, req->arena, req->user_id,
@@ -147,26 +163,41 @@ api_blobs_create(struct http_request *req)
 		if (st == DB_OK) {
 			http_reply_error(req, 413, "quota_exceeded", "this "
 			    "blob (%s) does not fit: %s of the %s quota are "
-			    "used", api_bytes_text(req->arena, b.size),
-			    api_bytes_text(req->arena, used), api_bytes_text(req->arena,
-			    cfg->storage_quota));
-			return;
+			    "used", api_bytes_text(req->arena, b->size),
+			    api_bytes_text(req->arena, used),
+			    api_bytes_text(req->arena, cfg->storage_quota));
+			return -1;
 		}
 	}
-	if (st == DB_OK && b.part_size > 0) {
+	if (st == DB_OK && b->part_size > 0) {
 		/* The row is written but not committed while the store
 		 * makes the upload: either both are there, or neither. */
 		ss = storage_multipart_create(&app->store, &app->net,
-		    req->arena, b.object_key, b.mime_type, now, &upload_id);
+		    req->arena, b->object_key, b->mime_type, now, &upload_id);
 		if (ss != STORAGE_OK) {
 			db_tx_rollback(&app->db);
 			api_reply_store_error(req, ss);
-			return;
+			return -1;
 		}
 		st = db_blob_set_upload(&app->db, req->arena, req->user_id,
-		    b.id, upload_id);
+		    b->id, upload_id);
 	}
-	if (api_entity_commit_or_reply(req, NULL, st) != 0)
+	return api_entity_commit_or_reply(req, NULL, st);
+}
+
+void
+api_blobs_create(struct http_request *req)
+{
+	struct app		*app = api_app(req);
+	const struct config	*cfg = app->cfg;
+	const struct storage_type *t;
+	struct json_object	*o, *up, *h;
+	struct db_blob		 b;
+	const char		*url;
+	long long		 now = time(NULL);
+
+	if (api_store_or_reply(req) != 0 || blob_from_body(req, &b, &t) != 0 ||
+	    blob_write(req, &b, now) != 0)
 		return;
 	o = http_json_own(req, json_object_new_object());
 	json_object_object_add(o, "id", json_object_new_string(b.id));
