@@ -369,16 +369,115 @@ metadata(struct run *r, int pass, int fd)
 	return -1;
 }
 
+/*
+ * 1. The bundle, and in it the envelope, decrypted as a stream into a
+ * file of its own as the reader meets it (never whole in memory, never
+ * copied; the tag verified before any of it is read); 2. the metadata
+ * checked.
+ */
+static enum vault_error
+read_and_check(struct run *r, int fd)
+{
+	struct vault_import	*im = r->im;
+	enum vault_error	 e;
+
+	if ((r->plain = fd_temp(im->lim->tmpdir, "passion-meta")) < 0) {
+		snprintf(im->err, sizeof(im->err), "%.200s: %s",
+		    im->lim->tmpdir, strerror(errno));
+		return VAULT_UNAVAILABLE;
+	}
+	if ((e = vault_bundle_read(&r->b, fd, im->lim, &im->report)) !=
+	    VAULT_OK) {
+		if (e == VAULT_UNAVAILABLE && im->err[0] == '\0')
+			snprintf(im->err, sizeof(im->err), "the bundle could "
+			    "not be read");
+		return e;
+	}
+	r->v2 = r->b.version == 2;
+	if (metadata(r, 1, r->plain) == 0 && im->report.nerrors == 0)
+		return VAULT_OK;
+	if (im->err[0] != '\0' && im->report.nerrors == 0)
+		return VAULT_UNAVAILABLE;
+	return im->report.nerrors > 0 && strncmp(json_object_get_string(
+	    json_object_object_get(json_object_array_get_idx(
+	    im->report.errors, 0), "path")), "$.schemaVersion", 15) == 0 ?
+	    VAULT_UNSUPPORTED : verdict(r);
+}
+
+/* 3. What the database holds (duplicates, remaps, references). */
+static enum vault_error
+ask_db(struct run *r)
+{
+	struct vault_import	*im = r->im;
+
+	if (db_tx_begin(im->db, im->user_id) != DB_OK ||
+	    imp_check_db(r) != DB_OK) {
+		db_tx_rollback(im->db);
+		return unavailable(r, "reading the user's ids");
+	}
+	db_tx_rollback(im->db);
+	return im->report.nerrors > 0 ? verdict(r) : VAULT_OK;
+}
+
+/* 4. The blobs the new entities name, put into the store. */
+static enum vault_error
+put_blobs(struct run *r)
+{
+	unsigned char	*buf;
+	size_t		 i;
+	int		 rc = 0;
+
+	if ((buf = malloc(PART_SIZE)) == NULL)
+		fatal("malloc: out of memory");
+	for (i = 0; i < r->nuses && rc == 0; i++)
+		if (!imp_use_skipped(r, &r->uses[i], r->uses[i].eid))
+			rc = imp_put_use(r, &r->uses[i], buf);
+	free(buf);
+	return rc == 0 ? VAULT_OK : VAULT_UNAVAILABLE;
+}
+
+/*
+ * 5. One transaction: the blobs' rows, the metadata read again and
+ * written in batches, the import's row marked done, the commit.
+ */
+static enum vault_error
+write_all(struct run *r)
+{
+	struct vault_import	*im = r->im;
+	struct json_object	*res;
+	const char		*text;
+	enum vault_error	 e;
+
+	if (db_vault_begin(im->db, im->arena, im->user_id) != DB_OK ||
+	    (r->nuses > 0 && imp_insert_blobs(r) != DB_OK))
+		return unavailable(r, "writing the blobs' rows");
+	if (metadata(r, 2, r->plain) != 0 || imp_flush(r) != DB_OK) {
+		e = r->dbst == DB_UNAVAILABLE || r->dbst == DB_TIMEOUT ?
+		    unavailable(r, "writing the rows") : VAULT_INVALID;
+		if (e == VAULT_INVALID)
+			vault_report_error(&im->report, "$", "the database "
+			    "refused a row: %s", im->db->errstr);
+		return e;
+	}
+	if (im->import_id != NULL) {
+		res = vault_report_json(&im->report);
+		text = arena_strdup(im->arena, json_object_to_json_string_ext(
+		    res, JSON_C_TO_STRING_PLAIN));
+		json_object_put(res);
+		if (db_vault_import_done(im->db, im->arena, im->import_id, text,
+		    r->written) != DB_OK)
+			return unavailable(r, "marking the import done");
+	}
+	if (db_tx_commit(im->db) != DB_OK)
+		return unavailable(r, "committing the import");
+	return VAULT_OK;
+}
+
 enum vault_error
 vault_import_run(struct vault_import *im, int fd)
 {
 	struct run	 r;
 	enum vault_error e;
-	enum db_status	 st;
-	unsigned char	*buf = NULL;
-	size_t		 i;
-	int		 plain = -1;
-	const char	*p[4];
 
 	memset(&r, 0, sizeof(r));
 	r.im = im;
@@ -391,106 +490,19 @@ vault_import_run(struct vault_import *im, int fd)
 	r.b.progress = bundle_progress;
 	r.b.on_envelope = open_envelope;
 	r.b.ud = &r;
-	/*
-	 * 1. The bundle, and in it the envelope, decrypted as a stream into
-	 * a file of its own as the reader meets it (never whole in memory,
-	 * never copied); the tag is verified before any of it is read.
-	 */
-	if ((r.plain = fd_temp(im->lim->tmpdir, "passion-meta")) < 0) {
-		snprintf(im->err, sizeof(im->err), "%.200s: %s",
-		    im->lim->tmpdir, strerror(errno));
-		e = VAULT_UNAVAILABLE;
-		goto out;
+	if ((e = read_and_check(&r, fd)) == VAULT_OK &&
+	    (e = ask_db(&r)) == VAULT_OK) {
+		/* Past here, a failure takes back what was put. */
+		if ((e = put_blobs(&r)) == VAULT_OK)
+			e = write_all(&r);
+		if (e != VAULT_OK) {
+			db_tx_rollback(im->db);
+			imp_remove_put(&r);
+		} else
+			imp_progress(&r, 1);
 	}
-	plain = r.plain;
-	if ((e = vault_bundle_read(&r.b, fd, im->lim, &im->report)) !=
-	    VAULT_OK) {
-		if (e == VAULT_UNAVAILABLE && im->err[0] == '\0')
-			snprintf(im->err, sizeof(im->err), "the bundle could "
-			    "not be read");
-		goto out;
-	}
-	r.v2 = r.b.version == 2;
-	/* 2. The metadata checked. */
-	if (metadata(&r, 1, plain) != 0 || im->report.nerrors > 0) {
-		if (im->err[0] != '\0' && im->report.nerrors == 0) {
-			e = VAULT_UNAVAILABLE;
-			goto out;
-		}
-		e = im->report.nerrors > 0 && strncmp(json_object_get_string(
-		    json_object_object_get(json_object_array_get_idx(
-		    im->report.errors, 0), "path")), "$.schemaVersion", 15) ==
-		    0 ? VAULT_UNSUPPORTED : verdict(&r);
-		goto out;
-	}
-	/* 3. What the database holds. */
-	if ((st = db_tx_begin(im->db, im->user_id)) != DB_OK ||
-	    (st = imp_check_db(&r)) != DB_OK) {
-		db_tx_rollback(im->db);
-		e = unavailable(&r, "reading the user's ids");
-		goto out;
-	}
-	db_tx_rollback(im->db);
-	if (im->report.nerrors > 0) {
-		e = verdict(&r);
-		goto out;
-	}
-	/* 4. The blobs. */
-	buf = malloc(PART_SIZE);
-	if (buf == NULL)
-		fatal("malloc: out of memory");
-	for (i = 0; i < r.nuses; i++) {
-		struct use *u = &r.uses[i];
-
-		if (imp_use_skipped(&r, u, u->eid))
-			continue;
-		if (imp_put_use(&r, u, buf) != 0) {
-			e = VAULT_UNAVAILABLE;
-			goto undo;
-		}
-	}
-	/* 5. One transaction. */
-	p[0] = im->import_id;
-	if ((st = db_vault_begin(im->db, im->arena, im->user_id)) != DB_OK ||
-	    (r.nuses > 0 && (st = imp_insert_blobs(&r)) != DB_OK)) {
-		e = unavailable(&r, "writing the blobs' rows");
-		goto undo;
-	}
-	if (metadata(&r, 2, plain) != 0 || imp_flush(&r) != DB_OK) {
-		e = r.dbst == DB_UNAVAILABLE || r.dbst == DB_TIMEOUT ?
-		    unavailable(&r, "writing the rows") : VAULT_INVALID;
-		if (e == VAULT_INVALID)
-			vault_report_error(&im->report, "$", "the database "
-			    "refused a row: %s", im->db->errstr);
-		goto undo;
-	}
-	if (im->import_id != NULL) {
-		struct json_object *res = vault_report_json(&im->report);
-
-		p[1] = arena_strdup(im->arena, json_object_to_json_string_ext(
-		    res, JSON_C_TO_STRING_PLAIN));
-		json_object_put(res);
-		st = db_vault_import_done(im->db, im->arena, p[0], p[1],
-		    r.written);
-		if (st != DB_OK) {
-			e = unavailable(&r, "marking the import done");
-			goto undo;
-		}
-	}
-	if ((st = db_tx_commit(im->db)) != DB_OK) {
-		e = unavailable(&r, "committing the import");
-		goto undo;
-	}
-	imp_progress(&r, 1);
-	e = VAULT_OK;
-	goto out;
-undo:
-	db_tx_rollback(im->db);
-	imp_remove_put(&r);
-out:
-	if (plain >= 0)
-		close(plain);
-	free(buf);
+	if (r.plain >= 0)
+		close(r.plain);
 	run_free(&r);
 	return e;
 }
