@@ -12,14 +12,20 @@
 
 #include "db/db_internal.h"
 
-/* A session from row 0 of a lookup's result (it must outlive s). */
+/*
+ * A session from row 0 of a lookup's result (it must outlive s); its
+ * expiry made ISO 8601 here, which costs the server less than to_char.
+ */
 static void
-session_row(PGresult *r, struct db_session *s)
+session_row(struct arena *a, PGresult *r, struct db_session *s)
 {
+	char	 iso[32];
+
 	s->checked = 1;
 	s->id = db_col(r, 0, "id");
 	s->user_id = db_col(r, 0, "user_id");
-	s->expires = db_col(r, 0, "expires");
+	s->expires = arena_strdup(a, db_time_iso(iso, db_col(r, 0, "expires"),
+	    3));
 	s->valid = db_col_true(r, 0, "valid");
 	s->enabled = db_col_true(r, 0, "enabled");
 	s->roll_due = db_col_true(r, 0, "roll_due");
@@ -57,7 +63,7 @@ db_session_lookup(struct db *db, struct arena *a, const char *token_hash,
 	st = db_exec_row(db, a, DB_STMT_SESSION_LOOKUP, p, &r);
 	if (st != DB_OK)
 		return st;
-	session_row(r, s);
+	session_row(a, r, s);
 	return DB_OK;
 }
 
@@ -141,10 +147,9 @@ session_decide(struct db *db, struct arena *a, PGresult *r, void *ud)
 	struct db_session	*s = ud;
 
 	(void)db;
-	(void)a;
 	if (PQntuples(r) != 1)
 		return DB_UNAUTHENTICATED;	/* no such session now */
-	session_row(r, s);
+	session_row(a, r, s);
 	return db_col_true(r, 0, "authorized") ? DB_OK : DB_UNAUTHENTICATED;
 }
 

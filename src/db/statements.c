@@ -40,7 +40,7 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "make_interval(secs => $3), make_interval(secs => $4)), $5) "
 	    "RETURNING id, " DB_ISO("expires") " AS expires", 5, 0 },
 	[DB_STMT_SESSION_LOOKUP] = { "session_lookup",
-	    "SELECT s.id, s.user_id, " DB_ISO("s.expires") " AS expires, "
+	    "SELECT s.id, s.user_id, s.expires, "
 	    "s.expires > now() AND s.created_at + make_interval(secs => $2) "
 	    "> now() AS valid, u.disabled_at IS NULL AS enabled, "
 	    "now() - s.last_seen_at >= make_interval(secs => $3) AS roll_due, "
@@ -53,7 +53,7 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	 * then sees that user and nobody else.
 	 */
 	[DB_STMT_SESSION_AUTH] = { "session_auth",
-	    "SELECT s.id, s.user_id, " DB_ISO("s.expires") " AS expires, "
+	    "SELECT s.id, s.user_id, s.expires, "
 	    "s.expires > now() AND s.created_at + make_interval(secs => $3) "
 	    "> now() AS valid, u.disabled_at IS NULL AS enabled, "
 	    "now() - s.last_seen_at >= make_interval(secs => $4) AS roll_due, "

@@ -5,12 +5,17 @@
  *
  * The deadline. libfcgi reads params inside FCGX_Accept_r with blocking
  * reads, so a peer that connects and sends one byte would hold a worker
- * forever. We accept the connection ourselves and arm a timer for
- * read_timeout; when it fires, its handler shuts down the reading side of
- * that one socket, so every read on it (params, body, libfcgi's drain on
- * close) returns end-of-file at once and the peer is dropped. The timer is
- * disarmed after the connection is closed. The handler is installed with
- * SA_RESTART: it interrupts nothing else the worker does.
+ * forever. We accept the connection ourselves and note when; a timer
+ * (SIGALRM) whose handler finds the connection past read_timeout shuts
+ * down its reading side, so every read on it (params, body, libfcgi's
+ * drain on close) returns end-of-file at once and the peer is dropped.
+ * The timer costs no system call per request: it is armed at an accept
+ * only when it is not running already, and left to fire after the
+ * connection is gone; the handler then re-arms it for what is left of
+ * the connection being served, if any, or lets it rest. So a worker busy
+ * with short requests takes one SIGALRM per read_timeout, an idle one
+ * none. The handler is installed with SA_RESTART: it interrupts nothing
+ * else the worker does (what polls, libpq and libcurl, retries EINTR).
  *
  * To make libfcgi read from a socket we accepted, the request is handed
  * the descriptor in ipcFd with keepConnection set (so the FCGX_Finish_r
@@ -29,30 +34,45 @@
 
 #include "server/server.h"
 
-static volatile sig_atomic_t	 conn_fd = -1;
-static volatile sig_atomic_t	 expired;
+static volatile sig_atomic_t	 conn_fd = -1;	/* being served, or -1 */
+static volatile sig_atomic_t	 expired;	/* conn_fd's reads cut */
+static volatile sig_atomic_t	 armed;		/* the timer is running */
+static int64_t			 conn_due_ms;	/* conn_fd's deadline */
+
+/* Run the timer for ms (async-signal-safe: setitimer). */
+static void
+arm(int64_t ms)
+{
+	struct itimerval	 it;
+
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = (time_t)(ms / 1000);
+	it.it_value.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+		it.it_value.tv_usec = 1;
+	armed = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
 
 static void
 on_deadline(int sig)
 {
 	int	 saved = errno;
+	int	 fd = conn_fd;
+	int64_t	 left;
 
 	(void)sig;
-	expired = 1;
-	if (conn_fd >= 0)
-		shutdown(conn_fd, SHUT_RD);
+	armed = 0;
+	if (fd >= 0) {
+		left = __atomic_load_n(&conn_due_ms, __ATOMIC_ACQUIRE) -
+		    time_mono_ms();
+		if (left <= 0) {
+			expired = 1;
+			shutdown(fd, SHUT_RD);
+		} else
+			arm(left);
+	}
 	errno = saved;
-}
-
-static void
-arm(long ms)
-{
-	struct itimerval	 it;
-
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = ms / 1000;
-	it.it_value.tv_usec = (ms % 1000) * 1000;
-	setitimer(ITIMER_REAL, &it, NULL);
 }
 
 void
@@ -81,8 +101,10 @@ fcgi_accept(FCGX_Request *fr, int listen_fd, long read_ms, int64_t *at_ms)
 	}
 	*at_ms = time_mono_ms();
 	expired = 0;
+	__atomic_store_n(&conn_due_ms, *at_ms + read_ms, __ATOMIC_RELEASE);
 	conn_fd = fd;
-	arm(read_ms);
+	if (!armed)
+		arm(read_ms);
 	fr->ipcFd = fd;
 	fr->keepConnection = 1;
 	fr->listen_sock = -1;
@@ -90,7 +112,6 @@ fcgi_accept(FCGX_Request *fr, int listen_fd, long read_ms, int64_t *at_ms)
 	if (rc == 0)
 		return 1;
 	/* libfcgi closed the connection already. */
-	arm(0);
 	conn_fd = -1;
 	if (expired)
 		log_msg(LOG_WARN, NULL, "dropped a FastCGI peer that sent no "
@@ -104,9 +125,8 @@ fcgi_accept(FCGX_Request *fr, int listen_fd, long read_ms, int64_t *at_ms)
 void
 fcgi_finish(FCGX_Request *fr)
 {
-	/* The deadline stays armed through libfcgi's drain on close. */
+	/* The deadline holds through libfcgi's drain on close. */
 	FCGX_Finish_r(fr);
-	arm(0);
 	conn_fd = -1;
 }
 

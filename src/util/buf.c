@@ -78,11 +78,19 @@ int
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list	 ap;
+	size_t	 room = b->data != NULL ? b->size - b->len : 0;
 	int	 n;
 
+	/* Formatted once where it fits already, twice only to grow. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room > 0 ? b->data + b->len : NULL, room, fmt, ap);
 	va_end(ap);
+	if (n >= 0 && (size_t)n < room && (size_t)n <= b->cap - b->len) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (room > 0)
+		b->data[b->len] = '\0';
 	if (n < 0 || reserve(b, (size_t)n) != 0)
 		return -1;
 	va_start(ap, fmt);

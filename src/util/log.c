@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,32 @@ static int64_t		(*clock_ms)(void) = time_mono_ms;
 static struct recent	 recent[RECENT_SLOTS];
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+/*
+ * This process's pid for pid=…, asked of the kernel once per process
+ * (every line of every request would ask otherwise): a fork forgets it.
+ */
+static pid_t		 pid_cached;
+
+static void
+pid_forget(void)
+{
+	pid_cached = 0;
+}
+
+static pid_t
+pid_of_process(void)
+{
+	static int	 registered;
+
+	if (!registered) {
+		pthread_atfork(NULL, NULL, pid_forget);
+		registered = 1;
+	}
+	if (pid_cached == 0)
+		pid_cached = getpid();
+	return pid_cached;
+}
 
 void
 log_set_level(enum log_level lvl)
@@ -112,7 +139,8 @@ log_kv(struct buf *b, const char *key, const char *value)
 
 	if (value == NULL)
 		value = "";
-	rc = buf_printf(b, "%s%s=", b->len > 0 ? " " : "", key);
+	rc = (b->len > 0 ? buf_putc(b, ' ') : 0) | buf_puts(b, key) |
+	    buf_putc(b, '=');
 	if (!needs_quotes(value))
 		return rc | buf_puts(b, value);
 	rc |= buf_puts(b, "\"");
@@ -143,7 +171,7 @@ write_line(enum log_level lvl, const char *msg, const char *kv,
 	log_kv(&b, "time", ts);
 	log_kv(&b, "level", level_names[lvl]);
 	log_kv(&b, "comp", component);
-	snprintf(num, sizeof(num), "%ld", (long)getpid());
+	snprintf(num, sizeof(num), "%ld", (long)pid_of_process());
 	log_kv(&b, "pid", num);
 	if (*msg != '\0')
 		log_kv(&b, "msg", msg);
