@@ -24,6 +24,9 @@
 /*
  * maintain: safe beside a serving passiond (the runtime role, one short
  * transaction per user, every occurrence made once by a unique index).
+ *
+ * Long (about 100 lines): its steps (users, jobs, blobs, exports) and
+ * their counts printed in one place, in the order they run.
  */
 int
 cmd_maintain(struct ctl *ctl, int argc, char **argv)

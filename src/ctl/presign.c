@@ -41,6 +41,11 @@ amz_time(const char *s)
 
 #define PRESIGN_QUERY_MAX	8
 
+/*
+ * passionctl presign. Long (about 100 lines): a flat parse of its
+ * options (method, key, ttl, time, type, size, query pairs), each
+ * checked where it is read, then one call to storage_presign.
+ */
 int
 cmd_presign(struct ctl *ctl, int argc, char **argv)
 {

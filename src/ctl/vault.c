@@ -134,6 +134,11 @@ print_result(struct json_object *res)
 	}
 }
 
+/*
+ * passionctl import. Long (about 100 lines): its options, the user, the
+ * import's row and the run with its progress bar, in the order a reader
+ * of its output meets them.
+ */
 int
 cmd_import(struct ctl *ctl, int argc, char **argv)
 {
@@ -263,6 +268,10 @@ file_progress(void *ud, long long bytes, long long entities)
 	bar_show(f->bar, bytes, entities);
 }
 
+/*
+ * passionctl export. Long (about 90 lines), as import: options, user,
+ * the export streamed to a file with its progress bar.
+ */
 int
 cmd_export(struct ctl *ctl, int argc, char **argv)
 {

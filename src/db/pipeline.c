@@ -30,7 +30,10 @@ piped_result(struct db *db)
  * Send d (slot as for exec_once; -2: plain text such as COMMIT) after the
  * BEGIN and the statement db_pipe_ahead queued (if any), with COMMIT when
  * asked, then read them all: one round trip. The statement ahead's
- * decide function rules first: its status unless DB_OK.
+ * decide function rules first: its status unless DB_OK. Long (about
+ * 110 lines) on purpose: sending and reading one pipeline is one
+ * sequence whose results are told apart by their place in it; split, the
+ * places would be passed around.
  */
 enum db_status
 db_run_piped(struct db *db, struct arena *a, const struct db_stmt_def *d,

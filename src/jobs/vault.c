@@ -146,6 +146,12 @@ jobs_vault_import(struct jobs_vault_run *r, int fd, const char *passphrase)
 }
 
 
+/*
+ * The vault_import job. Long (about 110 lines) on purpose: a verdict
+ * already reached, the passphrase opened, the bundle fetched to a
+ * temporary file, the import and its verdict, in the order they happen,
+ * with one cleanup path that forgets the passphrase and the file.
+ */
 enum job_result
 jobs_vault_import_run(struct jobs_ctx *ctx, struct json_object *payload,
     char *err, size_t errlen)
@@ -380,6 +386,12 @@ export_end(struct jobs_ctx *ctx, const char *id, enum vault_error e,
 	return st;
 }
 
+/*
+ * The vault_export job. Long (about 120 lines) on purpose: one attempt
+ * from the row's state to its verdict — a dead attempt's upload
+ * aborted, the zip streamed to a multipart upload, then done or failed —
+ * reads best in the order the store sees it, with one cleanup path.
+ */
 enum job_result
 jobs_vault_export_run(struct jobs_ctx *ctx, struct json_object *payload,
     char *err, size_t errlen)

@@ -385,6 +385,11 @@ out:
 	return rc;
 }
 
+/*
+ * A zip bundle, a member at a time as libarchive streams it. Long (about
+ * 95 lines): each member's rules (a blob, bundle.json, what is refused)
+ * side by side in one loop, since they share the reader's state.
+ */
 static void
 read_zip(struct reading *r, int fd, long long size)
 {
