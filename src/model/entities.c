@@ -8,6 +8,10 @@
 
 #include "model/model.h"
 
+#ifdef MODEL_EXTRA_ENTITY
+extern const struct model_entity MODEL_EXTRA_ENTITY;
+#endif
+
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
 #define F	MODEL_FIELD
 
@@ -596,7 +600,12 @@ const struct model_entity *const model_entities[] = {
 	&model_skill_trees, &model_rewards, &model_events,
 	&model_focus_sessions, &model_projects, &model_reference_libraries,
 	&model_reference_tracks, &model_infobase, &model_lane_templates,
-	&model_settings, &model_blobs, NULL,
+	&model_settings, &model_blobs,
+#ifdef MODEL_EXTRA_ENTITY
+	/* A test's own (tests/integration/check_entity.c). */
+	&MODEL_EXTRA_ENTITY,
+#endif
+	NULL,
 };
 
 /* --- the server's own rows: vault imports and exports (docs/vault.md) */
