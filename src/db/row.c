@@ -15,27 +15,55 @@
 
 #include "db/db_internal.h"
 
-const char *
-db_entity_columns(struct arena *a, const struct model_entity *m)
-{
-	struct buf	 b;
-	const char	*out;
-	size_t		 i;
+#define COLUMNS_CACHED	32	/* descriptions whose list is kept */
 
-	buf_init(&b, 64 * 1024);
+/* m's SELECT list, built into b. */
+static void
+columns_build(struct buf *b, const struct model_entity *m)
+{
+	size_t	 i;
+
 	for (i = 0; i < m->nfields; i++) {
 		const struct model_field *f = &m->fields[i];
 
 		if (i > 0)
-			buf_puts(&b, ", ");
+			buf_puts(b, ", ");
 		/* Times as they are: UTC text, made ISO here (db_time_iso);
 		 * cheaper than to_char in the server. */
 		if (MODEL_TYPE_JSON(f->type))
-			buf_printf(&b, "%s::text", f->column);
+			buf_printf(b, "%s::text", f->column);
 		else
-			buf_puts(&b, f->column);
+			buf_puts(b, f->column);
 	}
-	out = arena_strndup(a, b.data ? b.data : "", b.len);
+}
+
+/*
+ * A description never changes while the process lives, so its list is
+ * built once (every entity statement names it; the blob 302 is the hot
+ * path) and kept; past COLUMNS_CACHED descriptions, into the arena.
+ */
+const char *
+db_entity_columns(struct arena *a, const struct model_entity *m)
+{
+	static struct {
+		const struct model_entity	*m;
+		char				*list;
+	} kept[COLUMNS_CACHED];
+	struct buf	 b;
+	const char	*out;
+	size_t		 i;
+
+	for (i = 0; i < COLUMNS_CACHED && kept[i].m != NULL; i++)
+		if (kept[i].m == m)
+			return kept[i].list;
+	buf_init(&b, 64 * 1024);
+	columns_build(&b, m);
+	if (i < COLUMNS_CACHED && (kept[i].list = strdup(b.data ? b.data :
+	    "")) != NULL) {
+		kept[i].m = m;
+		out = kept[i].list;
+	} else
+		out = arena_strndup(a, b.data ? b.data : "", b.len);
 	buf_cleanup(&b);
 	return out;
 }
