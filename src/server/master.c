@@ -153,6 +153,8 @@ reap(struct master *m)
 				s = &m->slots[i];
 		if (s == NULL)
 			continue;
+		/* What it did, then how it ended. */
+		log_write_held(&s->log);
 		crashed = !s->retiring && !s->slow &&
 		    !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		if (WIFSIGNALED(status))

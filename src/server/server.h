@@ -12,6 +12,7 @@
 
 #include "conf/conf.h"
 #include "http/http.h"
+#include "util/util.h"
 
 struct FCGX_Request;
 
@@ -31,6 +32,7 @@ struct worker_slot {
 	unsigned long	 served;	/* requests done; written by the worker */
 	char		 method[8];	/* of the request in flight */
 	char		 path[120];
+	struct log_held	 log;		/* a request worker's held lines */
 };
 
 /*

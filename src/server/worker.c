@@ -8,6 +8,11 @@
  * wait: a TERM that comes during a request is delivered at the next wait.
  * The listening socket is non-blocking, so a worker that lost the race for
  * a connection gets EAGAIN from accept and waits again.
+ *
+ * Log lines are held in the slot while connections are waiting (a ppoll
+ * that does not wait) and written when the worker would wait: under load
+ * one write(2) serves many requests; the master writes out the lines of
+ * a worker that died holding some.
  */
 #include "config.h"
 
@@ -18,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -102,6 +108,7 @@ worker_log_reopen(const struct config *cfg)
 	if (!worker_reopen_flag)
 		return;
 	worker_reopen_flag = 0;
+	log_release();
 	if (log_open(cfg->log_file) != 0)
 		log_error("cannot reopen %s: %s", cfg->log_file,
 		    strerror(errno));
@@ -117,6 +124,7 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 	sigset_t	 wait_mask;
 	unsigned long	 served = 0;
 	int64_t		 accepted_ms = 0;
+	const struct timespec no_wait = { 0, 0 };
 	int		 rc;
 
 	log_set_component("worker");
@@ -136,6 +144,7 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 		_exit(3);
 	}
 	fcgi_deadline_init();
+	log_hold(&slot->log);
 	api_app_init(&app, cfg);
 	arena_init(&arena, ARENA_BLOCK);
 
@@ -148,8 +157,14 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 		pfd.fd = listen_fd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		rc = ppoll(&pfd, 1, NULL, &wait_mask);
+		rc = ppoll(&pfd, 1, log_holding() ? &no_wait : NULL,
+		    &wait_mask);
 		worker_log_reopen(cfg);
+		if (rc == 0) {
+			/* Nothing waiting: out with the held lines, then wait. */
+			log_release();
+			continue;
+		}
 		if (rc == -1) {
 			if (errno == EINTR)
 				continue;

@@ -7,6 +7,12 @@
  * Warnings and errors repeat in bursts (every request while the database
  * is down): an identical line is written once per collapse interval, and
  * the next one carries repeated=N, the number held back meanwhile.
+ *
+ * A request worker under load holds its lines (log_hold) in its slot and
+ * writes them with one write(2) when it would wait for the next request,
+ * when they fill PIPE_BUF or after a second at most: one system call
+ * fewer per request, and nothing lost if it is killed, since its master
+ * writes out what it held.
  */
 #include "config.h"
 
@@ -40,6 +46,9 @@ static int64_t		(*clock_ms)(void) = time_mono_ms;
 static struct recent	 recent[RECENT_SLOTS];
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
+static struct log_held	*held;		/* NULL: write each line at once */
+static int64_t		 held_since_ms;	/* when its first line came */
+#define HOLD_MS		1000		/* then the held lines go out */
 
 /*
  * This process's pid for pid=…, asked of the kernel once per process
@@ -159,6 +168,56 @@ log_kv(struct buf *b, const char *key, const char *value)
 	return rc | buf_puts(b, "\"");
 }
 
+void
+log_write_held(struct log_held *h)
+{
+	if (h->len > 0 && h->len <= sizeof(h->data))
+		(void)!write(STDERR_FILENO, h->data, h->len);
+	h->len = 0;
+}
+
+void
+log_hold(struct log_held *h)
+{
+	log_release();
+	held = h;
+	if (held != NULL)
+		held->len = 0;
+}
+
+int
+log_holding(void)
+{
+	return held != NULL && held->len > 0;
+}
+
+void
+log_release(void)
+{
+	if (held != NULL)
+		log_write_held(held);
+}
+
+/* One whole line out: into the held lines, or written at once. */
+static void
+line_out(const char *line, size_t n)
+{
+	if (held == NULL || n > sizeof(held->data)) {
+		log_release();
+		(void)!write(STDERR_FILENO, line, n);
+		return;
+	}
+	if (held->len + n > sizeof(held->data))
+		log_release();
+	if (held->len == 0)
+		held_since_ms = time_mono_ms();
+	memcpy(held->data + held->len, line, n);
+	/* The line is whole before it counts: a kill between is no tear. */
+	__atomic_store_n(&held->len, held->len + n, __ATOMIC_RELEASE);
+	if (time_mono_ms() - held_since_ms >= HOLD_MS)
+		log_release();
+}
+
 static void
 write_line(enum log_level lvl, const char *msg, const char *kv,
     unsigned long repeated)
@@ -187,7 +246,7 @@ write_line(enum log_level lvl, const char *msg, const char *kv,
 		/* A line cut at the cap still ends with a newline. */
 		if (buf_puts(&b, "\n") != 0)
 			b.data[b.len - 1] = '\n';
-		(void)!write(STDERR_FILENO, b.data, b.len);
+		line_out(b.data, b.len);
 	}
 	buf_cleanup(&b);
 }
@@ -260,6 +319,7 @@ log_flush(void)
 
 	for (i = 0; i < RECENT_SLOTS; i++)
 		recent_flush(&recent[i]);
+	log_release();
 }
 
 void
@@ -292,5 +352,6 @@ fatal(const char *fmt, ...)
 	va_end(ap);
 	log_flush();
 	write_line(LOG_ERROR, msg, "fatal=true", 0);
+	log_release();
 	abort();
 }

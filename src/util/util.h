@@ -75,8 +75,36 @@ int		 log_level_parse(const char *s);
  * 10 s on the monotonic clock; clock (NULL: that one) is for tests.
  */
 void		 log_set_collapse(int64_t interval_ms, int64_t (*clock)(void));
-/* Write the counts of lines still held back (at exit). */
+/* Write the counts of lines still held back, and held lines (at exit). */
 void		 log_flush(void);
+/*
+ * Lines held in memory that another process can read (a worker's slot,
+ * which its master writes out if the worker dies): whole lines only,
+ * at most PIPE_BUF bytes, so one write(2) of them stays whole on a pipe.
+ */
+#define LOG_HELD_MAX	4096
+struct log_held {
+	size_t		 len;		/* bytes of data[] that are lines */
+	char		 data[LOG_HELD_MAX];
+};
+/*
+ * From now on keep lines in h rather than writing each at once (NULL:
+ * write at once again); a line that does not fit writes out the held
+ * ones first, and none is held longer than a second. A request worker
+ * holds its lines while more requests wait and writes them when it would
+ * wait (one write(2) for many requests).
+ */
+void		 log_hold(struct log_held *h);
+/* 1 when lines are held. */
+int		 log_holding(void);
+/* Write the held lines out now. */
+void		 log_release(void);
+/*
+ * Write out the lines a dead process held in h (the master, for a worker
+ * it reaped). A process killed between its write and its reset leaves
+ * them twice in the log: a repeat, never a loss.
+ */
+void		 log_write_held(struct log_held *h);
 /* Set a component name written as comp=… on every line ("master"…). */
 void		 log_set_component(const char *comp);
 /*

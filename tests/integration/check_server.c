@@ -228,6 +228,36 @@ START_TEST(slow_request_is_killed_at_the_deadline)
 }
 END_TEST
 
+/*
+ * One worker: it serves a request while the next one waits, so it holds
+ * the first one's log line; the next one outlives request_timeout and the
+ * worker is killed holding it. The master writes the line out.
+ */
+START_TEST(a_killed_workers_held_lines_are_written)
+{
+	struct stack	 s;
+	struct resp	 r;
+	char		 u[256];
+	pid_t		 first;
+
+	start(&s, "workers = 1\nrequest_timeout = 2\n"
+	    "db_statement_timeout = 1\noutbound_timeout = 1\n"
+	    "outbound_connect_timeout = 1\nread_timeout = 1\n");
+	first = client_loop(&s, "/api/_debug/sleep?ms=600", 1);
+	harness_sleep_ms(200);
+	snprintf(u, sizeof(u), "%s/api/_debug/sleep?ms=5000", s.url);
+	http_get(u, &r);
+	ck_assert_int_eq(r.status, 503);
+	resp_free(&r);
+	ck_assert_int_eq(wait_exit_code(first, 10000), 0);
+	ck_assert(harness_file_has(s.log, "slow request: GET "
+	    "/api/_debug/sleep", 2000));
+	ck_assert(harness_file_has(s.log, "path=/api/_debug/sleep status=200",
+	    2000));
+	harness_stack_stop(&s);
+}
+END_TEST
+
 START_TEST(workers_recycle_after_max_requests)
 {
 	struct stack	 s;
@@ -536,6 +566,7 @@ main(void)
 	tcase_add_test(tc, sigterm_lets_inflight_request_finish);
 	tcase_add_test(tc, shutdown_timeout_bounds_the_drain);
 	tcase_add_test(tc, slow_request_is_killed_at_the_deadline);
+	tcase_add_test(tc, a_killed_workers_held_lines_are_written);
 	tcase_add_test(tc, workers_recycle_after_max_requests);
 	tcase_add_test(tc, sigusr1_reopens_the_log);
 	tcase_add_test(tc, socket_mode_is_applied);

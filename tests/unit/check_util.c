@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "util/util.h"
 #include "../common/run.h"
@@ -302,6 +305,64 @@ START_TEST(repeated_warnings_collapse)
 }
 END_TEST
 
+/* Held lines: none written until released; whole lines always; a dead
+ * holder's lines written by whoever shares its memory. */
+START_TEST(held_lines_wait_for_release)
+{
+	char		 path[] = "/tmp/passion-log-XXXXXX";
+	int		 fd = mkstemp(path), saved = dup(2), i, status;
+	struct log_held	*h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t		 pid;
+	struct stat	 sb;
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_ptr_ne(h, MAP_FAILED);
+	dup2(fd, 2);
+	log_hold(h);
+	for (i = 0; i < 3; i++)
+		log_info("held %d", i);
+	ck_assert_int_eq(fstat(fd, &sb), 0);
+	ck_assert_int_eq(sb.st_size, 0);
+	ck_assert(log_holding());
+	log_release();
+	ck_assert(!log_holding());
+	ck_assert_int_eq(lines_with(path, "msg=\"held "), 3);
+	/* Past PIPE_BUF they go out on their own, each write whole lines. */
+	for (i = 0; i < 200; i++) {
+		log_info("filler %d %s", i, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		ck_assert_int_eq(fstat(fd, &sb), 0);
+		ck_assert_uint_le(h->len, LOG_HELD_MAX);
+	}
+	ck_assert_int_gt(sb.st_size, 0);
+	ck_assert_int_lt(lines_with(path, "filler "), 200);
+	log_release();
+	ck_assert_int_eq(lines_with(path, "filler "), 200);
+	/* A holder that dies: its lines are in the shared memory. */
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		log_info("said before dying");
+		log_info("said before dying too");
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(lines_with(path, "said before dying"), 0);
+	log_write_held(h);
+	ck_assert_int_eq(h->len, 0);
+	log_hold(NULL);
+	log_info("written at once");
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	ck_assert_int_eq(lines_with(path, "said before dying"), 2);
+	ck_assert_int_eq(lines_with(path, "written at once"), 1);
+	ck_assert_int_eq(lines_with(path, "\n"), 3 + 200 + 2 + 1);
+	munmap(h, sizeof(*h));
+	unlink(path);
+}
+END_TEST
+
 START_TEST(utf8_table)
 {
 	size_t	 bad = 999;
@@ -342,6 +403,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, utf8_table, 0, N(utf8_cases));
 	tcase_add_loop_test(tc, utf8_copy_valid_table, 0, N(clean_cases));
 	tcase_add_test(tc, repeated_warnings_collapse);
+	tcase_add_test(tc, held_lines_wait_for_release);
 	tcase_add_test(tc, trim_and_levels);
 	suite_add_tcase(s, tc);
 	return s;
