@@ -29,6 +29,7 @@
 #include <openssl/evp.h>
 
 #include "db/db_internal.h"
+#include "util/util.h"
 
 #define HEALTH	"{\"status\":\"ok\",\"db\":\"ok\",\"version\":\"bare\"}"
 #define COOKIE	"passion.session="
@@ -77,7 +78,7 @@ session(FCGX_Request *r, PGconn *c, const EVP_MD *sha256)
 	const char	*p[3];
 	char		 hex[65], body[1024], n[300], e[300], im[300];
 	unsigned char	 md[32];
-	unsigned int	 len, i;
+	unsigned int	 len;
 	PGresult	*res;
 
 	if (tok == NULL) {
@@ -86,8 +87,7 @@ session(FCGX_Request *r, PGconn *c, const EVP_MD *sha256)
 	}
 	tok += strlen(COOKIE);
 	EVP_Digest(tok, strcspn(tok, "; "), md, &len, sha256, NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex_lower(hex, md, sizeof(md));
 	p[0] = hex;
 	p[1] = MAX_AGE;
 	p[2] = ROLL;
