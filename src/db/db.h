@@ -584,8 +584,8 @@ enum db_status	 db_vault_each(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,
 		    void (*fn)(void *ud, const struct db_row *row), void *ud);
 /*
- * The ready blobs the user's entities name (fields whose ref is
- * model_blobs), oldest first: *out (*n of them), in the arena.
+ * Every ready blob of the user's, used or not, oldest first: *out (*n
+ * of them), in the arena.
  */
 enum db_status	 db_vault_blob_list(struct db *db, struct arena *a,
 		    const char *user_id, struct db_blob **out, int *n);
@@ -604,8 +604,10 @@ enum db_status	 db_vault_export_upload(struct db *db, struct arena *a,
 		    const char *id, const char *upload_id);
 enum db_status	 db_vault_export_progress(struct db *db, struct arena *a,
 		    const char *id, long long bytes, long long entities);
+/* Done: its size, the entities written and the result. */
 enum db_status	 db_vault_export_done(struct db *db, struct arena *a,
-		    const char *id, long long size, const char *result);
+		    const char *id, long long size, long long entities,
+		    const char *result);
 enum db_status	 db_vault_export_failed(struct db *db, struct arena *a,
 		    const char *id, const char *code, const char *error);
 enum db_status	 db_vault_export_delete(struct db *db, struct arena *a,

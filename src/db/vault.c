@@ -110,7 +110,8 @@ db_vault_ids(struct db *db, struct arena *a, const struct model_entity *m,
 	else
 		st = db_sql(db, a, arena_printf(a, "vault_mine_%s", m->table),
 		    arena_printf(a, "SELECT id FROM %s WHERE user_id = $1 AND "
-		    "id = ANY($2::text[])", m->table), 2, p, 1, &r);
+		    "id = ANY($2::%s[])", m->table, model_field(m, "id")->type ==
+		    MT_UUID ? "uuid" : "text"), 2, p, 1, &r);
 	for (i = 0; st == DB_OK && i < PQntuples(r); i++)
 		fn(ud, db_col(r, i, "id"));
 	return st;
@@ -143,8 +144,9 @@ db_vault_blobs(struct db *db, struct arena *a, const char *user_id,
 
 	return db_sql(db, a, "vault_blobs", "INSERT INTO blobs (id, user_id, "
 	    "kind, name, object_key, mime_type, size_bytes, sha256, state, "
-	    "ready_at) SELECT b.id, $1, b.kind, b.name, b.object_key, "
-	    "b.mime_type, b.size_bytes, b.sha256, 'ready', now() FROM "
+	    "created_at, ready_at) SELECT b.id, $1, b.kind, b.name, "
+	    "b.object_key, b.mime_type, b.size_bytes, b.sha256, 'ready', "
+	    "coalesce(b.created_at, now()), now() FROM "
 	    "jsonb_populate_recordset(NULL::blobs, $2::jsonb) b", 2, p, 0,
 	    NULL);
 }
@@ -270,9 +272,9 @@ db_vault_blob_list(struct db *db, struct arena *a, const char *user_id,
 	*out = NULL;
 	*n = 0;
 	st = db_sql(db, a, "vault_blob_list", arena_printf(a, "SELECT %s FROM "
-	    "blobs b WHERE user_id = $1 AND state = 'ready' AND %s ORDER BY "
-	    "created_at, id", db_entity_columns(a, &model_blobs),
-	    db_blob_used_sql(a, "b")), 1, p, 1, &r);
+	    "blobs WHERE user_id = $1 AND state = 'ready' ORDER BY "
+	    "created_at, id", db_entity_columns(a, &model_blobs)), 1, p, 1,
+	    &r);
 	if (st != DB_OK)
 		return st;
 	*n = PQntuples(r);
@@ -322,14 +324,16 @@ db_vault_export_progress(struct db *db, struct arena *a, const char *id,
 
 enum db_status
 db_vault_export_done(struct db *db, struct arena *a, const char *id,
-    long long size, const char *result)
+    long long size, long long entities, const char *result)
 {
-	const char	*p[3] = { id, db_num(a, size), result };
+	const char	*p[4] = { id, db_num(a, size), result,
+	    db_num(a, entities) };
 
 	return db_sql(db, a, "vault_export_done", "UPDATE vault_exports SET "
 	    "state = 'done', size_bytes = $2::bigint, bytes_done = $2::bigint, "
-	    "result = $3::jsonb, upload_id = NULL, error_code = NULL, "
-	    "error = NULL, finished_at = now() WHERE id = $1", 3, p, 0, NULL);
+	    "entities_done = $4::bigint, result = $3::jsonb, upload_id = NULL, "
+	    "error_code = NULL, error = NULL, finished_at = now() WHERE id = $1",
+	    4, p, 0, NULL);
 }
 
 enum db_status

@@ -372,7 +372,8 @@ export_end(struct jobs_ctx *ctx, const char *id, enum vault_error e,
 	st = db_tx_begin(&ctx->db, ctx->job_user);
 	if (st == DB_OK && e == VAULT_OK) {
 		res = vault_report_json(&ex->report);
-		st = db_vault_export_done(&ctx->db, a, id, size, arena_strdup(a,
+		st = db_vault_export_done(&ctx->db, a, id, size, ex->entities,
+		    arena_strdup(a,
 		    json_object_to_json_string_ext(res,
 		    JSON_C_TO_STRING_PLAIN)));
 		json_object_put(res);

@@ -378,7 +378,10 @@ static const struct model_field project_fields[] = {
 	TAGS,
 	/* A ready image blob (sql/0006_blobs.sql); null: none. */
 	F("cover_blob_id", "coverBlobId", MT_UUID, MF_HASHED | MF_REF, 0, 0,
-	    ref_image, .ref = &model_blobs, .blob_kind = "image"),
+	    ref_image, .ref = &model_blobs, .blob_kind = "image",
+	    .hash_as = "coverSha256"),
+	/* The cover's SHA-256, copied by the database (sql/0008). */
+	F("cover_sha256", "coverSha256", MT_TEXT, MF_SERVER, 64, 64, NULL),
 	CREATED_AT,
 	UPDATED_AT,
 	CONTENT_HASH,
@@ -428,9 +431,9 @@ static const struct model_field track_fields[] = {
 	 * database copies into the row (sql/0006_blobs.sql). */
 	F("blob_id", "blobId", MT_UUID, MF_REQUIRED | MF_CREATE_ONLY |
 	    MF_HASHED | MF_REF, 0, 0, ref_audio, .ref = &model_blobs,
-	    .blob_kind = "audio"),
-	F("blob_key", "blobKey", MT_TEXT, MF_SERVER | MF_HASHED | MF_LOCAL, 1,
-	    1024, NULL),
+	    .blob_kind = "audio", .hash_as = "blobSha256"),
+	F("blob_key", "blobKey", MT_TEXT, MF_SERVER | MF_LOCAL, 1, 1024, NULL),
+	F("blob_sha256", "blobSha256", MT_TEXT, MF_SERVER, 64, 64, NULL),
 	F("mime_type", "mimeType", MT_TEXT, MF_SERVER | MF_HASHED, 1, 100,
 	    NULL),
 	F("size_bytes", "sizeBytes", MT_INT, MF_SERVER | MF_HASHED, 0,

@@ -101,7 +101,10 @@ model_content_hash(struct arena *a, const struct model_entity *m,
 		if ((m->fields[i].flags & MF_HASHED) == 0)
 			continue;
 		v = NULL;
-		json_object_object_get_ex(entity, m->fields[i].json, &v);
+		if (m->fields[i].hash_as == NULL ||
+		    !json_object_object_get_ex(entity, m->fields[i].hash_as,
+		    &v) || v == NULL)
+			json_object_object_get_ex(entity, m->fields[i].json, &v);
 		json_object_object_add(h, m->fields[i].json,
 		    json_object_get(v));
 	}

@@ -86,6 +86,12 @@ struct model_field {
 	 */
 	const struct model_entity *ref;
 	const char		*blob_kind;
+	/*
+	 * MF_HASHED: hashed as the value of this field (by JSON name) when
+	 * that is not null — a blob's id as the blob's SHA-256, so the hash
+	 * is the same in every account.
+	 */
+	const char		*hash_as;
 };
 
 /*

@@ -1,9 +1,12 @@
 /*
  * export.c - everything a user owns as a v3 zip bundle (docs/vault.md):
- * vault/blobs/<sha256>.<ext> for each audio and image a track or a
- * project uses, then vault/bundle.json (the manifest, and the metadata
- * sealed under the passphrase with a fresh salt and IV, 100 000
- * iterations). libarchive writes the zip as a stream (data descriptors,
+ * vault/blobs/<sha256>.<ext> for each of the user's audio and image
+ * blobs (once per content), then vault/bundle.json (the manifest, and
+ * the metadata sealed under the passphrase with a fresh salt and IV,
+ * 100 000 iterations). The metadata lists each blob as it is (id, name,
+ * kind, type, size, sha256, createdAt; contentSha256 names its bytes in
+ * the bundle) under "blobs", and a track or a project names its blob by
+ * that id. libarchive writes the zip as a stream (data descriptors,
  * no seeking back) into the caller's sink, a chunk at a time: the whole
  * file is never in memory. A blob is fetched once into a temporary file
  * (its hash names its member, and so must be known before its bytes).
@@ -23,13 +26,15 @@
 #include <openssl/evp.h>
 
 #include "model/model.h"
-#include "vault/vault.h"
+#include "vault/import.h"
 
 #define CHUNK		(64 * 1024)
 
 struct xblob {
-	const char	*id, *key, *mime, *sha, *ext, *created;
+	const char	*id, *key, *mime, *sha, *ext, *created, *kind, *name;
+	const char	*known;		/* its sha256 as stored (NULL: none) */
 	long long	 size;
+	int		 first;		/* the first of its content: a member */
 };
 
 struct exporting {
@@ -39,7 +44,18 @@ struct exporting {
 	int			 nblobs;
 	int			 sink_failed;
 	int64_t			 last_progress;
+	struct idmap		 shas;	/* the contents written */
 };
+
+/* Tell the progress, at most every 250 ms. */
+static void
+tell(struct exporting *x)
+{
+	if (x->ex->progress == NULL || time_mono_ms() - x->last_progress < 250)
+		return;
+	x->last_progress = time_mono_ms();
+	x->ex->progress(x->ex->ud, x->ex->bytes, x->ex->entities);
+}
 
 static la_ssize_t
 sink_write(struct archive *ar, void *ud, const void *p, size_t n)
@@ -52,11 +68,7 @@ sink_write(struct archive *ar, void *ud, const void *p, size_t n)
 		return -1;
 	}
 	x->ex->bytes += (long long)n;
-	if (x->ex->progress != NULL && time_mono_ms() - x->last_progress >=
-	    250) {
-		x->last_progress = time_mono_ms();
-		x->ex->progress(x->ex->ud, x->ex->bytes, x->ex->entities);
-	}
+	tell(x);
 	return (la_ssize_t)n;
 }
 
@@ -131,7 +143,11 @@ fetch(struct exporting *x, struct xblob *b, char sha[65])
 	return fd;
 }
 
-/* Each blob into the zip, named by its hash. */
+/*
+ * Each blob into the zip, named by its hash: a content once (two blobs
+ * of the same bytes are one member; one whose hash is known and written
+ * already is not fetched).
+ */
 static enum vault_error
 write_blobs(struct exporting *x)
 {
@@ -143,6 +159,8 @@ write_blobs(struct exporting *x)
 	for (i = 0; i < x->nblobs; i++) {
 		struct xblob *b = &x->blobs[i];
 
+		if (b->sha != NULL && imp_idmap_find(&x->shas, b->sha) != NULL)
+			continue;
 		if ((fd = fetch(x, b, sha)) < 0)
 			return VAULT_UNAVAILABLE;
 		if (b->sha != NULL && strcmp(b->sha, sha) != 0) {
@@ -151,6 +169,11 @@ write_blobs(struct exporting *x)
 			    "are not those it was stored with", b->id);
 		}
 		b->sha = arena_strdup(x->ex->arena, sha);
+		if (imp_idmap_add(&x->shas, sha) == NULL) {
+			close(fd);
+			continue;
+		}
+		b->first = 1;
 		snprintf(name, sizeof(name), "vault/blobs/%s.%s", sha, b->ext);
 		/* Audio and images do not shrink: stored as they are. */
 		archive_write_zip_set_compression_store(x->ar);
@@ -174,18 +197,6 @@ write_blobs(struct exporting *x)
 	return VAULT_OK;
 }
 
-/* The sha of the blob with id, or NULL. */
-static const char *
-sha_of(const struct exporting *x, const char *id)
-{
-	int	 i;
-
-	for (i = 0; i < x->nblobs; i++)
-		if (strcmp(x->blobs[i].id, id) == 0)
-			return x->blobs[i].sha;
-	return NULL;
-}
-
 /* One kind's rows being written into the metadata. */
 struct kind_out {
 	struct exporting	*x;
@@ -194,36 +205,64 @@ struct kind_out {
 	int			 single;
 };
 
-/* A row as a v3 bundle has it: blobs named by their hash, no local keys. */
+/* A row as the bundle has it: without this server's object keys. */
 static void
 metadata_row(void *ud, const struct db_row *row)
 {
 	struct kind_out		*k = ud;
 	const struct model_entity *m = row->m;
-	struct json_object	*e, *v;
-	const char		*sha;
+	struct json_object	*e;
 	size_t			 i;
 
 	if (k->single && k->n > 0)
 		return;
 	e = db_row_json(row);
-	for (i = 0; i < m->nfields; i++) {
-		const struct model_field *f = &m->fields[i];
-
-		if ((f->flags & MF_LOCAL) != 0)
-			json_object_object_del(e, f->json);
-		else if (f->ref == &model_blobs &&
-		    json_object_object_get_ex(e, f->json, &v) && v != NULL) {
-			sha = sha_of(k->x, json_object_get_string(v));
-			json_object_object_add(e, f->json, sha ?
-			    json_object_new_string(sha) : NULL);
-		}
-	}
+	for (i = 0; i < m->nfields; i++)
+		if ((m->fields[i].flags & MF_LOCAL) != 0)
+			json_object_object_del(e, m->fields[i].json);
 	buf_puts(k->out, k->n++ ? "," : "");
 	buf_puts(k->out, json_object_to_json_string_ext(e,
 	    JSON_C_TO_STRING_PLAIN));
 	json_object_put(e);
 	k->x->ex->entities++;
+	tell(k->x);
+}
+
+/* "blobs": each of the user's blobs as it is, and its content's hash. */
+static void
+metadata_blobs(struct exporting *x, struct buf *out)
+{
+	struct json_object	*o;
+	int			 i;
+
+	buf_puts(out, ",\"blobs\":[");
+	for (i = 0; i < x->nblobs; i++) {
+		const struct xblob *b = &x->blobs[i];
+
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(b->id));
+		json_object_object_add(o, "kind",
+		    json_object_new_string(b->kind));
+		json_object_object_add(o, "name",
+		    json_object_new_string(b->name));
+		json_object_object_add(o, "mimeType",
+		    json_object_new_string(b->mime));
+		json_object_object_add(o, "sizeBytes",
+		    json_object_new_int64(b->size));
+		/* As it was (it may have none); its bytes' in the bundle. */
+		json_object_object_add(o, "sha256", b->known != NULL ?
+		    json_object_new_string(b->known) : NULL);
+		json_object_object_add(o, "contentSha256",
+		    json_object_new_string(b->sha));
+		json_object_object_add(o, "createdAt",
+		    json_object_new_string(b->created));
+		buf_puts(out, i ? "," : "");
+		buf_puts(out, json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	}
+	buf_putc(out, ']');
+	vault_report_count(&x->ex->report, "blobs", "exported", x->nblobs);
 }
 
 /* The metadata's JSON text: every kind's rows, as a v3 bundle has them. */
@@ -240,6 +279,8 @@ metadata(struct exporting *x, struct buf *out)
 	time_iso8601(time_wall_ms(), now, sizeof(now));
 	buf_printf(out, "{\"schemaVersion\":3,\"deviceId\":\"%s\","
 	    "\"updatedAt\":\"%s\"", ex->device_id, now);
+	/* Before the entities: an importer knows them when they name one. */
+	metadata_blobs(x, out);
 	for (i = 0; model_entities[i] != NULL; i++) {
 		const struct model_entity *m = model_entities[i];
 
@@ -297,6 +338,8 @@ write_bundle(struct exporting *x, const struct buf *meta)
 	man = json_object_new_object();
 	list = json_object_new_array();
 	for (i = 0; i < x->nblobs; i++) {
+		if (!x->blobs[i].first)
+			continue;
 		b = json_object_new_object();
 		json_object_object_add(b, "id",
 		    json_object_new_string(x->blobs[i].sha));
@@ -359,8 +402,10 @@ vault_export_run(struct vault_export *ex)
 		x.blobs[i].key = bl[i].object_key;
 		x.blobs[i].mime = bl[i].mime_type;
 		x.blobs[i].size = bl[i].size;
-		x.blobs[i].sha = bl[i].sha256;
+		x.blobs[i].sha = x.blobs[i].known = bl[i].sha256;
 		x.blobs[i].created = bl[i].created_at;
+		x.blobs[i].kind = bl[i].kind;
+		x.blobs[i].name = bl[i].name;
 		t = storage_type(bl[i].kind, x.blobs[i].mime);
 		x.blobs[i].ext = t != NULL ? t->ext : "bin";
 	}
@@ -394,5 +439,6 @@ out:
 		archive_write_free(x.ar);
 	explicit_bzero(meta.data, meta.len);
 	buf_cleanup(&meta);
+	imp_idmap_free(&x.shas);
 	return e;
 }

@@ -10,7 +10,8 @@
  *  3. ask the database which ids are the user's already (duplicates,
  *     skipped) or another user's (given new ids, references rewritten),
  *     and whether the references outside the bundle are the user's;
- *  4. put the blobs the new tracks and covers need into the store;
+ *  4. put the new blobs into the store (the rows of "blobs", and those
+ *     an old app's tracks and covers name by their SHA-256);
  *  5. one transaction: the blob rows, then the metadata read a second
  *     time and written in batches, and the import's row marked done.
  *
@@ -37,9 +38,8 @@ kinds_init(struct run *r)
 	r->kinds = calloc(n, sizeof(*r->kinds));
 	if (r->kinds == NULL)
 		fatal("calloc: out of memory");
+	/* Blobs too: the rows of an export's "blobs" (import_check.c). */
 	for (i = 0; model_entities[i] != NULL; i++) {
-		if ((model_entities[i]->flags & ME_OBJECTS) != 0)
-			continue;
 		r->kinds[r->nkinds].m = model_entities[i];
 		r->kinds[r->nkinds].single = (model_entities[i]->flags &
 		    ME_SINGLETON) != 0;
@@ -429,9 +429,11 @@ put_blobs(struct run *r)
 
 	if ((buf = malloc(PART_SIZE)) == NULL)
 		fatal("malloc: out of memory");
-	for (i = 0; i < r->nuses && rc == 0; i++)
+	for (i = 0; i < r->nuses && rc == 0; i++) {
+		imp_use_id(r, &r->uses[i]);
 		if (!imp_use_skipped(r, &r->uses[i], r->uses[i].eid))
 			rc = imp_put_use(r, &r->uses[i], buf);
+	}
 	free(buf);
 	return rc == 0 ? VAULT_OK : VAULT_UNAVAILABLE;
 }

@@ -21,6 +21,7 @@ struct ident {
 	char	*id;
 	char	*to;
 	int	 dup;
+	long	 use;	/* a blob row's: its use + 1 (0: none) */
 };
 
 struct idmap {
@@ -28,12 +29,20 @@ struct idmap {
 	size_t		 cap, n;
 };
 
-/* A blob an entity names: put under a new id for it. */
+/*
+ * A blob to put: a row of the metadata's "blobs" (row: its id kept
+ * where it is free, its name and createdAt), or one an entity names by
+ * its SHA-256 (an old app's bundle: a new id for that entity).
+ */
 struct use {
 	const struct vault_blob	*blob;
 	const struct storage_type *type;
-	long			 kind, index;	/* the entity naming it */
+	long			 kind, index;	/* the element it is */
 	char			*eid;		/* its id (NULL: none) */
+	int			 row;		/* a row of "blobs" */
+	const char		*name, *created;	/* a row's */
+	int			 unhashed;	/* a row without sha256 */
+	int			 named;		/* entities naming a row */
 	char			 uuid[37];
 	const char		*key;		/* once put */
 };
@@ -127,7 +136,9 @@ void		 imp_check_entity(struct run *r, long k, long index,
 /* Is the entity that uses u skipped (a duplicate)? */
 int		 imp_use_skipped(const struct run *r, const struct use *u,
 		    const char *id);
-/* Put u's bytes at a new key: 0, or -1 with im->err. */
+/* The id u is written with (kept, remapped or new), into u->uuid. */
+void		 imp_use_id(struct run *r, struct use *u);
+/* Put u's bytes at its key: 0, or -1 with im->err. */
 int		 imp_put_use(struct run *r, struct use *u, unsigned char *buf);
 /* Remove what was put; what cannot be removed now is queued. */
 void		 imp_remove_put(struct run *r);

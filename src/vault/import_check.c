@@ -71,57 +71,13 @@ imp_use_of(const struct run *r, long k, long index)
 	return index >= 0 && index < kd->nuses_cap ? kd->uses[index] : -1;
 }
 
-/*
- * The blob an entity names (sha in field f): checked, recorded as a use,
- * and replaced by a UUID so the entity validates as the API's would.
- */
-static void
-check_blob(struct run *r, long k, long index, struct json_object *v,
-    const char *path)
+/* A new use of blob bl (of type t) by element index of kind k. */
+static struct use *
+new_use(struct run *r, long k, long index, const struct vault_blob *bl,
+    const struct storage_type *t)
 {
-	const struct model_field *bf = imp_blob_field(r->kinds[k].m);
-	const char		*kind, *f, *sha;
-	const struct vault_blob	*bl;
-	const struct storage_type *t;
-	struct json_object	*o;
-	struct use		*u;
-	long long		 max;
-	char			 at[160];
+	struct use	*u;
 
-	if (bf == NULL)
-		return;
-	f = bf->json;
-	kind = bf->blob_kind;
-	if (!json_object_object_get_ex(v, f, &o) || o == NULL)
-		return;
-	snprintf(at, sizeof(at), "%.120s.%s", path, f);
-	if (!json_object_is_type(o, json_type_string)) {
-		imp_error(r, at, "the id (SHA-256) of a blob in the bundle");
-		return;
-	}
-	sha = json_object_get_string(o);
-	if ((bl = vault_bundle_blob(&r->b, sha)) == NULL) {
-		vault_report_error(&r->im->report, at, "no blob %.64s in the "
-		    "bundle", sha);
-		return;
-	}
-	t = storage_type(kind, bl->mime != NULL ? bl->mime : "");
-	if (t == NULL) {
-		vault_report_error(&r->im->report, at, "blob %.64s is of type "
-		    "%.100s; %s blobs are one of %s", sha, bl->mime ? bl->mime :
-		    "(none in the manifest)", kind,
-		    storage_kind_types(r->im->arena, kind));
-		return;
-	}
-	max = strcmp(kind, "audio") == 0 ? r->im->lim->audio_max :
-	    r->im->lim->image_max;
-	if (bl->size > max || bl->size > STORAGE_OBJECT_MAX || bl->size < 1) {
-		vault_report_error(&r->im->report, at, "blob %.64s is %lld "
-		    "bytes; %s blobs are 1 to %lld", sha, bl->size, kind, max);
-		if (bl->size > 0)
-			r->im->report.too_large = 1;
-		return;
-	}
 	if (r->nuses == r->cap_uses) {
 		r->cap_uses = r->cap_uses ? r->cap_uses * 2 : 64;
 		r->uses = realloc(r->uses, r->cap_uses * sizeof(*r->uses));
@@ -135,7 +91,165 @@ check_blob(struct run *r, long k, long index, struct json_object *v,
 	u->kind = k;
 	u->index = index;
 	set_use(r, k, index, (long)r->nuses++);
-	json_object_object_add(v, f, json_object_new_string(
+	return u;
+}
+
+/*
+ * The bundle's blob sha as a blob of kind (at path): its type and size
+ * checked, its type into *t. NULL when it is not so (said in the report).
+ */
+static const struct vault_blob *
+bundle_blob(struct run *r, const char *sha, const char *kind,
+    const char *mime, const char *at, const struct storage_type **t)
+{
+	const struct vault_blob	*bl;
+	long long		 max;
+
+	if ((bl = vault_bundle_blob(&r->b, sha)) == NULL) {
+		vault_report_error(&r->im->report, at, "no blob %.64s in the "
+		    "bundle", sha);
+		return NULL;
+	}
+	if (mime == NULL)
+		mime = bl->mime != NULL ? bl->mime : "";
+	if ((*t = storage_type(kind, mime)) == NULL) {
+		vault_report_error(&r->im->report, at, "blob %.64s is of type "
+		    "%.100s; %s blobs are one of %s", sha, mime[0] ? mime :
+		    "(none in the manifest)", kind,
+		    storage_kind_types(r->im->arena, kind));
+		return NULL;
+	}
+	max = strcmp(kind, "audio") == 0 ? r->im->lim->audio_max :
+	    r->im->lim->image_max;
+	if (bl->size > max || bl->size > STORAGE_OBJECT_MAX || bl->size < 1) {
+		vault_report_error(&r->im->report, at, "blob %.64s is %lld "
+		    "bytes; %s blobs are 1 to %lld", sha, bl->size, kind, max);
+		if (bl->size > 0)
+			r->im->report.too_large = 1;
+		return NULL;
+	}
+	return bl;
+}
+
+/*
+ * A row of the metadata's "blobs" (validated): its bytes are the
+ * bundle's blob named by contentSha256 (or its sha256, which must be the
+ * same when both are there), of its size; a use of its own.
+ */
+static void
+check_blob_row(struct run *r, long k, long index, struct json_object *v,
+    const char *path)
+{
+	const struct vault_blob	*bl;
+	const struct storage_type *t;
+	struct use		*u;
+	struct json_object	*o, *own;
+	char			 at[160];
+	const char		*sha;
+
+	if (!json_object_object_get_ex(v, "id", &o) || o == NULL) {
+		snprintf(at, sizeof(at), "%.120s.id", path);
+		imp_error(r, at, "id: required, what the entities name it by");
+		return;
+	}
+	if (!json_object_object_get_ex(v, "sha256", &own))
+		own = NULL;
+	snprintf(at, sizeof(at), "%.120s.contentSha256", path);
+	if ((!json_object_object_get_ex(v, "contentSha256", &o) || o == NULL) &&
+	    (o = own) == NULL) {
+		imp_error(r, at, "contentSha256: required, the SHA-256 of the "
+		    "blob's bytes in the bundle");
+		return;
+	}
+	sha = json_object_get_string(o);
+	if (own != NULL && strcmp(json_object_get_string(own), sha) != 0) {
+		vault_report_error(&r->im->report, at, "contentSha256: %.64s, "
+		    "but its sha256 is %.64s", sha, json_object_get_string(own));
+		return;
+	}
+	if ((bl = bundle_blob(r, sha, json_object_get_string(
+	    json_object_object_get(v, "kind")), json_object_get_string(
+	    json_object_object_get(v, "mimeType")), at, &t)) == NULL)
+		return;
+	if (json_object_get_int64(json_object_object_get(v, "sizeBytes")) !=
+	    bl->size) {
+		snprintf(at, sizeof(at), "%.120s.sizeBytes", path);
+		vault_report_error(&r->im->report, at, "sizeBytes: %lld, but "
+		    "blob %.64s in the bundle is %lld bytes",
+		    (long long)json_object_get_int64(json_object_object_get(v,
+		    "sizeBytes")), sha, bl->size);
+		return;
+	}
+	u = new_use(r, k, index, bl, t);
+	u->row = 1;
+	u->unhashed = own == NULL;
+	u->name = arena_strdup(r->im->arena, json_object_get_string(
+	    json_object_object_get(v, "name")));
+	if (json_object_object_get_ex(v, "createdAt", &o) && o != NULL)
+		u->created = arena_strdup(r->im->arena,
+		    json_object_get_string(o));
+}
+
+/*
+ * The blob an entity names in its field f: a row of "blobs" by its id
+ * (an export's), or a blob of the bundle by its SHA-256 (an old app's,
+ * a use of its own). Either is checked, recorded as the entity's use,
+ * and replaced by a UUID so the entity validates as the API's would.
+ */
+static void
+check_blob(struct run *r, long k, long index, struct json_object *v,
+    const char *path)
+{
+	const struct model_field *bf = imp_blob_field(r->kinds[k].m);
+	const struct vault_blob	*bl;
+	const struct storage_type *t;
+	const struct ident	*row;
+	struct json_object	*o;
+	struct use		*u;
+	const char		*kind, *name;
+	char			 at[160];
+	long			 bk;
+
+	if (bf == NULL)
+		return;
+	kind = bf->blob_kind;
+	if (!json_object_object_get_ex(v, bf->json, &o) || o == NULL)
+		return;
+	snprintf(at, sizeof(at), "%.120s.%s", path, bf->json);
+	if (!json_object_is_type(o, json_type_string)) {
+		imp_error(r, at, "the id of a blob of the bundle's \"blobs\", "
+		    "or the SHA-256 of one in the bundle");
+		return;
+	}
+	name = json_object_get_string(o);
+	bk = imp_kind_of(r, model_blobs.vault);
+	if (strlen(name) == 64 && strspn(name, "0123456789abcdef") == 64) {
+		if ((bl = bundle_blob(r, name, kind, NULL, at, &t)) == NULL)
+			return;
+		(void)new_use(r, k, index, bl, t);
+	} else if ((row = imp_idmap_find(&r->kinds[bk].ids, name)) != NULL &&
+	    row->use > 0) {
+		u = &r->uses[row->use - 1];
+		if (strcmp(u->type->kind, kind) != 0) {
+			vault_report_error(&r->im->report, at, "blob %.40s is "
+			    "an %s blob; this takes an %s blob", name,
+			    u->type->kind, kind);
+			return;
+		}
+		if (u->named++ > 0) {
+			vault_report_error(&r->im->report, at, "blob %.40s is "
+			    "named by another entity already; a blob is used "
+			    "once", name);
+			return;
+		}
+		set_use(r, k, index, row->use - 1);
+	} else {
+		vault_report_error(&r->im->report, at, "no blob %.40s in the "
+		    "bundle's \"blobs\" (which come before the entities)",
+		    name);
+		return;
+	}
+	json_object_object_add(v, bf->json, json_object_new_string(
 	    "00000000-0000-4000-8000-000000000000"));
 }
 
@@ -166,7 +280,9 @@ imp_check_entity(struct run *r, long k, long index, struct json_object *v,
 	it = json_object_iter_begin(v);
 	end = json_object_iter_end(v);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
-		if (model_field(m, json_object_iter_peek_name(&it)) == NULL)
+		if (model_field(m, json_object_iter_peek_name(&it)) == NULL &&
+		    (m != &model_blobs || strcmp(json_object_iter_peek_name(&it),
+		    "contentSha256") != 0))
 			vault_report_warn(&r->im->report, path, "%s: not a "
 			    "field of a %s; ignored",
 			    json_object_iter_peek_name(&it), m->name);
@@ -186,17 +302,22 @@ imp_check_entity(struct run *r, long k, long index, struct json_object *v,
 			r->im->report.too_large = 1;
 		return;
 	}
+	if (m == &model_blobs)
+		check_blob_row(r, k, index, v, path);
 	if (json_object_object_get_ex(v, "id", &o) && o != NULL) {
-		long u = imp_use_of(r, k, index);
+		long		 u = imp_use_of(r, k, index);
+		struct ident	*id;
 
-		if (u >= 0 && (r->uses[u].eid = strdup(
+		/* Its own use (not a blob row it names) is skipped with it. */
+		if (u >= 0 && r->uses[u].kind == k && (r->uses[u].eid = strdup(
 		    json_object_get_string(o))) == NULL)
 			fatal("strdup: out of memory");
-		if (imp_idmap_add(&r->kinds[k].ids, json_object_get_string(o)) ==
-		    NULL) {
+		if ((id = imp_idmap_add(&r->kinds[k].ids,
+		    json_object_get_string(o))) == NULL) {
 			snprintf(at, sizeof(at), "%s.id", path);
 			imp_error(r, at, "this id is in the bundle twice");
-		}
+		} else if (u >= 0 && r->uses[u].kind == k)
+			id->use = u + 1;
 	}
 	for (i = 0; i < m->nfields; i++)
 		if ((to = imp_ref_kind(r, &m->fields[i])) >= 0 &&

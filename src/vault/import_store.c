@@ -48,7 +48,18 @@ read_at(int fd, void *p, size_t n, long long off)
 	return 0;
 }
 
-/* Put u's bytes at a new key: 0, or -1 with im->err. */
+/* The id u is written with (kept, remapped or new), into u->uuid. */
+void
+imp_use_id(struct run *r, struct use *u)
+{
+	if (u->row)
+		snprintf(u->uuid, sizeof(u->uuid), "%s", imp_new_id(r, u->kind,
+		    u->eid));
+	else
+		uuid_new(u->uuid);
+}
+
+/* Put u's bytes at its key: 0, or -1 with im->err. */
 int
 imp_put_use(struct run *r, struct use *u, unsigned char *buf)
 {
@@ -60,7 +71,6 @@ imp_put_use(struct run *r, struct use *u, unsigned char *buf)
 	long long		 off, len, now = time(NULL);
 	int			 n, nparts, rc = -1;
 
-	uuid_new(u->uuid);
 	key = arena_printf(im->arena, "%s/%s/%s.%s", im->user_id,
 	    strcmp(u->type->kind, "audio") == 0 ? "audio" : "images", u->uuid,
 	    u->type->ext);
@@ -168,6 +178,7 @@ imp_insert_blobs(struct run *r)
 	struct json_object	*a = json_object_new_array(), *o;
 	const char		*p[2];
 	size_t			 i;
+	long			 rows = 0;
 	enum db_status		 st;
 
 	for (i = 0; i < r->nuses; i++) {
@@ -175,20 +186,25 @@ imp_insert_blobs(struct run *r)
 
 		if (u->key == NULL)
 			continue;
+		rows += u->row;
 		o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_string(u->uuid));
 		json_object_object_add(o, "kind",
 		    json_object_new_string(u->type->kind));
+		/* A row's name and time as it had them; else made up. */
 		json_object_object_add(o, "name", json_object_new_string(
-		    arena_printf(im->arena, "%.12s.%s", u->blob->sha,
-		    u->type->ext)));
+		    u->name != NULL ? u->name : arena_printf(im->arena,
+		    "%.12s.%s", u->blob->sha, u->type->ext)));
+		if (u->created != NULL)
+			json_object_object_add(o, "created_at",
+			    json_object_new_string(u->created));
 		json_object_object_add(o, "object_key",
 		    json_object_new_string(u->key));
 		json_object_object_add(o, "mime_type",
 		    json_object_new_string(u->type->type));
 		json_object_object_add(o, "size_bytes",
 		    json_object_new_int64(u->blob->size));
-		json_object_object_add(o, "sha256",
+		json_object_object_add(o, "sha256", u->unhashed ? NULL :
 		    json_object_new_string(u->blob->sha));
 		json_object_array_add(a, o);
 	}
@@ -197,5 +213,8 @@ imp_insert_blobs(struct run *r)
 	    JSON_C_TO_STRING_PLAIN));
 	json_object_put(a);
 	st = db_vault_blobs(im->db, im->arena, p[0], p[1]);
+	if (st == DB_OK && rows > 0)
+		vault_report_count(&im->report, model_blobs.vault, "imported",
+		    rows);
 	return st;
 }

@@ -101,7 +101,8 @@ imp_write_entity(struct run *r, long k, long index, struct json_object *v)
 	size_t				 i;
 	long				 to, u;
 
-	if (r->kinds[k].has_mine)
+	/* Blobs' rows are written with their objects (import_store.c). */
+	if (r->kinds[k].has_mine || m == &model_blobs)
 		return;
 	if (json_object_object_get_ex(v, "id", &o) && o != NULL &&
 	    (id = imp_idmap_find(&r->kinds[k].ids, json_object_get_string(o))) !=

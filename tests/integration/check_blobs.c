@@ -146,13 +146,7 @@ put(const char *url, const char *type, const char *body)
 static void
 ready_blob(const char *cookie, const char *body, char *id)
 {
-	char	 url[4096], path[256];
-
-	ck_assert_int_eq(create(cookie, "r.wav", "audio/wav",
-	    (long long)strlen(body), "audio", id, url), 201);
-	ck_assert_int_eq(put(url, "audio/wav", body), 200);
-	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
-	ck_assert_int_eq(api_status("POST", path, cookie, "{}"), 200);
+	api_blob(cookie, "r.wav", "audio/wav", "audio", body, 0, id);
 }
 
 START_TEST(upload_complete_download)

@@ -89,19 +89,7 @@ static const char migration[] =
 	" blob_use_check('image_blob_id', 'image');"
 	"CREATE TRIGGER sketches_image_gone AFTER DELETE ON sketches FOR EACH"
 	" ROW WHEN (OLD.image_blob_id IS NOT NULL) EXECUTE FUNCTION"
-	" blob_owner_gone('image_blob_id');"
-	/* The one SQL function that lists the entity tables by name. */
-	"CREATE OR REPLACE FUNCTION vault_ids_taken(tbl text, ids text[])"
-	" RETURNS SETOF text LANGUAGE plpgsql STABLE SECURITY DEFINER"
-	" SET search_path = public, pg_temp AS $$ BEGIN"
-	" IF tbl NOT IN ('log_events', 'quests', 'schedule_rules',"
-	" 'plan_templates', 'skill_trees', 'reward_ledger', 'focus_sessions',"
-	" 'projects', 'reference_libraries', 'reference_tracks',"
-	" 'infobase_entries', 'lane_templates', 'sketches') THEN"
-	" RAISE EXCEPTION 'vault_ids_taken: no table %', tbl; END IF;"
-	" RETURN QUERY EXECUTE format('SELECT id::text FROM %I WHERE id ="
-	" ANY($1) AND user_id IS DISTINCT FROM nullif(current_setting("
-	" ''passion.user_id'', true), '''')::uuid', tbl) USING ids; END $$;";
+	" blob_owner_gone('image_blob_id');";
 
 #define PASS	"sketch pass"
 #define IMAGE	"\x89PNG\r\n\x1a\n a sketch's image"
@@ -215,7 +203,7 @@ START_TEST(a_new_entity_goes_out_and_comes_back)
 	arena_init(&a, 64 * 1024);
 	alice_sketch(&d, &a);
 
-	/* The export: the sketch with its image named by its hash. */
+	/* The export: the sketch, and its image among the blobs. */
 	snprintf(path, sizeof(path), "%s/export.zip", dir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	memset(&ex, 0, sizeof(ex));

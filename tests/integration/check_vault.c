@@ -272,6 +272,17 @@ jstr(struct json_object *o, const char *path)
 	return v ? json_object_get_string(v) : NULL;
 }
 
+/* The same, which must have ended done (caller puts). */
+static struct json_object *
+api_import_done(const char *cookie, const char *file)
+{
+	struct json_object	*o = api_import(cookie, file, PASS);
+
+	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
+	    json_object_to_json_string(o));
+	return o;
+}
+
 /* The metadata the writer puts in a bundle made with args. */
 static struct json_object *
 metadata(const char *args)
@@ -366,9 +377,7 @@ START_TEST(api_imports_every_row_and_object)
 	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
 	    "--prefix api", b, PASS);
 	ck_assert_int_eq(writer(args), 0);
-	o = api_import(c, b, PASS);
-	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
-	    json_object_to_json_string(o));
+	o = api_import_done(c, b);
 	ck_assert_str_eq(jstr(o, "result.kinds.quests.imported"), "6");
 	ck_assert_str_eq(jstr(o, "result.kinds.referenceTracks.imported"),
 	    "2");
@@ -568,9 +577,7 @@ START_TEST(export_round_trips)
 	json_object_put(rd);
 	/* Into another account: every id remapped, the rest the same. */
 	suite_user("jack@example.org", d, sizeof(d));
-	o = api_import(d, z, PASS);
-	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
-	    json_object_to_json_string(o));
+	o = api_import_done(d, z);
 	ck_assert_str_eq(jstr(o, "result.kinds.quests.remapped"), "6");
 	json_object_put(o);
 	ck_assert_int_eq(rows("quests", "jack@example.org"), 6);
@@ -585,9 +592,7 @@ START_TEST(export_round_trips)
 		saved[i] = page(c, lists[i]);
 	ck_assert_int_eq(api_status("DELETE", "/api/me", c, NULL), 204);
 	suite_user("ivy2@example.org", e2, sizeof(e2));
-	o = api_import(e2, z, PASS);
-	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
-	    json_object_to_json_string(o));
+	o = api_import_done(e2, z);
 	ck_assert_ptr_null(jstr(o, "result.kinds.quests.remapped"));
 	json_object_put(o);
 	for (i = 0; i < N(lists); i++) {
@@ -606,6 +611,330 @@ START_TEST(export_round_trips)
 }
 END_TEST
 
+
+/* What a list (or a singleton) answers: its entities (caller puts). */
+static struct json_object *
+snapshot(const char *cookie, const char *path)
+{
+	struct resp		 r;
+	struct json_object	*d, *a;
+
+	ck_assert_int_eq(api_req("GET", path, cookie, NULL, &r), 200);
+	if (json_object_object_get_ex(r.json, "data", &d))
+		a = json_object_get(d);
+	else {
+		a = json_object_new_array();
+		json_object_array_add(a, json_object_get(r.json));
+	}
+	resp_free(&r);
+	return a;
+}
+
+/* The first reference library of cookie's: its id. */
+static const char *
+first_library(const char *cookie)
+{
+	static char		 id[64];
+	struct json_object	*l = snapshot(cookie, "/api/reference-libraries");
+
+	ck_assert_int_ge(json_object_array_length(l), 1);
+	snprintf(id, sizeof(id), "%s", jstr(json_object_array_get_idx(l, 0),
+	    "id"));
+	json_object_put(l);
+	return id;
+}
+
+/* Is k a field that names an entity or object (remapped with ids)? */
+static int
+names_an_id(const char *k)
+{
+	static const char *const ids[] = { "id", "parentId", "libraryId",
+	    "blobId", "coverBlobId", "sourceEventId", "ruleId", "templateId" };
+	size_t	 i;
+
+	for (i = 0; i < N(ids); i++)
+		if (strcmp(k, ids[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * e as a text without what may differ between accounts: blobKey (it
+ * names the account's object) and, remapped, the ids and the
+ * contentHash of one whose references were remapped (they are hashed;
+ * a blob is hashed as its sha256 when it has one, else its id).
+ */
+static char *
+comparable(struct json_object *e, int remapped)
+{
+	struct json_object	*c = json_object_new_object(), *sha;
+	char			*out;
+	int			 refs = 0;
+
+	json_object_object_foreach(e, k0, v0) {
+		if (strcmp(k0, "id") == 0 || !names_an_id(k0) || v0 == NULL)
+			continue;
+		if (!json_object_object_get_ex(e, strcmp(k0, "blobId") == 0 ?
+		    "blobSha256" : strcmp(k0, "coverBlobId") == 0 ?
+		    "coverSha256" : "", &sha) || sha == NULL)
+			refs = 1;
+	}
+	json_object_object_foreach(e, k, v) {
+		if (strcmp(k, "blobKey") == 0 || (remapped && (names_an_id(k) ||
+		    (refs && strcmp(k, "contentHash") == 0))))
+			continue;
+		json_object_object_add(c, k, json_object_get(v));
+	}
+	out = strdup(json_object_to_json_string_ext(c,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(c);
+	return out;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The entities of was are those of now, field by field (comparable()):
+ * kept ids, in the same order; remapped, as sets.
+ */
+static void
+same_snapshot(struct json_object *was, struct json_object *now,
+    const char *what, int remapped)
+{
+	size_t	 i, n = json_object_array_length(was);
+	char	**x, **y;
+
+	ck_assert_msg(n == json_object_array_length(now), "%s: %zu entities, "
+	    "then %zu", what, n, json_object_array_length(now));
+	x = calloc(n + 1, sizeof(*x));
+	y = calloc(n + 1, sizeof(*y));
+	for (i = 0; i < n; i++) {
+		x[i] = comparable(json_object_array_get_idx(was, i), remapped);
+		y[i] = comparable(json_object_array_get_idx(now, i), remapped);
+	}
+	if (remapped) {
+		qsort(x, n, sizeof(*x), str_cmp);
+		qsort(y, n, sizeof(*y), str_cmp);
+	}
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(strcmp(x[i], y[i]) == 0, "%s[%zu]: %s, then %s",
+		    what, i, x[i], y[i]);
+		free(x[i]);
+		free(y[i]);
+	}
+	free(x);
+	free(y);
+}
+
+/* The bytes of blob id of cookie's, from the store (a static buffer). */
+static const char *
+blob_bytes(const char *cookie, const char *id)
+{
+	static char	 out[4096];
+	struct resp	 r;
+	char		 path[256], url[4096];
+
+	snprintf(path, sizeof(path), "/api/blobs/%s?redirect=false", id);
+	ck_assert_int_eq(api_req("GET", path, cookie, NULL, &r), 200);
+	snprintf(url, sizeof(url), "%s", resp_str(&r, "url"));
+	resp_free(&r);
+	http_get(url, &r);
+	ck_assert_int_eq(r.status, 200);
+	snprintf(out, sizeof(out), "%s", r.body != NULL ? r.body : "");
+	resp_free(&r);
+	return out;
+}
+
+#define RT_LISTS	14
+
+/* Every list of every kind of cookie's, blobs and tracks included. */
+static void
+snapshot_all(const char *cookie, struct json_object *out[RT_LISTS])
+{
+	static const char *const lists[RT_LISTS - 1] = {
+	    "/api/quests?limit=100", "/api/schedule-rules",
+	    "/api/plan-templates", "/api/skill-tree", "/api/rewards",
+	    "/api/events?limit=100", "/api/focus", "/api/projects",
+	    "/api/reference-libraries", "/api/infobase", "/api/lane-templates",
+	    "/api/settings", "/api/blobs" };
+	char	 path[256];
+	int	 i;
+
+	for (i = 0; i < RT_LISTS - 1; i++)
+		out[i] = snapshot(cookie, lists[i]);
+	snprintf(path, sizeof(path), "/api/reference-libraries/%s/tracks",
+	    first_library(cookie));
+	out[i] = snapshot(cookie, path);
+}
+
+/*
+ * The round trip a user makes: their data (every kind, a song on a
+ * track, a pad on nothing, a cover on a project) exported, imported into
+ * another account (ids remapped) and, the account deleted, into a new
+ * one (ids kept): every list the same field by field, every blob's
+ * bytes, name and createdAt, the contentHashes; imported twice, all
+ * duplicates and no new object.
+ */
+START_TEST(round_trip_is_lossless)
+{
+	struct json_object	*o, *was[RT_LISTS], *now[RT_LISTS];
+	char			 b[256], z[256], args[512], k[128], l[128], m[128];
+	char			 song[64], pad[64], cover[64], path[512];
+	char			 body[512], prefix[128];
+	struct resp		 r;
+	long			 total, objs, n;
+	int			 i;
+
+	suite_user("kim@example.org", k, sizeof(k));
+	snprintf(b, sizeof(b), "%s/lx.vault.zip", dir);
+	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
+	    "--prefix lx", b, PASS);
+	ck_assert_int_eq(writer(args), 0);
+	o = api_import(k, b, PASS);
+	ck_assert_str_eq(jstr(o, "state"), "done");
+	json_object_put(o);
+	/* The cover with its sha256, the two others without. */
+	api_blob(k, "Lead vocal take 3.wav", "audio/wav", "audio",
+	    "RIFF the song's bytes", 0, song);
+	api_blob(k, "Pad.wav", "audio/wav", "audio", "RIFF a pad, unused", 0,
+	    pad);
+	api_blob(k, "cover.png", "image/png", "image", "PNG the cover", 1,
+	    cover);
+	snprintf(path, sizeof(path), "/api/reference-libraries/%s/tracks",
+	    first_library(k));
+	snprintf(body, sizeof(body), "{\"name\":\"Song\",\"blobId\":\"%s\"}",
+	    song);
+	ck_assert_int_eq(api_status("POST", path, k, body), 201);
+	snprintf(body, sizeof(body), "{\"name\":\"EP\",\"coverBlobId\":\"%s\"}",
+	    cover);
+	ck_assert_int_eq(api_status("POST", "/api/projects", k, body), 201);
+	snapshot_all(k, was);
+
+	/* The export: every blob, and its progress counts the entities. */
+	snprintf(z, sizeof(z), "%s/kim.vault.zip", dir);
+	o = export_to(k, z);
+	ck_assert_str_eq(jstr(o, "result.kinds.blobs.exported"), "5");
+	total = 0;
+	json_object_object_foreach(json_object_object_get(json_object_object_get(
+	    o, "result"), "kinds"), kind, c) {
+		if (strcmp(kind, "blobs") != 0)
+			total += json_object_get_int64(json_object_object_get(c,
+			    "exported"));
+	}
+	ck_assert_int_gt(total, 29);
+	ck_assert_int_eq(atol(jstr(o, "entitiesDone")), total);
+	json_object_put(o);
+
+	/* Into another account: the ids are taken, so remapped. */
+	suite_user("lee@example.org", l, sizeof(l));
+	o = api_import_done(l, z);
+	ck_assert_str_eq(jstr(o, "result.kinds.blobs.remapped"), "5");
+	json_object_put(o);
+	snapshot_all(l, now);
+	for (i = 0; i < RT_LISTS; i++) {
+		same_snapshot(was[i], now[i], "lee", 1);
+		json_object_put(now[i]);
+	}
+
+	/* The account goes; a new one takes the export: everything kept. */
+	ck_assert_int_eq(api_status("DELETE", "/api/me", k, NULL), 204);
+	suite_user("mia@example.org", m, sizeof(m));
+	o = api_import_done(m, z);
+	ck_assert_ptr_null(jstr(o, "result.kinds.blobs.remapped"));
+	ck_assert_str_eq(jstr(o, "result.kinds.blobs.imported"), "5");
+	json_object_put(o);
+	snapshot_all(m, now);
+	for (i = 0; i < RT_LISTS; i++) {
+		same_snapshot(was[i], now[i], "mia", 0);
+		json_object_put(now[i]);
+		json_object_put(was[i]);
+	}
+	ck_assert_str_eq(blob_bytes(m, song), "RIFF the song's bytes");
+	ck_assert_str_eq(blob_bytes(m, pad), "RIFF a pad, unused");
+	ck_assert_str_eq(blob_bytes(m, cover), "PNG the cover");
+	snprintf(path, sizeof(path), "/api/blobs/%s", song);
+	ck_assert_int_eq(api_req("HEAD", path, m, NULL, &r), 200);
+	ck_assert_ptr_nonnull(strstr(resp_header(&r, "Content-Disposition"),
+	    "Lead vocal take 3.wav"));
+	resp_free(&r);
+
+	/* The same bundle again: all duplicates, nothing new. */
+	snprintf(prefix, sizeof(prefix), "%s/", uid("mia@example.org"));
+	objs = objects(prefix);
+	n = all_rows("mia@example.org");
+	o = api_import(m, z, PASS);
+	ck_assert_str_eq(jstr(o, "state"), "done");
+	ck_assert_str_eq(jstr(o, "result.kinds.blobs.duplicates"), "5");
+	ck_assert_ptr_null(jstr(o, "result.kinds.blobs.imported"));
+	ck_assert_ptr_null(jstr(o, "result.kinds.quests.imported"));
+	json_object_put(o);
+	ck_assert_int_eq(all_rows("mia@example.org"), n);
+	ck_assert_int_eq(objects(prefix), objs);
+}
+END_TEST
+
+/*
+ * Migration 0008 recomputes the hashes it changes, in C, as the API
+ * computes them: the database put back as 0007 left it (the columns
+ * gone, the hashes stale), then migrated again.
+ */
+START_TEST(migration_rehashes_tracks_and_projects)
+{
+	struct resp	 r;
+	char		 c[128], song[64], cover[64], path[512], body[512];
+	char		 track[64], project[64], th[80], ph[80], q[512];
+
+	suite_user("nia@example.org", c, sizeof(c));
+	api_blob(c, "n.wav", "audio/wav", "audio", "RIFF nia", 1, song);
+	api_blob(c, "n.png", "image/png", "image", "PNG nia", 1, cover);
+	ck_assert_int_eq(api_req("POST", "/api/reference-libraries", c,
+	    "{\"name\":\"N\"}", &r), 201);
+	snprintf(path, sizeof(path), "/api/reference-libraries/%s/tracks",
+	    resp_str(&r, "id"));
+	resp_free(&r);
+	snprintf(body, sizeof(body), "{\"name\":\"T\",\"blobId\":\"%s\"}", song);
+	ck_assert_int_eq(api_req("POST", path, c, body, &r), 201);
+	snprintf(track, sizeof(track), "%s", resp_str(&r, "id"));
+	snprintf(th, sizeof(th), "%s", resp_str(&r, "contentHash"));
+	resp_free(&r);
+	snprintf(body, sizeof(body), "{\"name\":\"P\",\"coverBlobId\":\"%s\"}",
+	    cover);
+	ck_assert_int_eq(api_req("POST", "/api/projects", c, body, &r), 201);
+	snprintf(project, sizeof(project), "%s", resp_str(&r, "id"));
+	snprintf(ph, sizeof(ph), "%s", resp_str(&r, "contentHash"));
+	resp_free(&r);
+
+	suite_sql("DELETE FROM schema_migrations WHERE version = '0008'");
+	suite_sql("ALTER TABLE reference_tracks DROP COLUMN blob_sha256");
+	suite_sql("ALTER TABLE projects DROP COLUMN cover_sha256");
+	suite_sql("DROP POLICY blobs_id_probe ON blobs");
+	suite_sql("UPDATE reference_tracks SET content_hash = 'stale'");
+	suite_sql("UPDATE projects SET content_hash = 'stale'");
+	snprintf(path, sizeof(path), "%s/migrate-0008.out", dir);
+	ck_assert_int_eq(harness_passionctl(&suite_st, "migrate", path), 0);
+	ck_assert(harness_file_has(path, "applied 0008_vault_fidelity", 0));
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM reference_tracks "
+	    "WHERE content_hash = 'stale' OR content_hash = ''"), 0);
+	snprintf(q, sizeof(q), "SELECT content_hash FROM reference_tracks "
+	    "WHERE id = '%s'", track);
+	ck_assert_str_eq(suite_sql(q), th);
+	snprintf(q, sizeof(q), "SELECT content_hash FROM projects WHERE id = "
+	    "'%s'", project);
+	ck_assert_str_eq(suite_sql(q), ph);
+	snprintf(q, sizeof(q), "SELECT cover_sha256 IS NOT NULL FROM projects "
+	    "WHERE id = '%s'", project);
+	ck_assert_str_eq(suite_sql(q), "t");
+	/* And passiond answers with them as before. */
+	snprintf(path, sizeof(path), "/api/reference-tracks/%s", track);
+	ck_assert_int_eq(api_req("GET", path, c, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "contentHash"), th);
+	resp_free(&r);
+}
+END_TEST
 
 /* An export deleted, and one past vault_export_age: gone, files too. */
 START_TEST(exports_are_deleted_and_expire)
@@ -663,9 +992,7 @@ START_TEST(v2_bundles_are_mapped)
 		    "--layout %s --prefix v2x%d", b, PASS, zip ? "zip" : "json",
 		    zip);
 		ck_assert_int_eq(writer(args), 0);
-		o = api_import(c, b, PASS);
-		ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
-		    json_object_to_json_string(o));
+		o = api_import_done(c, b);
 		ck_assert_str_eq(jstr(o, "result.kinds.projects.imported"),
 		    "1");
 		/* Its library, and "Audio loops" for the loops. */
@@ -944,9 +1271,7 @@ START_TEST(other_users_ids_are_remapped)
 	    "--prefix api", b, PASS);
 	ck_assert_int_eq(writer(args), 0);
 	suite_user("frank@example.org", c, sizeof(c));
-	o = api_import(c, b, PASS);
-	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
-	    json_object_to_json_string(o));
+	o = api_import_done(c, b);
 	ck_assert_str_eq(jstr(o, "result.kinds.quests.remapped"), "6");
 	ck_assert_str_eq(jstr(o, "result.kinds.quests.imported"), "6");
 	json_object_put(o);
@@ -1050,6 +1375,8 @@ main(void)
 	tcase_add_test(tc, bad_bundles_write_nothing);
 	tcase_add_test(tc, v2_bundles_are_mapped);
 	tcase_add_test(tc, export_round_trips);
+	tcase_add_test(tc, round_trip_is_lossless);
+	tcase_add_test(tc, migration_rehashes_tracks_and_projects);
 	tcase_add_test(tc, a_job_failed_for_good_fails_its_import);
 	tcase_add_test(tc, exports_are_deleted_and_expire);
 	harness_add_no_crash(tc, &suite_st);

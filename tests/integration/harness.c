@@ -1005,6 +1005,32 @@ api_status(const char *method, const char *path, const char *cookie,
 	return api_status_h(method, path, cookie, NULL, body);
 }
 
+void
+api_blob(const char *cookie, const char *name, const char *type,
+    const char *kind, const char *bytes, int hashed, char *id)
+{
+	struct resp	 r;
+	struct arena	 a;
+	char		 body[1024], path[256], url[4096];
+
+	arena_init(&a, 4096);
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"mimeType\":\"%s\","
+	    "\"sizeBytes\":%zu,\"kind\":\"%s\"%s%s%s}", name, type,
+	    strlen(bytes), kind, hashed ? ",\"sha256\":\"" : "", hashed ?
+	    sha256_hex(&a, bytes, strlen(bytes), NULL, 0) : "", hashed ? "\"" :
+	    "");
+	arena_cleanup(&a);
+	ck_assert_int_eq(api_req("POST", "/api/blobs", cookie, body, &r), 201);
+	snprintf(id, 64, "%s", resp_str(&r, "id"));
+	snprintf(url, sizeof(url), "%s", resp_str(&r, "upload.url"));
+	resp_free(&r);
+	http_do_h("PUT", url, NULL, NULL, type, bytes, &r);
+	ck_assert_int_eq(r.status, 200);
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
+	ck_assert_int_eq(api_status("POST", path, cookie, "{}"), 200);
+}
+
 const char *
 suite_sql(const char *sql)
 {

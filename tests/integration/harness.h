@@ -215,6 +215,14 @@ long		 api_status(const char *method, const char *path,
 		    const char *cookie, const char *body);
 long		 api_status_h(const char *method, const char *path,
 		    const char *cookie, const char *header, const char *body);
+/*
+ * A ready blob of cookie's through the API (create, PUT to the presigned
+ * URL, complete): name, type, kind and its bytes, with its sha256 given
+ * or not; its id into id (64).
+ */
+void		 api_blob(const char *cookie, const char *name,
+		    const char *type, const char *kind, const char *bytes,
+		    int hashed, char *id);
 /* sql as postgres on the suite's database: its first value (a static
  * buffer), or that value as a number. */
 const char	*suite_sql(const char *sql);
