@@ -236,6 +236,48 @@ api_vault_import_create(struct http_request *req)
 	http_reply_json(req, 201, o);
 }
 
+/*
+ * May import row be started (uploaded, or failed in a way the same
+ * bundle may yet mend), and may its user try a passphrase now (so many
+ * wrong ones within the hour, then 429)? 0, or -1 replied.
+ */
+static int
+startable_or_reply(struct http_request *req, const struct db_vault_job *row)
+{
+	struct app	*app = api_app(req);
+	const char	*code = db_row_text(&row->row, "errorCode");
+	long		 misses, retry;
+	enum db_status	 st;
+
+	if (strcmp(row->state, "uploading") != 0 && (strcmp(row->state,
+	    "failed") != 0 || !vault_import_restartable(code))) {
+		if (strcmp(row->state, "failed") == 0)
+			http_reply_error(req, 409, "conflict", "this import "
+			    "failed (%s), which starting it again cannot mend: "
+			    "make a new one", code != NULL ? code : "?");
+		else
+			http_reply_error(req, 409, "conflict", "this import is "
+			    "%s already", row->state);
+		return -1;
+	}
+	st = db_vault_passphrase_misses(&app->db, req->arena, req->user_id,
+	    VAULT_MISS_KEEP, &misses, &retry);
+	if (st != DB_OK) {
+		api_reply_db_error(req, st);
+		return -1;
+	}
+	if (misses >= app->cfg->vault_passphrase_tries) {
+		retry = retry > 0 ? retry : 1;
+		http_header_add(req, "Retry-After", arena_printf(req->arena,
+		    "%ld", retry));
+		http_reply_error(req, 429, "too_many_attempts", "%ld wrong "
+		    "passphrases within the hour; try again in %ld s", misses,
+		    retry);
+		return -1;
+	}
+	return 0;
+}
+
 void
 api_vault_import_start(struct http_request *req)
 {
@@ -264,10 +306,8 @@ api_vault_import_start(struct http_request *req)
 	}
 	pass = json_object_get_string(json_object_object_get(body,
 	    "passphrase"));
-	if (strcmp(row.state, "uploading") != 0) {
+	if (startable_or_reply(req, &row) != 0) {
 		db_tx_rollback(&app->db);
-		http_reply_error(req, 409, "conflict", "this import is %s "
-		    "already", row.state);
 		return;
 	}
 	if (api_store_or_reply(req) != 0 || !app->keys.ready) {
@@ -339,7 +379,7 @@ api_vault_export_create(struct http_request *req)
 	struct model_error	 err;
 	struct db_vault_job	 row;
 	const char		*pass, *key, *payload, *state;
-	char			 id[37], stamp[32];
+	char			 id[37], stamp[32], why[160];
 	enum db_status		 st;
 	size_t			 i;
 
@@ -357,6 +397,10 @@ api_vault_export_create(struct http_request *req)
 	}
 	pass = json_object_get_string(json_object_object_get(body,
 	    "passphrase"));
+	if (vault_passphrase_weak(pass, why, sizeof(why))) {
+		http_reply_invalid(req, 422, "passphrase", why);
+		return;
+	}
 	if (api_begin_or_reply(req) != 0)
 		return;
 	/* One at a time. */

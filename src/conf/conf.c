@@ -159,6 +159,10 @@ static const struct conf_key keys[] = {
 	{ "vault_tmpdir", CONF_STR, STR(vault_tmpdir), "/var/tmp", 0, 0, NULL },
 	{ "vault_export_age", CONF_DURATION, STR(vault_export_age), "7d", 60,
 	    365L * 86400, NULL },
+	{ "vault_import_age", CONF_DURATION, STR(vault_import_age), "3d", 60,
+	    365L * 86400, NULL },
+	{ "vault_passphrase_tries", CONF_INT, STR(vault_passphrase_tries),
+	    "10", 1, 1000, NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

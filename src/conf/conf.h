@@ -118,6 +118,8 @@ struct config {
 	long	 vault_zip_ratio;	/* unpacked / packed bytes */
 	char	*vault_tmpdir;		/* blobs spilled, bundles fetched */
 	long	 vault_export_age;	/* seconds an export is kept */
+	long	 vault_import_age;	/* an import waiting for its start */
+	long	 vault_passphrase_tries;	/* wrong ones per user an hour */
 
 	struct conf_provider	 providers[CONF_MAX_PROVIDERS];
 	size_t			 nproviders;

@@ -137,7 +137,7 @@ job_print(void *ud, const struct db_job_info *j)
 {
 	(void)ud;
 	printf("%s\t%s\t%s\t%s\t%s\t%s\n", j->id, j->kind, j->state,
-	    j->attempts, j->run_at, j->last_error);
+	    j->attempts, j->run_at, j->outcome);
 }
 
 int

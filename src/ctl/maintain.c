@@ -44,6 +44,7 @@ cmd_maintain(struct ctl *ctl, int argc, char **argv)
 	enum db_status		 st;
 	long			 failed = 0, removed = 0, unremoved = 0;
 	long			 waiting = 0, expired = 0, n = 0;
+	long			 imports = 0, ni = 0;
 	int			 sweep;
 	char			 err[512];
 
@@ -71,7 +72,11 @@ cmd_maintain(struct ctl *ctl, int argc, char **argv)
 		if (st == DB_OK)
 			st = db_vault_exports_expire(&db, &ua, uid,
 			    cfg->vault_export_age, &n);
+		if (st == DB_OK)
+			st = db_vault_imports_expire(&db, &ua, uid,
+			    cfg->vault_import_age, &ni);
 		expired += n;
+		imports += ni;
 		if (st == DB_OK && sweep && jobs_blob_sweep_user(&db, &store,
 		    &net, &ua, uid, cfg->storage_sweep_age, &bs, err,
 		    sizeof(err)) != 0) {
@@ -116,6 +121,8 @@ cmd_maintain(struct ctl *ctl, int argc, char **argv)
 			    m.invalid);
 		printf("vault exports past vault_export_age, removed: %ld\n",
 		    expired);
+		printf("vault imports waiting past vault_import_age, "
+		    "removed: %ld\n", imports);
 		if (storage_enabled(&store)) {
 			printf("blobs left pending, removed: %ld\n", bs.stale);
 			printf("objects with no blob, queued: %ld\n",

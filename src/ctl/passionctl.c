@@ -67,7 +67,8 @@ static const struct command commands[] = {
 	    "delete expired sessions, tokens and rate windows; abandon stale\n"
 	    "focus sessions; make the quests schedule rules have come due;\n"
 	    "sweep the object store (stale uploads, objects with no row) and\n"
-	    "empty its queue; remove vault exports past vault_export_age",
+	    "empty its queue; remove vault exports past vault_export_age and\n"
+	    "imports left waiting past vault_import_age",
 	    cmd_maintain },
 	{ "import", "import FILE --user EMAIL [--passphrase-file F]",
 	    "import a vault bundle (.vault or .vault.zip) into the user's\n"

@@ -310,6 +310,12 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 		free(pass);
 		return 1;
 	}
+	if (vault_passphrase_weak(pass, tmp, sizeof(tmp))) {
+		fprintf(stderr, "passionctl: export: %s\n", tmp);
+		explicit_bzero(pass, strlen(pass));
+		free(pass);
+		return 1;
+	}
 	/* Written beside, renamed when whole: never half a file at out. */
 	snprintf(tmp, sizeof(tmp), "%s.partial", out);
 	memset(&fs, 0, sizeof(fs));

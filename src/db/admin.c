@@ -95,7 +95,8 @@ db_jobs_list(struct db *db, struct arena *a, int failed_only, db_job_fn fn,
 	st = db_sql(db, a, "admin_jobs", "SELECT id, kind, state, "
 	    "attempts || '/' || max_attempts AS attempts, "
 	    "to_char(run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-	    "AS run_at, coalesce(last_error, '-') AS last_error FROM jobs "
+	    "AS run_at, coalesce(CASE state WHEN 'done' THEN outcome ELSE "
+	    "last_error END, '-') AS outcome FROM jobs "
 	    "WHERE NOT $1::boolean OR state = 'failed' ORDER BY id DESC LIMIT 50",
 	    1, p, 1, &r);
 	for (i = 0; st == DB_OK && i < PQntuples(r); i++) {
@@ -104,7 +105,7 @@ db_jobs_list(struct db *db, struct arena *a, int failed_only, db_job_fn fn,
 		j.state = db_col(r, i, "state");
 		j.attempts = db_col(r, i, "attempts");
 		j.run_at = db_col(r, i, "run_at");
-		j.last_error = db_col(r, i, "last_error");
+		j.outcome = db_col(r, i, "outcome");
 		fn(ud, &j);
 	}
 	return st;

@@ -27,9 +27,12 @@ enum db_user_verb {
 /* Do verb to the user with that (normalised) email; *changed: rows. */
 enum db_status	 db_user_admin(struct db *db, struct arena *a,
 		    enum db_user_verb verb, const char *email, long *changed);
-/* A job as passionctl jobs prints it. */
+/*
+ * A job as passionctl jobs prints it; outcome: what a job that is done
+ * came to ("import failed (bad_passphrase): …"), else its last error.
+ */
 struct db_job_info {
-	const char	*id, *kind, *state, *attempts, *run_at, *last_error;
+	const char	*id, *kind, *state, *attempts, *run_at, *outcome;
 };
 typedef void	(*db_job_fn)(void *ud, const struct db_job_info *j);
 /* The newest 50 jobs (or failed ones), newest first. */

@@ -282,7 +282,9 @@ struct db_lane {
 enum db_status	 db_job_claim(struct db *db, struct arena *a,
 		    const struct db_lane *l, struct db_job *j);
 /* The job ran: done, and its payload's "secret" is dropped. */
-enum db_status	 db_job_done(struct db *db, struct arena *a, long long id);
+/* Job id done; outcome (NULL or "": none) says what it came to. */
+enum db_status	 db_job_done(struct db *db, struct arena *a, long long id,
+		    const char *outcome);
 /*
  * The job failed with error: queued again delay seconds from now, or
  * failed for good (give_up, attempts spent, or past its expiry), which
@@ -561,7 +563,10 @@ enum db_status	 db_vault_import_get(struct db *db, struct arena *a,
 /* The user's newest 100 imports as the API shows them (caller's array). */
 enum db_status	 db_vault_import_list(struct db *db, struct arena *a,
 		    const char *user_id, struct json_object **out);
-/* Queue import id's job (payload: JSON) and mark it queued. */
+/*
+ * Queue import id's job (payload: JSON) and mark it queued, its last
+ * verdict and progress forgotten.
+ */
 enum db_status	 db_vault_import_start(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, const char *payload,
 		    long max_attempts);
@@ -571,10 +576,27 @@ enum db_status	 db_vault_import_progress(struct db *db, struct arena *a,
 /* Delete the user's import id (its object queued for removal). */
 enum db_status	 db_vault_import_delete(struct db *db, struct arena *a,
 		    const char *user_id, const char *id);
-/* Import id failed with code, error, and its result (JSON). */
+/*
+ * Import id failed with code, error, and its result (JSON); a code
+ * bad_passphrase is counted among the user's misses (kept
+ * VAULT_MISS_KEEP seconds).
+ */
+#define VAULT_MISS_KEEP	3600
 enum db_status	 db_vault_import_failed(struct db *db, struct arena *a,
 		    const char *id, const char *code, const char *error,
 		    const char *result);
+/*
+ * The user's wrong passphrases in the last window seconds (*n), and in
+ * how many seconds the oldest of them leaves it (*retry).
+ */
+enum db_status	 db_vault_passphrase_misses(struct db *db, struct arena *a,
+		    const char *user_id, long window, long *n, long *retry);
+/*
+ * Remove the user's imports older than age seconds that are waiting
+ * (uploading, or failed: their bundles are queued for removal); *n.
+ */
+enum db_status	 db_vault_imports_expire(struct db *db, struct arena *a,
+		    const char *user_id, long age, long *n);
 
 /*
  * The user's rows of m (in a snapshot: exports), in id order: fn(ud,

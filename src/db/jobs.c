@@ -44,9 +44,11 @@ db_job_claim(struct db *db, struct arena *a, const struct db_lane *l,
 }
 
 enum db_status
-db_job_done(struct db *db, struct arena *a, long long id)
+db_job_done(struct db *db, struct arena *a, long long id,
+    const char *outcome)
 {
-	const char	*p[1] = { db_num(a, id) };
+	const char	*p[2] = { db_num(a, id), outcome != NULL &&
+	    outcome[0] != '\0' ? outcome : NULL };
 
 	return db_exec(db, a, DB_STMT_JOB_DONE, p, NULL);
 }

@@ -117,10 +117,11 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "false) AS expired, user_id", 2, 0 },
 	[DB_STMT_JOB_DONE] = { "job_done",
 	    "UPDATE jobs SET state = 'done', finished_at = now(), "
-	    "last_error = NULL, payload = payload - 'secret', "
+	    "last_error = NULL, outcome = left($2, 1000), "
+	    "payload = payload - 'secret', "
 	    "locked_pid = NULL, locked_backend_start = NULL "
 	    "WHERE id = $1 AND state = 'running' AND "
-	    "locked_pid = pg_backend_pid()", 1, 0 },
+	    "locked_pid = pg_backend_pid()", 2, 0 },
 	[DB_STMT_JOB_RETRY] = { "job_retry",
 	    "UPDATE jobs j SET state = CASE WHEN g.stop THEN 'failed' "
 	    "ELSE 'queued' END, run_at = now() + make_interval(secs => "

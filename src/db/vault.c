@@ -196,11 +196,36 @@ db_vault_import_start(struct db *db, struct arena *a, const char *user_id,
 {
 	const char	*p[4] = { user_id, id, payload, db_num(a, max_attempts) };
 
+	/* Started again after a failure: its last verdict is forgotten. */
 	return db_sql(db, a, "vault_import_start", "WITH j AS (INSERT INTO "
 	    "jobs (kind, user_id, payload, max_attempts) VALUES "
 	    "('vault_import', $1, $3::jsonb, $4::integer) RETURNING id) "
 	    "UPDATE vault_imports SET state = 'queued', job_id = (SELECT id "
-	    "FROM j) WHERE user_id = $1 AND id = $2", 4, p, 0, NULL);
+	    "FROM j), bytes_done = 0, entities_done = 0, result = NULL, "
+	    "error_code = NULL, error = NULL, started_at = NULL, "
+	    "finished_at = NULL WHERE user_id = $1 AND id = $2", 4, p, 0,
+	    NULL);
+}
+
+enum db_status
+db_vault_passphrase_misses(struct db *db, struct arena *a,
+    const char *user_id, long window, long *n, long *retry)
+{
+	const char	*p[2] = { user_id, db_num(a, window) };
+	PGresult	*r;
+	enum db_status	 st;
+
+	*n = *retry = 0;
+	st = db_sql(db, a, "vault_passphrase_misses", "SELECT count(*) AS n, "
+	    "coalesce(ceil(extract(epoch FROM min(at) + make_interval(secs => "
+	    "$2::bigint) - now())), 0)::bigint AS retry FROM "
+	    "vault_passphrase_misses WHERE user_id = $1 AND at > now() - "
+	    "make_interval(secs => $2::bigint)", 2, p, 1, &r);
+	if (st == DB_OK) {
+		*n = atol(db_col(r, 0, "n"));
+		*retry = atol(db_col(r, 0, "retry"));
+	}
+	return st;
 }
 
 enum db_status
@@ -218,12 +243,18 @@ enum db_status
 db_vault_import_failed(struct db *db, struct arena *a, const char *id,
     const char *code, const char *error, const char *result)
 {
-	const char	*p[4] = { id, code, error, result };
+	const char	*p[5] = { id, code, error, result,
+	    db_num(a, VAULT_MISS_KEEP) };
 
-	return db_sql(db, a, "vault_import_failed", "UPDATE vault_imports SET "
-	    "state = 'failed', error_code = $2, error = left($3, 1000), "
-	    "result = $4::jsonb, finished_at = now() WHERE id = $1", 4, p, 0,
-	    NULL);
+	/* A wrong passphrase is counted (misses past their hour go). */
+	return db_sql(db, a, "vault_import_failed", "WITH i AS (UPDATE "
+	    "vault_imports SET state = 'failed', error_code = $2, error = "
+	    "left($3, 1000), result = $4::jsonb, finished_at = now() WHERE "
+	    "id = $1 RETURNING user_id), old AS (DELETE FROM "
+	    "vault_passphrase_misses WHERE user_id = (SELECT user_id FROM i) "
+	    "AND at < now() - make_interval(secs => $5::bigint)) INSERT INTO "
+	    "vault_passphrase_misses (user_id) SELECT user_id FROM i WHERE "
+	    "$2 = 'bad_passphrase'", 5, p, 0, NULL);
 }
 
 enum db_status
@@ -357,20 +388,38 @@ db_vault_export_delete(struct db *db, struct arena *a, const char *user_id,
 	    "WHERE user_id = $1 AND id = $2", 2, p, 0, NULL);
 }
 
-enum db_status
-db_vault_exports_expire(struct db *db, struct arena *a, const char *user_id,
-    long age, long *n)
+/* Delete the user's rows of table in states older than age: *n. */
+static enum db_status
+expire(struct db *db, struct arena *a, const char *table, const char *states,
+    const char *user_id, long age, long *n)
 {
 	const char	*p[2] = { user_id, db_num(a, age) };
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = db_sql(db, a, "vault_exports_expire", "DELETE FROM vault_exports "
-	    "WHERE user_id = $1 AND created_at < now() - make_interval(secs "
-	    "=> $2::bigint) AND state IN ('done', 'failed') RETURNING id", 2,
-	    p, 0, &r);
+	st = db_sql(db, a, arena_printf(a, "%s_expire", table), arena_printf(a,
+	    "DELETE FROM %s WHERE user_id = $1 AND created_at < now() - "
+	    "make_interval(secs => $2::bigint) AND state IN (%s) RETURNING id",
+	    table, states), 2, p, 0, &r);
 	*n = st == DB_OK ? PQntuples(r) : 0;
 	return st;
+}
+
+enum db_status
+db_vault_imports_expire(struct db *db, struct arena *a, const char *user_id,
+    long age, long *n)
+{
+	/* Not done and not at work: a bundle waiting for a start. */
+	return expire(db, a, "vault_imports", "'uploading', 'failed'", user_id,
+	    age, n);
+}
+
+enum db_status
+db_vault_exports_expire(struct db *db, struct arena *a, const char *user_id,
+    long age, long *n)
+{
+	return expire(db, a, "vault_exports", "'done', 'failed'", user_id, age,
+	    n);
 }
 
 /* --- the rows of imports and exports ----------------------------------- */

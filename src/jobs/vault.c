@@ -161,11 +161,12 @@ jobs_vault_import_run(struct jobs_ctx *ctx, struct json_object *payload,
 	struct json_object	*v;
 	struct db_vault_job	 row;
 	const char		*id = NULL, *secret = NULL, *key, *state;
+	const char		*code = NULL;
 	unsigned char		*pass = NULL;
 	size_t			 pn = 0;
 	long long		 size, got;
 	enum storage_status	 ss;
-	enum vault_error	 e;
+	enum vault_error	 e = VAULT_OK;
 	enum db_status		 st;
 	int			 fd = -1;
 	enum job_result		 res = JOB_RETRY;
@@ -203,8 +204,10 @@ jobs_vault_import_run(struct jobs_ctx *ctx, struct json_object *payload,
 	state = row.state;
 	key = row.object_key;
 	size = row.size;
-	if (strcmp(state, "done") == 0 || strcmp(state, "failed") == 0)
-		goto remove;
+	if (strcmp(state, "done") == 0 || strcmp(state, "failed") == 0) {
+		code = db_row_text(&row.row, "errorCode");
+		goto verdict;
+	}
 	pass = jobs_secret_open(a, &ctx->keys, arena_printf(a, AAD_PREFIX "%s",
 	    id), secret, &pn);
 	if (pass == NULL) {
@@ -234,6 +237,8 @@ jobs_vault_import_run(struct jobs_ctx *ctx, struct json_object *payload,
 			snprintf(err, errlen, "%s", ctx->db.errstr);
 			goto out;
 		}
+		snprintf(err, errlen, "import failed (corrupt_bundle): the "
+		    "bundle is not in the store");
 		res = JOB_DONE;
 		goto out;
 	}
@@ -251,10 +256,23 @@ jobs_vault_import_run(struct jobs_ctx *ctx, struct json_object *payload,
 	log_info("vault import %s of user %s: %s%s%s", id, r.user_id,
 	    e == VAULT_OK ? "done" : vault_error_code(e), e == VAULT_OK ? "" :
 	    ": ", e == VAULT_OK ? "" : r.err);
-remove:
-	/* The bundle's work is over: it leaves the store. */
-	if (storage_delete(&ctx->store, &ctx->store_net, a, key, time(NULL)) !=
-	    STORAGE_OK && db_vault_forget_objects(&ctx->db, a, arena_printf(a,
+	code = e == VAULT_OK ? NULL : vault_error_code(e);
+verdict:
+	/* The job's outcome is the import's verdict (passionctl jobs). */
+	if (code == NULL)
+		snprintf(err, errlen, "import done");
+	else
+		snprintf(err, errlen, "import failed (%s)%s%.400s", code,
+		    e != VAULT_OK && r.err[0] ? ": " : "", e != VAULT_OK ?
+		    r.err : "");
+	/*
+	 * The bundle's work is over, and it leaves the store, unless the
+	 * import may be started again (vault_import_restartable): then it
+	 * stays until it is, or is deleted, or ages out.
+	 */
+	if (!vault_import_restartable(code) && storage_delete(&ctx->store,
+	    &ctx->store_net, a, key, time(NULL)) != STORAGE_OK &&
+	    db_vault_forget_objects(&ctx->db, a, arena_printf(a,
 	    "[\"%s\"]", key)) != DB_OK)
 		log_warn("vault import %s: the bundle %s stays in the store: "
 		    "%s", id, key, ctx->store.errstr);

@@ -97,9 +97,10 @@ run(struct jobs_ctx *ctx, const struct db_job *j)
 	if (ctx->job_end != NULL)
 		ctx->job_end(ctx->hook_ud);
 	if (res == JOB_DONE) {
-		st = db_job_done(&ctx->db, &ctx->arena, j->id);
-		log_info("job %lld (%s) done on attempt %d", j->id, j->kind,
-		    j->attempts);
+		/* A job done may say what it came to, in err. */
+		st = db_job_done(&ctx->db, &ctx->arena, j->id, err);
+		log_info("job %lld (%s) done on attempt %d%s%s", j->id, j->kind,
+		    j->attempts, err[0] ? ": " : "", err);
 	} else {
 		st = db_job_retry(&ctx->db, &ctx->arena, j->id, delay, err,
 		    res == JOB_FAIL, &failed);

@@ -48,6 +48,15 @@ vault_error_code(enum vault_error e)
 	}
 }
 
+int
+vault_import_restartable(const char *code)
+{
+	/* A wrong passphrase, or the jobs worker giving up (the store or
+	 * the database away three times): the same bundle may yet do. */
+	return code != NULL && (strcmp(code, "bad_passphrase") == 0 ||
+	    strcmp(code, "internal") == 0);
+}
+
 /* The value of a base64 character, or -1. */
 static int
 b64_value(unsigned char c)

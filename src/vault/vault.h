@@ -19,6 +19,7 @@
 #define VAULT_ITER_MIN		10000
 #define VAULT_ITER_MAX		10000000
 #define VAULT_ITER_WRITE	100000	/* what export writes */
+#define VAULT_PASS_MIN		12	/* an export's passphrase, code points */
 
 /* Why a bundle cannot be read: the import's result codes. */
 enum vault_error {
@@ -35,6 +36,16 @@ enum vault_error {
 
 /* The code of e as the API says it ("bad_passphrase", …). */
 const char	*vault_error_code(enum vault_error e);
+/*
+ * Is p too weak to seal an export with (shorter than VAULT_PASS_MIN code
+ * points, or a common password)? 1 with why (naming the field), or 0.
+ */
+int		 vault_passphrase_weak(const char *p, char *why, size_t len);
+/*
+ * May an import that failed with code (its errorCode) be started again
+ * with the bundle it has (kept in the store for that)?
+ */
+int		 vault_import_restartable(const char *code);
 /*
  * Standard base64 with padding of s (n bytes, a multiple of 4), strictly,
  * into out (n / 4 * 3 bytes): 0 with *len, or -1.

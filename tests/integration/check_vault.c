@@ -26,7 +26,7 @@
 #include "harness.h"
 #include "../common/run.h"
 
-#define PASS		"correct horse battery staple"
+#define PASS		"a passphrase for the tests"
 #define SWEEP_AGE	5	/* storage_sweep_age: seconds */
 
 static char		 dir[64], endpoint[64], alice[128], bob[128];
@@ -936,6 +936,131 @@ START_TEST(migration_rehashes_tracks_and_projects)
 }
 END_TEST
 
+/*
+ * A typo is not a second upload: a wrong passphrase fails the import
+ * (bad_passphrase) and keeps its bundle; started again with the right
+ * one it imports, and the bundle goes. passionctl jobs tells the two
+ * verdicts apart. Wrong passphrases are limited per user (429), and an
+ * import left failed ages out with its bundle.
+ */
+START_TEST(a_typo_is_not_a_reupload)
+{
+	struct json_object	*o;
+	struct resp		 r;
+	char			 b[256], args[512], c[128], id[64], path[256];
+	char			 prefix[128], out[256], q[512];
+	int			 i;
+
+	suite_user("oda@example.org", c, sizeof(c));
+	snprintf(prefix, sizeof(prefix), "%s/imports/", uid("oda@example.org"));
+	snprintf(b, sizeof(b), "%s/typo.vault.zip", dir);
+	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
+	    "--prefix typo", b, PASS);
+	ck_assert_int_eq(writer(args), 0);
+	api_import_begin(c, b, "a passphrase for the test", id);
+	o = api_import_wait(c, id, 60);
+	ck_assert_str_eq(jstr(o, "state"), "failed");
+	ck_assert_str_eq(jstr(o, "errorCode"), "bad_passphrase");
+	json_object_put(o);
+	ck_assert_int_eq(objects(prefix), 1);
+	snprintf(out, sizeof(out), "%s/jobs-typo.out", dir);
+	ck_assert_int_eq(harness_passionctl(&suite_st, "jobs", out), 0);
+	ck_assert(harness_file_has(out, "import failed (bad_passphrase)", 0));
+
+	/* Again, with the right one: no upload. */
+	snprintf(path, sizeof(path), "/api/vault/imports/%s/start", id);
+	snprintf(args, sizeof(args), "{\"passphrase\":\"%s\"}", PASS);
+	ck_assert_int_eq(api_req("POST", path, c, args, &r), 202);
+	ck_assert_str_eq(resp_str(&r, "state"), "queued");
+	ck_assert_ptr_null(resp_str(&r, "errorCode"));
+	resp_free(&r);
+	o = api_import_wait(c, id, 60);
+	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
+	    json_object_to_json_string(o));
+	ck_assert_str_eq(jstr(o, "result.kinds.quests.imported"), "6");
+	json_object_put(o);
+	ck_assert_int_eq(rows("quests", "oda@example.org"), 6);
+	for (i = 0; i < 50 && objects(prefix) > 0; i++)
+		harness_sleep_ms(100);
+	ck_assert_int_eq(objects(prefix), 0);
+	ck_assert_int_eq(harness_passionctl(&suite_st, "jobs", out), 0);
+	ck_assert(harness_file_has(out, "import done", 0));
+	/* Done is done. */
+	ck_assert_int_eq(api_req("POST", path, c, args, &r), 409);
+	resp_free(&r);
+
+	/* A failure no retry mends: 409, and a new import is the way. */
+	snprintf(q, sizeof(q), "UPDATE vault_imports SET state = 'failed', "
+	    "error_code = 'corrupt_bundle' WHERE id = '%s'", id);
+	suite_sql(q);
+	ck_assert_int_eq(api_req("POST", path, c, args, &r), 409);
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"),
+	    "corrupt_bundle"));
+	resp_free(&r);
+
+	/* Ten wrong passphrases within the hour: the eleventh waits. */
+	api_import_begin(c, b, "wrong again, as before", id);
+	o = api_import_wait(c, id, 60);
+	ck_assert_str_eq(jstr(o, "errorCode"), "bad_passphrase");
+	json_object_put(o);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM "
+	    "vault_passphrase_misses WHERE user_id = " OF("oda@example.org")),
+	    2);
+	suite_sql("INSERT INTO vault_passphrase_misses (user_id, at) SELECT "
+	    "id, now() - interval '10 minutes' FROM users, generate_series(1, "
+	    "8) WHERE email = 'oda@example.org'");
+	snprintf(path, sizeof(path), "/api/vault/imports/%s/start", id);
+	ck_assert_int_eq(api_req("POST", path, c, args, &r), 429);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "too_many_attempts");
+	ck_assert_ptr_nonnull(resp_header(&r, "Retry-After"));
+	ck_assert_int_gt(atol(resp_header(&r, "Retry-After")), 2900);
+	ck_assert_int_le(atol(resp_header(&r, "Retry-After")), 3000);
+	resp_free(&r);
+	ck_assert_int_eq(objects(prefix), 1);
+
+	/* Left failed past vault_import_age: maintain takes it, and its
+	 * bundle. */
+	snprintf(q, sizeof(q), "UPDATE vault_imports SET created_at = now() - "
+	    "interval '4 days' WHERE id = '%s'", id);
+	suite_sql(q);
+	snprintf(out, sizeof(out), "%s/maintain-imports.out", dir);
+	ck_assert_int_eq(harness_passionctl(&suite_st, "maintain", out), 0);
+	ck_assert(harness_file_has(out, "vault imports waiting past "
+	    "vault_import_age, removed: 1", 0));
+	ck_assert_int_eq(objects(prefix), 0);
+	snprintf(path, sizeof(path), "/api/vault/imports/%s", id);
+	ck_assert_int_eq(api_status("GET", path, c, NULL), 404);
+}
+END_TEST
+
+/* An export's passphrase: 12 characters at least, and not a common one. */
+START_TEST(weak_export_passphrases_are_refused)
+{
+	static const char *const weak[] = { "a", "eleven char",
+	    /* 10 code points in 20 bytes */
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9", "Password1234", "correct horse battery staple",
+	    "1q2w3e4r5t6y" };
+	struct resp	 r;
+	char		 c[128], body[256];
+	int		 i;
+
+	suite_user("pia@example.org", c, sizeof(c));
+	for (i = 0; i < N(weak); i++) {
+		snprintf(body, sizeof(body), "{\"passphrase\":\"%s\"}", weak[i]);
+		ck_assert_int_eq(api_req("POST", "/api/vault/exports", c, body,
+		    &r), 422);
+		ck_assert_str_eq(resp_str(&r, "error.code"), "invalid");
+		ck_assert_str_eq(resp_str(&r, "error.field"), "passphrase");
+		resp_free(&r);
+	}
+	ck_assert_int_eq(rows("vault_exports", "pia@example.org"), 0);
+	/* Twelve code points, some of them two bytes: enough. */
+	ck_assert_int_eq(api_status("POST", "/api/vault/exports", c,
+	    "{\"passphrase\":\"\xc3\xa9t\xc3\xa9 \xc3\xa0 la mer!\"}"), 202);
+}
+END_TEST
+
 /* An export deleted, and one past vault_export_age: gone, files too. */
 START_TEST(exports_are_deleted_and_expire)
 {
@@ -1049,13 +1174,14 @@ START_TEST(a_job_failed_for_good_fails_its_import)
 	snprintf(q, sizeof(q), "UPDATE vault_imports SET job_id = %s WHERE "
 	    "id = '%s'", job, id);
 	suite_sql(q);
-	/* One implicit transaction: the queued key is seen before any
-	 * drain can take it. */
+	/* One implicit transaction: a queued key would be seen before any
+	 * drain could take it. The bundle stays: the import may be started
+	 * again (its row's deletion, or its age, takes the bundle). */
 	snprintf(q, sizeof(q), "UPDATE jobs SET state = 'failed', last_error "
 	    "= 'gave up after 3 attempts', finished_at = now() WHERE id = %s; "
 	    "SELECT count(*) FROM blob_deletions WHERE object_key LIKE "
 	    "'%%/imports/gone.vault'", job);
-	ck_assert_str_eq(suite_sql(q), "1");
+	ck_assert_str_eq(suite_sql(q), "0");
 	snprintf(q, sizeof(q), "SELECT state || ' ' || error_code || ' ' || "
 	    "error FROM vault_imports WHERE id = '%s'", id);
 	ck_assert_str_eq(suite_sql(q), "failed internal gave up after 3 "
@@ -1100,6 +1226,7 @@ START_TEST(bad_bundles_write_nothing)
 	};
 	struct json_object	*o;
 	char			 b[256], args[512], c[128], prefix[128];
+	char			 kept[128];
 	const char		*path;
 	int			 i;
 
@@ -1121,6 +1248,17 @@ START_TEST(bad_bundles_write_nothing)
 		ck_assert_msg(path != NULL && strncmp(path, cases[i].path,
 		    strlen(cases[i].path)) == 0, "%s %s: %s", cases[i].mutate,
 		    cases[i].layout, path);
+		/* A wrong passphrase (or a changed ciphertext: the same
+		 * failure) keeps its bundle, for a second try; deleted. */
+		if (strcmp(cases[i].code, "bad_passphrase") == 0) {
+			snprintf(kept, sizeof(kept), "/api/vault/imports/%s",
+			    jstr(o, "id"));
+			snprintf(prefix, sizeof(prefix), "%s/imports/",
+			    uid("gina@example.org"));
+			ck_assert_int_eq(objects(prefix), 1);
+			ck_assert_int_eq(api_status("DELETE", kept, c, NULL),
+			    204);
+		}
 		json_object_put(o);
 		ck_assert_int_eq(all_rows("gina@example.org"), 0);
 	}
@@ -1131,7 +1269,7 @@ START_TEST(bad_bundles_write_nothing)
 	ck_assert_int_eq(objects(prefix), 0);
 	ck_assert_int_eq(suite_count("SELECT count(*) FROM vault_imports "
 	    "WHERE user_id = " OF("gina@example.org") " AND state = "
-	    "'failed'"), N(cases));
+	    "'failed'"), N(cases) - 2);
 }
 END_TEST
 
@@ -1377,6 +1515,8 @@ main(void)
 	tcase_add_test(tc, export_round_trips);
 	tcase_add_test(tc, round_trip_is_lossless);
 	tcase_add_test(tc, migration_rehashes_tracks_and_projects);
+	tcase_add_test(tc, a_typo_is_not_a_reupload);
+	tcase_add_test(tc, weak_export_passphrases_are_refused);
 	tcase_add_test(tc, a_job_failed_for_good_fails_its_import);
 	tcase_add_test(tc, exports_are_deleted_and_expire);
 	harness_add_no_crash(tc, &suite_st);
