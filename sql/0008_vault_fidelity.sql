@@ -12,13 +12,15 @@ ALTER TABLE projects ADD COLUMN cover_sha256 text
 	CHECK (cover_sha256 ~ '^[0-9a-f]{64}$');
 
 -- As 0006's, with the blob's SHA-256 copied too (and a cover removed
--- takes its hash along).
+-- takes its hash along), and the reason a blob will not do in the
+-- error's HINT, for the API to say.
 CREATE OR REPLACE FUNCTION blob_use_check() RETURNS trigger
     LANGUAGE plpgsql AS $$
 DECLARE
 	col	text := TG_ARGV[0];
 	wanted	uuid := (to_jsonb(NEW) ->> TG_ARGV[0])::uuid;
 	b	blobs%ROWTYPE;
+	mine	boolean;
 BEGIN
 	IF TG_OP = 'UPDATE' AND
 	    wanted IS NOT DISTINCT FROM (to_jsonb(OLD) ->> col)::uuid THEN
@@ -31,17 +33,25 @@ BEGIN
 		RETURN NEW;
 	END IF;
 	-- FOR KEY SHARE: the blob cannot be deleted until this commits.
+	-- The user's blob, whatever its kind and state: why it will not do
+	-- goes in the HINT (blob_none: missing or another user's, which
+	-- are not told apart; blob_kind, blob_pending, blob_used).
 	SELECT * INTO b FROM blobs WHERE blobs.id = wanted AND
-	    user_id = NEW.user_id AND kind = TG_ARGV[1] AND state = 'ready'
-	    FOR KEY SHARE;
-	IF NOT FOUND OR EXISTS (SELECT 1 FROM reference_tracks t WHERE
+	    user_id = NEW.user_id FOR KEY SHARE;
+	mine := FOUND;
+	IF NOT mine OR b.kind <> TG_ARGV[1] OR b.state <> 'ready' OR
+	    EXISTS (SELECT 1 FROM reference_tracks t WHERE
 	    t.blob_id = b.id AND (TG_TABLE_NAME <> 'reference_tracks' OR
 	    t.id <> NEW.id)) OR EXISTS (SELECT 1 FROM projects p WHERE
 	    p.cover_blob_id = b.id AND (TG_TABLE_NAME <> 'projects' OR
 	    p.id <> NEW.id)) THEN
 		RAISE EXCEPTION 'no ready % blob % of the user that is free',
 		    TG_ARGV[1], wanted USING ERRCODE = 'foreign_key_violation',
-		    CONSTRAINT = TG_TABLE_NAME || '_' || col || '_fkey';
+		    CONSTRAINT = TG_TABLE_NAME || '_' || col || '_fkey',
+		    HINT = CASE WHEN NOT mine THEN 'blob_none'
+			WHEN b.kind <> TG_ARGV[1] THEN 'blob_kind'
+			WHEN b.state <> 'ready' THEN 'blob_pending'
+			ELSE 'blob_used' END;
 	END IF;
 	IF TG_TABLE_NAME = 'reference_tracks' THEN
 		NEW.blob_key := b.object_key;

@@ -279,6 +279,8 @@ void	 api_blobs_usage(struct http_request *req);
 /* GET: 302 to a presigned GET (?redirect=false: the URL as JSON);
  * HEAD: the metadata as headers. */
 void	 api_blob_get(struct http_request *req);
+/* HEAD /api/blobs/{id}: its metadata as headers (200). */
+void	 api_blob_head(struct http_request *req);
 /* POST /api/blobs/{id}/parts: presigned URLs of a multipart upload. */
 void	 api_blob_parts(struct http_request *req);
 void	 api_blob_complete(struct http_request *req);

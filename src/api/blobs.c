@@ -273,6 +273,34 @@ api_blobs_usage(struct http_request *req)
 		http_reply_json(req, 200, o);
 }
 
+/*
+ * HEAD /api/blobs/{id}: the metadata as headers, for players and
+ * uploaders, pending blobs too; no URL (a route of its own: GET's
+ * answer is a redirect, this one is 200).
+ */
+void
+api_blob_head(struct http_request *req)
+{
+	struct db_blob		 b;
+	enum db_status		 st;
+
+	if ((st = blob_read(req, &b)) != DB_OK) {
+		api_entity_commit_or_reply(req, NULL, st);
+		return;
+	}
+	http_header_add(req, "X-Blob-Kind", b.kind);
+	http_header_add(req, "X-Blob-State", b.state);
+	http_header_add(req, "X-Blob-Size", arena_printf(req->arena, "%lld",
+	    b.size));
+	http_header_add(req, "X-Blob-Type", b.mime_type);
+	if (b.sha256 != NULL)
+		http_header_add(req, "X-Blob-Sha256", b.sha256);
+	http_header_add(req, "Content-Disposition", api_disposition(
+	    req->arena, "inline", b.name));
+	http_header_add(req, "Cache-Control", "private, no-store");
+	http_reply(req, 200, NULL, NULL, 0);
+}
+
 void
 api_blob_get(struct http_request *req)
 {
@@ -300,21 +328,6 @@ api_blob_get(struct http_request *req)
 	}
 	if ((st = blob_read(req, &b)) != DB_OK) {
 		api_entity_commit_or_reply(req, NULL, st);
-		return;
-	}
-	if (strcmp(req->method, "HEAD") == 0) {
-		/* The metadata, for players and uploaders; no URL. */
-		http_header_add(req, "X-Blob-Kind", b.kind);
-		http_header_add(req, "X-Blob-State", b.state);
-		http_header_add(req, "X-Blob-Size", arena_printf(req->arena,
-		    "%lld", b.size));
-		http_header_add(req, "X-Blob-Type", b.mime_type);
-		if (b.sha256 != NULL)
-			http_header_add(req, "X-Blob-Sha256", b.sha256);
-		http_header_add(req, "Content-Disposition", api_disposition(
-		    req->arena, "inline", b.name));
-		http_header_add(req, "Cache-Control", "private, no-store");
-		http_reply(req, 200, NULL, NULL, 0);
 		return;
 	}
 	if (strcmp(b.state, "ready") != 0) {

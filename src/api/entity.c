@@ -59,6 +59,32 @@ foreign_field(struct http_request *req, struct json_object *body)
 	return first;
 }
 
+/*
+ * Why the blob field f names will not do, as the database's trigger
+ * said (sql/0008: its HINT); another user's blob is a missing one.
+ */
+static const char *
+blob_refused(struct http_request *req, const struct model_field *f,
+    struct json_object *body)
+{
+	const char	*why = api_app(req)->db.hint;
+	const char	*id = json_object_get_string(json_object_object_get(body,
+	    f->json));
+
+	if (strcmp(why, "blob_kind") == 0)
+		return arena_printf(req->arena, "%s: blob %s is not an %s blob",
+		    f->json, id, f->blob_kind);
+	if (strcmp(why, "blob_pending") == 0)
+		return arena_printf(req->arena, "%s: blob %s is not ready: "
+		    "complete its upload first", f->json, id);
+	if (strcmp(why, "blob_used") == 0)
+		return arena_printf(req->arena, "%s: blob %s is used by "
+		    "another track or project already (a blob is used once)",
+		    f->json, id);
+	return arena_printf(req->arena, "%s: no %s blob %s of yours",
+	    f->json, f->blob_kind, id);
+}
+
 /* A failed write, said in the entity's terms. */
 static void
 write_error(struct http_request *req, struct json_object *body,
@@ -68,13 +94,14 @@ write_error(struct http_request *req, struct json_object *body,
 	const struct model_field	*f;
 
 	if (st == DB_CONFLICT) {
-		http_reply_error(req, 409, "conflict", "a %s with this id "
-		    "already exists", m->name);
+		http_reply_error(req, 409, "conflict", "%s %s with this id "
+		    "already exists", model_article(m), m->name);
 		return;
 	}
 	/* A reference that is not one of the user's: name the field. */
 	if (st == DB_FOREIGN && (f = foreign_field(req, body)) != NULL) {
-		http_reply_invalid(req, 422, f->json, arena_printf(req->arena,
+		http_reply_invalid(req, 422, f->json, f->ref == &model_blobs ?
+		    blob_refused(req, f, body) : arena_printf(req->arena,
 		    "%s: no such %s of yours", f->json, f->values[0]));
 		return;
 	}

@@ -54,9 +54,14 @@ signin_fail(struct http_request *req, const char *code,
 	    "sign-in refused: %s", reason);
 	api_cookie_set(req, api_cookie_name(req, STATE_COOKIE), "", 0);
 	if (wants_json(req)) {
+		/* A link's failures say what to do next. */
 		http_reply_error(req, strcmp(code, "server_error") == 0 ? 500 :
 		    strcmp(code, "provider_unavailable") == 0 ? 502 : 400,
-		    code, "sign-in failed: %s", code);
+		    code, "%s", strcmp(code, "expired_token") == 0 ?
+		    "this sign-in link has expired: ask for a new one" :
+		    strcmp(code, "invalid_token") == 0 ? "this sign-in link is "
+		    "unknown or was used already: ask for a new one" :
+		    arena_printf(req->arena, "sign-in failed: %s", code));
 		return;
 	}
 	http_header_add(req, "Location", arena_printf(req->arena,
@@ -86,16 +91,23 @@ keys_or_reply(struct http_request *req)
 	return -1;
 }
 
-/* The callbackUrl query/body value, checked; NULL after replying 400. */
+/*
+ * The callbackUrl query (body: 0) or body value, checked; NULL after
+ * replying (a query's 400, a body field's 422 as every field rule's).
+ */
 static const char *
-callback_or_reply(struct http_request *req, const char *cb)
+callback_or_reply(struct http_request *req, const char *cb, int body)
 {
 	if (cb == NULL || *cb == '\0')
 		return "/";
 	if (strlen(cb) > 2048 || !auth_same_origin_url(cb,
 	    api_app(req)->cfg->public_origin)) {
-		http_reply_error(req, 400, "invalid_field", "callbackUrl: must "
-		    "be a path or URL on this site");
+		if (body)
+			http_reply_invalid(req, 422, "callbackUrl", "callbackUrl: "
+			    "must be a path or URL on this site");
+		else
+			http_reply_error(req, 400, "invalid_field", "callbackUrl: "
+			    "must be a path or URL on this site");
 		return NULL;
 	}
 	return cb;
@@ -173,7 +185,7 @@ api_auth_signin(struct http_request *req)
 	p = provider_or_reply(req, &idx);
 	if (p == NULL)
 		return;
-	cb = callback_or_reply(req, http_query_get(req, "callbackUrl"));
+	cb = callback_or_reply(req, http_query_get(req, "callbackUrl"), 0);
 	if (cb == NULL)
 		return;
 	if (oidc_discover(&app->oidc, &app->net, req->arena, p, idx, err,
@@ -458,14 +470,14 @@ email_or_reply(struct http_request *req, struct json_object *body,
 
 	if (!json_object_object_get_ex(body, "email", &v) ||
 	    !json_object_is_type(v, json_type_string)) {
-		http_reply_error(req, 400, "invalid_field",
-		    "email: required, a string");
+		http_reply_invalid(req, 422, "email", "email: required, a "
+		    "string");
 		return NULL;
 	}
 	email = auth_email_normalize(req->arena, json_object_get_string(v));
 	if (email == NULL) {
-		http_reply_error(req, 400, "invalid_field",
-		    "email: not an email address");
+		http_reply_invalid(req, 422, "email", "email: not an email "
+		    "address");
 		return NULL;
 	}
 	*deliver_to = auth_email_deliverable(req->arena, email,
@@ -504,13 +516,13 @@ api_auth_email(struct http_request *req)
 	if (json_object_object_get_ex(body, "callbackUrl", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_string)) {
-			http_reply_error(req, 400, "invalid_field",
+			http_reply_invalid(req, 422, "callbackUrl",
 			    "callbackUrl: must be a string");
 			return;
 		}
 		cb = json_object_get_string(v);
 	}
-	cb = callback_or_reply(req, cb);
+	cb = callback_or_reply(req, cb, 1);
 	if (cb == NULL)
 		return;
 	st = db_tx_begin(&app->db, NULL);

@@ -107,6 +107,8 @@ struct db {
 	int		 goodbye;	/* the server sent FATAL: it is closing */
 	char		 errstr[256];	/* last failure, for the log */
 	char		 constraint[64]; /* the constraint it broke, or "" */
+	/* Its HINT, which our own triggers set to say why ("blob_used"). */
+	char		 hint[64];
 };
 
 /* Remember how to connect (lim is copied); connects nothing yet. */

@@ -204,6 +204,8 @@ db_result_status(struct db *db, const PGresult *res)
 	state = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
 	snprintf(db->constraint, sizeof(db->constraint), "%s",
 	    state != NULL ? state : "");
+	state = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	snprintf(db->hint, sizeof(db->hint), "%s", state != NULL ? state : "");
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	if (state == NULL)
 		return DB_ERROR;

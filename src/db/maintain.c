@@ -29,9 +29,11 @@ db_maintain_sweep(struct db *db, struct arena *a, long rate_window,
 	    "expires < now()", 0, NULL, 0, &r);
 	if (st == DB_OK) {
 		out->sessions = atol(PQcmdTuples(r));
+		/* Kept a day past their expiry: a late click is told the
+		 * link expired (expired_token), not that it is unknown. */
 		st = db_sql(db, a, "sweep_tokens", "DELETE FROM "
-		    "verification_tokens WHERE expires < now()", 0, NULL, 0,
-		    &r);
+		    "verification_tokens WHERE expires < now() - interval "
+		    "'1 day'", 0, NULL, 0, &r);
 	}
 	if (st == DB_OK) {
 		out->tokens = atol(PQcmdTuples(r));

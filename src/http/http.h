@@ -35,13 +35,18 @@ typedef int	(*auth_fn)(struct http_request *req);
 
 enum http_auth { HTTP_AUTH_NONE, HTTP_AUTH_USER };
 
+/* An action: it takes no body, or an empty JSON object (else 415/422). */
+#define HTTP_ROUTE_NO_BODY	0x01
+
 struct http_route {
 	const char	*method;
-	const char	*pattern;	/* "/api/quests/{id}" */
+	/* "/api/quests/{id}"; a {uuid} matches a UUID only. */
+	const char	*pattern;
 	handler_fn	 handler;
 	enum http_auth	 auth;
 	size_t		 body_limit;	/* 0: the server's max_body */
 	const void	*data;		/* the handler's (api/: an entity) */
+	unsigned	 flags;		/* HTTP_ROUTE_* */
 };
 
 struct http_header {
@@ -130,6 +135,11 @@ int		 http_body_read_or_reply(struct http_request *req,
  * 400 when the top level is not an object. The object is owned by the
  * request's arena.
  */
+/*
+ * An action's body: none, or an empty JSON object; 0, or -1 replied
+ * (415 not JSON, 400 malformed, 422 naming a field it does not take).
+ */
+int		 http_body_none_or_reply(struct http_request *req);
 int		 http_body_json_or_reply(struct http_request *req,
 		    struct json_object **out);
 

@@ -355,3 +355,24 @@ http_body_json_or_reply(struct http_request *req, struct json_object **out)
 	*out = obj;
 	return 0;
 }
+
+int
+http_body_none_or_reply(struct http_request *req)
+{
+	struct json_object_iterator	 it;
+	struct json_object		*o;
+
+	if (http_body_read_or_reply(req, req->body_limit) != 0)
+		return -1;
+	if (req->body_len == 0)
+		return 0;
+	if (http_body_json_or_reply(req, &o) != 0)
+		return -1;
+	if (json_object_object_length(o) == 0)
+		return 0;
+	it = json_object_iter_begin(o);
+	http_reply_invalid(req, 422, json_object_iter_peek_name(&it),
+	    arena_printf(req->arena, "%s: this action takes no fields (no "
+	    "body, or {})", json_object_iter_peek_name(&it)));
+	return -1;
+}

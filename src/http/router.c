@@ -1,7 +1,9 @@
 /*
  * router.c - match a request against the static route table and run the
  * handler. Patterns are literal segments and {name} placeholders that
- * match one non-empty segment; the first matching route wins. HEAD is
+ * match one non-empty segment ({uuid}: one that is a UUID, so that
+ * /api/blobs/upload is no blob's and answers 404, not 405); the first
+ * matching route wins. HEAD is
  * answered wherever GET is, by the GET handler (the reply side sends the
  * headers without the body), unless a route names HEAD itself.
  */
@@ -32,7 +34,8 @@ match_pattern(const char *pattern, const char *path, struct http_request *req)
 			/* A param is decoded; "%2F" or a bad escape is no match. */
 			v = arena_strndup(req->arena, s, (size_t)(end - s));
 			if (str_percent_decode(v, 0) != 0 ||
-			    strchr(v, '/') != NULL)
+			    strchr(v, '/') != NULL ||
+			    (strncmp(p, "{uuid}", 6) == 0 && !str_is_uuid(v)))
 				return 0;
 			req->params[np] = v;
 			np++;
@@ -145,6 +148,9 @@ http_dispatch(struct http_request *req, const struct http_route *table,
 			    "sign in first");
 		return;
 	}
+	if ((route->flags & HTTP_ROUTE_NO_BODY) != 0 &&
+	    http_body_none_or_reply(req) != 0)
+		return;
 	route->handler(req);
 	if (req->status == 0)
 		http_reply_error(req, 500, "internal",

@@ -42,6 +42,13 @@ extern const struct model_entity MODEL_EXTRA_ENTITY;
 #define NAME		F("name", "name", MT_TEXT, MF_REQUIRED | MF_HASHED, 1, \
 			    NAME_MAX_, NULL)
 
+/* A lane template's note, as the old app wrote it (docs/openapi.yaml). */
+#define SYNC_NOTE	"{\"type\":\"object\",\"description\":\"A note of " \
+	"the lane (the old app's SyncNote); other members are kept.\"," \
+	"\"properties\":{\"pitch\":{\"type\":\"number\"}," \
+	"\"startBeat\":{\"type\":\"number\"},\"duration\":" \
+	"{\"type\":\"number\"},\"velocity\":{\"type\":\"number\"}}}"
+
 /* What references name, for messages. */
 static const char *const ref_quest[] = { "quest", NULL };
 static const char *const ref_library[] = { "reference library", NULL };
@@ -209,8 +216,9 @@ static const struct model_field skill_tree_fields[] = {
 	F("nodes", "nodes", MT_OBJECT, MF_REQUIRED | MF_HASHED, 0, JSON_MAX,
 	    NULL),
 	F("total_xp", "totalXp", MT_INT, MF_SERVER, 0, 2147483647, NULL),
+	/* Whatever the client keeps: any JSON value each. */
 	F("achievements", "achievements", MT_ARRAY, MF_HASHED, 0, JSON_MAX,
-	    NULL),
+	    NULL, .items = "{}"),
 	UPDATED_AT,
 	CONTENT_HASH,
 };
@@ -424,8 +432,8 @@ const struct model_entity model_reference_libraries = {
 
 static const struct model_field track_fields[] = {
 	ID,
-	F("library_id", "libraryId", MT_ID, MF_REQUIRED | MF_HASHED | MF_REF,
-	    0, 0, ref_library, .ref = &model_reference_libraries),
+	F("library_id", "libraryId", MT_ID, MF_REQUIRED | MF_HASHED | MF_REF |
+	    MF_PARENT, 0, 0, ref_library, .ref = &model_reference_libraries),
 	NAME,
 	/* The audio: a ready audio blob, whose key, type and size the
 	 * database copies into the row (sql/0006_blobs.sql). */
@@ -495,8 +503,9 @@ static const struct model_field lane_fields[] = {
 	    0, 0, lane_types),
 	F("lane_settings", "laneSettings", MT_OBJECT, MF_REQUIRED | MF_HASHED,
 	    0, META_MAX, NULL),
+	/* The old app's SyncNote: objects (other members are kept). */
 	F("notes", "notes", MT_ARRAY, MF_REQUIRED | MF_HASHED, 0, JSON_MAX,
-	    NULL),
+	    NULL, .items = SYNC_NOTE),
 	F("bpm", "bpm", MT_INT, MF_REQUIRED | MF_HASHED, 1, 999, NULL),
 	F("bars", "bars", MT_INT, MF_REQUIRED | MF_HASHED, 1, 1024, NULL),
 	F("time_signature", "timeSignature", MT_PAIR,

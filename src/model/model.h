@@ -43,6 +43,8 @@ enum model_type {
 #define MF_HIDDEN	0x20	/* the server's own: never shown by the API */
 #define MF_LOCAL	0x40	/* names this server's object: not exported */
 #define MF_IMPORT_CREATED 0x80	/* absent from an imported row: its createdAt */
+#define MF_PARENT	0x100	/* created under its parent, whose path gives
+				 * it: required, but not of the body */
 
 #define ME_APPEND_ONLY	0x01	/* no update, no delete (history) */
 #define ME_SINGLETON	0x02	/* one row per user (skill tree, settings) */
@@ -92,6 +94,12 @@ struct model_field {
 	 * is the same in every account.
 	 */
 	const char		*hash_as;
+	/*
+	 * MT_ARRAY: its elements, as a JSON Schema (docs/openapi.yaml is
+	 * written with it); NULL: any value. Elements of one whose type is
+	 * "object" must be objects.
+	 */
+	const char		*items;
 };
 
 /*
@@ -182,6 +190,8 @@ int	 model_schedule_check(struct json_object *e, struct model_error *err);
 /* Settings as a whole: settingsJson.timeZone is a time zone's name. */
 int	 model_settings_check(struct json_object *e, struct model_error *err);
 
+/* "a" or "an", as m's name takes ("an infobase entry"). */
+const char	*model_article(const struct model_entity *m);
 /* The field called json in m, or NULL (MF_HIDDEN fields are not found). */
 const struct model_field *model_field(const struct model_entity *m,
 	    const char *json);

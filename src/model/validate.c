@@ -150,6 +150,24 @@ json_ok(const struct model_field *f, struct json_object *v,
 	return 0;
 }
 
+/* The elements of array v are what f's items say (objects, or any). */
+static int
+items_ok(const struct model_field *f, struct json_object *v,
+    struct model_error *e)
+{
+	size_t	 i;
+
+	if (f->items == NULL || strncmp(f->items, "{\"type\":\"object\"",
+	    16) != 0)
+		return 0;
+	for (i = 0; i < json_object_array_length(v); i++)
+		if (!json_object_is_type(json_object_array_get_idx(v, i),
+		    json_type_object))
+			return model_fail(e, 422, f->json, "%s[%zu]: must be a "
+			    "JSON object", f->json, i);
+	return 0;
+}
+
 /* An array of whole numbers in min..max: distinct, or exactly two. */
 static int
 ints_ok(const struct model_field *f, struct json_object *v,
@@ -228,12 +246,21 @@ value_ok(const struct model_field *f, struct json_object *v,
 	case MT_OBJECT:
 		return json_ok(f, v, json_type_object, e);
 	case MT_ARRAY:
-		return json_ok(f, v, json_type_array, e);
+		if (json_ok(f, v, json_type_array, e) != 0)
+			return -1;
+		return items_ok(f, v, e);
 	case MT_DAYS:
 	case MT_PAIR:
 		return ints_ok(f, v, e);
 	}
 	return model_fail(e, 422, f->json, "%s: unknown type", f->json);
+}
+
+const char *
+model_article(const struct model_entity *m)
+{
+	return m->name != NULL && strchr("aeiou", m->name[0]) != NULL &&
+	    m->name[0] != '\0' ? "an" : "a";
 }
 
 int
@@ -263,8 +290,8 @@ model_validate(const struct model_entity *m, struct json_object *body,
 		    !model_import_field(f)))
 			continue;
 		if (f == NULL)
-			return model_fail(e, 422, name, "%s: no such field on a %s",
-			    name, m->name);
+			return model_fail(e, 422, name, "%s: no such field on "
+			    "%s %s", name, model_article(m), m->name);
 		if ((f->flags & MF_SERVER) != 0 && w != MODEL_IMPORT)
 			return model_fail(e, 422, name, "%s: is set by the server",
 			    name);

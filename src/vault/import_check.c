@@ -284,8 +284,9 @@ imp_check_entity(struct run *r, long k, long index, struct json_object *v,
 		    (m != &model_blobs || strcmp(json_object_iter_peek_name(&it),
 		    "contentSha256") != 0))
 			vault_report_warn(&r->im->report, path, "%s: not a "
-			    "field of a %s; ignored",
-			    json_object_iter_peek_name(&it), m->name);
+			    "field of %s %s; ignored",
+			    json_object_iter_peek_name(&it), model_article(m),
+			    m->name);
 	if (json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN,
 	    &i) != NULL && i > ROW_MAX) {
 		vault_report_error(&r->im->report, path, "%zu bytes; a row is "

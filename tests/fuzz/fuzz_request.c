@@ -51,13 +51,13 @@ no_auth(struct http_request *req)
 }
 
 static const struct http_route table[] = {
-	{ "GET", "/api/things", h_plain, HTTP_AUTH_NONE, 0, NULL },
-	{ "GET", "/api/things/{id}", h_plain, HTTP_AUTH_NONE, 0, NULL },
+	{ "GET", "/api/things", h_plain, HTTP_AUTH_NONE, 0, NULL, 0 },
+	{ "GET", "/api/things/{id}", h_plain, HTTP_AUTH_NONE, 0, NULL, 0 },
 	{ "DELETE", "/api/things/{id}/parts/{part}", h_plain, HTTP_AUTH_NONE,
-	    0, NULL },
-	{ "POST", "/api/things", h_json, HTTP_AUTH_NONE, 0, NULL },
-	{ "PUT", "/api/things/{id}", h_json, HTTP_AUTH_NONE, 64, NULL },
-	{ "GET", "/api/private", h_plain, HTTP_AUTH_USER, 0, NULL },
+	    0, NULL, 0 },
+	{ "POST", "/api/things", h_json, HTTP_AUTH_NONE, 0, NULL, 0 },
+	{ "PUT", "/api/things/{id}", h_json, HTTP_AUTH_NONE, 64, NULL, 0 },
+	{ "GET", "/api/private", h_plain, HTTP_AUTH_USER, 0, NULL, 0 },
 };
 
 static void

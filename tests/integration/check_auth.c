@@ -840,6 +840,19 @@ START_TEST(magic_link_expired)
 	page_free(&p);
 	ck_assert_int_eq(count1("SELECT count(*) FROM users WHERE email = $1",
 	    "frank@example.org"), 0);
+	/* Expired hours ago, after maintain's sweep: still told so, and
+	 * what to do, to a client that asks for JSON. */
+	new_link("fran@example.org", link, sizeof(link));
+	o = owner();
+	harness_sql(o, "UPDATE verification_tokens SET expires = now() - "
+	    "interval '2 hours' WHERE identifier = 'fran@example.org'");
+	PQfinish(o);
+	ck_assert_int_eq(harness_passionctl(&st, "maintain", NULL), 0);
+	go(c, "GET", link, NULL, NULL, "Accept: application/json", &p);
+	ck_assert_int_eq(p.status, 400);
+	ck_assert_msg(strstr(p.body, "\"expired_token\"") != NULL &&
+	    strstr(p.body, "ask for a new one") != NULL, "%s", p.body);
+	page_free(&p);
 	curl_easy_cleanup(c);
 }
 END_TEST
@@ -913,8 +926,11 @@ START_TEST(magic_link_bad_requests)
 
 	url(u, sizeof(u), "/api/auth/email");
 	http_do("POST", u, "application/json", bad_email_cases[_i].body, &r);
-	ck_assert_int_eq(r.status, 400);
-	ck_assert_str_eq(resp_str(&r, "error.code"), "invalid_field");
+	/* A field's rule, as every other field's: 422 naming it. */
+	ck_assert_int_eq(r.status, 422);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "invalid");
+	ck_assert_str_eq(resp_str(&r, "error.field"),
+	    bad_email_cases[_i].message[0] == 'e' ? "email" : "callbackUrl");
 	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"),
 	    bad_email_cases[_i].message));
 	resp_free(&r);

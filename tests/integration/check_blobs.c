@@ -681,14 +681,31 @@ START_TEST(tracks_use_their_blob)
 	snprintf(path, sizeof(path), "/api/blobs/%s/complete", img);
 	ck_assert_int_eq(api_status("POST", path, alice, "{}"), 200);
 
-	/* Only a ready audio blob of hers, used by nothing else. */
+	/* A path under /api/blobs that is no blob's: 404, not 405. */
+	ck_assert_int_eq(api_req("POST", "/api/blobs/upload", alice, "{}", &r),
+	    404);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "not_found");
+	resp_free(&r);
+	/* Only a ready audio blob of hers, used by nothing else; each
+	 * cause said, but bob's blob is as good as a missing one. */
 	ck_assert_int_eq(track(alice, lib, bobs, &r), 422);
 	ck_assert_str_eq(resp_str(&r, "error.field"), "blobId");
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"),
+	    "no audio blob"));
+	resp_free(&r);
+	ck_assert_int_eq(track(alice, lib, "0b6c5e2a-1111-4222-8333-"
+	    "444455559999", &r), 422);
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"),
+	    "no audio blob"));
 	resp_free(&r);
 	ck_assert_int_eq(track(alice, lib, pending, &r), 422);
 	ck_assert_str_eq(resp_str(&r, "error.field"), "blobId");
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"),
+	    "is not ready: complete its upload first"));
 	resp_free(&r);
 	ck_assert_int_eq(track(alice, lib, img, &r), 422);
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"),
+	    "is not an audio blob"));
 	resp_free(&r);
 	ck_assert_int_eq(track(alice, lib, "not-a-uuid", &r), 422);
 	resp_free(&r);
@@ -704,6 +721,8 @@ START_TEST(tracks_use_their_blob)
 	ck_assert_str_eq(resp_str(&r, "mimeType"), "audio/wav");
 	resp_free(&r);
 	ck_assert_int_eq(track(alice, lib, blob, &r), 422);
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"),
+	    "is used by another track or project already"));
 	resp_free(&r);
 	/* Bob cannot take it by naming it. */
 	ready_blob(alice, "second", other);

@@ -442,7 +442,13 @@ START_TEST(infobase_search_ranks_titles_first)
 	    "\"category\":\"mixing\",\"pinned\":true}"), 201);
 	ck_assert_int_eq(api_status("POST", "/api/infobase", c, "{\"title\":"
 	    "\"Chords\",\"content\":\"Voice leading\",\"category\":"
-	    "\"theory\"}"), 201);
+	    "\"theory\",\"id\":\"chords-1\"}"), 201);
+	/* Said as English says it: "an infobase entry". */
+	ck_assert_int_eq(api_req("POST", "/api/infobase", c, "{\"title\":"
+	    "\"Again\",\"content\":\"x\",\"id\":\"chords-1\"}", &r), 409);
+	ck_assert_str_eq(resp_str(&r, "error.message"), "an infobase entry "
+	    "with this id already exists");
+	resp_free(&r);
 	ck_assert_int_eq(api_status("POST", "/api/infobase", alice, "{\"title\":"
 	    "\"Compression (alice)\",\"content\":\"mine\"}"), 201);
 	ck_assert_int_eq(api_req("GET", "/api/infobase?q=compression", c, NULL,

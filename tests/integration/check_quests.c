@@ -422,6 +422,40 @@ static const struct {
 	{ "{\"title\":\"t\",\"domainId\":\"d\",\"id\":\"a b\"}", 422, "id" },
 };
 
+/*
+ * Actions take no body or {} (docs/openapi.yaml): another type is 415,
+ * a field 422, and nothing is done then.
+ */
+START_TEST(actions_take_no_body)
+{
+	struct resp	 r;
+	char		 u[512], path[256], id[64];
+
+	ck_assert_int_eq(api_req("POST", "/api/quests", alice,
+	    "{\"title\":\"Act\",\"domainId\":\"d\"}", &r), 201);
+	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/api/quests/%s/complete", id);
+	snprintf(u, sizeof(u), "%s%s", suite_st.url, path);
+	http_do_h("POST", u, alice, NULL, "text/plain", "done", &r);
+	ck_assert_int_eq(r.status, 415);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "unsupported_media_type");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("POST", path, alice, "{\"xp\":5}", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "xp");
+	resp_free(&r);
+	snprintf(u, sizeof(u), "SELECT status FROM quests WHERE id = '%s'", id);
+	ck_assert_str_eq(suite_sql(u), "pending");
+	/* No body at all, and {}: both the action. */
+	ck_assert_int_eq(api_status("POST", path, alice, NULL), 200);
+	ck_assert_int_eq(api_status("POST", path, alice, "{}"), 200);
+	snprintf(u, sizeof(u), "%s/api/auth/signout", suite_st.url);
+	http_do_h("POST", u, NULL, NULL, "text/plain", "bye", &r);
+	ck_assert_int_eq(r.status, 415);
+	resp_free(&r);
+}
+END_TEST
+
 START_TEST(invalid_bodies_name_the_field)
 {
 	struct resp	 r;
@@ -450,6 +484,7 @@ main(void)
 	tcase_add_test(tc, completion_awards_xp_once);
 	tcase_add_test(tc, concurrent_completions_award_once);
 	tcase_add_test(tc, patch_to_completed_awards_once);
+	tcase_add_test(tc, actions_take_no_body);
 	tcase_add_loop_test(tc, invalid_bodies_name_the_field, 0,
 	    N(invalid_cases));
 	harness_add_no_crash(tc, &suite_st);

@@ -316,8 +316,11 @@ START_TEST(maintain_sweeps_what_expired)
 	suite_sql("INSERT INTO sessions (session_token, user_id, expires) "
 	    "VALUES (repeat('a', 64), " OF("sweep@example.org") ", now() - "
 	    "interval '1 minute')");
+	/* A token is kept a day past its expiry (then expired_token, not
+	 * invalid_token): one past that goes, a fresher one stays. */
 	suite_sql("INSERT INTO verification_tokens (identifier, token, "
 	    "expires) VALUES ('x@example.org', repeat('b', 64), now() - "
+	    "interval '25 hours'), ('y@example.org', repeat('c', 64), now() - "
 	    "interval '1 minute')");
 	suite_sql("INSERT INTO rate_limits (key, window_start, count) VALUES "
 	    "('ip:192.0.2.1', now() - interval '2 days', 3), ('ip:192.0.2.2', "

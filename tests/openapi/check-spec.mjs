@@ -33,6 +33,11 @@ for (const r of routes) {
 	if (r.session === open)
 		fail(`${at}: session ${r.session}, spec security ${open ? "none" :
 		    "session"}`);
+	// An action takes no body or {}: said so, and 415 for another type.
+	if (r.noBody && (op.requestBody?.required !== false ||
+	    json(op.requestBody)?.maxProperties !== 0 || !op.responses?.["415"]))
+		fail(`${at}: an action: requestBody not required, an object ` +
+		    "of maxProperties 0, and a 415");
 	if (!r.kind)
 		continue;
 	const ok = (code, want) => {

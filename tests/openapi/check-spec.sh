@@ -1,8 +1,10 @@
 #!/bin/sh
 # check-spec.sh - docs/openapi.yaml: the same routes and entity schemas
-# as the server (check-spec.mjs, against tests/tools/describe), and
-# clean under @redocly/cli's lint (errors and warnings both fail). The
-# tools are pinned in tests/peers; dev/check installs them.
+# as the server (check-spec.mjs, against tests/tools/describe), clean
+# under @redocly/cli's lint (errors and warnings both fail), and without
+# an error under Spectral's spectral:oas ruleset (a second, independent
+# linter; its warnings are printed). The tools are pinned in
+# tests/peers; dev/check installs them.
 set -eu
 srcdir=${abs_top_srcdir:-.}
 builddir=${abs_top_builddir:-.}
@@ -36,5 +38,12 @@ if node -e '
 else
 	echo "FAIL: redocly lint"; fail=1
 fi
-[ $fail -eq 0 ] && echo "2 passed, 0 failed" || echo "failed"
+if "$peers/node_modules/.bin/spectral" lint --ruleset \
+    "$srcdir/tests/openapi/spectral.yaml" --fail-severity error \
+    --display-only-failures "$spec"; then
+	echo "PASS: spectral lint (spectral:oas, no error)"
+else
+	echo "FAIL: spectral lint"; fail=1
+fi
+[ $fail -eq 0 ] && echo "3 passed, 0 failed" || echo "failed"
 exit $fail

@@ -92,6 +92,10 @@ value_schema(const struct model_field *f)
 	case MT_ARRAY:
 		json_object_object_add(s, "type", json_object_new_string(
 		    f->type == MT_OBJECT ? "object" : "array"));
+		if (f->type == MT_ARRAY)
+			json_object_object_add(s, "items", f->items != NULL ?
+			    json_tokener_parse(f->items) :
+			    json_object_new_object());
 		break;
 	case MT_DAYS:
 	case MT_PAIR:
@@ -172,8 +176,10 @@ entity_schema(const struct model_entity *m, enum use u)
 		n = nested_schema(f);
 		json_object_object_add(props, f->json, n != NULL ? n :
 		    field_schema(f, !required));
-		/* Read: every field is there (null when absent). */
-		if (u == READ || (u == CREATE && required))
+		/* Read: every field is there (null when absent); a create
+		 * under its parent has that field from the path. */
+		if (u == READ || (u == CREATE && required &&
+		    (f->flags & MF_PARENT) == 0))
 			json_object_array_add(req, json_object_new_string(
 			    f->json));
 	}
@@ -252,6 +258,25 @@ list_params(const struct model_entity *m)
 	return a;
 }
 
+/* A route's pattern as the spec names it: {uuid} is an {id} there. */
+static const char *
+spec_path(const char *pattern)
+{
+	static char	 out[256];
+	const char	*p;
+	size_t		 n = 0;
+
+	for (p = pattern; *p != '\0' && n + 5 < sizeof(out); )
+		if (strncmp(p, "{uuid}", 6) == 0) {
+			memcpy(out + n, "{id}", 4);
+			n += 4;
+			p += 6;
+		} else
+			out[n++] = *p++;
+	out[n] = '\0';
+	return out;
+}
+
 int
 main(void)
 {
@@ -267,9 +292,11 @@ main(void)
 		json_object_object_add(r, "method", json_object_new_string(
 		    api_routes[i].method));
 		json_object_object_add(r, "pattern", json_object_new_string(
-		    api_routes[i].pattern));
+		    spec_path(api_routes[i].pattern)));
 		json_object_object_add(r, "session", json_object_new_boolean(
 		    api_routes[i].auth == HTTP_AUTH_USER));
+		json_object_object_add(r, "noBody", json_object_new_boolean(
+		    (api_routes[i].flags & HTTP_ROUTE_NO_BODY) != 0));
 		m = api_routes[i].data;
 		if (m != NULL && route_kind(&api_routes[i]) != NULL) {
 			json_object_object_add(r, "entity",

@@ -78,15 +78,18 @@ h_json(struct http_request *req)
 }
 
 static const struct http_route table[] = {
-	{ "GET", "/api/health", h_ok, HTTP_AUTH_NONE, 0, NULL },
-	{ "GET", "/api/quests", h_ok, HTTP_AUTH_NONE, 0, NULL },
-	{ "POST", "/api/quests", h_json, HTTP_AUTH_NONE, 0, NULL },
-	{ "GET", "/api/quests/{id}", h_ok, HTTP_AUTH_NONE, 0, NULL },
-	{ "PUT", "/api/quests/{id}", h_json, HTTP_AUTH_NONE, 16, NULL },
-	{ "DELETE", "/api/quests/{id}", h_ok, HTTP_AUTH_NONE, 0, NULL },
-	{ "GET", "/api/libraries/{lib}/tracks/{id}", h_ok, HTTP_AUTH_NONE, 0, NULL },
-	{ "GET", "/api/private", h_ok, HTTP_AUTH_USER, 0, NULL },
-	{ "GET", "/api/silent", h_silent, HTTP_AUTH_NONE, 0, NULL },
+	{ "GET", "/api/health", h_ok, HTTP_AUTH_NONE, 0, NULL, 0 },
+	{ "GET", "/api/quests", h_ok, HTTP_AUTH_NONE, 0, NULL, 0 },
+	{ "POST", "/api/quests", h_json, HTTP_AUTH_NONE, 0, NULL, 0 },
+	{ "GET", "/api/quests/{id}", h_ok, HTTP_AUTH_NONE, 0, NULL, 0 },
+	{ "PUT", "/api/quests/{id}", h_json, HTTP_AUTH_NONE, 16, NULL, 0 },
+	{ "DELETE", "/api/quests/{id}", h_ok, HTTP_AUTH_NONE, 0, NULL, 0 },
+	{ "GET", "/api/libraries/{lib}/tracks/{id}", h_ok, HTTP_AUTH_NONE, 0, NULL, 0 },
+	{ "GET", "/api/private", h_ok, HTTP_AUTH_USER, 0, NULL, 0 },
+	{ "GET", "/api/silent", h_silent, HTTP_AUTH_NONE, 0, NULL, 0 },
+	{ "GET", "/api/blobs/{uuid}", h_ok, HTTP_AUTH_NONE, 0, NULL, 0 },
+	{ "POST", "/api/act", h_ok, HTTP_AUTH_NONE, 64, NULL,
+	    HTTP_ROUTE_NO_BODY },
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
 
@@ -120,6 +123,13 @@ static const struct {
 	{ "HEAD", "/api/quests", HTTP_ROUTE_OK, "/api/quests", 0, 0, 0 },
 	{ "GET", "/api/libraries/L1/tracks/T9", HTTP_ROUTE_OK,
 	    "/api/libraries/{lib}/tracks/{id}", "L1", "T9", 0 },
+	/* {uuid}: a UUID or nothing, so a sub-path is no resource's. */
+	{ "GET", "/api/blobs/0b6c5e2a-1111-4222-8333-444455550001",
+	    HTTP_ROUTE_OK, "/api/blobs/{uuid}",
+	    "0b6c5e2a-1111-4222-8333-444455550001", 0, 0 },
+	{ "POST", "/api/blobs/upload", HTTP_ROUTE_NOT_FOUND, 0, 0, 0, 0 },
+	{ "POST", "/api/blobs/0b6c5e2a-1111-4222-8333-444455550001",
+	    HTTP_ROUTE_BAD_METHOD, 0, 0, 0, "GET, HEAD" },
 };
 
 START_TEST(route_table)
@@ -261,6 +271,20 @@ static const struct {
 	{ "HEAD", "/api/nope", 0, 0, 404, NULL, NULL, NULL },
 	{ "GET", "/api/private", 0, 0, 401, "unauthenticated", NULL, NULL },
 	{ "GET", "/api/silent", 0, 0, 500, "internal", NULL, NULL },
+	/* An action: no body, or {}; nothing else. */
+	{ "POST", "/api/act", 0, 0, 200, NULL, NULL, NULL },
+	{ "POST", "/api/act", "application/json", "{}", 200, NULL, NULL,
+	    NULL },
+	{ "POST", "/api/act", "application/json", " { } ", 200, NULL, NULL,
+	    NULL },
+	{ "POST", "/api/act", "text/plain", "done", 415,
+	    "unsupported_media_type", NULL, NULL },
+	{ "POST", "/api/act", "application/json", "{\"why\":1}", 422,
+	    "invalid", "why: this action takes no fields", NULL },
+	{ "POST", "/api/act", "application/json", "[]", 400,
+	    "malformed_json", NULL, NULL },
+	{ "POST", "/api/blobs/upload", "application/json", "{}", 404,
+	    "not_found", NULL, NULL },
 	{ "POST", "/api/quests", "application/json", "{\"a\":1}", 200, NULL,
 	    NULL, NULL },
 	{ "POST", "/api/quests", "application/json; charset=utf-8",
