@@ -511,8 +511,8 @@ enum db_status	 db_blob_usage(struct db *db, struct arena *a,
 
 /*
  * Insert rows (a JSON array of objects keyed by column, each with the
- * columns listed, "id, title, …") of m for user_id in one statement, and
- * set their contentHash from the rows as stored; *n the rows written.
+ * columns listed, "id, title, …", content_hash among them when m has
+ * one) of m for user_id in one statement; *n the rows written.
  */
 enum db_status	 db_vault_insert(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,

@@ -1,9 +1,9 @@
 /*
  * vault.c - what a vault import writes in bulk: a batch of rows of one
  * entity in one statement (jsonb_populate_recordset: the rows as one
- * JSON parameter, keyed by column), then their contentHash, computed
- * from the rows as stored (defaults included) exactly as a write through
- * the API computes it, set in a second statement.
+ * JSON parameter, keyed by column), each row written once, with the
+ * contentHash the import computed from the row as it will be stored
+ * (vault/import_write.c, model_as_stored).
  */
 #include "config.h"
 
@@ -16,12 +16,10 @@ enum db_status
 db_vault_insert(struct db *db, struct arena *a, const struct model_entity *m,
     const char *user_id, const char *columns, const char *rows, long *n)
 {
-	struct json_object	*e;
-	struct buf		 sel, ids, hashes;
-	const char		*p[3] = { user_id, rows, NULL }, *c, *sql;
-	PGresult		*r;
-	enum db_status		 st;
-	int			 i, keyed = model_field(m, "id") != NULL;
+	struct buf	 sel;
+	const char	*p[2] = { user_id, rows }, *c, *sql;
+	PGresult	*r;
+	enum db_status	 st;
 
 	*n = 0;
 	/* "r.col, r.col…" of the columns named. */
@@ -33,48 +31,15 @@ db_vault_insert(struct db *db, struct arena *a, const struct model_entity *m,
 		c += len;
 		c += strspn(c, ", ");
 	}
-	sql = arena_printf(a, "INSERT INTO %s (user_id, %s%s) SELECT $1, %s%s "
-	    "FROM jsonb_populate_recordset(NULL::%s, $2::jsonb) r "
-	    "RETURNING %s", m->table, columns, model_field(m, "contentHash") ?
-	    ", content_hash" : "", sel.data, model_field(m, "contentHash") ?
-	    ", ''" : "", m->table, db_entity_columns(a, m));
+	sql = arena_printf(a, "INSERT INTO %s (user_id, %s) SELECT $1, %s "
+	    "FROM jsonb_populate_recordset(NULL::%s, $2::jsonb) r", m->table,
+	    columns, sel.data, m->table);
 	buf_cleanup(&sel);
 	st = db_sql(db, a, arena_printf(a, "vault_%s", m->table), sql, 2, p, 0,
 	    &r);
-	if (st != DB_OK)
-		return st;
-	*n = PQntuples(r);
-	if (model_field(m, "contentHash") == NULL || *n == 0)
-		return DB_OK;
-	buf_init(&ids, 64LL * 1024 * 1024);
-	buf_init(&hashes, 64LL * 1024 * 1024);
-	for (i = 0; i < *n; i++) {
-		e = db_entity_row(m, r, i);
-		if (keyed) {
-			buf_puts(&ids, i == 0 ? "{\"" : ",\"");
-			buf_puts(&ids, json_object_get_string(
-			    json_object_object_get(e, "id")));
-			buf_putc(&ids, '"');
-		}
-		buf_puts(&hashes, i == 0 ? "{" : ",");
-		buf_puts(&hashes, model_content_hash(a, m, e));
-		json_object_put(e);
-	}
-	buf_puts(&ids, keyed ? "}" : "{}");
-	buf_putc(&hashes, '}');
-	p[1] = arena_strndup(a, ids.data, ids.len);
-	p[2] = arena_strndup(a, hashes.data, hashes.len);
-	buf_cleanup(&ids);
-	buf_cleanup(&hashes);
-	/* By the primary key, the batch's ids alone (no join to plan). */
-	sql = keyed ? arena_printf(a, "UPDATE %s SET content_hash = "
-	    "($3::text[])[array_position($2::text[], id::text)] WHERE user_id = "
-	    "$1 AND id = ANY($2::text[])", m->table) : arena_printf(a,
-	    "UPDATE %s SET "
-	    "content_hash = ($3::text[])[1] WHERE user_id = $1 AND "
-	    "$2::text[] IS NOT NULL", m->table);
-	return db_sql(db, a, arena_printf(a, "vault_%s_hash", m->table), sql, 3,
-	    p, 0, NULL);
+	if (st == DB_OK)
+		*n = atol(PQcmdTuples(r));
+	return st;
 }
 
 enum db_status

@@ -100,6 +100,12 @@ struct model_field {
 	 * "object" must be objects.
 	 */
 	const char		*items;
+	/*
+	 * The column's default, as the JSON value the API shows (NULL:
+	 * none): an import computes the stored row before writing it. A
+	 * test holds these to the columns' (check_vault).
+	 */
+	const char		*dflt;
 };
 
 /*
@@ -190,6 +196,13 @@ int	 model_schedule_check(struct json_object *e, struct model_error *err);
 /* Settings as a whole: settingsJson.timeZone is a time zone's name. */
 int	 model_settings_check(struct json_object *e, struct model_error *err);
 
+/*
+ * Entity e (JSON names) as the database would hand it back once
+ * written, every field of m but hidden ones: normalised as its column
+ * keeps it, an absent one as its default or null (stored.c). New.
+ */
+struct json_object *model_as_stored(const struct model_entity *m,
+		    struct json_object *e);
 /* "a" or "an", as m's name takes ("an infobase entry"). */
 const char	*model_article(const struct model_entity *m);
 /* The field called json in m, or NULL (MF_HIDDEN fields are not found). */

@@ -88,6 +88,71 @@ batch_for(struct run *r, long k, unsigned long long mask)
 	return b;
 }
 
+/*
+ * The contentHash of entity v of m (JSON names) once stored, computed
+ * as the API computes it (model_content_hash) from the row the database
+ * will hold (model_as_stored: defaults, normalised values), with what
+ * its blob gives it as the trigger of sql/0006 and 0008 copies it: its
+ * server fields mimeType and sizeBytes (a track's) are the blob's, and
+ * its hash_as field the blob's sha256. NULL
+ * when m has no hash. In the scratch arena.
+ */
+static const char *
+row_hash(struct run *r, const struct model_entity *m, const struct use *u,
+    struct json_object *v)
+{
+	const struct model_field *bf = imp_blob_field(m);
+	struct json_object	*st;
+	const char		*h;
+	size_t			 i;
+
+	if (model_field(m, "contentHash") == NULL)
+		return NULL;
+	if (bf != NULL && u != NULL) {
+		for (i = 0; i < m->nfields; i++) {
+			const struct model_field *f = &m->fields[i];
+
+			if ((f->flags & MF_SERVER) == 0)
+				continue;
+			if (strcmp(f->json, "mimeType") == 0)
+				json_object_object_add(v, f->json,
+				    json_object_new_string(u->type->type));
+			else if (strcmp(f->json, "sizeBytes") == 0)
+				json_object_object_add(v, f->json,
+				    json_object_new_int64(u->blob->size));
+		}
+		if (bf->hash_as != NULL)
+			json_object_object_add(v, bf->hash_as, u->unhashed ? NULL :
+			    json_object_new_string(u->blob->sha));
+	}
+	st = model_as_stored(m, v);
+	h = model_content_hash(&r->scratch, m, st);
+	json_object_put(st);
+	return h;
+}
+
+/* Times the database wants and the bundle may lack: its createdAt. */
+static void
+fill_times(const struct run *r, const struct model_entity *m,
+    struct json_object *v)
+{
+	struct json_object	*o;
+	const char		*created;
+	size_t			 i;
+
+	created = json_object_object_get_ex(v, "createdAt", &o) && o != NULL ?
+	    json_object_get_string(o) : r->now;
+	if (model_field(m, "createdAt") != NULL && o == NULL)
+		json_object_object_add(v, "createdAt",
+		    json_object_new_string(created));
+	for (i = 0; i < m->nfields; i++)
+		if ((m->fields[i].flags & MF_IMPORT_CREATED) != 0 &&
+		    (!json_object_object_get_ex(v, m->fields[i].json, &o) ||
+		    o == NULL))
+			json_object_object_add(v, m->fields[i].json,
+			    json_object_new_string(created));
+}
+
 void
 imp_write_entity(struct run *r, long k, long index, struct json_object *v)
 {
@@ -96,10 +161,10 @@ imp_write_entity(struct run *r, long k, long index, struct json_object *v)
 	const struct ident		*id = NULL;
 	const struct model_field	*bf = imp_blob_field(m);
 	struct batch			*b;
-	const char			*created;
+	const char			*hash;
 	unsigned long long		 mask = 0;
 	size_t				 i;
-	long				 to, u;
+	long				 to, u = -1;
 
 	/* Blobs' rows are written with their objects (import_store.c). */
 	if (r->kinds[k].has_mine || m == &model_blobs)
@@ -129,26 +194,25 @@ imp_write_entity(struct run *r, long k, long index, struct json_object *v)
 	if (bf != NULL && (u = imp_use_of(r, k, index)) >= 0)
 		json_object_object_add(v, bf->json, json_object_new_string(
 		    r->uses[u].uuid));
+	else
+		u = -1;
 	if (m->import != NULL)
 		m->import(v);
-	/* Times the database wants and the bundle may lack. */
-	created = json_object_object_get_ex(v, "createdAt", &o) && o != NULL ?
-	    json_object_get_string(o) : r->now;
-	if (model_field(m, "createdAt") != NULL && o == NULL)
-		json_object_object_add(v, "createdAt",
-		    json_object_new_string(created));
-	for (i = 0; i < m->nfields; i++)
-		if ((m->fields[i].flags & MF_IMPORT_CREATED) != 0 &&
-		    (!json_object_object_get_ex(v, m->fields[i].json, &o) ||
-		    o == NULL))
-			json_object_object_add(v, m->fields[i].json,
-			    json_object_new_string(created));
+	fill_times(r, m, v);
+	/* Its contentHash now, from the row as it will be stored. */
+	hash = row_hash(r, m, u >= 0 ? &r->uses[u] : NULL, v);
 	/* The row by column name; absent and null fields left to defaults. */
 	row = json_object_new_object();
 	for (i = 0; i < m->nfields; i++) {
 		const struct model_field *f = &m->fields[i];
 		char	 col[64];
 
+		if (hash != NULL && strcmp(f->json, "contentHash") == 0) {
+			json_object_object_add(row, "content_hash",
+			    json_object_new_string(hash));
+			mask |= 1ULL << i;
+			continue;
+		}
 		if (!model_import_field(f) || !json_object_object_get_ex(v,
 		    f->json, &o) || o == NULL)
 			continue;

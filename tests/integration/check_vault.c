@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "conf/conf.h"
+#include "db/db.h"
 #include "model/model.h"
 #include "net/net.h"
 #include "storage/storage.h"
@@ -366,6 +367,64 @@ check_kind(const char *cookie, struct json_object *meta, const char *kind,
 	}
 }
 
+/* One row's stored hash against the one its stored fields give. */
+static void
+hash_check(void *ud, const struct db_row *row)
+{
+	struct json_object	*e = db_row_json(row);
+	long			*bad = ud;
+	const char		*h = json_object_get_string(json_object_object_get(
+	    e, "contentHash"));
+	struct arena		 a;
+
+	arena_init(&a, 4096);
+	if (h == NULL || strcmp(h, model_content_hash(&a, row->m, e)) != 0) {
+		fprintf(stderr, "%s %s: stored %s, the row gives %s\n",
+		    row->m->table, json_object_get_string(json_object_object_get(
+		    e, "id")), h, model_content_hash(&a, row->m, e));
+		(*bad)++;
+	}
+	arena_cleanup(&a);
+	json_object_put(e);
+}
+
+/*
+ * The import computes each row's contentHash before writing it: every
+ * one of email's rows has the hash the server computes from the row as
+ * stored (what the API, and migrate's rehash, would write).
+ */
+static void
+hashes_are_the_servers(const char *email)
+{
+	static const struct db_limits lim = { 5, 10000, 5000, "check_vault" };
+	struct db	 d;
+	struct arena	 a;
+	char		 ci[512], user[64];
+	long		 bad = 0, n = 0;
+	size_t		 i;
+
+	snprintf(user, sizeof(user), "%s", uid(email));
+	snprintf(ci, sizeof(ci), "host=%s dbname=%s user=passion_app",
+	    harness_pghost(), suite_db);
+	db_init(&d, ci, "", &lim);
+	arena_init(&a, 64 * 1024);
+	for (i = 0; model_entities[i] != NULL; i++) {
+		if (model_field(model_entities[i], "contentHash") == NULL)
+			continue;
+		ck_assert_int_eq(db_tx_begin(&d, user), DB_OK);
+		ck_assert_int_eq(db_vault_each(&d, &a, model_entities[i], user,
+		    hash_check, &bad), DB_OK);
+		db_tx_rollback(&d);
+		arena_reset(&a);
+		n++;
+	}
+	ck_assert_msg(bad == 0, "%ld rows of %s whose hash is not the server's",
+	    bad, email);
+	ck_assert_int_gt(n, 5);
+	arena_cleanup(&a);
+	db_cleanup(&d);
+}
+
 START_TEST(api_imports_every_row_and_object)
 {
 	struct json_object	*o, *meta;
@@ -398,6 +457,7 @@ START_TEST(api_imports_every_row_and_object)
 	check_kind(c, meta, "laneTemplates", "/api/lane-templates/");
 	check_kind(c, meta, "settings", "/api/settings");
 	json_object_put(meta);
+	hashes_are_the_servers("erin@example.org");
 	/* The tracks and their audio: each downloads as the bundle's bytes. */
 	ck_assert_int_eq(api_req("GET", "/api/reference-libraries/api-lib-0/"
 	    "tracks", c, NULL, &r), 200);
@@ -853,6 +913,8 @@ START_TEST(round_trip_is_lossless)
 		json_object_put(now[i]);
 		json_object_put(was[i]);
 	}
+	hashes_are_the_servers("lee@example.org");
+	hashes_are_the_servers("mia@example.org");
 	ck_assert_str_eq(blob_bytes(m, song), "RIFF the song's bytes");
 	ck_assert_str_eq(blob_bytes(m, pad), "RIFF a pad, unused");
 	ck_assert_str_eq(blob_bytes(m, cover), "PNG the cover");
@@ -1058,6 +1120,61 @@ START_TEST(weak_export_passphrases_are_refused)
 	/* Twelve code points, some of them two bytes: enough. */
 	ck_assert_int_eq(api_status("POST", "/api/vault/exports", c,
 	    "{\"passphrase\":\"\xc3\xa9t\xc3\xa9 \xc3\xa0 la mer!\"}"), 202);
+}
+END_TEST
+
+/*
+ * The defaults an import writes into its hashes (model .dflt) are the
+ * columns' own: every column with a constant default has it in the
+ * model, and no field claims one its column does not have.
+ */
+START_TEST(model_defaults_are_the_columns)
+{
+	char		 q[1024], col[64], def[512];
+	size_t		 i, j;
+	long		 checked = 0;
+
+	for (i = 0; model_entities[i] != NULL; i++) {
+		const struct model_entity *m = model_entities[i];
+
+		for (j = 0; j < m->nfields; j++) {
+			const struct model_field *f = &m->fields[j];
+			struct json_object *want, *got;
+
+			snprintf(col, sizeof(col), "%s", f->column[0] == '"' ?
+			    f->column + 1 : f->column);
+			col[strcspn(col, "\"")] = '\0';
+			snprintf(q, sizeof(q), "SELECT coalesce(column_default, "
+			    "'') FROM information_schema.columns WHERE "
+			    "table_schema = 'public' AND table_name = '%s' AND "
+			    "column_name = '%s'", m->table, col);
+			snprintf(def, sizeof(def), "%s", suite_sql(q));
+			/* Made when written (times, ids), or the hash itself. */
+			if (strstr(def, "now()") != NULL || strstr(def,
+			    "gen_random") != NULL || strcmp(col,
+			    "content_hash") == 0)
+				continue;
+			if (def[0] == '\0') {
+				ck_assert_msg(f->dflt == NULL, "%s.%s: the model "
+				    "says %s, the column has no default",
+				    m->table, col, f->dflt);
+				continue;
+			}
+			ck_assert_msg(f->dflt != NULL, "%s.%s: the column's "
+			    "default is %s, the model has none", m->table, col,
+			    def);
+			snprintf(q, sizeof(q), "SELECT to_jsonb(%s)::text", def);
+			got = json_tokener_parse(suite_sql(q));
+			want = json_tokener_parse(f->dflt);
+			ck_assert_msg(json_object_equal(got, want), "%s.%s: the "
+			    "column's default %s, the model's %s", m->table, col,
+			    def, f->dflt);
+			json_object_put(got);
+			json_object_put(want);
+			checked++;
+		}
+	}
+	ck_assert_int_ge(checked, 16);
 }
 END_TEST
 
@@ -1517,6 +1634,7 @@ main(void)
 	tcase_add_test(tc, migration_rehashes_tracks_and_projects);
 	tcase_add_test(tc, a_typo_is_not_a_reupload);
 	tcase_add_test(tc, weak_export_passphrases_are_refused);
+	tcase_add_test(tc, model_defaults_are_the_columns);
 	tcase_add_test(tc, a_job_failed_for_good_fails_its_import);
 	tcase_add_test(tc, exports_are_deleted_and_expire);
 	harness_add_no_crash(tc, &suite_st);

@@ -297,6 +297,55 @@ START_TEST(schedule_table)
 }
 END_TEST
 
+/*
+ * An entity as the database hands it back (model_as_stored), against
+ * what PostgreSQL 15 gave for the same input (psql, recorded here):
+ * jsonb's numbers, timestamptz's rounding, defaults, lower-case UUIDs.
+ */
+START_TEST(stored_rows_are_the_databases)
+{
+	struct json_object	*in, *st;
+	struct arena		 a;
+
+	arena_init(&a, 4096);
+	/* SELECT '[1e2,-0.0,2.5E-3,1.50e1,-1.5,1.5e-10,123e-2,-0,0e5,
+	 * 1.0e0,12e+0]'::jsonb::text */
+	in = json_tokener_parse("{\"name\":\"n\",\"templateType\":\"melody\","
+	    "\"laneSettings\":{},\"bpm\":120,\"bars\":4,\"timeSignature\":"
+	    "[4,4],\"notes\":[{\"p\":[1e2,-0.0,2.5E-3,1.50e1,-1.5,1.5e-10,"
+	    "123e-2,-0,0e5,1.0e0,12e+0]}],\"createdAt\":"
+	    "\"2026-03-01T12:00:00.1234565+02:00\",\"updatedAt\":"
+	    "\"2026-03-01T12:00:00.9999995Z\"}");
+	ck_assert_ptr_nonnull(in);
+	st = model_as_stored(&model_lane_templates, in);
+	ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(
+	    st, "notes"), JSON_C_TO_STRING_PLAIN), "[{\"p\":[100,0.0,0.0025,"
+	    "15.0,-1.5,0.00000000015,1.23,0,0,1.0,12]}]");
+	/* '…12:00:00.1234565+02:00'::timestamptz is 10:00:00.123456+00;
+	 * '…12:00:00.9999995Z' is 12:00:01+00 (half to even at the µs). */
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(st,
+	    "createdAt")), "2026-03-01T10:00:00.123Z");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(st,
+	    "updatedAt")), "2026-03-01T12:00:01.000Z");
+	json_object_put(st);
+	json_object_put(in);
+	/* Defaults, and a cover's UUID as uuid keeps it. */
+	in = json_tokener_parse("{\"name\":\"EP\",\"coverBlobId\":"
+	    "\"0B6C5E2A-1111-4222-8333-444455550001\"}");
+	st = model_as_stored(&model_projects, in);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(st,
+	    "status")), "active");
+	ck_assert(!json_object_get_boolean(json_object_object_get(st,
+	    "starred")));
+	ck_assert_ptr_null(json_object_object_get(st, "notes"));
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(st,
+	    "coverBlobId")), "0b6c5e2a-1111-4222-8333-444455550001");
+	json_object_put(st);
+	json_object_put(in);
+	arena_cleanup(&a);
+}
+END_TEST
+
 START_TEST(zone_names)
 {
 	ck_assert(model_zone_name_ok("UTC"));
@@ -326,6 +375,7 @@ main(void)
 	tcase_add_loop_test(tc, time_table, 0, N(time_cases));
 	tcase_add_loop_test(tc, schedule_table, 0, N(schedule_cases));
 	tcase_add_test(tc, zone_names);
+	tcase_add_test(tc, stored_rows_are_the_databases);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_NORMAL);
 }
