@@ -6,10 +6,12 @@
 -- are free, as entity ids are, so vault_ids_taken answers for blobs too
 -- (and stops listing tables by name).
 
+-- (A bounded repetition, {64}, costs PostgreSQL's regex engine some
+-- microseconds a row; the same rule with a length is a tenth of it.)
 ALTER TABLE reference_tracks ADD COLUMN blob_sha256 text
-	CHECK (blob_sha256 ~ '^[0-9a-f]{64}$');
+	CHECK (blob_sha256 ~ '^[0-9a-f]+$' AND length(blob_sha256) = 64);
 ALTER TABLE projects ADD COLUMN cover_sha256 text
-	CHECK (cover_sha256 ~ '^[0-9a-f]{64}$');
+	CHECK (cover_sha256 ~ '^[0-9a-f]+$' AND length(cover_sha256) = 64);
 
 -- As 0006's, with the blob's SHA-256 copied too (and a cover removed
 -- takes its hash along), and the reason a blob will not do in the
@@ -97,10 +99,14 @@ AS $$
 DECLARE
 	idtype	text;
 BEGIN
-	SELECT format_type(a.atttypid, NULL) INTO idtype
+	-- A domain's base type (entity_id is text): casting the ids to the
+	-- domain would check each against its rule first, for nothing.
+	SELECT format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype
+	    ELSE t.oid END, NULL) INTO idtype
 	    FROM pg_policies p JOIN pg_attribute a ON
 	    a.attrelid = format('public.%I', p.tablename)::regclass AND
 	    a.attname = 'id' AND NOT a.attisdropped
+	    JOIN pg_type t ON t.oid = a.atttypid
 	    WHERE p.schemaname = 'public' AND p.tablename = tbl AND
 	    p.policyname = tbl || '_id_probe';
 	IF idtype IS NULL THEN

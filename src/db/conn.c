@@ -92,6 +92,9 @@ run(struct db *db, struct arena *a, const struct db_stmt_def *d, int slot,
 
 	if (out != NULL)
 		*out = NULL;
+	/* One sent ahead (db_query_send) is read first: its failure rules. */
+	if (db->sent && (st = db_query_wait(db, NULL, NULL)) != DB_OK)
+		return st;
 	if (db->piped || db->commit_next)
 		return db_run_piped(db, a, d, slot, params, out);
 	st = exec_once(db, d, slot, params, &res, &ended);
@@ -127,6 +130,58 @@ db_query(struct db *db, struct arena *a, const struct db_stmt_def *d,
     const char *const *params, PGresult **out)
 {
 	return run(db, a, d, -1, params, out);
+}
+
+enum db_status
+db_query_send(struct db *db, const struct db_stmt_def *d,
+    const char *const *params)
+{
+	enum db_status	 st;
+	char		 name[40];
+	int		 ended, sent;
+
+	if (db->sent || db->piped || db->commit_next || !db->in_tx)
+		fatal("%s: %s: not in a transaction of its own", __func__,
+		    d->name);
+	st = db_connect(db);
+	if (st == DB_OK)
+		st = prepare_adhoc(db, d, name, &ended);
+	if (st != DB_OK)
+		return st;
+	db->goodbye = 0;
+	sent = name[0] != '\0' ? PQsendQueryPrepared(db->conn, name,
+	    d->nparams, params, NULL, NULL, 0) : PQsendQueryParams(db->conn,
+	    d->sql, d->nparams, NULL, params, NULL, NULL, 0);
+	if (!sent)
+		return db_result_status(db, NULL);
+	db->sent = 1;
+	return DB_OK;
+}
+
+enum db_status
+db_query_wait(struct db *db, struct arena *a, PGresult **out)
+{
+	PGresult	*res, *last = NULL;
+	enum db_status	 st;
+
+	if (out != NULL)
+		*out = NULL;
+	if (!db->sent)
+		return DB_OK;
+	db->sent = 0;
+	/* Its result (statement_timeout bounds it), then libpq's NULL. */
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		PQclear(last);
+		last = res;
+	}
+	st = db_result_status(db, last);
+	if (st != DB_OK || out == NULL) {
+		PQclear(last);
+		return st;
+	}
+	arena_defer(a, db_pgresult_clear, last);
+	*out = last;
+	return DB_OK;
 }
 
 const char *
@@ -269,6 +324,10 @@ db_tx_commit(struct db *db)
 	}
 	if (!db->in_tx)
 		return db->commit_next = 0, DB_OK;
+	if (db->sent && (st = db_query_wait(db, NULL, NULL)) != DB_OK) {
+		db_tx_rollback(db);
+		return st;
+	}
 	st = simple(db, "COMMIT");
 	db->in_tx = 0;
 	return st;
@@ -278,6 +337,8 @@ void
 db_tx_rollback(struct db *db)
 {
 	db->commit_next = 0;
+	if (db->sent)
+		(void)db_query_wait(db, NULL, NULL);
 	if (db->piped && db->conn != NULL && db_pipeline_abandon(db) != 0)
 		return;
 	if (!db->in_tx || db->conn == NULL)

@@ -103,6 +103,7 @@ struct db {
 			    struct pg_result *, void *);
 	void		*piped_ud;
 	int		 commit_next;	/* the next statement ends the tx */
+	int		 sent;		/* a statement in flight (vault.c) */
 	unsigned long	 opens;		/* connections opened so far */
 	int		 goodbye;	/* the server sent FATAL: it is closing */
 	char		 errstr[256];	/* last failure, for the log */
@@ -512,11 +513,15 @@ enum db_status	 db_blob_usage(struct db *db, struct arena *a,
 /*
  * Insert rows (a JSON array of objects keyed by column, each with the
  * columns listed, "id, title, …", content_hash among them when m has
- * one) of m for user_id in one statement; *n the rows written.
+ * one) of m for user_id in one statement, in the open transaction. It is
+ * sent, not waited for: what it answers is the status of the batch sent
+ * before it (all its rows written, or none); db_vault_insert_wait reads
+ * the last one's (the next statement, a commit or a rollback would too).
  */
 enum db_status	 db_vault_insert(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,
-		    const char *columns, const char *rows, long *n);
+		    const char *columns, const char *rows);
+enum db_status	 db_vault_insert_wait(struct db *db);
 
 /* Has the user a row of m (a singleton: skill tree, settings)? */
 enum db_status	 db_vault_has(struct db *db, struct arena *a,

@@ -35,6 +35,16 @@ extern const struct db_stmt_def	db_stmt_defs[DB_STMT_COUNT];
 enum db_status	 db_query(struct db *db, struct arena *a,
 		    const struct db_stmt_def *d, const char *const *params,
 		    PGresult **out);
+/*
+ * d sent inside the open transaction without waiting for it (one at a
+ * time), so that the caller works while the server does; its result is
+ * read by db_query_wait (DB_OK when nothing is in flight), or dropped by
+ * a rollback (a commit waits for it first).
+ */
+enum db_status	 db_query_send(struct db *db, const struct db_stmt_def *d,
+		    const char *const *params);
+enum db_status	 db_query_wait(struct db *db, struct arena *a,
+		    PGresult **out);
 /* --- link.c, for conn.c and pipeline.c --- */
 
 /* PQclear for arena_defer. */

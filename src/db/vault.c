@@ -3,7 +3,8 @@
  * entity in one statement (jsonb_populate_recordset: the rows as one
  * JSON parameter, keyed by column), each row written once, with the
  * contentHash the import computed from the row as it will be stored
- * (vault/import_write.c, model_as_stored).
+ * (vault/import_write.c, model_as_stored). A batch is sent without
+ * waiting for it: the next one is made while the server writes it.
  */
 #include "config.h"
 
@@ -14,14 +15,16 @@
 
 enum db_status
 db_vault_insert(struct db *db, struct arena *a, const struct model_entity *m,
-    const char *user_id, const char *columns, const char *rows, long *n)
+    const char *user_id, const char *columns, const char *rows)
 {
-	struct buf	 sel;
-	const char	*p[2] = { user_id, rows }, *c, *sql;
-	PGresult	*r;
-	enum db_status	 st;
+	struct db_stmt_def	 d;
+	struct buf		 sel;
+	const char		*p[2] = { user_id, rows }, *c;
+	enum db_status		 st;
 
-	*n = 0;
+	/* The batch before, which the server wrote while this was made. */
+	if ((st = db_query_wait(db, NULL, NULL)) != DB_OK)
+		return st;
 	/* "r.col, r.col…" of the columns named. */
 	buf_init(&sel, 64 * 1024);
 	for (c = columns; *c != '\0'; ) {
@@ -31,15 +34,20 @@ db_vault_insert(struct db *db, struct arena *a, const struct model_entity *m,
 		c += len;
 		c += strspn(c, ", ");
 	}
-	sql = arena_printf(a, "INSERT INTO %s (user_id, %s) SELECT $1, %s "
+	d.name = arena_printf(a, "vault_%s", m->table);
+	d.sql = arena_printf(a, "INSERT INTO %s (user_id, %s) SELECT $1, %s "
 	    "FROM jsonb_populate_recordset(NULL::%s, $2::jsonb) r", m->table,
 	    columns, sel.data, m->table);
+	d.nparams = 2;
+	d.read_only = 0;
 	buf_cleanup(&sel);
-	st = db_sql(db, a, arena_printf(a, "vault_%s", m->table), sql, 2, p, 0,
-	    &r);
-	if (st == DB_OK)
-		*n = atol(PQcmdTuples(r));
-	return st;
+	return db_query_send(db, &d, p);
+}
+
+enum db_status
+db_vault_insert_wait(struct db *db)
+{
+	return db_query_wait(db, NULL, NULL);
 }
 
 enum db_status

@@ -200,6 +200,9 @@ on_member(void *ud, const char *key)
 		return VJ_SKIP;
 	}
 	r->seen |= 1u << i;
+	/* The envelope, the largest part, streamed to its reader. */
+	if (strcmp(key, "metadataEnvelope") == 0 && r->b->on_envelope != NULL)
+		return VJ_STREAM;
 	return strcmp(key, "blobs") == 0 ? VJ_EACH : VJ_VALUE;
 }
 
@@ -256,15 +259,6 @@ on_string(void *ud, const char *key, const char *name, const char *s,
 		return -1;
 	if (strcmp(key, "blobs") == 0)
 		return inline_blob(r, name != NULL ? name : "", s, len);
-	if (strcmp(key, "metadataEnvelope") == 0 && r->b->on_envelope != NULL) {
-		/* Taken where it is: not one more copy of the largest part. */
-		enum vault_error e = r->b->on_envelope(r->b->ud, s, len);
-
-		r->b->envelope_seen = 1;
-		if (e != VAULT_OK)
-			r->fail = e;	/* the callback said why */
-		return e == VAULT_OK ? 0 : -1;
-	}
 	if (strcmp(key, "metadataEnvelope") == 0) {
 		free(r->b->envelope);
 		r->b->envelope = malloc(len + 1);
@@ -277,6 +271,24 @@ on_string(void *ud, const char *key, const char *name, const char *s,
 	}
 	/* createdAt, deviceId: informative. */
 	return 0;
+}
+
+/* A piece of the streamed envelope (p NULL: its end), to its reader. */
+static int
+on_chunk(void *ud, const char *key, const char *p, size_t n)
+{
+	struct reading	*r = ud;
+	enum vault_error e;
+
+	(void)key;
+	if (r->fail != VAULT_OK)
+		return -1;
+	e = r->b->on_envelope(r->b->ud, p, n);
+	if (p == NULL)
+		r->b->envelope_seen = 1;
+	if (e != VAULT_OK)
+		r->fail = e;	/* the callback said why */
+	return e == VAULT_OK ? 0 : -1;
 }
 
 static int
@@ -300,6 +312,7 @@ read_json(struct reading *r, int fd, const char *mem, size_t len)
 	jr.member = on_member;
 	jr.value = on_value;
 	jr.string = on_string;
+	jr.chunk = on_chunk;
 	jr.progress = on_progress;
 	jr.ud = r;
 	jr.max_depth = r->lim->depth_max;

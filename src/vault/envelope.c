@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,21 +58,28 @@ vault_import_restartable(const char *code)
 	    strcmp(code, "internal") == 0);
 }
 
-/* The value of a base64 character, or -1. */
+/* The value of each base64 character, or -1: a table, since every byte
+ * of a bundle's ciphertext goes through it. */
+static signed char	 b64_table[256];
+
+static void
+b64_table_init(void)
+{
+	static const char	 alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	int			 i;
+
+	memset(b64_table, -1, sizeof(b64_table));
+	for (i = 0; i < 64; i++)
+		b64_table[(unsigned char)alphabet[i]] = (signed char)i;
+}
+
 static int
 b64_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	if (b64_table[0] == 0)		/* not made yet (once made, NUL's is -1) */
+		b64_table_init();
+	return b64_table[c];
 }
 
 int
@@ -165,21 +173,19 @@ derive(const char *passphrase, const unsigned char *salt, size_t slen,
 	    -1;
 }
 
-/* The envelope's parts, checked; VAULT_OK or why not (err said). */
+/*
+ * What the key needs of the envelope (version, kdf, iv), checked;
+ * VAULT_OK or why not (err said).
+ */
 static enum vault_error
-parts(struct arena *a, struct json_object *env, long *iterations,
-    unsigned char **salt, size_t *slen, unsigned char **iv,
-    const char **ct, size_t *ctlen, unsigned char **tag, char *err,
+parts_key(struct arena *a, struct json_object *env, long *iterations,
+    unsigned char **salt, size_t *slen, unsigned char **iv, char *err,
     size_t errlen)
 {
 	struct json_object	*kdf, *v;
 	const char		*s;
-	size_t			 n, ivlen, tlen;
+	size_t			 n, ivlen;
 
-	if (!json_object_is_type(env, json_type_object)) {
-		snprintf(err, errlen, "envelope: not a JSON object");
-		return VAULT_CORRUPT;
-	}
 	if (!json_object_object_get_ex(env, "version", &v) ||
 	    !json_object_is_type(v, json_type_int) ||
 	    json_object_get_int64(v) != 1) {
@@ -206,22 +212,29 @@ parts(struct arena *a, struct json_object *env, long *iterations,
 		return VAULT_UNSUPPORTED;
 	}
 	*iterations = (long)json_object_get_int64(v);
-	/* The ciphertext is decoded as it is decrypted (decrypt()). */
 	if ((*salt = b64_member(a, kdf, "salt", slen, err, errlen)) == NULL ||
-	    (*iv = b64_member(a, env, "iv", &ivlen, err, errlen)) == NULL ||
-	    (*tag = b64_member(a, env, "tag", &tlen, err, errlen)) == NULL)
+	    (*iv = b64_member(a, env, "iv", &ivlen, err, errlen)) == NULL)
 		return VAULT_CORRUPT;
-	if (*ct == NULL || *ctlen % 4 != 0) {
-		snprintf(err, errlen, "envelope: ciphertext is not base64");
-		return VAULT_CORRUPT;
-	}
 	if (*slen < 16 || ivlen != IV_LEN) {
 		snprintf(err, errlen, "envelope: a salt of 16 bytes or more and "
 		    "an IV of 12");
 		return VAULT_CORRUPT;
 	}
+	return VAULT_OK;
+}
+
+/* The envelope's tag: *tag NULL for WebCrypto's layout (the ciphertext's
+ * last 16 bytes), else its 16 bytes; VAULT_OK or why not. */
+static enum vault_error
+parts_tag(struct arena *a, struct json_object *env, unsigned char **tag,
+    char *err, size_t errlen)
+{
+	size_t	 tlen;
+
+	if ((*tag = b64_member(a, env, "tag", &tlen, err, errlen)) == NULL)
+		return VAULT_CORRUPT;
 	if (tlen == 0)
-		*tag = NULL;	/* WebCrypto's layout: the ciphertext's end */
+		*tag = NULL;
 	else if (tlen != TAG_LEN) {
 		snprintf(err, errlen, "envelope: a tag is 16 bytes");
 		return VAULT_CORRUPT;
@@ -232,129 +245,334 @@ parts(struct arena *a, struct json_object *env, long *iterations,
 #define B64_CHUNK	(64 * 1024)	/* base64 decoded this much at once */
 
 /*
- * Decrypt the base64 ciphertext ct (n characters), a chunk at a time, into
- * sink; the tag is tag, or (NULL) the last 16 bytes of the ciphertext.
- * Nothing the sink got may be used unless VAULT_OK: the tag is checked
- * only at the end.
+ * An envelope opened as it is read (docs/vault.md, "The envelope"): its
+ * small members kept, its ciphertext (VJ_STREAM) base64-decoded and
+ * decrypted a piece at a time into the sink, the last 16 bytes held back
+ * (the tag, in WebCrypto's layout; body when a "tag" member is given).
+ * A ciphertext met before the kdf and iv that make its key is decoded
+ * into an unlinked file first, and decrypted from there at the end.
+ * Nothing the sink got may be used unless the end says VAULT_OK.
  */
-static enum vault_error
-decrypt(EVP_CIPHER_CTX *c, const char *ct, size_t n, const unsigned char *tag,
-    int (*sink)(void *, const unsigned char *, size_t), void *ud, char *err,
-    size_t errlen)
-{
-	unsigned char	*in, *out, held[TAG_LEN];
-	size_t		 at, len, got, pad, total, body, fed = 0, nheld = 0, use;
-	int		 k;
-	enum vault_error e = VAULT_OK;
+struct vault_envelope_stream {
+	struct arena		*a;
+	const char		*passphrase, *tmpdir;
+	int			(*sink)(void *, const unsigned char *, size_t);
+	void			*ud;
+	struct vault_json_reader jr;
+	struct vault_json	*j;
+	struct json_object	*env;		/* its small members */
+	EVP_CIPHER_CTX		*c;		/* once the key is known */
+	int			 ct;		/* the ciphertext: 1 in, 2 read */
+	char			 quad[4];	/* base64 left over */
+	int			 nq, padded;
+	unsigned char		 held[TAG_LEN];
+	size_t			 nheld;
+	int			 spill;		/* before the key: decoded here */
+	unsigned char		*in, *out;
+	enum vault_error	 e;
+	char			 err[256];
+};
 
-	pad = n >= 2 && ct[n - 1] == '=' ? (ct[n - 2] == '=' ? 2 : 1) : 0;
-	total = n / 4 * 3 - pad;
-	if (tag == NULL && total < TAG_LEN) {
-		snprintf(err, errlen, "envelope: the ciphertext is shorter than "
-		    "its tag");
-		return VAULT_CORRUPT;
+static int __attribute__((format(printf, 3, 4)))
+env_fail(struct vault_envelope_stream *st, enum vault_error e,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (st->e == VAULT_OK) {
+		st->e = e;
+		va_start(ap, fmt);
+		vsnprintf(st->err, sizeof(st->err), fmt, ap);
+		va_end(ap);
 	}
-	body = tag == NULL ? total - TAG_LEN : total;
-	in = malloc(B64_CHUNK / 4 * 3);
-	out = malloc(B64_CHUNK / 4 * 3 + 32);
-	if (in == NULL || out == NULL)
-		fatal("malloc: out of memory");
-	for (at = 0; at < n && e == VAULT_OK; at += len) {
-		len = n - at < B64_CHUNK ? n - at : B64_CHUNK;
-		if (vault_b64_decode_into(ct + at, len, in, &got) != 0 ||
-		    (at + len < n && got != len / 4 * 3)) {
-			snprintf(err, errlen, "envelope: ciphertext is not "
-			    "base64");
-			e = VAULT_CORRUPT;
-			break;
-		}
-		/* The body is decrypted; what is past it is the tag. */
-		use = body - fed < got ? body - fed : got;
-		if (use > 0 && (EVP_DecryptUpdate(c, out, &k, in, (int)use) !=
-		    1 || (k > 0 && sink(ud, out, (size_t)k) != 0))) {
-			snprintf(err, errlen, "decrypting failed");
-			e = VAULT_UNAVAILABLE;
-			break;
-		}
-		fed += use;
-		memcpy(held + nheld, in + use, got - use);
-		nheld += got - use;
-	}
-	if (e == VAULT_OK && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG,
-	    TAG_LEN, (void *)(tag != NULL ? tag : held)) == 1 &&
-	    EVP_DecryptFinal_ex(c, out, &k) == 1) {
-		if (k > 0 && sink(ud, out, (size_t)k) != 0)
-			e = VAULT_UNAVAILABLE;
-	} else if (e == VAULT_OK) {
-		snprintf(err, errlen, "the passphrase is wrong, or the bundle "
-		    "was changed");
-		e = VAULT_BAD_PASSPHRASE;
-	}
-	OPENSSL_cleanse(out, B64_CHUNK / 4 * 3 + 32);
-	OPENSSL_cleanse(in, B64_CHUNK / 4 * 3);
-	free(in);
-	free(out);
-	return e;
+	return -1;
 }
 
-/*
- * The envelope read as a stream (yajl): its small members built, the
- * ciphertext taken where it lies in the text (no copy of the largest
- * part; copied only when the text escaped it, which yajl then decodes).
- */
-struct env_read {
-	struct json_object	*env;
-	const char		*base;
-	size_t			 n;
-	const char		*ct;
-	size_t			 ctlen;
-	char			*ct_copy;
-};
+/* The key from the members read so far, and the cipher set up. */
+static int
+key_setup(struct vault_envelope_stream *st)
+{
+	unsigned char	 key[KEY_LEN], *salt, *iv;
+	size_t		 slen;
+	long		 iterations;
+	enum vault_error e;
+	char		 why[256];
+
+	if (!json_object_is_type(st->env, json_type_object))
+		return env_fail(st, VAULT_CORRUPT, "envelope: not a JSON "
+		    "object");
+	if ((e = parts_key(st->a, st->env, &iterations, &salt, &slen, &iv, why,
+	    sizeof(why))) != VAULT_OK)
+		return env_fail(st, e, "%s", why);
+	if (derive(st->passphrase, salt, slen, iterations, key) != 0 ||
+	    (st->c = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_DecryptInit_ex(st->c, EVP_aes_256_gcm(), NULL, NULL, NULL) !=
+	    1 || EVP_CIPHER_CTX_ctrl(st->c, EVP_CTRL_GCM_SET_IVLEN, IV_LEN,
+	    NULL) != 1 || EVP_DecryptInit_ex(st->c, NULL, NULL, key, iv) != 1) {
+		OPENSSL_cleanse(key, sizeof(key));
+		return env_fail(st, VAULT_UNAVAILABLE, "the cipher could not "
+		    "be set up");
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	return 0;
+}
+
+/* Decrypt n bytes of the body into the sink. */
+static int
+body(struct vault_envelope_stream *st, const unsigned char *p, size_t n)
+{
+	size_t	 take;
+	int	 k;
+
+	for (; n > 0; p += take, n -= take) {
+		take = n < B64_CHUNK ? n : B64_CHUNK;
+		if (EVP_DecryptUpdate(st->c, st->out, &k, p, (int)take) != 1 ||
+		    (k > 0 && st->sink(st->ud, st->out, (size_t)k) != 0))
+			return env_fail(st, VAULT_UNAVAILABLE, "decrypting "
+			    "failed");
+	}
+	return 0;
+}
+
+/* n decoded bytes of the ciphertext: spilled, or decrypted but the last
+ * TAG_LEN, held back. */
+static int
+ct_bytes(struct vault_envelope_stream *st, const unsigned char *p, size_t n)
+{
+	size_t	 d, from_held;
+
+	if (st->c == NULL)
+		return fd_write_all(st->spill, p, n) == 0 ? 0 : env_fail(st,
+		    VAULT_UNAVAILABLE, "the temporary file: %s",
+		    strerror(errno));
+	if (st->nheld + n <= TAG_LEN) {
+		memcpy(st->held + st->nheld, p, n);
+		st->nheld += n;
+		return 0;
+	}
+	d = st->nheld + n - TAG_LEN;
+	from_held = d < st->nheld ? d : st->nheld;
+	if (body(st, st->held, from_held) != 0)
+		return -1;
+	memmove(st->held, st->held + from_held, st->nheld - from_held);
+	st->nheld -= from_held;
+	d -= from_held;
+	if (body(st, p, d) != 0)
+		return -1;
+	memcpy(st->held + st->nheld, p + d, n - d);
+	st->nheld += n - d;
+	return 0;
+}
+
+/* Decode s (n characters, whole groups) into the ciphertext. */
+static int
+ct_decode(struct vault_envelope_stream *st, const char *s, size_t n)
+{
+	size_t	 at, len, got;
+
+	for (at = 0; at < n; at += len) {
+		len = n - at < B64_CHUNK ? n - at : B64_CHUNK;
+		/* Padding ends it: nothing may follow. */
+		if (st->padded || vault_b64_decode_into(s + at, len, st->in,
+		    &got) != 0)
+			return env_fail(st, VAULT_CORRUPT, "envelope: "
+			    "ciphertext is not base64");
+		st->padded = got != len / 4 * 3;
+		if (ct_bytes(st, st->in, got) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The ciphertext's next characters (p NULL: its end). */
+static int
+ct_chunk(struct vault_envelope_stream *st, const char *p, size_t n)
+{
+	size_t	 whole;
+
+	if (p == NULL) {
+		if (st->nq != 0)
+			return env_fail(st, VAULT_CORRUPT, "envelope: "
+			    "ciphertext is not base64");
+		st->ct = 2;
+		return 0;
+	}
+	if (st->ct == 0) {
+		st->ct = 1;
+		/* Its key now if it can be made; else spilled till the end. */
+		if (json_object_object_get_ex(st->env, "kdf", NULL) &&
+		    json_object_object_get_ex(st->env, "iv", NULL)) {
+			if (key_setup(st) != 0)
+				return -1;
+		} else if ((st->spill = fd_temp(st->tmpdir, "passion-ct")) < 0)
+			return env_fail(st, VAULT_UNAVAILABLE, "%s: %s",
+			    st->tmpdir, strerror(errno));
+	}
+	/* A group split across pieces, completed first. */
+	while (st->nq > 0 && n > 0) {
+		st->quad[st->nq++] = *p++;
+		n--;
+		if (st->nq == 4) {
+			st->nq = 0;
+			if (ct_decode(st, st->quad, 4) != 0)
+				return -1;
+		}
+	}
+	if (n == 0)
+		return 0;	/* the group still waits for its rest */
+	whole = n / 4 * 4;
+	if (ct_decode(st, p, whole) != 0)
+		return -1;
+	memcpy(st->quad, p + whole, n - whole);
+	st->nq = (int)(n - whole);
+	return 0;
+}
 
 static enum vault_json_take
 env_member(void *ud, const char *key)
 {
 	(void)ud;
-	(void)key;
-	return VJ_VALUE;
+	return strcmp(key, "ciphertext") == 0 ? VJ_STREAM : VJ_VALUE;
 }
 
 static int
 env_value(void *ud, const char *key, long index, const char *name,
     struct json_object *v)
 {
-	struct env_read	*e = ud;
+	struct vault_envelope_stream *st = ud;
 
 	(void)index;
 	(void)name;
-	json_object_object_add(e->env, key, json_object_get(v));
+	json_object_object_add(st->env, key, json_object_get(v));
 	return 0;
 }
 
 static int
-env_string(void *ud, const char *key, const char *name, const char *s,
-    size_t len)
+env_chunk(void *ud, const char *key, const char *p, size_t n)
 {
-	struct env_read	*e = ud;
+	(void)key;
+	return ct_chunk(ud, p, n);
+}
 
-	(void)name;
-	if (strcmp(key, "ciphertext") != 0) {
-		json_object_object_add(e->env, key,
-		    json_object_new_string_len(s, (int)len));
-		return 0;
-	}
-	free(e->ct_copy);
-	e->ct_copy = NULL;
-	if (s >= e->base && s + len <= e->base + e->n)
-		e->ct = s;
-	else {
-		if ((e->ct_copy = malloc(len + 1)) == NULL)
-			fatal("malloc: out of memory");
-		memcpy(e->ct_copy, s, len);
-		e->ct = e->ct_copy;
-	}
-	e->ctlen = len;
+struct vault_envelope_stream *
+vault_envelope_stream_new(struct arena *a, const char *passphrase,
+    const char *tmpdir, int (*sink)(void *, const unsigned char *, size_t),
+    void *ud)
+{
+	struct vault_envelope_stream *st = calloc(1, sizeof(*st));
+
+	if (st == NULL || (st->in = malloc(B64_CHUNK / 4 * 3)) == NULL ||
+	    (st->out = malloc(B64_CHUNK + 32)) == NULL)
+		fatal("malloc: out of memory");
+	st->a = a;
+	st->passphrase = passphrase;
+	st->tmpdir = tmpdir != NULL ? tmpdir : "/tmp";
+	st->sink = sink;
+	st->ud = ud;
+	st->spill = -1;
+	st->env = json_object_new_object();
+	st->jr.member = env_member;
+	st->jr.value = env_value;
+	st->jr.chunk = env_chunk;
+	st->jr.ud = st;
+	st->jr.max_depth = 8;
+	st->j = vault_json_new(&st->jr);
+	return st;
+}
+
+int
+vault_envelope_stream_feed(struct vault_envelope_stream *st, const char *p,
+    size_t n)
+{
+	char	 why[256];
+
+	if (st->e != VAULT_OK)
+		return -1;
+	if (vault_json_feed(st->j, p, n, why, sizeof(why)) != 0)
+		return env_fail(st, VAULT_CORRUPT, "envelope: %s", why);
 	return 0;
+}
+
+/* A spilled ciphertext, decrypted now that its key is known. */
+static int
+replay(struct vault_envelope_stream *st)
+{
+	int	 fd = st->spill;
+	ssize_t	 n;
+
+	st->spill = -1;
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return env_fail(st, VAULT_UNAVAILABLE, "the temporary file: %s",
+		    strerror(errno));
+	}
+	while ((n = read(fd, st->in, B64_CHUNK / 4 * 3)) > 0)
+		if (ct_bytes(st, st->in, (size_t)n) != 0)
+			break;
+	close(fd);
+	if (n < 0)
+		return env_fail(st, VAULT_UNAVAILABLE, "the temporary file: %s",
+		    strerror(errno));
+	return st->e == VAULT_OK ? 0 : -1;
+}
+
+enum vault_error
+vault_envelope_stream_end(struct vault_envelope_stream *st, char *err,
+    size_t errlen)
+{
+	unsigned char	*tag, out[32];
+	char		 why[256];
+	enum vault_error e;
+	int		 k;
+
+	if (st->e == VAULT_OK && vault_json_end(st->j, why, sizeof(why)) != 0)
+		env_fail(st, VAULT_CORRUPT, "envelope: %s", why);
+	if (st->e == VAULT_OK && st->ct != 2)
+		env_fail(st, VAULT_CORRUPT, "envelope: ciphertext is not "
+		    "base64");
+	if (st->e == VAULT_OK && st->c == NULL && key_setup(st) == 0 &&
+	    st->spill >= 0)
+		replay(st);
+	if (st->e == VAULT_OK && (e = parts_tag(st->a, st->env, &tag, why,
+	    sizeof(why))) != VAULT_OK)
+		env_fail(st, e, "%s", why);
+	if (st->e == VAULT_OK && tag == NULL && st->nheld < TAG_LEN)
+		env_fail(st, VAULT_CORRUPT, "envelope: the ciphertext is "
+		    "shorter than its tag");
+	/* A tag of its own: what was held back is body. */
+	if (st->e == VAULT_OK && tag != NULL && body(st, st->held,
+	    st->nheld) != 0)
+		tag = NULL;
+	if (st->e == VAULT_OK) {
+		if (EVP_CIPHER_CTX_ctrl(st->c, EVP_CTRL_GCM_SET_TAG, TAG_LEN,
+		    (void *)(tag != NULL ? tag : st->held)) == 1 &&
+		    EVP_DecryptFinal_ex(st->c, out, &k) == 1) {
+			if (k > 0 && st->sink(st->ud, out, (size_t)k) != 0)
+				env_fail(st, VAULT_UNAVAILABLE, "decrypting "
+				    "failed");
+		} else
+			env_fail(st, VAULT_BAD_PASSPHRASE, "the passphrase is "
+			    "wrong, or the bundle was changed");
+	}
+	snprintf(err, errlen, "%s", st->err);
+	return st->e;
+}
+
+void
+vault_envelope_stream_free(struct vault_envelope_stream *st)
+{
+	if (st == NULL)
+		return;
+	if (st->spill >= 0)
+		close(st->spill);
+	vault_json_free(st->j);
+	json_object_put(st->env);
+	EVP_CIPHER_CTX_free(st->c);
+	OPENSSL_cleanse(st->out, B64_CHUNK + 32);
+	OPENSSL_cleanse(st->held, sizeof(st->held));
+	free(st->in);
+	free(st->out);
+	free(st);
 }
 
 /* Open the envelope json (n bytes) with passphrase into sink. */
@@ -363,50 +581,13 @@ open_into(struct arena *a, const char *json, size_t n, const char *passphrase,
     int (*sink)(void *, const unsigned char *, size_t), void *ud, char *err,
     size_t errlen)
 {
-	struct vault_json_reader jr;
-	struct env_read		 er;
-	EVP_CIPHER_CTX		*c = NULL;
-	unsigned char		 key[KEY_LEN], *salt, *iv, *tag;
+	struct vault_envelope_stream *st;
 	enum vault_error	 e;
-	size_t			 slen;
-	long			 iterations;
-	char			 why[256];
 
-	memset(&er, 0, sizeof(er));
-	er.env = json_object_new_object();
-	er.base = json;
-	er.n = n;
-	memset(&jr, 0, sizeof(jr));
-	jr.member = env_member;
-	jr.value = env_value;
-	jr.string = env_string;
-	jr.ud = &er;
-	jr.max_depth = 8;
-	if (vault_json_parse(&jr, -1, json, n, NULL, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "envelope: %s", why);
-		e = VAULT_CORRUPT;
-		goto out;
-	}
-	e = parts(a, er.env, &iterations, &salt, &slen, &iv, &er.ct, &er.ctlen,
-	    &tag, err, errlen);
-	if (e == VAULT_OK) {
-		if (derive(passphrase, salt, slen, iterations, key) != 0 ||
-		    (c = EVP_CIPHER_CTX_new()) == NULL ||
-		    EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL,
-		    NULL) != 1 || EVP_CIPHER_CTX_ctrl(c,
-		    EVP_CTRL_GCM_SET_IVLEN, IV_LEN, NULL) != 1 ||
-		    EVP_DecryptInit_ex(c, NULL, NULL, key, iv) != 1) {
-			snprintf(err, errlen, "the cipher could not be set up");
-			e = VAULT_UNAVAILABLE;
-		} else
-			e = decrypt(c, er.ct, er.ctlen, tag, sink, ud, err,
-			    errlen);
-	}
-out:
-	OPENSSL_cleanse(key, sizeof(key));
-	EVP_CIPHER_CTX_free(c);
-	json_object_put(er.env);
-	free(er.ct_copy);
+	st = vault_envelope_stream_new(a, passphrase, NULL, sink, ud);
+	(void)vault_envelope_stream_feed(st, json, n);
+	e = vault_envelope_stream_end(st, err, errlen);
+	vault_envelope_stream_free(st);
 	return e;
 }
 

@@ -93,23 +93,51 @@ imp_progress(struct run *r, int force)
 	r->im->progress(r->im->ud, r->b.read, r->written);
 }
 
-/* The envelope, met by the bundle's reader: opened into r->plain. */
+/* The envelope read: its verdict (a failure said in the report). */
 static enum vault_error
-open_envelope(void *ud, const char *s, size_t n)
+envelope_end(struct run *r)
 {
-	struct run	*r = ud;
 	char		 err[256];
-	long long	 len;
 	enum vault_error e;
 
-	e = vault_envelope_open_fd(r->im->arena, s, n, r->im->passphrase,
-	    r->plain, &len, err, sizeof(err));
+	e = vault_envelope_stream_end(r->env, err, sizeof(err));
+	vault_envelope_stream_free(r->env);
+	r->env = NULL;
 	if (e == VAULT_UNAVAILABLE)
 		snprintf(r->im->err, sizeof(r->im->err), "%s", err);
 	else if (e != VAULT_OK)
 		vault_report_error(&r->im->report, "$.metadataEnvelope", "%s",
 		    err);
+	/* Nothing unverified stays behind. */
+	if (e != VAULT_OK && ftruncate(r->plain, 0) != 0)
+		fatal("ftruncate: %s", strerror(errno));
 	return e;
+}
+
+static int
+plain_sink(void *ud, const unsigned char *p, size_t n)
+{
+	return fd_write_all(*(int *)ud, p, n);
+}
+
+/*
+ * The envelope, a piece at a time as the bundle's reader meets it:
+ * opened as it comes into r->plain (p NULL: its end, when the tag is
+ * checked; nothing of the plaintext is read before).
+ */
+static enum vault_error
+open_envelope(void *ud, const char *p, size_t n)
+{
+	struct run	*r = ud;
+
+	if (r->env == NULL)
+		r->env = vault_envelope_stream_new(r->im->arena,
+		    r->im->passphrase, r->im->lim->tmpdir, plain_sink,
+		    &r->plain);
+	if (p != NULL)
+		return vault_envelope_stream_feed(r->env, p, n) == 0 ?
+		    VAULT_OK : envelope_end(r);
+	return envelope_end(r);
 }
 
 static void
@@ -453,7 +481,7 @@ write_all(struct run *r)
 	if (db_vault_begin(im->db, im->arena, im->user_id) != DB_OK ||
 	    (r->nuses > 0 && imp_insert_blobs(r) != DB_OK))
 		return unavailable(r, "writing the blobs' rows");
-	if (metadata(r, 2, r->plain) != 0 || imp_flush(r) != DB_OK) {
+	if (metadata(r, 2, r->plain) != 0 || imp_flush_end(r) != DB_OK) {
 		e = r->dbst == DB_UNAVAILABLE || r->dbst == DB_TIMEOUT ?
 		    unavailable(r, "writing the rows") : VAULT_INVALID;
 		if (e == VAULT_INVALID)
@@ -505,6 +533,7 @@ vault_import_run(struct vault_import *im, int fd)
 	}
 	if (r.plain >= 0)
 		close(r.plain);
+	vault_envelope_stream_free(r.env);
 	run_free(&r);
 	return e;
 }

@@ -99,6 +99,7 @@ struct run {
 	struct arena		 scratch;	/* one batch's statements */
 	struct idmap		 outside;	/* references out of the bundle */
 	int			 plain;		/* the metadata, decrypted */
+	struct vault_envelope_stream *env;	/* opening it, as it comes */
 };
 
 /* --- import_ids.c: ids, kinds, references, the database's view --- */
@@ -150,8 +151,10 @@ enum db_status	 imp_insert_blobs(struct run *r);
 /* Element index of kind k as its row, into its batch. */
 void		 imp_write_entity(struct run *r, long k, long index,
 		    struct json_object *v);
-/* Write every batch gathered. */
+/* Write every batch gathered (the last may still be in flight). */
 enum db_status	 imp_flush(struct run *r);
+/* The same, and the last batch's status read. */
+enum db_status	 imp_flush_end(struct run *r);
 
 /* --- import.c: the run --- */
 

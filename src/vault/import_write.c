@@ -31,10 +31,13 @@ flush_one(struct run *r, struct batch *b)
 			buf_printf(&cols, "%s%s", cols.len ? ", " : "",
 			    m->fields[i].column);
 	buf_putc(&b->rows, ']');
+	/* Sent, not waited for: its rows are all written, or the import
+	 * fails (the status of the one before comes back here). */
 	r->dbst = db_vault_insert(im->db, &r->scratch, m, im->user_id,
 	    arena_strndup(&r->scratch, cols.data, cols.len),
-	    arena_strndup(&r->scratch, b->rows.data, b->rows.len), &n);
+	    arena_strndup(&r->scratch, b->rows.data, b->rows.len));
 	buf_cleanup(&cols);
+	n = b->n;
 	r->written += n;
 	vault_report_count(&im->report, m->vault, "imported", n);
 	b->rows.len = 0;
@@ -52,6 +55,15 @@ imp_flush(struct run *r)
 	for (i = 0; i < r->nbatches; i++)
 		flush_one(r, &r->batches[i]);
 	r->nbatches = 0;
+	return r->dbst;
+}
+
+/* Every batch gathered written, and the last one's status read. */
+enum db_status
+imp_flush_end(struct run *r)
+{
+	if (imp_flush(r) == DB_OK)
+		r->dbst = db_vault_insert_wait(r->im->db);
 	return r->dbst;
 }
 

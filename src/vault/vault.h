@@ -75,6 +75,22 @@ enum vault_error vault_envelope_open_fd(struct arena *a, const char *json,
 		    size_t n, const char *passphrase, int fd, long long *len,
 		    char *err, size_t errlen);
 /*
+ * An envelope opened as its text comes (the whole never in memory): fed
+ * in pieces, the plaintext into sink as it is decrypted, verified at the
+ * end (VAULT_OK, or why not with err). tmpdir holds a ciphertext that
+ * comes before the members its key needs (NULL: /tmp).
+ */
+struct vault_envelope_stream *vault_envelope_stream_new(struct arena *a,
+		    const char *passphrase, const char *tmpdir,
+		    int (*sink)(void *, const unsigned char *, size_t),
+		    void *ud);
+/* 0, or -1 once it failed (the end says why). */
+int		 vault_envelope_stream_feed(struct vault_envelope_stream *st,
+		    const char *p, size_t n);
+enum vault_error vault_envelope_stream_end(struct vault_envelope_stream *st,
+		    char *err, size_t errlen);
+void		 vault_envelope_stream_free(struct vault_envelope_stream *st);
+/*
  * Seal plain (len bytes) with passphrase under a fresh salt and IV,
  * iterations of PBKDF2: the envelope's JSON text, into the arena.
  */
@@ -87,8 +103,11 @@ char		*vault_envelope_seal(struct arena *a, const unsigned char *plain,
 enum vault_json_take {
 	VJ_SKIP,	/* nothing */
 	VJ_VALUE,	/* build it whole: value(key, 0, NULL, v) */
-	VJ_EACH		/* an array or object: value(key, index, name, v)
+	VJ_EACH,	/* an array or object: value(key, index, name, v)
 			   for each element or member, built one by one */
+	VJ_STREAM	/* a string (a top-level member only): chunk(key, p,
+			   n) with its contents, unescaped, as they are read;
+			   chunk(key, NULL, 0) at its end. Never whole. */
 };
 
 struct vault_json_reader {
@@ -102,6 +121,8 @@ struct vault_json_reader {
 	 */
 	int	(*string)(void *ud, const char *key, const char *name,
 		    const char *s, size_t len);
+	/* A VJ_STREAM member's next piece (p NULL: its end); 0 or -1. */
+	int	(*chunk)(void *ud, const char *key, const char *p, size_t n);
 	/* Between chunks read from a file; 0, or -1 to stop. */
 	int	(*progress)(void *ud);
 	void	*ud;
@@ -116,6 +137,16 @@ struct vault_json_reader {
 int		 vault_json_parse(const struct vault_json_reader *r, int fd,
 		    const char *mem, size_t len, long long *consumed, char *err,
 		    size_t errlen);
+/*
+ * The same, fed: bytes given as they come (vault_json_feed, 0 or -1 with
+ * err), then the end (vault_json_end: 0, or -1 when the object is not
+ * whole); vault_json_free in any case.
+ */
+struct vault_json *vault_json_new(const struct vault_json_reader *r);
+int		 vault_json_feed(struct vault_json *j, const char *p, size_t n,
+		    char *err, size_t errlen);
+int		 vault_json_end(struct vault_json *j, char *err, size_t errlen);
+void		 vault_json_free(struct vault_json *j);
 
 /* --- report.c: what an import or an export says --- */
 
@@ -175,12 +206,12 @@ struct vault_bundle {
 	/* Called as bytes are read (may be NULL). */
 	void		(*progress)(void *ud, long long bytes);
 	/*
-	 * When not NULL, the envelope's text is handed here where the
-	 * parser holds it (valid during the call only) instead of being
-	 * copied to envelope; not VAULT_OK stops the reading with that
-	 * code (the callback reports why).
+	 * When not NULL, the envelope's text is handed here a piece at a
+	 * time as it is read, unescaped (never whole; p NULL at its end),
+	 * instead of being copied to envelope; not VAULT_OK stops the
+	 * reading with that code (the callback reports why).
 	 */
-	enum vault_error (*on_envelope)(void *ud, const char *s, size_t n);
+	enum vault_error (*on_envelope)(void *ud, const char *p, size_t n);
 	int		 envelope_seen;
 	void		*ud;
 };

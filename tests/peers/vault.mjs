@@ -83,7 +83,7 @@ function metadata3(prefix, n, blobs) {
 		    "completed", "deferred", "cancelled"][i % 5],
 		    priority: ["low", "medium", "high", "critical"][i % 4],
 		    dueDate: i % 3 ? at(1000 + i) : null, tags: ["a", `t${i}`],
-		    xpValue: 10 * i, parentId: i > 0 && i % 4 === 0 ?
+		    xpValue: 10 * (i % 100000), parentId: i > 0 && i % 4 === 0 ?
 		    id("q", i - 1) : null, createdAt: at(i), updatedAt: at(i + 1),
 		    completedAt: i % 5 === 2 ? at(i + 2) : null,
 		    contentHash: "not trusted" });

@@ -91,6 +91,77 @@ START_TEST(the_tag_apart_is_read_too)
 }
 END_TEST
 
+static int
+into_buf(void *ud, const unsigned char *p, size_t n)
+{
+	return buf_append(ud, (const char *)p, n);
+}
+
+/* text opened by the stream, fed step bytes at a time: its plaintext. */
+static enum vault_error
+stream_open(const char *text, size_t step, struct buf *out)
+{
+	struct vault_envelope_stream *st;
+	struct arena		 a;
+	enum vault_error	 e;
+	size_t			 at, n = strlen(text);
+	char			 err[256];
+
+	arena_init(&a, 64 * 1024);
+	st = vault_envelope_stream_new(&a, PASS, NULL, into_buf, out);
+	for (at = 0; at < n; at += step)
+		vault_envelope_stream_feed(st, text + at, n - at < step ?
+		    n - at : step);
+	e = vault_envelope_stream_end(st, err, sizeof(err));
+	vault_envelope_stream_free(st);
+	arena_cleanup(&a);
+	buf_putc(out, '\0');
+	return e;
+}
+
+/*
+ * As it comes: in pieces of any size (a byte at a time too), with its
+ * slashes escaped as json-c writes them ("\/"), its members in another
+ * order (the ciphertext before the key's: decrypted at the end).
+ */
+START_TEST(opens_as_it_comes)
+{
+	static const size_t steps[] = { 1, 2, 3, 5, 7, 64, 100000 };
+	char		 env[1024], esc[2048], moved[1024];
+	const char	*p;
+	struct buf	 out;
+	size_t		 i, k = 0;
+
+	envelope(env, sizeof(env), "1", "PBKDF2", "SHA-256", "10000", SALT, IV,
+	    CT, "");
+	for (p = env; *p != '\0'; p++) {
+		if (*p == '/')
+			esc[k++] = '\\';
+		esc[k++] = *p;
+	}
+	esc[k] = '\0';
+	snprintf(moved, sizeof(moved), "{\"ciphertext\":\"%s\",\"tag\":\"\","
+	    "\"iv\":\"%s\",\"version\":1,\"kdf\":{\"algorithm\":\"PBKDF2\","
+	    "\"hash\":\"SHA-256\",\"iterations\":10000,\"salt\":\"%s\"}}", CT,
+	    IV, SALT);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		buf_init(&out, 1 << 20);
+		ck_assert_int_eq(stream_open(esc, steps[i], &out), VAULT_OK);
+		ck_assert_str_eq(out.data, PLAIN);
+		buf_cleanup(&out);
+		buf_init(&out, 1 << 20);
+		ck_assert_int_eq(stream_open(moved, steps[i], &out), VAULT_OK);
+		ck_assert_str_eq(out.data, PLAIN);
+		buf_cleanup(&out);
+	}
+	/* Cut short, or base64 broken across a piece: refused. */
+	buf_init(&out, 1 << 20);
+	env[strlen(env) - 30] = '\0';
+	ck_assert_int_eq(stream_open(env, 3, &out), VAULT_CORRUPT);
+	buf_cleanup(&out);
+}
+END_TEST
+
 START_TEST(wrong_passphrase_or_changed_bytes)
 {
 	char	 env[1024], out[256], ct[128];
@@ -293,6 +364,7 @@ main(void)
 
 	tcase_add_test(tc, opens_what_webcrypto_wrote);
 	tcase_add_test(tc, the_tag_apart_is_read_too);
+	tcase_add_test(tc, opens_as_it_comes);
 	tcase_add_test(tc, wrong_passphrase_or_changed_bytes);
 	tcase_add_loop_test(tc, refusals, 0, N(refused));
 	tcase_add_test(tc, not_an_envelope);
