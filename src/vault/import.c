@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
 
 #include "vault/import.h"
 
@@ -57,11 +58,8 @@ run_free(struct run *r)
 		free(r->kinds[i].uses);
 	}
 	free(r->kinds);
-	for (i = 0; i < r->nrefs; i++) {
-		free(r->refs[i].id);
-		free(r->refs[i].path);
-	}
 	free(r->refs);
+	imp_idmap_free(&r->reftext);
 	for (i = 0; i < r->nuses; i++)
 		free(r->uses[i].eid);
 	free(r->uses);
@@ -455,6 +453,8 @@ put_blobs(struct run *r)
 	size_t		 i;
 	int		 rc = 0;
 
+	if (r->nuses == 0)
+		return VAULT_OK;
 	if ((buf = malloc(PART_SIZE)) == NULL)
 		fatal("malloc: out of memory");
 	for (i = 0; i < r->nuses && rc == 0; i++) {
@@ -515,6 +515,8 @@ vault_import_run(struct vault_import *im, int fd)
 	r.plain = -1;
 	im->err[0] = '\0';
 	time_iso8601(time_wall_ms(), r.now, sizeof(r.now));
+	if (RAND_bytes(r.salt, sizeof(r.salt)) != 1)
+		fatal("RAND_bytes failed");
 	arena_init(&r.scratch, 64 * 1024);
 	kinds_init(&r);
 	r.b.progress = bundle_progress;

@@ -16,17 +16,29 @@
 #define PART_SIZE	(8LL << 20)		/* blobs put in parts of */
 #define ERRORS_STOP	1000	/* stop reading after this many errors */
 
-/* An id of the bundle: the user's already (dup), or given another (to). */
+/*
+ * An id of the bundle, in 8 bytes (a million of them fit in a few MB):
+ * where its text is in the map, and what it is — the user's already
+ * (IDENT_DUP), another user's (IDENT_TAKEN: written with a new id, made
+ * from it, imp_new_id), and a blob row's use + 1 (IDENT_USE).
+ */
 struct ident {
-	char	*id;
-	char	*to;
-	int	 dup;
-	long	 use;	/* a blob row's: its use + 1 (0: none) */
+	uint32_t	 off;	/* its text: chunk << 20 | at, + 1 (0: free) */
+	uint32_t	 meta;
 };
+#define IDENT_DUP	0x1u
+#define IDENT_TAKEN	0x2u
+#define IDENT_USE(i)	((long)((i)->meta >> 2))	/* use + 1, or 0 */
+#define IDENT_SET_USE(i, u) ((i)->meta = ((i)->meta & 3u) | \
+	((uint32_t)(u) << 2))
+
+#define IDS_CHUNK	(1 << 20)	/* the ids' text, in blocks of */
 
 struct idmap {
 	struct ident	*slots;
 	size_t		 cap, n;
+	char		**text;		/* blocks of at most IDS_CHUNK */
+	size_t		 ntext, used, last;	/* blocks; the last's use, size */
 };
 
 /*
@@ -47,11 +59,10 @@ struct use {
 	const char		*key;		/* once put */
 };
 
-/* A reference to check: to kind, id, where. */
+/* A reference to check: to kind, id, where (texts in run's reftext). */
 struct ref {
-	int	 kind;
-	char	*id;
-	char	*path;
+	int		 kind;
+	uint32_t	 id, path;
 };
 
 struct kind {
@@ -98,6 +109,8 @@ struct run {
 	int64_t			 last_progress;
 	struct arena		 scratch;	/* one batch's statements */
 	struct idmap		 outside;	/* references out of the bundle */
+	struct idmap		 reftext;	/* the references' texts */
+	unsigned char		 salt[16];	/* new ids are made with */
 	int			 plain;		/* the metadata, decrypted */
 	struct vault_envelope_stream *env;	/* opening it, as it comes */
 };
@@ -106,15 +119,24 @@ struct run {
 
 /* The map's entry for id, or NULL. */
 struct ident	*imp_idmap_find(const struct idmap *m, const char *id);
-/* Add id; NULL when it is there already. */
+/* Add id (at most 255 bytes); NULL when it is there already. */
 struct ident	*imp_idmap_add(struct idmap *m, const char *id);
+/* The text of entry i. */
+const char	*imp_ident_id(const struct idmap *m, const struct ident *i);
+/* Text kept in m's blocks (none of its table): its handle; its text. */
+uint32_t	 imp_text_keep(struct idmap *m, const char *s);
+const char	*imp_text(const struct idmap *m, uint32_t handle);
 void		 imp_idmap_free(struct idmap *m);
 /* The kind of a bundle's key ("quests"), or -1. */
 long		 imp_kind_of(const struct run *r, const char *key);
 /* The kind field f names (its ref, the bundle's own ids), or -1. */
 long		 imp_ref_kind(const struct run *r, const struct model_field *f);
-/* The id an entity of kind k is written with (remapped or not). */
-const char	*imp_new_id(const struct run *r, long k, const char *id);
+/*
+ * The id an entity of kind k is written with, into out: its own, or
+ * (another user's) one made from it, the same for the whole run.
+ */
+const char	*imp_new_id(const struct run *r, long k, const char *id,
+		    char out[37]);
 /*
  * Ask the database which ids are the user's (duplicates), another
  * user's (remapped), and whether references outside the bundle are the

@@ -37,9 +37,8 @@ add_ref(struct run *r, int kind, const char *id, const char *path)
 			fatal("realloc: out of memory");
 	}
 	r->refs[r->nrefs].kind = kind;
-	if ((r->refs[r->nrefs].id = strdup(id)) == NULL ||
-	    (r->refs[r->nrefs].path = strdup(path)) == NULL)
-		fatal("strdup: out of memory");
+	r->refs[r->nrefs].id = imp_text_keep(&r->reftext, id);
+	r->refs[r->nrefs].path = imp_text_keep(&r->reftext, path);
 	r->nrefs++;
 }
 
@@ -228,8 +227,8 @@ check_blob(struct run *r, long k, long index, struct json_object *v,
 			return;
 		(void)new_use(r, k, index, bl, t);
 	} else if ((row = imp_idmap_find(&r->kinds[bk].ids, name)) != NULL &&
-	    row->use > 0) {
-		u = &r->uses[row->use - 1];
+	    IDENT_USE(row) > 0) {
+		u = &r->uses[IDENT_USE(row) - 1];
 		if (strcmp(u->type->kind, kind) != 0) {
 			vault_report_error(&r->im->report, at, "blob %.40s is "
 			    "an %s blob; this takes an %s blob", name,
@@ -242,7 +241,7 @@ check_blob(struct run *r, long k, long index, struct json_object *v,
 			    "once", name);
 			return;
 		}
-		set_use(r, k, index, row->use - 1);
+		set_use(r, k, index, IDENT_USE(row) - 1);
 	} else {
 		vault_report_error(&r->im->report, at, "no blob %.40s in the "
 		    "bundle's \"blobs\" (which come before the entities)",
@@ -318,7 +317,7 @@ imp_check_entity(struct run *r, long k, long index, struct json_object *v,
 			snprintf(at, sizeof(at), "%s.id", path);
 			imp_error(r, at, "this id is in the bundle twice");
 		} else if (u >= 0 && r->uses[u].kind == k)
-			id->use = u + 1;
+			IDENT_SET_USE(id, u + 1);
 	}
 	for (i = 0; i < m->nfields; i++)
 		if ((to = imp_ref_kind(r, &m->fields[i])) >= 0 &&

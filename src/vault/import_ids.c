@@ -7,8 +7,11 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "vault/import.h"
 
@@ -24,6 +27,20 @@ hash(const char *s)
 	return h;
 }
 
+const char *
+imp_text(const struct idmap *m, uint32_t h)
+{
+	uint32_t	 o = h - 1;
+
+	return m->text[o >> 20] + (o & (IDS_CHUNK - 1));
+}
+
+const char *
+imp_ident_id(const struct idmap *m, const struct ident *i)
+{
+	return imp_text(m, i->off);
+}
+
 struct ident *
 imp_idmap_find(const struct idmap *m, const char *id)
 {
@@ -31,11 +48,39 @@ imp_idmap_find(const struct idmap *m, const char *id)
 
 	if (m->cap == 0)
 		return NULL;
-	for (i = hash(id) & (m->cap - 1); m->slots[i].id != NULL;
+	for (i = hash(id) & (m->cap - 1); m->slots[i].off != 0;
 	    i = (i + 1) & (m->cap - 1))
-		if (strcmp(m->slots[i].id, id) == 0)
+		if (strcmp(imp_ident_id(m, &m->slots[i]), id) == 0)
 			return &m->slots[i];
 	return NULL;
+}
+
+/*
+ * Text kept in the map's blocks (4 KiB first, doubling to IDS_CHUNK: a
+ * kind of a few ids costs little): its handle, offset + 1.
+ */
+uint32_t
+imp_text_keep(struct idmap *m, const char *id)
+{
+	size_t	 n = strlen(id) + 1, size;
+
+	size = m->ntext == 0 ? 4096 : (size_t)4096 << (m->ntext < 8 ?
+	    m->ntext : 8);
+	if (size > IDS_CHUNK)
+		size = IDS_CHUNK;
+	if (m->ntext == 0 || m->used + n > m->last) {
+		if (m->ntext >= 4000 || n > IDS_CHUNK)
+			fatal("vault import: more ids than a run holds");
+		m->text = realloc(m->text, (m->ntext + 1) * sizeof(*m->text));
+		if (m->text == NULL || (m->text[m->ntext] = malloc(size)) == NULL)
+			fatal("malloc: out of memory");
+		m->ntext++;
+		m->used = 0;
+		m->last = size;
+	}
+	memcpy(m->text[m->ntext - 1] + m->used, id, n);
+	m->used += n;
+	return (uint32_t)(((m->ntext - 1) << 20) | (m->used - n)) + 1;
 }
 
 /* Add id; NULL when it is there already. */
@@ -45,28 +90,29 @@ imp_idmap_add(struct idmap *m, const char *id)
 	struct ident	*old = m->slots;
 	size_t		 oldcap = m->cap, i, j;
 
-	if (imp_idmap_find(m, id) != NULL)
+	if (strlen(id) > 255 || imp_idmap_find(m, id) != NULL)
 		return NULL;
-	if ((m->n + 1) * 2 > m->cap) {
+	/* Three quarters full at most (linear probing stays short). */
+	if ((m->n + 1) * 4 > m->cap * 3) {
 		m->cap = m->cap ? m->cap * 2 : 256;
 		m->slots = calloc(m->cap, sizeof(*m->slots));
 		if (m->slots == NULL)
 			fatal("calloc: out of memory");
 		for (j = 0; j < oldcap; j++) {
-			if (old[j].id == NULL)
+			if (old[j].off == 0)
 				continue;
-			for (i = hash(old[j].id) & (m->cap - 1);
-			    m->slots[i].id != NULL; i = (i + 1) & (m->cap - 1))
+			for (i = hash(imp_ident_id(m, &old[j])) & (m->cap - 1);
+			    m->slots[i].off != 0; i = (i + 1) & (m->cap - 1))
 				;
 			m->slots[i] = old[j];
 		}
 		free(old);
 	}
-	for (i = hash(id) & (m->cap - 1); m->slots[i].id != NULL;
+	for (i = hash(id) & (m->cap - 1); m->slots[i].off != 0;
 	    i = (i + 1) & (m->cap - 1))
 		;
-	if ((m->slots[i].id = strdup(id)) == NULL)
-		fatal("strdup: out of memory");
+	m->slots[i].off = imp_text_keep(m, id);
+	m->slots[i].meta = 0;
 	m->n++;
 	return &m->slots[i];
 }
@@ -76,10 +122,9 @@ imp_idmap_free(struct idmap *m)
 {
 	size_t	 i;
 
-	for (i = 0; i < m->cap; i++) {
-		free(m->slots[i].id);
-		free(m->slots[i].to);
-	}
+	for (i = 0; i < m->ntext; i++)
+		free(m->text[i]);
+	free(m->text);
 	free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
@@ -155,9 +200,9 @@ over_ids(struct run *r, struct idmap *m, long k, int taken,
 
 	buf_init(&b, 256LL * 1024 * 1024);
 	for (i = 0; i < m->cap && st == DB_OK; i++) {
-		if (m->slots[i].id == NULL)
+		if (m->slots[i].off == 0)
 			continue;
-		array_add(&b, m->slots[i].id);
+		array_add(&b, imp_ident_id(m, &m->slots[i]));
 		if (++n % IDS_BATCH != 0 && n != m->n)
 			continue;
 		buf_putc(&b, '}');
@@ -177,20 +222,17 @@ mark_dup(struct run *r, long k, const char *id)
 	struct ident	*i = imp_idmap_find(&r->kinds[k].ids, id);
 
 	if (i != NULL)
-		i->dup = 1;
+		i->meta |= IDENT_DUP;
 }
 
 static void
 mark_taken(struct run *r, long k, const char *id)
 {
 	struct ident	*i = imp_idmap_find(&r->kinds[k].ids, id);
-	char		 u[37];
 
-	if (i == NULL || i->to != NULL || i->dup)
+	if (i == NULL || (i->meta & (IDENT_TAKEN | IDENT_DUP)) != 0)
 		return;
-	uuid_new(u);
-	if ((i->to = strdup(u)) == NULL)
-		fatal("strdup: out of memory");
+	i->meta |= IDENT_TAKEN;
 	vault_report_count(&r->im->report, r->kinds[k].m->vault, "remapped",
 	    1);
 }
@@ -203,7 +245,7 @@ mark_found(struct run *r, long k, const char *id)
 
 	(void)k;
 	if (i != NULL)
-		i->dup = 1;	/* here: "the user's" */
+		i->meta |= IDENT_DUP;	/* here: "the user's" */
 }
 
 enum db_status
@@ -234,7 +276,8 @@ imp_check_db(struct run *r)
 		if (st != DB_OK)
 			return st;
 		for (i = 0; i < kd->ids.cap; i++)
-			if (kd->ids.slots[i].id != NULL && kd->ids.slots[i].dup)
+			if (kd->ids.slots[i].off != 0 &&
+			    (kd->ids.slots[i].meta & IDENT_DUP) != 0)
 				vault_report_count(&im->report, kd->m->vault,
 				    "duplicates", 1);
 	}
@@ -242,19 +285,23 @@ imp_check_db(struct run *r)
 	for (k = 0; k < r->nkinds; k++) {
 		for (i = 0; i < r->nrefs; i++)
 			if (r->refs[i].kind == (int)k &&
-			    imp_idmap_find(&r->kinds[k].ids, r->refs[i].id) == NULL)
-				imp_idmap_add(&r->outside, r->refs[i].id);
+			    imp_idmap_find(&r->kinds[k].ids, imp_text(&r->reftext,
+			    r->refs[i].id)) == NULL)
+				imp_idmap_add(&r->outside, imp_text(&r->reftext,
+				    r->refs[i].id));
 		st = r->outside.n == 0 ? DB_OK : over_ids(r, &r->outside,
 		    (long)k, 0, mark_found);
 		for (i = 0; st == DB_OK && i < r->nrefs; i++) {
 			const struct ident *o = r->refs[i].kind == (int)k ?
-			    imp_idmap_find(&r->outside, r->refs[i].id) : NULL;
+			    imp_idmap_find(&r->outside, imp_text(&r->reftext,
+			    r->refs[i].id)) : NULL;
 
-			if (o != NULL && !o->dup)
-				vault_report_error(&im->report, r->refs[i].path,
-				    "no %s %s in the bundle or among the "
-				    "user's", r->kinds[k].m->name,
-				    r->refs[i].id);
+			if (o != NULL && (o->meta & IDENT_DUP) == 0)
+				vault_report_error(&im->report, imp_text(
+				    &r->reftext, r->refs[i].path), "no %s %s in "
+				    "the bundle or among the user's",
+				    r->kinds[k].m->name, imp_text(&r->reftext,
+				    r->refs[i].id));
 		}
 		imp_idmap_free(&r->outside);
 		if (st != DB_OK)
@@ -263,11 +310,35 @@ imp_check_db(struct run *r)
 	return DB_OK;
 }
 
-/* The id an entity of kind k is written with (remapped or not). */
+/*
+ * The id an entity of kind k is written with: its own, or, another
+ * user's, a UUID made from it and the run's salt (SHA-256, shaped as a
+ * version 4 UUID): the same wherever it is asked in the run, so nothing
+ * of it is kept (a million remapped ids would be 37 MB).
+ */
 const char *
-imp_new_id(const struct run *r, long k, const char *id)
+imp_new_id(const struct run *r, long k, const char *id, char out[37])
 {
 	const struct ident	*i = imp_idmap_find(&r->kinds[k].ids, id);
+	unsigned char		 d[32];
+	unsigned int		 dl;
+	EVP_MD_CTX		*md;
 
-	return i != NULL && i->to != NULL ? i->to : id;
+	if (i == NULL || (i->meta & IDENT_TAKEN) == 0)
+		return id;
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		fatal("EVP_DigestInit_ex failed");
+	EVP_DigestUpdate(md, r->salt, sizeof(r->salt));
+	EVP_DigestUpdate(md, r->kinds[k].m->table, strlen(r->kinds[k].m->table)
+	    + 1);
+	EVP_DigestUpdate(md, id, strlen(id));
+	EVP_DigestFinal_ex(md, d, &dl);
+	EVP_MD_CTX_free(md);
+	d[6] = (unsigned char)((d[6] & 0x0f) | 0x40);
+	d[8] = (unsigned char)((d[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", d[0], d[1], d[2], d[3], d[4], d[5],
+	    d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
+	return out;
 }

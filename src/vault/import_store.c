@@ -26,7 +26,7 @@ imp_use_skipped(const struct run *r, const struct use *u, const char *id)
 	if (kd->has_mine)
 		return 1;
 	i = id != NULL ? imp_idmap_find(&kd->ids, id) : NULL;
-	return i != NULL && i->dup;
+	return i != NULL && (i->meta & IDENT_DUP) != 0;
 }
 
 static int
@@ -52,9 +52,11 @@ read_at(int fd, void *p, size_t n, long long off)
 void
 imp_use_id(struct run *r, struct use *u)
 {
+	char	 made[37];
+
 	if (u->row)
 		snprintf(u->uuid, sizeof(u->uuid), "%s", imp_new_id(r, u->kind,
-		    u->eid));
+		    u->eid, made));
 	else
 		uuid_new(u->uuid);
 }

@@ -174,6 +174,7 @@ imp_write_entity(struct run *r, long k, long index, struct json_object *v)
 	const struct model_field	*bf = imp_blob_field(m);
 	struct batch			*b;
 	const char			*hash;
+	char				 made[37];
 	unsigned long long		 mask = 0;
 	size_t				 i;
 	long				 to, u = -1;
@@ -183,18 +184,19 @@ imp_write_entity(struct run *r, long k, long index, struct json_object *v)
 		return;
 	if (json_object_object_get_ex(v, "id", &o) && o != NULL &&
 	    (id = imp_idmap_find(&r->kinds[k].ids, json_object_get_string(o))) !=
-	    NULL && id->dup)
+	    NULL && (id->meta & IDENT_DUP) != 0)
 		return;
 	/* What the bundle's row becomes: new ids, the blob's row. */
-	if (id != NULL && id->to != NULL)
-		json_object_object_add(v, "id", json_object_new_string(id->to));
+	if (id != NULL && (id->meta & IDENT_TAKEN) != 0)
+		json_object_object_add(v, "id", json_object_new_string(
+		    imp_new_id(r, k, json_object_get_string(o), made)));
 	if (model_field(m, "id") != NULL && (!json_object_object_get_ex(v,
 	    "id", &o) || o == NULL)) {
-		char	 made[37];
+		char	 uuid[37];
 
 		/* No id in the bundle: one is made, as the API would. */
-		uuid_new(made);
-		json_object_object_add(v, "id", json_object_new_string(made));
+		uuid_new(uuid);
+		json_object_object_add(v, "id", json_object_new_string(uuid));
 	}
 	for (i = 0; i < m->nfields; i++)
 		if ((to = imp_ref_kind(r, &m->fields[i])) >= 0 &&
@@ -202,7 +204,7 @@ imp_write_entity(struct run *r, long k, long index, struct json_object *v)
 		    o != NULL)
 			json_object_object_add(v, m->fields[i].json,
 			    json_object_new_string(imp_new_id(r, to,
-			    json_object_get_string(o))));
+			    json_object_get_string(o), made)));
 	if (bf != NULL && (u = imp_use_of(r, k, index)) >= 0)
 		json_object_object_add(v, bf->json, json_object_new_string(
 		    r->uses[u].uuid));
