@@ -23,9 +23,11 @@
 #include <archive_entry.h>
 #include <openssl/evp.h>
 
-#include "vault/vault.h"
+#include "vault/import.h"
 
 #define B64_CHUNK	(64 * 1024)	/* base64 decoded this much at once */
+#define NAME_MAX_ZIP	1024		/* a member's name, bytes */
+#define MEMBERS_SLACK	16		/* members past one per entity */
 #define DATA_CHUNK	(64 * 1024)
 #define RATIO_SLACK	(1LL << 20)	/* a small zip may unpack this much */
 #define BUNDLE_JSON	"vault/bundle.json"
@@ -409,12 +411,13 @@ read_zip(struct reading *r, int fd, long long size)
 	struct archive		*ar = archive_read_new();
 	struct archive_entry	*e;
 	struct vault_blob	*v;
-	char			**names = NULL, sha[65];
+	struct idmap		 names;
+	char			 sha[65];
 	const char		*name, *base, *dot;
-	size_t			 nnames = 0, i;
 	long long		 unpacked = 0, unpack_max;
 	int			 rc, have_json = 0, jfd = -1;
 
+	memset(&names, 0, sizeof(names));
 	unpack_max = size * r->lim->ratio_max + RATIO_SLACK;
 	if (unpack_max > r->lim->bundle_max)
 		unpack_max = r->lim->bundle_max;
@@ -434,18 +437,26 @@ read_zip(struct reading *r, int fd, long long size)
 			    "outside the bundle: %s", name ? name : "(none)");
 			break;
 		}
-		for (i = 0; i < nnames; i++)
-			if (strcmp(names[i], name) == 0)
-				break;
-		if (i < nnames) {
+		/* Each name once (a hash set: a name checked against every
+		 * earlier one was quadratic), and no more members than a
+		 * bundle of vault_entities_max entities can have. */
+		if (strlen(name) > NAME_MAX_ZIP) {
+			failed(r, VAULT_CORRUPT, "$", "a member's name is longer "
+			    "than %d bytes", NAME_MAX_ZIP);
+			break;
+		}
+		if (names.n >= (size_t)r->lim->entities_max + MEMBERS_SLACK) {
+			failed(r, VAULT_TOO_LARGE, "$", "the zip has more than "
+			    "%ld members, more than a bundle of this server's "
+			    "entity limit can", r->lim->entities_max +
+			    MEMBERS_SLACK);
+			break;
+		}
+		if (imp_idmap_add(&names, name) == NULL) {
 			failed(r, VAULT_CORRUPT, name, "%s", "the zip has two "
 			    "members of this name");
 			break;
 		}
-		names = realloc(names, (nnames + 1) * sizeof(*names));
-		if (names == NULL || (names[nnames] = strdup(name)) == NULL)
-			fatal("out of memory");
-		nnames++;
 		if (archive_entry_filetype(e) == AE_IFDIR)
 			continue;
 		if (archive_entry_filetype(e) != AE_IFREG) {
@@ -494,9 +505,7 @@ read_zip(struct reading *r, int fd, long long size)
 		read_json(r, lseek(jfd, 0, SEEK_SET) == 0 ? jfd : -1, "", 0);
 	r->b->read = size;
 out:
-	for (i = 0; i < nnames; i++)
-		free(names[i]);
-	free(names);
+	imp_idmap_free(&names);
 	if (jfd >= 0)
 		close(jfd);
 	archive_read_free(ar);

@@ -119,7 +119,7 @@ struct run {
 
 /* The map's entry for id, or NULL. */
 struct ident	*imp_idmap_find(const struct idmap *m, const char *id);
-/* Add id (at most 255 bytes); NULL when it is there already. */
+/* Add id (at most 4096 bytes); NULL when it is there already. */
 struct ident	*imp_idmap_add(struct idmap *m, const char *id);
 /* The text of entry i. */
 const char	*imp_ident_id(const struct idmap *m, const struct ident *i);

@@ -90,7 +90,7 @@ imp_idmap_add(struct idmap *m, const char *id)
 	struct ident	*old = m->slots;
 	size_t		 oldcap = m->cap, i, j;
 
-	if (strlen(id) > 255 || imp_idmap_find(m, id) != NULL)
+	if (strlen(id) > 4096 || imp_idmap_find(m, id) != NULL)
 		return NULL;
 	/* Three quarters full at most (linear probing stays short). */
 	if ((m->n + 1) * 4 > m->cap * 3) {

@@ -48,7 +48,8 @@ setup(void)
 	    "job_retry_base = 1\noutbound_connect_timeout = 1\n"
 	    "outbound_timeout = 5\nstorage_audio_max = 20M\n"
 	    "storage_image_max = 1M\nvault_tmpdir = %s\n"
-	    "storage_sweep_age = %d\n", harness_s3_conf(dir, endpoint), dir,
+	    "storage_sweep_age = %d\nvault_entities_max = 100000\n",
+	    harness_s3_conf(dir, endpoint), dir,
 	    SWEEP_AGE);
 	suite_start_pair("vault", conf, alice, bob, sizeof(alice));
 	harness_s3_client(endpoint, &st);
@@ -1099,9 +1100,9 @@ END_TEST
 START_TEST(weak_export_passphrases_are_refused)
 {
 	static const char *const weak[] = { "a", "eleven char",
-	    /* 10 code points in 20 bytes */
-	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-	    "\xc3\xa9\xc3\xa9", "Password1234", "correct horse battery staple",
+	    /* 10 code points in 20 bytes (one string: the parentheses) */
+	    ("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9"), "Password1234", "correct horse battery staple",
 	    "1q2w3e4r5t6y" };
 	struct resp	 r;
 	char		 c[128], body[256];
@@ -1351,6 +1352,8 @@ START_TEST(bad_bundles_write_nothing)
 		{ "absolute", "zip", "corrupt_bundle", "$", 0 },
 		{ "dupname", "zip", "corrupt_bundle", "vault/bundle.json", 0 },
 		{ "bomb", "zip", "too_large", "vault/blobs/", 0 },
+		/* vault_entities_max is 100 000 here: 100 016 members at most. */
+		{ "many-members", "zip", "too_large", "$", 0 },
 	};
 	struct json_object	*o;
 	char			 b[256], args[512], c[128], prefix[128];

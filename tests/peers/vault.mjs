@@ -234,6 +234,10 @@ async function bundle(o) {
 		files.push(["/etc/passwd", Buffer.from("x")]);
 	if (o.mutate === "dupname")
 		files.push(["vault/bundle.json", Buffer.from("{}")]);
+	// More members than a bundle of 100 000 entities may have.
+	if (o.mutate === "many-members")
+		for (let i = 0; i < 100100; i++)
+			files.push([`vault/extra/${i}`, Buffer.from("x")]);
 	// A blob of zeros: tiny deflated, 120 MiB unpacked.
 	const zeros = o.mutate === "bomb" ? Buffer.alloc(120 << 20) : null;
 	const bomb = zeros ? `vault/blobs/${sha256(zeros)}.wav` : null;
