@@ -208,10 +208,13 @@ api_entity_create_with(struct http_request *req, const struct api_create *how)
 		json_object_object_add(body, field,
 		    json_object_new_string(http_param(req, 0)));
 	}
-	if (model_validate(entity(req), body, MODEL_CREATE, &err) != 0) {
+	if (model_validate(entity(req), body, MODEL_CREATE, &err) != 0 ||
+	    model_self_ref(entity(req), body, json_object_get_string(
+	    json_object_object_get(body, "id")), &err) != 0) {
 		http_reply_invalid(req, err.status, err.field, err.message);
 		return;
 	}
+	model_nulls_to_defaults(entity(req), body);
 	if (check_or_reply(req, entity(req), body) != 0)
 		return;
 	st = api_tx_begin(req);
@@ -304,8 +307,13 @@ write_body_or_reply(struct http_request *req, const struct model_entity *m,
 	    http_body_json_or_reply(req, body) != 0)
 		return -1;
 	if (model_validate(m, *body, w, &err) == 0 && (!check ||
-	    m->check == NULL || m->check(*body, &err) == 0))
+	    m->check == NULL || m->check(*body, &err) == 0) &&
+	    model_self_ref(m, *body, w == MODEL_UPDATE ? http_param(req, 0) :
+	    json_object_get_string(json_object_object_get(*body, "id")),
+	    &err) == 0) {
+		model_nulls_to_defaults(m, *body);
 		return 0;
+	}
 	http_reply_invalid(req, err.status, err.field, err.message);
 	return -1;
 }

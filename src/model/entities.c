@@ -220,8 +220,8 @@ static const struct model_field skill_tree_fields[] = {
 	    .dflt = "1"),
 	F("nodes", "nodes", MT_OBJECT, MF_REQUIRED | MF_HASHED, 0, JSON_MAX,
 	    NULL),
-	F("total_xp", "totalXp", MT_INT, MF_SERVER, 0, 2147483647, NULL,
-	    .dflt = "0"),
+	F("total_xp", "totalXp", MT_INT, MF_SERVER, 0, 9007199254740991LL,
+	    NULL, .dflt = "0"),
 	/* Whatever the client keeps: any JSON value each. */
 	F("achievements", "achievements", MT_ARRAY, MF_HASHED, 0, JSON_MAX,
 	    NULL, .items = "{}"),

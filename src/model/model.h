@@ -203,6 +203,19 @@ int	 model_settings_check(struct json_object *e, struct model_error *err);
  */
 struct json_object *model_as_stored(const struct model_entity *m,
 		    struct json_object *e);
+/*
+ * A null given for a field whose column has a default (a quest's
+ * status) is that default: the column takes no null (in place).
+ */
+void		 model_nulls_to_defaults(const struct model_entity *m,
+		    struct json_object *body);
+/*
+ * A reference of m to its own kind (a quest's parentId) that names the
+ * entity itself (id: its id; NULL: none known): -1 with e (422).
+ */
+int		 model_self_ref(const struct model_entity *m,
+		    struct json_object *body, const char *id,
+		    struct model_error *e);
 /* "a" or "an", as m's name takes ("an infobase entry"). */
 const char	*model_article(const struct model_entity *m);
 /* The field called json in m, or NULL (MF_HIDDEN fields are not found). */

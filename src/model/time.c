@@ -12,6 +12,10 @@
 
 #include "model/model.h"
 
+/* 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z, in ms. */
+#define TIME_MIN_MS	(-62135596800000LL)
+#define TIME_MAX_MS	253402300799999LL
+
 /* n digits at s into *out; 0 or -1. */
 static int
 digits(const char *s, int n, int *out)
@@ -68,7 +72,8 @@ model_time_parse(const char *s, int64_t *ms)
 		sign = 1;
 	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
 	    digits(p + 1, 2, &oh) == 0 && digits(p + 4, 2, &om) == 0 &&
-	    oh <= 23 && om <= 59) {
+	    oh <= 15 && om <= 59) {
+		/* PostgreSQL takes offsets to ±15:59, no further. */
 		sign = *p == '-' ? -1 : 1;
 	} else
 		return -1;
@@ -82,5 +87,9 @@ model_time_parse(const char *s, int64_t *ms)
 	t = timegm(&tm);
 	*ms = ((int64_t)t - sign * (int64_t)(oh * 3600 + om * 60)) * 1000 +
 	    frac;
+	/* An instant of the years 1 to 9999 in UTC, as times are sent back:
+	 * 9999-12-31T23:59:59-01:00 would be year 10000. */
+	if (*ms < TIME_MIN_MS || *ms > TIME_MAX_MS)
+		return -1;
 	return 0;
 }

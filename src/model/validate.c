@@ -256,6 +256,39 @@ value_ok(const struct model_field *f, struct json_object *v,
 	return model_fail(e, 422, f->json, "%s: unknown type", f->json);
 }
 
+void
+model_nulls_to_defaults(const struct model_entity *m, struct json_object *body)
+{
+	struct json_object	*v;
+	size_t			 i;
+
+	for (i = 0; i < m->nfields; i++)
+		if (m->fields[i].dflt != NULL && json_object_object_get_ex(body,
+		    m->fields[i].json, &v) && v == NULL)
+			json_object_object_add(body, m->fields[i].json,
+			    json_tokener_parse(m->fields[i].dflt));
+}
+
+int
+model_self_ref(const struct model_entity *m, struct json_object *body,
+    const char *id, struct model_error *e)
+{
+	struct json_object	*v;
+	size_t			 i;
+
+	memset(e, 0, sizeof(*e));
+	for (i = 0; id != NULL && i < m->nfields; i++) {
+		const struct model_field *f = &m->fields[i];
+
+		if (f->ref == m && json_object_object_get_ex(body, f->json,
+		    &v) && json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), id) == 0)
+			return model_fail(e, 422, f->json, "%s: %s %s cannot "
+			    "name itself", f->json, model_article(m), m->name);
+	}
+	return 0;
+}
+
 const char *
 model_article(const struct model_entity *m)
 {

@@ -295,7 +295,9 @@ imp_check_entity(struct run *r, long k, long index, struct json_object *v,
 	}
 	check_blob(r, k, index, v, path);
 	if (model_validate(m, v, MODEL_IMPORT, &e) != 0 ||
-	    (m->check != NULL && m->check(v, &e) != 0)) {
+	    (m->check != NULL && m->check(v, &e) != 0) ||
+	    model_self_ref(m, v, json_object_get_string(json_object_object_get(
+	    v, "id")), &e) != 0) {
 		snprintf(at, sizeof(at), "%s.%s", path, e.field);
 		imp_error(r, at, e.message);
 		if (e.status == 413)

@@ -270,6 +270,15 @@ START_TEST(rewards_feed_the_tree_and_sum_up)
 	    200);
 	ck_assert_str_eq(r.body, "{\"byType\":{},\"byDomain\":{}}");
 	resp_free(&r);
+	/* Past 2^31 (an integer once: every award failed, 500): counted. */
+	suite_sql("UPDATE skill_trees SET total_xp = 2147483000 WHERE user_id "
+	    "= (SELECT id FROM users WHERE email = 'rewards@example.org')");
+	ck_assert_int_eq(api_status("POST", "/api/rewards", c, "{\"domainId\":"
+	    "\"music\",\"type\":\"xp\",\"amount\":1000000,\"reason\":"
+	    "\"big\"}"), 201);
+	ck_assert_int_eq(api_req("GET", "/api/skill-tree", c, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "totalXp"), "2148483000");
+	resp_free(&r);
 }
 END_TEST
 
@@ -558,6 +567,20 @@ START_TEST(quest_filters_and_due_list)
 	resp_free(&r);
 	ck_assert_int_eq(api_status("GET", "/api/quests?dueBefore=soon", c,
 	    NULL), 400);
+	/* Offsets past PostgreSQL's ±15:59, instants past year 9999 UTC:
+	 * refused as any bad time (they answered 500). */
+	ck_assert_int_eq(api_status("GET", "/api/quests?updatedSince="
+	    "2026-01-02T12:00:00%2B16:00", c, NULL), 400);
+	ck_assert_int_eq(api_req("POST", "/api/quests", c, "{\"title\":\"t\","
+	    "\"domainId\":\"d\",\"dueDate\":\"2026-01-02T12:00:00+16:00\"}",
+	    &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "dueDate");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("POST", "/api/quests", c, "{\"title\":\"t\","
+	    "\"domainId\":\"d\",\"dueDate\":\"9999-12-31T23:59:59-01:00\"}",
+	    &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "dueDate");
+	resp_free(&r);
 	ck_assert_int_eq(api_status("GET", "/api/quests/due?limit=0", c, NULL),
 	    400);
 	ck_assert_int_eq(api_status("GET", "/api/quests/due?x=1", c, NULL), 400);

@@ -406,6 +406,9 @@ static const struct {
 	int		 status;
 	const char	*field;
 } invalid_cases[] = {
+	/* Its own parent (a CHECK of the table: it answered 500). */
+	{ "{\"id\":\"me\",\"title\":\"t\",\"domainId\":\"d\","
+	    "\"parentId\":\"me\"}", 422, "parentId" },
 	{ "{\"domainId\":\"d\"}", 422, "title" },
 	{ "{\"title\":\"t\"}", 422, "domainId" },
 	{ "{\"title\":\"t\",\"domainId\":\"d\",\"colour\":\"red\"}", 422,
@@ -435,6 +438,12 @@ START_TEST(actions_take_no_body)
 	    "{\"title\":\"Act\",\"domainId\":\"d\"}", &r), 201);
 	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
 	resp_free(&r);
+	/* Made its own parent by a PATCH: 422 naming it (it was a 500). */
+	snprintf(path, sizeof(path), "/api/quests/%s", id);
+	snprintf(u, sizeof(u), "{\"parentId\":\"%s\"}", id);
+	ck_assert_int_eq(api_req("PATCH", path, alice, u, &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "parentId");
+	resp_free(&r);
 	snprintf(path, sizeof(path), "/api/quests/%s/complete", id);
 	snprintf(u, sizeof(u), "%s%s", suite_st.url, path);
 	http_do_h("POST", u, alice, NULL, "text/plain", "done", &r);
@@ -452,6 +461,34 @@ START_TEST(actions_take_no_body)
 	snprintf(u, sizeof(u), "%s/api/auth/signout", suite_st.url);
 	http_do_h("POST", u, NULL, NULL, "text/plain", "bye", &r);
 	ck_assert_int_eq(r.status, 415);
+	resp_free(&r);
+}
+END_TEST
+
+/* null for a field whose column has a default is that default (a 500
+ * once: the column takes no null), on create and on PATCH. */
+START_TEST(null_means_the_default)
+{
+	struct resp	 r;
+	char		 path[256];
+
+	ck_assert_int_eq(api_req("POST", "/api/quests", alice, "{\"title\":"
+	    "\"n\",\"domainId\":\"d\",\"status\":null,\"priority\":null}", &r),
+	    201);
+	ck_assert_str_eq(resp_str(&r, "status"), "pending");
+	ck_assert_str_eq(resp_str(&r, "priority"), "medium");
+	snprintf(path, sizeof(path), "/api/quests/%s", resp_str(&r, "id"));
+	resp_free(&r);
+	ck_assert_int_eq(api_req("PATCH", path, alice, "{\"status\":"
+	    "\"deferred\"}", &r), 200);
+	resp_free(&r);
+	ck_assert_int_eq(api_req("PATCH", path, alice, "{\"status\":null}",
+	    &r), 200);
+	ck_assert_str_eq(resp_str(&r, "status"), "pending");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("POST", "/api/projects", alice, "{\"name\":"
+	    "\"p\",\"status\":null,\"starred\":null}", &r), 201);
+	ck_assert_str_eq(resp_str(&r, "status"), "active");
 	resp_free(&r);
 }
 END_TEST
@@ -485,6 +522,7 @@ main(void)
 	tcase_add_test(tc, concurrent_completions_award_once);
 	tcase_add_test(tc, patch_to_completed_awards_once);
 	tcase_add_test(tc, actions_take_no_body);
+	tcase_add_test(tc, null_means_the_default);
 	tcase_add_loop_test(tc, invalid_bodies_name_the_field, 0,
 	    N(invalid_cases));
 	harness_add_no_crash(tc, &suite_st);

@@ -187,7 +187,7 @@ const mutations = {
 	"missing-blob": (m) => { m.referenceTracks[0].blobId = "f".repeat(64); },
 	"missing-library": (m) => { m.referenceTracks[0].libraryId = "nolib"; },
 	"schema": (m) => { m.schemaVersion = 9; },
-	// Passes every check before writing; the database refuses it.
+	// Its own parent: refused by the checks (the database would too).
 	"self-parent": (m) => { m.quests[1].parentId = m.quests[1].id; },
 };
 
