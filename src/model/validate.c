@@ -53,8 +53,10 @@ id_ok(const char *s)
 {
 	size_t	 n = strlen(s);
 
+	/* "." and ".." are no path segment a URL keeps (/api/quests/..). */
 	return n >= 1 && n <= 128 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_.:-") == n;
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.:-") == n &&
+	    strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
 static int
@@ -215,7 +217,7 @@ value_ok(const struct model_field *f, struct json_object *v,
 		if (!json_object_is_type(v, json_type_string) ||
 		    !id_ok(json_object_get_string(v)))
 			return model_fail(e, 422, f->json, "%s: 1 to 128 of A-Z a-z "
-			    "0-9 _ . : -", f->json);
+			    "0-9 _ . : -, not . or ..", f->json);
 		return 0;
 	case MT_UUID:
 		if (!json_object_is_type(v, json_type_string) ||

@@ -29,6 +29,13 @@ static const struct {
 	    NULL },
 	{ MODEL_CREATE, "{\"domainId\":\"music\"}", 422, "title",
 	    "title: is required" },
+	/* Ids a URL cannot carry as a segment. */
+	{ MODEL_CREATE, "{\"id\":\"..\",\"title\":\"W\",\"domainId\":"
+	    "\"d\"}", 422, "id", "not . or .." },
+	{ MODEL_CREATE, "{\"id\":\".\",\"title\":\"W\",\"domainId\":"
+	    "\"d\"}", 422, "id", "not . or .." },
+	{ MODEL_CREATE, "{\"id\":\"...\",\"title\":\"W\",\"domainId\":"
+	    "\"d\"}", 0, NULL, NULL },
 	{ MODEL_CREATE, "{\"title\":null,\"domainId\":\"m\"}", 422, "title",
 	    "cannot be null" },
 	{ MODEL_CREATE, "{\"title\":\"\",\"domainId\":\"m\"}", 422, "title",
