@@ -68,13 +68,35 @@ weekday(long days)
 	return (int)(((days + 4) % 7 + 7) % 7);
 }
 
+/* n digits at s (nothing else: no sign, no space) into *v: 0, or -1. */
+static int
+fixed_digits(const char *s, int n, int *v)
+{
+	int	 i;
+
+	for (*v = 0, i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
 int
 model_civil_parse(const char *s, struct model_civil *c)
 {
+	size_t	 n = strlen(s);
+
+	/* YYYY-MM-DD, or with " HH:MM" or "THH:MM": exactly (sscanf took
+	 * "2026-1-1xx", "+026-01-01" and " 2026-01-5"). */
 	memset(c, 0, sizeof(*c));
-	if (sscanf(s, "%4d-%2d-%2d %2d:%2d", &c->y, &c->mo, &c->d, &c->h,
-	    &c->mi) < 3 && sscanf(s, "%4d-%2d-%2dT%2d:%2d", &c->y, &c->mo,
-	    &c->d, &c->h, &c->mi) < 3)
+	if ((n != 10 && n != 16) || fixed_digits(s, 4, &c->y) != 0 ||
+	    s[4] != '-' || fixed_digits(s + 5, 2, &c->mo) != 0 ||
+	    s[7] != '-' || fixed_digits(s + 8, 2, &c->d) != 0)
+		return -1;
+	if (n == 16 && ((s[10] != ' ' && s[10] != 'T') ||
+	    fixed_digits(s + 11, 2, &c->h) != 0 || s[13] != ':' ||
+	    fixed_digits(s + 14, 2, &c->mi) != 0))
 		return -1;
 	if (c->y < 1 || c->y > 9999 || c->mo < 1 || c->mo > 12 || c->d < 1 ||
 	    c->d > month_days(c->y, c->mo) || c->h < 0 || c->h > 23 ||

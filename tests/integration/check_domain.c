@@ -625,6 +625,13 @@ START_TEST(plan_template_applies_in_one_go)
 	resp_free(&r);
 	ck_assert_int_eq(api_status("POST", path, c, "{\"date\":\"2026-07-04\","
 	    "\"extra\":1}"), 422);
+	/* YYYY-MM-DD exactly (sscanf took these). */
+	ck_assert_int_eq(api_status("POST", path, c, "{\"date\":"
+	    "\"2026-1-1xx\"}"), 422);
+	ck_assert_int_eq(api_status("POST", path, c, "{\"date\":"
+	    "\"+026-01-01\"}"), 422);
+	ck_assert_int_eq(api_status("POST", path, c, "{\"date\":"
+	    "\" 2026-01-5\"}"), 422);
 	ck_assert_int_eq(api_status("POST", path, bob, "{\"date\":"
 	    "\"2026-07-04\"}"), 404);
 	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests WHERE "

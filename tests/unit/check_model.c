@@ -361,6 +361,25 @@ START_TEST(stored_rows_are_the_databases)
 }
 END_TEST
 
+/* A civil date or time: exactly YYYY-MM-DD[ HH:MM] (sscanf took more). */
+START_TEST(civil_dates_are_exact)
+{
+	static const char *const bad[] = { "2026-1-1xx", "+026-01-01",
+	    " 2026-01-5", "2026-01-05x", "2026-02-30", "2026-01-05 7:00",
+	    "2026-01-05 07:00:00", "20260105", "" };
+	struct model_civil	 c;
+	size_t			 i;
+
+	ck_assert_int_eq(model_civil_parse("2026-01-05", &c), 0);
+	ck_assert_int_eq(c.d, 5);
+	ck_assert_int_eq(model_civil_parse("2026-01-05 07:30", &c), 0);
+	ck_assert_int_eq(c.mi, 30);
+	ck_assert_int_eq(model_civil_parse("2026-01-05T07:30", &c), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(model_civil_parse(bad[i], &c) != 0, "%s", bad[i]);
+}
+END_TEST
+
 START_TEST(zone_names)
 {
 	ck_assert(model_zone_name_ok("UTC"));
@@ -391,6 +410,7 @@ main(void)
 	tcase_add_loop_test(tc, schedule_table, 0, N(schedule_cases));
 	tcase_add_test(tc, zone_names);
 	tcase_add_test(tc, stored_rows_are_the_databases);
+	tcase_add_test(tc, civil_dates_are_exact);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_NORMAL);
 }
