@@ -51,14 +51,18 @@ add(struct json_object *list, long *count, const char *path, const char *fmt,
     va_list ap)
 {
 	struct json_object	*o;
-	char			 msg[512];
+	char			 msg[512], ok[512], at[256];
 
 	if ((*count)++ >= VAULT_REPORT_MAX)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* A name of the bundle cut to fit may be cut inside a character:
+	 * the result must be UTF-8 (PostgreSQL refuses it otherwise). */
+	utf8_copy_valid(ok, sizeof(ok), msg);
+	utf8_copy_valid(at, sizeof(at), path);
 	o = json_object_new_object();
-	json_object_object_add(o, "path", json_object_new_string(path));
-	json_object_object_add(o, "message", json_object_new_string(msg));
+	json_object_object_add(o, "path", json_object_new_string(at));
+	json_object_object_add(o, "message", json_object_new_string(ok));
 	json_object_array_add(list, o);
 }
 

@@ -162,6 +162,30 @@ START_TEST(opens_as_it_comes)
 }
 END_TEST
 
+/* A report cut to fit stays UTF-8, whatever the bundle's names. */
+START_TEST(reports_stay_utf8)
+{
+	struct vault_report	 r;
+	struct json_object	*o;
+	char			 key[1024];
+	const char		*m;
+	size_t			 i;
+
+	for (i = 0; i + 2 < sizeof(key); i += 2)
+		memcpy(key + i, "\xc3\xa9", 2);
+	key[i] = '\0';
+	vault_report_init(&r);
+	/* "xx": the cut falls inside a character. */
+	vault_report_warn(&r, key, "xx%s: not a kind of this server's data", key);
+	o = json_object_array_get_idx(r.warnings, 0);
+	m = json_object_get_string(json_object_object_get(o, "message"));
+	ck_assert(utf8_valid(m, strlen(m), NULL));
+	m = json_object_get_string(json_object_object_get(o, "path"));
+	ck_assert(utf8_valid(m, strlen(m), NULL));
+	vault_report_free(&r);
+}
+END_TEST
+
 START_TEST(wrong_passphrase_or_changed_bytes)
 {
 	char	 env[1024], out[256], ct[128];
@@ -365,6 +389,7 @@ main(void)
 	tcase_add_test(tc, opens_what_webcrypto_wrote);
 	tcase_add_test(tc, the_tag_apart_is_read_too);
 	tcase_add_test(tc, opens_as_it_comes);
+	tcase_add_test(tc, reports_stay_utf8);
 	tcase_add_test(tc, wrong_passphrase_or_changed_bytes);
 	tcase_add_loop_test(tc, refusals, 0, N(refused));
 	tcase_add_test(tc, not_an_envelope);
