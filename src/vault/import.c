@@ -389,9 +389,13 @@ metadata(struct run *r, int pass, int fd)
 	if (vault_json_parse(&jr, fd, NULL, 0, NULL, err,
 	    sizeof(err)) == 0)
 		return 0;
-	if (pass == 1 && r->im->report.nerrors == 0)
+	/* Not JSON, or nested too deep: the bundle is corrupt, as its own
+	 * JSON would be (not an entity's fault: invalid_data). */
+	if (pass == 1 && r->im->report.nerrors == 0) {
 		vault_report_error(&r->im->report, "$", "the metadata: %s",
 		    err);
+		r->corrupt = 1;
+	}
 	return -1;
 }
 
@@ -424,6 +428,8 @@ read_and_check(struct run *r, int fd)
 		return VAULT_OK;
 	if (im->err[0] != '\0' && im->report.nerrors == 0)
 		return VAULT_UNAVAILABLE;
+	if (r->corrupt)
+		return VAULT_CORRUPT;
 	return im->report.nerrors > 0 && strncmp(json_object_get_string(
 	    json_object_object_get(json_object_array_get_idx(
 	    im->report.errors, 0), "path")), "$.schemaVersion", 15) == 0 ?

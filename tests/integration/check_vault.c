@@ -1347,6 +1347,7 @@ START_TEST(bad_bundles_write_nothing)
 		{ "bad-base64", "json", "corrupt_bundle", "$.metadataEnvelope",
 		    0 },
 		{ "deep", "json", "corrupt_bundle", "$", 0 },
+		{ "deep-meta", "zip", "corrupt_bundle", "$", 0 },
 		{ "truncate", "json", "corrupt_bundle", "$", 0 },
 		{ "truncate", "zip", "corrupt_bundle", "", 0 },
 		{ "dotdot", "zip", "corrupt_bundle", "$", 0 },

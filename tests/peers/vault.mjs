@@ -187,6 +187,13 @@ const mutations = {
 	"missing-blob": (m) => { m.referenceTracks[0].blobId = "f".repeat(64); },
 	"missing-library": (m) => { m.referenceTracks[0].libraryId = "nolib"; },
 	"schema": (m) => { m.schemaVersion = 9; },
+	// The metadata nested past the depth limit (64): a corrupt bundle.
+	"deep-meta": (m) => {
+		let v = 1;
+		for (let i = 0; i < 100; i++)
+			v = [v];
+		m.quests[0].deep = v;
+	},
 	// Its own parent: refused by the checks (the database would too).
 	"self-parent": (m) => { m.quests[1].parentId = m.quests[1].id; },
 };
