@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -398,8 +399,11 @@ cursor_key_ok(const char *key, int ranked)
 
 	if (!ranked)
 		return model_time_parse(key, &ms) == 0;
+	/* As float4 takes it: 0, or a normal number (1e-50 underflows:
+	 * PostgreSQL refused it, a 500); the server's ranks are below 1e30. */
 	d = strtod(key, &end);
-	return end != key && *end == '\0' && d >= 0 && d < 1e30;
+	return end != key && *end == '\0' && (d == 0 || (d >= FLT_MIN &&
+	    d < 1e30));
 }
 
 /*

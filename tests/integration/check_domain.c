@@ -492,6 +492,16 @@ START_TEST(infobase_search_ranks_titles_first)
 		snprintf(path, sizeof(path), "/api/infobase?cursor=%s",
 		    resp_str(&r, "nextCursor"));
 		ck_assert_int_eq(api_status("GET", path, c, NULL), 400);
+		/* A rank float4 cannot hold (it underflowed: a 500). */
+		{
+			struct arena a;
+
+			arena_init(&a, 4096);
+			snprintf(path, sizeof(path), "/api/infobase?q=compression"
+			    "&cursor=%s", model_cursor_encode(&a, "1e-50", "x"));
+			ck_assert_int_eq(api_status("GET", path, c, NULL), 400);
+			arena_cleanup(&a);
+		}
 	}
 	resp_free(&r);
 	ck_assert_int_eq(api_req("GET", "/api/infobase?pinned=true&category=mixing",
