@@ -59,6 +59,7 @@ run_free(struct run *r)
 	}
 	free(r->kinds);
 	free(r->refs);
+	free(r->zone);
 	imp_idmap_free(&r->reftext);
 	for (i = 0; i < r->nuses; i++)
 		free(r->uses[i].eid);

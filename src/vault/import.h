@@ -97,6 +97,7 @@ struct run {
 	int			 loops_library;	/* made, in this pass */
 	int			 stop;		/* a limit was passed */
 	int			 corrupt;	/* the metadata is not JSON */
+	char			*zone;		/* settings' timeZone, to ask */
 	char			 now[32];	/* the import's time */
 	/*
 	 * The batches being gathered (pass 2), of one kind: rows with the

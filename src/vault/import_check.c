@@ -306,6 +306,13 @@ imp_check_entity(struct run *r, long k, long index, struct json_object *v,
 	}
 	if (m == &model_blobs)
 		check_blob_row(r, k, index, v, path);
+	/* The zone's name looks right; whether it is one, the database
+	 * says (imp_check_db), as it does for the API's PATCH. */
+	if (m == &model_settings && json_object_object_get_ex(v, "settingsJson",
+	    &o) && json_object_object_get_ex(o, "timeZone", &o) &&
+	    json_object_is_type(o, json_type_string) && r->zone == NULL &&
+	    (r->zone = strdup(json_object_get_string(o))) == NULL)
+		fatal("strdup: out of memory");
 	if (json_object_object_get_ex(v, "id", &o) && o != NULL) {
 		long		 u = imp_use_of(r, k, index);
 		struct ident	*id;

@@ -256,6 +256,19 @@ imp_check_db(struct run *r)
 	enum db_status		 st;
 	size_t			 k, i;
 
+	if (r->zone != NULL) {
+		int	 known = 0;
+
+		st = db_zone_known(im->db, &r->scratch, r->zone, &known);
+		arena_reset(&r->scratch);
+		if (st != DB_OK)
+			return st;
+		if (!known)
+			vault_report_error(&im->report,
+			    "$.settings.settingsJson.timeZone", "settingsJson."
+			    "timeZone: %.64s is no time zone this server knows",
+			    r->zone);
+	}
 	for (k = 0; k < r->nkinds; k++) {
 		kd = &r->kinds[k];
 		if (kd->single && kd->count > 0) {

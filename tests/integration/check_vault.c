@@ -1348,6 +1348,9 @@ START_TEST(bad_bundles_write_nothing)
 		    0 },
 		{ "deep", "json", "corrupt_bundle", "$", 0 },
 		{ "deep-meta", "zip", "corrupt_bundle", "$", 0 },
+		/* Stored, it made /api/quests/due and plan apply 500. */
+		{ "bad-zone", "zip", "invalid_data",
+		    "$.settings.settingsJson.timeZone", 0 },
 		{ "truncate", "json", "corrupt_bundle", "$", 0 },
 		{ "truncate", "zip", "corrupt_bundle", "", 0 },
 		{ "dotdot", "zip", "corrupt_bundle", "$", 0 },

@@ -187,6 +187,8 @@ const mutations = {
 	"missing-blob": (m) => { m.referenceTracks[0].blobId = "f".repeat(64); },
 	"missing-library": (m) => { m.referenceTracks[0].libraryId = "nolib"; },
 	"schema": (m) => { m.schemaVersion = 9; },
+	// A zone that looks like one but no database knows.
+	"bad-zone": (m) => { m.settings.settingsJson.timeZone = "Foo/Bar"; },
 	// The metadata nested past the depth limit (64): a corrupt bundle.
 	"deep-meta": (m) => {
 		let v = 1;
