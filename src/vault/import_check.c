@@ -252,6 +252,23 @@ check_blob(struct run *r, long k, long index, struct json_object *v,
 	    "00000000-0000-4000-8000-000000000000"));
 }
 
+/*
+ * The settings' time zone: its name looks right (model_settings_check);
+ * whether it is one, the database says (imp_check_db), as it does for
+ * the API's PATCH.
+ */
+static void
+note_zone(struct run *r, struct json_object *v)
+{
+	struct json_object	*o;
+
+	if (json_object_object_get_ex(v, "settingsJson", &o) &&
+	    json_object_object_get_ex(o, "timeZone", &o) &&
+	    json_object_is_type(o, json_type_string) && r->zone == NULL &&
+	    (r->zone = strdup(json_object_get_string(o))) == NULL)
+		fatal("strdup: out of memory");
+}
+
 void
 imp_check_entity(struct run *r, long k, long index, struct json_object *v,
     const char *path)
@@ -306,13 +323,8 @@ imp_check_entity(struct run *r, long k, long index, struct json_object *v,
 	}
 	if (m == &model_blobs)
 		check_blob_row(r, k, index, v, path);
-	/* The zone's name looks right; whether it is one, the database
-	 * says (imp_check_db), as it does for the API's PATCH. */
-	if (m == &model_settings && json_object_object_get_ex(v, "settingsJson",
-	    &o) && json_object_object_get_ex(o, "timeZone", &o) &&
-	    json_object_is_type(o, json_type_string) && r->zone == NULL &&
-	    (r->zone = strdup(json_object_get_string(o))) == NULL)
-		fatal("strdup: out of memory");
+	if (m == &model_settings)
+		note_zone(r, v);
 	if (json_object_object_get_ex(v, "id", &o) && o != NULL) {
 		long		 u = imp_use_of(r, k, index);
 		struct ident	*id;
