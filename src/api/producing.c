@@ -74,6 +74,13 @@ api_infobase_list(struct http_request *req)
 	memset(&pg, 0, sizeof(pg));
 	st = db_entity_list(&app->db, req->arena, &model_infobase,
 	    req->user_id, &l, &pg);
+	/* Only excluded words ("-word"): nothing to look up (sql/0012). */
+	if (st == DB_ERROR && strcmp(app->db.hint, "search_excluded_only") == 0) {
+		db_tx_rollback(&app->db);
+		http_reply_error(req, 400, "invalid_query", "q: name a word to "
+		    "find, not only words to leave out");
+		return;
+	}
 	if (api_entity_commit_or_reply(req, NULL, st) == 0)
 		api_reply_page(req, &pg);
 }

@@ -428,7 +428,7 @@ db_entity_list_sql(struct arena *a, const struct model_entity *m,
 	 * page has no such condition at all, so that each statement has
 	 * one plan that fits it (they are prepared: db_query).
 	 */
-	key = l->search != NULL ? "ts_rank(search, q)" : m->order;
+	key = l->search != NULL ? "s.rank" : m->order;
 	if (l->key != NULL) {
 		p[np++] = l->key;
 		p[np++] = l->after_id;
@@ -436,13 +436,14 @@ db_entity_list_sql(struct arena *a, const struct model_entity *m,
 		    l->search != NULL ? "real" : "timestamptz", np);
 	}
 	if (l->search != NULL) {
-		/* Ranked: title words weigh more (sql/0005); the cursor's
-		 * key is the rank, which float4 text carries exactly. */
+		/* Ranked: title words weigh more (sql/0005), at most 1 000
+		 * matches found by the index (sql/0012); the cursor's key is
+		 * the rank, which float4 text carries exactly. */
 		p[np++] = l->search;
-		sql = arena_printf(a, "SELECT %s, ts_rank(search, q)::text AS "
-		    "rank FROM %s, websearch_to_tsquery('english', $%d) AS q WHERE "
-		    "user_id = $1%s AND search @@ q ORDER BY %s DESC, id DESC "
-		    "LIMIT $2", db_entity_columns(a, m), m->table, np,
+		sql = arena_printf(a, "SELECT %s, s.rank::text AS rank FROM "
+		    "infobase_search($%d) AS s JOIN %s USING (id) WHERE "
+		    "user_id = $1%s ORDER BY %s DESC, id DESC LIMIT $2",
+		    db_entity_columns(a, m), np, m->table,
 		    w.data ? w.data : "", key);
 	} else
 		sql = arena_printf(a, "SELECT %s FROM %s WHERE user_id = $1%s "

@@ -510,6 +510,14 @@ START_TEST(infobase_search_ranks_titles_first)
 	    r.json, "data")), 1);
 	resp_free(&r);
 	ck_assert_int_eq(api_status("GET", "/api/infobase?q=", c, NULL), 400);
+	/* Only words to leave out: nothing to look up (sql/0012). */
+	ck_assert_int_eq(api_req("GET", "/api/infobase?q=-compression%20-glue",
+	    c, NULL, &r), 400);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+	    json_object_object_get(r.json, "error"), "code")), "invalid_query");
+	resp_free(&r);
+	ck_assert_int_eq(api_status("GET", "/api/infobase?q=compression%20"
+	    "-glue", c, NULL), 200);
 	ck_assert_int_eq(api_status("GET", "/api/infobase?pinned=maybe", c,
 	    NULL), 400);
 }

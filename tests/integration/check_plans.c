@@ -5,7 +5,8 @@
  * statement (every filter, search, the due list) shows an index, never a
  * sequential scan; and row-level security alone — the same tables read
  * as passion_app with no user_id condition at all — shows each user
- * only their own rows.
+ * only their own rows; and a search is read by its index and ranks a
+ * bounded set.
  */
 #include "config.h"
 
@@ -293,6 +294,53 @@ START_TEST(due_list_uses_an_index)
 }
 END_TEST
 
+/* Alice's searches through sql/0012's function: by its GIN index. */
+static long
+search_index_scans(PGconn *c)
+{
+	harness_sql(c, "SELECT pg_stat_clear_snapshot()");
+	return atol(harness_sql(c, "SELECT idx_scan FROM pg_stat_user_indexes "
+	    "WHERE indexrelname = 'idx_infobase_entries_search'"));
+}
+
+/*
+ * A search ranks at most 1 000 matches, read by the index that leads
+ * with user_id, and sees only the user's own: all 10 000 of alice's
+ * entries say "words", 10 say "sidechain", none of bob's does.
+ */
+START_TEST(search_is_bounded_and_indexed)
+{
+	PGconn		*app;
+	PGresult	*r;
+	long		 before;
+
+	app = harness_pg(harness_pghost(), db, "passion_app");
+	harness_sql(app, "SELECT set_config('passion.user_id', (SELECT id::text "
+	    "FROM users WHERE email = 'alice@example.org'), false)");
+	ck_assert_str_eq(harness_sql(app, "SELECT count(*) FROM "
+	    "infobase_search('words')"), "1000");
+	/* A rare word, by the GIN index (counted in this session's
+	 * statistics, flushed at its next commit). */
+	harness_sql(app, "SELECT pg_stat_force_next_flush()");
+	before = search_index_scans(app);
+	ck_assert_str_eq(harness_sql(app, "SELECT count(*) FROM "
+	    "infobase_search('sidechain')"), "10");
+	harness_sql(app, "SELECT pg_stat_force_next_flush()");
+	ck_assert_int_gt(search_index_scans(app), before);
+	harness_sql(app, "SELECT set_config('passion.user_id', (SELECT id::text "
+	    "FROM users WHERE email = 'bob@example.org'), false)");
+	ck_assert_str_eq(harness_sql(app, "SELECT count(*) FROM "
+	    "infobase_search('sidechain')"), "0");
+	/* Excluded words only: refused, with the hint passiond reads. */
+	r = PQexec(app, "SELECT * FROM infobase_search('-words')");
+	ck_assert_int_eq(PQresultStatus(r), PGRES_FATAL_ERROR);
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_MESSAGE_HINT),
+	    "search_excluded_only");
+	PQclear(r);
+	PQfinish(app);
+}
+END_TEST
+
 /* With no user_id condition at all, row-level security alone. */
 START_TEST(row_level_security_alone)
 {
@@ -344,6 +392,7 @@ main(void)
 	tcase_add_loop_test(tc, every_list_statement_uses_an_index, 0, n);
 	tcase_add_test(tc, due_list_uses_an_index);
 	tcase_add_test(tc, row_level_security_alone);
+	tcase_add_test(tc, search_is_bounded_and_indexed);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
 }
