@@ -34,6 +34,7 @@ struct app {
 	struct oidc		 oidc;
 	int			 secure;	/* public_origin is https */
 	struct session_memo	 memo[API_SESSION_MEMO];
+	struct share		 share;		/* of the workers, per user */
 };
 
 /* Prepare the worker's context (the connection opens on first use). */
@@ -50,6 +51,9 @@ api_app(struct http_request *req)
 }
 
 /* --- reply.c: what the routes of every file share --- */
+
+/* One of the user's share of the workers for a costly request, or 429. */
+int	 api_share_or_reply(struct http_request *req);
 
 /*
  * Answer a failed database call: 503 + Retry-After, 404, 409, 412, 422,

@@ -466,6 +466,9 @@ api_list_params_or_reply(struct http_request *req,
 		return -1;
 	}
 	l->limit = (long)n;
+	/* A search, or a page past the default: a costly request. */
+	if (n > LIMIT_DEFAULT || http_query_get(req, "q") != NULL)
+		return api_share_or_reply(req);
 	return 0;
 }
 

@@ -81,6 +81,25 @@ api_reply_store_error(struct http_request *req, enum storage_status st)
 	    "refused the request; nothing was changed");
 }
 
+/*
+ * Hold one of the user's share of the workers for a costly request
+ * (config user_workers; util/share.c): 0, or -1 after 429. Released
+ * when the request ends (api_handle).
+ */
+int
+api_share_or_reply(struct http_request *req)
+{
+	struct app	*app = api_app(req);
+
+	if (share_claim(&app->share, req->user_id) == 0)
+		return 0;
+	http_header_add(req, "Retry-After", "1");
+	http_reply_error(req, 429, "busy", "%ld of your searches, long lists, "
+	    "summaries or vault requests are running already; try again in "
+	    "a second", app->share.limit);
+	return -1;
+}
+
 /* 503 when no store is configured; 0 when one is. */
 int
 api_store_or_reply(struct http_request *req)

@@ -13,6 +13,9 @@
 #define U	HTTP_AUTH_USER
 #define SMALL	4096		/* bodies of actions: {} or a date */
 #define NO_BODY	HTTP_ROUTE_NO_BODY	/* actions: no body, or {} */
+/* One user's share of the workers at most (config user_workers); so are
+ * searches and pages past 50 (api_list_params_or_reply). */
+#define COSTLY	HTTP_ROUTE_COSTLY
 
 /* The five routes of an entity: list, create, get, update, delete. */
 #define CRUD(path, m, update)	CRUD_LIST(path, m, api_entity_list, update)
@@ -41,7 +44,7 @@ const struct http_route api_routes[] = {
 	    &model_skill_trees, 0 },
 	/* Append-only: no PATCH, no DELETE (405). */
 	{ "GET", "/api/rewards/summary", api_rewards_summary, U, 0,
-	    &model_rewards, 0 },
+	    &model_rewards, COSTLY },
 	{ "GET", "/api/rewards", api_entity_list, U, 0, &model_rewards, 0 },
 	{ "POST", "/api/rewards", api_reward_create, U, 0, &model_rewards, 0 },
 	{ "GET", "/api/rewards/{id}", api_entity_get, U, 0, &model_rewards, 0 },
@@ -53,7 +56,7 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/focus/active", api_focus_active, U, 0,
 	    &model_focus_sessions, 0 },
 	{ "GET", "/api/focus/stats", api_focus_stats, U, 0,
-	    &model_focus_sessions, 0 },
+	    &model_focus_sessions, COSTLY },
 	{ "GET", "/api/focus", api_focus_list, U, 0, &model_focus_sessions, 0 },
 	{ "POST", "/api/focus", api_focus_start, U, SMALL,
 	    &model_focus_sessions, 0 },
@@ -87,7 +90,8 @@ const struct http_route api_routes[] = {
 	CRUD("/api/lane-templates", model_lane_templates, api_entity_update),
 
 	/* Blobs: the bytes go to and from the store, never through here. */
-	{ "GET", "/api/blobs/usage", api_blobs_usage, U, 0, &model_blobs, 0 },
+	{ "GET", "/api/blobs/usage", api_blobs_usage, U, 0, &model_blobs,
+	    COSTLY },
 	{ "GET", "/api/blobs", api_blobs_list, U, 0, &model_blobs, 0 },
 	{ "POST", "/api/blobs", api_blobs_create, U, SMALL, &model_blobs, 0 },
 	{ "HEAD", "/api/blobs/{uuid}", api_blob_head, U, 0, &model_blobs, 0 },
@@ -101,16 +105,16 @@ const struct http_route api_routes[] = {
 	/* Vault imports: the bundle goes to the store, not through here. */
 	{ "GET", "/api/vault/imports", api_vault_import_list, U, 0, NULL, 0 },
 	{ "POST", "/api/vault/imports", api_vault_import_create, U, SMALL,
-	    NULL, 0 },
+	    NULL, COSTLY },
 	{ "GET", "/api/vault/imports/{uuid}", api_vault_import_get, U, 0,
 	    NULL, 0 },
 	{ "DELETE", "/api/vault/imports/{uuid}", api_vault_import_delete, U, 0,
 	    NULL, 0 },
 	{ "POST", "/api/vault/imports/{uuid}/start", api_vault_import_start, U,
-	    SMALL, NULL, 0 },
+	    SMALL, NULL, COSTLY },
 	{ "GET", "/api/vault/exports", api_vault_export_list, U, 0, NULL, 0 },
 	{ "POST", "/api/vault/exports", api_vault_export_create, U, SMALL,
-	    NULL, 0 },
+	    NULL, COSTLY },
 	{ "GET", "/api/vault/exports/{uuid}", api_vault_export_get, U, 0,
 	    NULL, 0 },
 	{ "DELETE", "/api/vault/exports/{uuid}", api_vault_export_delete, U, 0,
@@ -122,8 +126,8 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/settings", api_settings_get, U, 0, &model_settings, 0 },
 	{ "PATCH", "/api/settings", api_settings_patch, U, 0,
 	    &model_settings, 0 },
-	{ "GET", "/api/me", api_me_get, U, 0, NULL, 0 },
-	{ "DELETE", "/api/me", api_me_delete, U, 0, NULL, 0 },
+	{ "GET", "/api/me", api_me_get, U, 0, NULL, COSTLY },
+	{ "DELETE", "/api/me", api_me_delete, U, 0, NULL, COSTLY },
 
 	/* Health and sign-in. */
 	{ "GET", "/api/health", api_health_get, HTTP_AUTH_NONE, 0, NULL, 0 },
@@ -152,6 +156,9 @@ const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
 const struct http_route api_debug_routes[] = {
 	{ "POST", "/api/_debug/echo", api_debug_echo, HTTP_AUTH_NONE, 0, NULL, 0 },
 	{ "GET", "/api/_debug/sleep", api_debug_sleep, HTTP_AUTH_NONE, 0, NULL, 0 },
+	/* The same, signed in, as a costly request (the user's share). */
+	{ "GET", "/api/_debug/costly-sleep", api_debug_sleep, U, 0, NULL,
+	    COSTLY },
 	{ "GET", "/api/_debug/db-sleep", api_debug_db_sleep, HTTP_AUTH_NONE, 0,
 	    NULL, 0 },
 	{ "POST", "/api/_debug/crash", api_debug_crash, HTTP_AUTH_NONE, 0,

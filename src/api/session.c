@@ -179,6 +179,9 @@ api_session_auth(struct http_request *req)
 		snprintf(m->user_id, sizeof(m->user_id), "%s", s->user_id);
 	}
 	req->user_id = s->user_id;
+	/* A costly route holds one of the user's share of the workers. */
+	if ((req->route->flags & HTTP_ROUTE_COSTLY) != 0)
+		return api_share_or_reply(req);
 	return 0;
 }
 

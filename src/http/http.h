@@ -37,6 +37,8 @@ enum http_auth { HTTP_AUTH_NONE, HTTP_AUTH_USER };
 
 /* An action: it takes no body, or an empty JSON object (else 415/422). */
 #define HTTP_ROUTE_NO_BODY	0x01
+/* Costly: one user may run so many at once (the auth function says). */
+#define HTTP_ROUTE_COSTLY	0x02
 
 struct http_route {
 	const char	*method;

@@ -41,6 +41,7 @@ struct master {
 	int			 listen_fd;
 	int			 owned_socket;
 	struct worker_slot	*slots;
+	uint64_t		*marks;		/* slots' users (util/share.c) */
 	unsigned		 generation;
 	int			 stopping;
 	int64_t			 stop_deadline;
@@ -102,12 +103,15 @@ spawn(struct master *m, int jobs)
 {
 	struct worker_slot	*s = NULL;
 	sigset_t		 none;
+	struct share		 share;
 	pid_t			 pid;
 	size_t			 i;
 
-	for (i = 0; i < MAX_SLOTS && s == NULL; i++)
-		if (m->slots[i].pid == 0)
+	for (i = 0; i < MAX_SLOTS; i++)
+		if (m->slots[i].pid == 0) {
 			s = &m->slots[i];
+			break;
+		}
 	if (s == NULL) {
 		log_error("%s: no free worker slot", __func__);
 		return;
@@ -129,7 +133,10 @@ spawn(struct master *m, int jobs)
 			close(m->listen_fd);
 			worker_jobs_run(m->cfg, s);
 		}
-		worker_run(m->cfg, m->listen_fd, s);
+		share_init(&share, m->marks, MAX_SLOTS, i,
+		    m->cfg->user_workers > 0 ? m->cfg->user_workers :
+		    m->cfg->workers > 1 ? m->cfg->workers / 2 : 1);
+		worker_run(m->cfg, m->listen_fd, s, &share);
 	}
 	s->pid = pid;
 	log_msg(LOG_INFO, NULL, "%s %ld started (generation %u)", jobs == 2 ?
@@ -189,6 +196,8 @@ reap(struct master *m)
 		if (!s->jobs)
 			m->retired_served += s->served;
 		memset(s, 0, sizeof(*s));
+		/* Whatever it held of a user's share is free again. */
+		__atomic_store_n(&m->marks[s - m->slots], 0, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -446,6 +455,11 @@ server_run(const char *config_path, const char *cred_dir,
 	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (m.slots == MAP_FAILED)
 		fatal("mmap: %s", strerror(errno));
+	/* One user's share of the workers (util/share.c). */
+	m.marks = mmap(NULL, MAX_SLOTS * sizeof(*m.marks),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m.marks == MAP_FAILED)
+		fatal("mmap: %s", strerror(errno));
 	log_info("passiond %s listening on %s with %ld workers and %ld jobs "
 	    "worker%s", PACKAGE_VERSION, cfg->listen, cfg->workers,
 	    cfg->job_workers, cfg->job_workers == 1 ? "" : "s");
@@ -463,6 +477,7 @@ server_run(const char *config_path, const char *cred_dir,
 		unlink(cfg->listen + 5);
 	close(m.listen_fd);
 	munmap(m.slots, MAX_SLOTS * sizeof(*m.slots));
+	munmap(m.marks, MAX_SLOTS * sizeof(*m.marks));
 	log_info("stopped");
 	log_flush();
 	return 0;

@@ -72,7 +72,8 @@ void	 worker_jobs_run(const struct config *cfg, struct worker_slot *slot)
 	    __attribute__((noreturn));
 /* The worker process: accept and serve until told to stop; never returns. */
 void	 worker_run(const struct config *cfg, int listen_fd,
-	    struct worker_slot *slot) __attribute__((noreturn));
+	    struct worker_slot *slot, const struct share *share)
+	    __attribute__((noreturn));
 /* Install the read deadline's SIGALRM handler (once per worker). */
 void	 fcgi_deadline_init(void);
 /*

@@ -115,7 +115,8 @@ worker_log_reopen(const struct config *cfg)
 }
 
 void
-worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
+worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot,
+    const struct share *share)
 {
 	FCGX_Request	 fr;
 	struct app	 app;
@@ -146,6 +147,7 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot)
 	fcgi_deadline_init();
 	log_hold(&slot->log);
 	api_app_init(&app, cfg);
+	app.share = *share;
 	arena_init(&arena, ARENA_BLOCK);
 
 	while (!worker_stop_flag) {

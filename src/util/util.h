@@ -175,4 +175,24 @@ int		 fd_temp(const char *dir, const char *name);
 /* Write all n bytes (EINTR retried): 0, or -1 with errno. */
 int		 fd_write_all(int fd, const void *p, size_t n);
 
+/*
+ * A share of the workers: at most limit of them serve one user's costly
+ * requests at once (share.c). marks[n] is shared by every worker, self
+ * this worker's index; marks NULL or limit 0: no limit.
+ */
+struct share {
+	uint64_t	*marks;
+	size_t		 n;
+	size_t		 self;
+	long		 limit;
+	int		 held;
+};
+
+void		 share_init(struct share *s, uint64_t *marks, size_t n,
+		    size_t self, long limit);
+/* Hold one of who's share: 0, or -1 when who holds limit already. */
+int		 share_claim(struct share *s, const char *who);
+/* Give back what share_claim held (nothing held: nothing done). */
+void		 share_release(struct share *s);
+
 #endif

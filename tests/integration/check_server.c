@@ -84,6 +84,114 @@ wait_exit_code(pid_t pid, int ms)
 	return WEXITSTATUS(status);
 }
 
+/* Fork a client that GETs path once with cookie; exit status 0 on 200. */
+static pid_t
+client_cookie(struct stack *s, const char *path, const char *cookie)
+{
+	struct resp	 r;
+	char		 u[256];
+	pid_t		 pid;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		snprintf(u, sizeof(u), "%s%s", s->url, path);
+		http_do_cookie("GET", u, cookie, NULL, NULL, &r);
+		_exit(r.status == 200 ? 0 : 1);
+	}
+	return pid;
+}
+
+static long
+cookie_status(struct stack *s, const char *path, const char *cookie,
+    struct resp *out)
+{
+	struct resp	 r;
+	char		 u[256];
+	long		 status;
+
+	snprintf(u, sizeof(u), "%s%s", s->url, path);
+	http_do_cookie("GET", u, cookie, NULL, NULL, &r);
+	status = r.status;
+	if (out != NULL)
+		*out = r;
+	else
+		resp_free(&r);
+	return status;
+}
+
+/* SIGKILL the worker of s asleep in a request (/api/_debug/...sleep). */
+static void
+kill_sleeping_worker(struct stack *s)
+{
+	pid_t	 kids[8];
+	char	 path[64], wchan[64];
+	FILE	*f;
+	int	 n, i, killed = 0;
+
+	n = harness_children(s->passiond, kids, 8);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/wchan", (int)kids[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(wchan, sizeof(wchan), f) != NULL &&
+		    strstr(wchan, "nanosleep") != NULL &&
+		    kill(kids[i], SIGKILL) == 0)
+			killed++;
+		fclose(f);
+	}
+	ck_assert_int_eq(killed, 1);
+}
+
+/*
+ * user_workers = 1 of 3: while alice's costly request runs, her next
+ * costly one is 429 with Retry-After (her cheap ones and bob's costly
+ * ones are served); when it ends, or its worker is killed, her share is
+ * hers again.
+ */
+START_TEST(a_user_holds_a_share_of_the_workers)
+{
+	struct stack	 s;
+	struct resp	 r;
+	char		 alice[128], bob[128];
+	pid_t		 client;
+	int		 i;
+
+	start(&s, "workers = 3\nuser_workers = 1\n");
+	harness_session(harness_pghost(), db, "alice@example.org", alice,
+	    sizeof(alice));
+	harness_session(harness_pghost(), db, "bob@example.org", bob,
+	    sizeof(bob));
+	client = client_cookie(&s, "/api/_debug/costly-sleep?ms=1500", alice);
+	harness_sleep_ms(400);
+	ck_assert_int_eq(cookie_status(&s, "/api/infobase?q=mix", alice, &r),
+	    429);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "busy");
+	ck_assert_str_eq(resp_header(&r, "Retry-After"), "1");
+	resp_free(&r);
+	ck_assert_int_eq(cookie_status(&s, "/api/quests?limit=100", alice,
+	    NULL), 429);
+	ck_assert_int_eq(cookie_status(&s, "/api/quests", alice, NULL), 200);
+	ck_assert_int_eq(cookie_status(&s, "/api/infobase?q=mix", bob, NULL),
+	    200);
+	ck_assert_int_eq(wait_exit_code(client, 10000), 0);
+	ck_assert_int_eq(cookie_status(&s, "/api/infobase?q=mix", alice, NULL),
+	    200);
+	/* A worker killed holding her share frees it. */
+	client = client_cookie(&s, "/api/_debug/costly-sleep?ms=60000", alice);
+	harness_sleep_ms(400);
+	ck_assert_int_eq(cookie_status(&s, "/api/me", alice, NULL), 429);
+	kill_sleeping_worker(&s);
+	ck_assert_int_ne(wait_exit_code(client, 10000), 0);
+	for (i = 0; i < 50 && cookie_status(&s, "/api/me", alice, NULL) != 200;
+	    i++)
+		harness_sleep_ms(100);
+	ck_assert_int_eq(cookie_status(&s, "/api/me", alice, NULL), 200);
+	harness_stack_stop(&s);
+}
+END_TEST
+
 START_TEST(killed_worker_is_respawned)
 {
 	struct stack	 s;
@@ -561,6 +669,7 @@ main(void)
 	tcase_add_unchecked_fixture(tc, setup_db, NULL);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, killed_worker_is_respawned);
+	tcase_add_test(tc, a_user_holds_a_share_of_the_workers);
 	tcase_add_test(tc, sighup_under_load_fails_nothing);
 	tcase_add_test(tc, sighup_with_bad_config_keeps_running);
 	tcase_add_test(tc, sigterm_lets_inflight_request_finish);

@@ -386,6 +386,40 @@ START_TEST(trim_and_levels)
 }
 END_TEST
 
+/*
+ * Three workers over one set of marks, a share of 2: alice's third
+ * costly request is refused, bob's is not; a refusal holds nothing, a
+ * release frees one, and a worker claims once per request.
+ */
+START_TEST(share_of_the_workers)
+{
+	uint64_t	 marks[3] = { 0, 0, 0 };
+	struct share	 w[3], none;
+	int		 i;
+
+	for (i = 0; i < 3; i++)
+		share_init(&w[i], marks, 3, (size_t)i, 2);
+	ck_assert_int_eq(share_claim(&w[0], "alice"), 0);
+	ck_assert_int_eq(share_claim(&w[0], "alice"), 0);	/* held */
+	ck_assert_int_eq(share_claim(&w[1], "alice"), 0);
+	ck_assert_int_eq(share_claim(&w[2], "alice"), -1);
+	ck_assert(marks[2] == 0);
+	ck_assert_int_eq(share_claim(&w[2], "bob"), 0);
+	share_release(&w[2]);
+	share_release(&w[0]);
+	ck_assert(marks[0] == 0 && marks[2] == 0);
+	ck_assert_int_eq(share_claim(&w[2], "alice"), 0);
+	share_release(&w[1]);
+	share_release(&w[1]);	/* nothing held: nothing done */
+	ck_assert(marks[1] == 0 && marks[2] != 0);
+	/* No marks (a process that is no worker), or no limit: always. */
+	share_init(&none, NULL, 0, 0, 1);
+	ck_assert_int_eq(share_claim(&none, "alice"), 0);
+	share_init(&none, marks, 3, 0, 0);
+	ck_assert_int_eq(share_claim(&none, "alice"), 0);
+}
+END_TEST
+
 
 static Suite *
 util_suite(void)
@@ -405,6 +439,7 @@ util_suite(void)
 	tcase_add_test(tc, repeated_warnings_collapse);
 	tcase_add_test(tc, held_lines_wait_for_release);
 	tcase_add_test(tc, trim_and_levels);
+	tcase_add_test(tc, share_of_the_workers);
 	suite_add_tcase(s, tc);
 	return s;
 }
