@@ -278,6 +278,24 @@ startable_or_reply(struct http_request *req, const struct db_vault_job *row)
 	return 0;
 }
 
+/*
+ * A vault job not queued: three of the user's are open already
+ * (sql/0013), or the database's own failure.
+ */
+static void
+reply_job_error(struct http_request *req, enum db_status st)
+{
+	if (st == DB_ERROR && strcmp(api_app(req)->db.hint,
+	    "vault_jobs_full") == 0) {
+		http_header_add(req, "Retry-After", "60");
+		http_reply_error(req, 429, "too_many_jobs", "three of your "
+		    "imports and exports are queued or running already; start "
+		    "this one when one of them has finished");
+		return;
+	}
+	api_reply_db_error(req, st);
+}
+
 void
 api_vault_import_start(struct http_request *req)
 {
@@ -345,7 +363,7 @@ api_vault_import_start(struct http_request *req)
 		st = db_tx_commit(&app->db);
 	if (st != DB_OK) {
 		db_tx_rollback(&app->db);
-		api_reply_db_error(req, st);
+		reply_job_error(req, st);
 		return;
 	}
 	http_reply_json(req, 202, http_json_own(req, db_row_json(&row.row)));
@@ -432,7 +450,7 @@ api_vault_export_create(struct http_request *req)
 		st = db_tx_commit(&app->db);
 	if (st != DB_OK) {
 		db_tx_rollback(&app->db);
-		api_reply_db_error(req, st);
+		reply_job_error(req, st);
 		return;
 	}
 	http_header_add(req, "Location", arena_printf(req->arena,

@@ -278,9 +278,9 @@ struct db_lane {
 };
 
 /*
- * Take the oldest due job of lane l (FOR UPDATE SKIP LOCKED: never one
- * another worker holds) and mark it running under this session: DB_OK
- * or DB_NOTFOUND.
+ * Take a due job of lane l (SKIP LOCKED), fairly (sql/0013: users in
+ * turn, none while one of theirs runs), and mark it running under this
+ * session: DB_OK or DB_NOTFOUND.
  */
 enum db_status	 db_job_claim(struct db *db, struct arena *a,
 		    const struct db_lane *l, struct db_job *j);

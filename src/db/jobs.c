@@ -29,6 +29,10 @@ db_job_claim(struct db *db, struct arena *a, const struct db_lane *l,
 	enum db_status	 st;
 
 	st = db_exec(db, a, DB_STMT_JOB_CLAIM, p, &r);
+	/* Another worker took a job of the same user at this very moment
+	 * (sql/0013: one running vault job per user): none for us now. */
+	if (st == DB_CONFLICT)
+		return DB_NOTFOUND;
 	if (st != DB_OK)
 		return st;
 	if (PQntuples(r) == 0)

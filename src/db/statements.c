@@ -110,8 +110,10 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "locked_backend_start = (SELECT backend_start FROM "
 	    "pg_stat_activity WHERE pid = pg_backend_pid()) "
 	    "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND "
-	    "run_at <= now() AND (kind = ANY($1::text[])) = $2::boolean "
-	    "ORDER BY run_at, id LIMIT 1 "
+	    "run_at <= now() AND (kind = ANY($1::text[])) = $2::boolean AND "
+	    "NOT jobs_user_running(user_id, $1, $2) "
+	    "ORDER BY jobs_user_last_start(user_id, $1, $2) NULLS FIRST, "
+	    "run_at, id LIMIT 1 "
 	    "FOR UPDATE SKIP LOCKED) RETURNING id, kind, payload::text AS "
 	    "payload, attempts, max_attempts, coalesce(expires_at <= now(), "
 	    "false) AS expired, user_id", 2, 0 },
@@ -146,8 +148,8 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	[DB_STMT_JOBS_NEXT_DUE] = { "jobs_next_due",
 	    "SELECT coalesce(greatest(ceil(extract(epoch FROM min(run_at) - "
 	    "now()) * 1000), 0), -1)::bigint AS ms FROM jobs WHERE state = "
-	    "'queued' "
-	    "AND (kind = ANY($1::text[])) = $2::boolean", 2, 1 },
+	    "'queued' AND (kind = ANY($1::text[])) = $2::boolean AND "
+	    "NOT jobs_user_running(user_id, $1, $2)", 2, 1 },
 	[DB_STMT_JOBS_PURGE] = { "jobs_purge",
 	    "DELETE FROM jobs WHERE state IN ('done', 'failed') AND "
 	    "finished_at < now() - make_interval(days => $1::integer)", 1, 0 },

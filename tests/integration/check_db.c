@@ -1,8 +1,8 @@
 /*
  * check_db.c - the db/ room against real PostgreSQL: the per-request
  * transaction carries passion.user_id and forgets it at commit, failures
- * are classified for the API, and a connection killed under a worker is
- * replaced on the next call.
+ * are classified for the API, a connection killed under a worker is
+ * replaced on the next call, and the vault jobs' queue is fair.
  */
 #include "config.h"
 
@@ -245,6 +245,87 @@ START_TEST(unreachable_server_is_unavailable)
 END_TEST
 
 
+/* The user of the job w claims next (its id in *id), or "none". */
+static const char *
+claim(struct db *w, struct arena *a, long long *id)
+{
+	static const struct db_lane	 vault = {
+	    "{vault_import,vault_export}", 1 };
+	struct db_job			 j;
+	enum db_status			 st = db_job_claim(w, a, &vault, &j);
+
+	ck_assert(st == DB_OK || st == DB_NOTFOUND);
+	if (st == DB_NOTFOUND)
+		return "none";
+	*id = j.id;
+	return j.user_id;
+}
+
+/*
+ * Vault jobs are fair (sql/0013): users in turn, not first in first
+ * out; none of a user while one of theirs runs; three open at most.
+ */
+START_TEST(vault_jobs_are_fair)
+{
+	struct db	 w1, w2;
+	struct arena	 a;
+	PGconn		*c;
+	PGresult	*r;
+	char		 ua[64], ub[64], q[512];
+	long long	 j1 = 0, j2 = 0;
+	int		 i;
+
+	arena_init(&a, 16 * 1024);
+	c = harness_pg(harness_pghost(), db_name, "passion_app");
+	snprintf(ua, sizeof(ua), "%s", harness_sql(c, "INSERT INTO users "
+	    "(email) VALUES ('fair-a@example.org') RETURNING id"));
+	snprintf(ub, sizeof(ub), "%s", harness_sql(c, "INSERT INTO users "
+	    "(email) VALUES ('fair-b@example.org') RETURNING id"));
+	/* Alice queues three, then Bob one. */
+	for (i = 0; i < 4; i++) {
+		snprintf(q, sizeof(q), "INSERT INTO jobs (kind, user_id, "
+		    "max_attempts, run_at) VALUES ('vault_import', '%s', 3, "
+		    "now() - interval '%d seconds')", i < 3 ? ua : ub, 10 - i);
+		harness_sql(c, q);
+	}
+	/* A fourth of hers is refused, with the hint passiond reads. */
+	snprintf(q, sizeof(q), "INSERT INTO jobs (kind, user_id, max_attempts) "
+	    "VALUES ('vault_export', '%s', 3)", ua);
+	r = PQexec(c, q);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_FATAL_ERROR);
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_MESSAGE_HINT),
+	    "vault_jobs_full");
+	PQclear(r);
+	db_init(&w1, conninfo, "", &lim);
+	db_init(&w2, conninfo, "", &lim);
+	ck_assert_str_eq(claim(&w1, &a, &j1), ua);
+	/* Hers runs: the other worker takes Bob's, then nothing. */
+	ck_assert_str_eq(claim(&w2, &a, &j2), ub);
+	ck_assert_str_eq(claim(&w2, &a, &j2), "none");
+	ck_assert_int_eq(db_job_done(&w2, &a, j2, NULL), DB_OK);
+	ck_assert_str_eq(claim(&w2, &a, &j2), "none");
+	/* Bob queues one more while her first is still running: when it
+	 * is done, Bob's goes before her second (his last start is older). */
+	snprintf(q, sizeof(q), "INSERT INTO jobs (kind, user_id, max_attempts) "
+	    "VALUES ('vault_export', '%s', 3)", ub);
+	harness_sql(c, q);
+	ck_assert_str_eq(claim(&w2, &a, &j2), ub);
+	ck_assert_int_eq(db_job_done(&w2, &a, j2, NULL), DB_OK);
+	ck_assert_int_eq(db_job_done(&w1, &a, j1, NULL), DB_OK);
+	ck_assert_str_eq(claim(&w1, &a, &j1), ua);
+	/* Two of hers running at once is against the database's rule. */
+	snprintf(q, sizeof(q), "UPDATE jobs SET state = 'running', locked_pid "
+	    "= 1 WHERE user_id = '%s' AND state = 'queued'", ua);
+	r = PQexec(c, q);
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23505");
+	PQclear(r);
+	db_cleanup(&w1);
+	db_cleanup(&w2);
+	PQfinish(c);
+	arena_cleanup(&a);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -260,6 +341,7 @@ main(void)
 	tcase_add_test(tc, session_limits_are_set);
 	tcase_add_test(tc, lock_wait_is_bounded);
 	tcase_add_test(tc, entity_row_as_json);
+	tcase_add_test(tc, vault_jobs_are_fair);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
 }

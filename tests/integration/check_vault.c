@@ -1125,6 +1125,38 @@ START_TEST(weak_export_passphrases_are_refused)
 END_TEST
 
 /*
+ * Three open vault jobs per user (sql/0013): a fourth export is 429
+ * too_many_jobs with Retry-After, and nothing is written; when one of
+ * them ends, the next is taken.
+ */
+START_TEST(three_vault_jobs_per_user)
+{
+	struct resp	 r;
+	char		 c[128], q[512];
+	const char	*body = "{\"passphrase\":\"three is the limit here\"}";
+
+	suite_user("tri@example.org", c, sizeof(c));
+	/* Three of hers, queued for later: not run in the meantime. */
+	snprintf(q, sizeof(q), "INSERT INTO jobs (kind, user_id, max_attempts, "
+	    "run_at) SELECT 'vault_export', id, 3, now() + interval '1 day' "
+	    "FROM users, generate_series(1, 3) WHERE email = "
+	    "'tri@example.org'");
+	suite_sql(q);
+	ck_assert_int_eq(api_req("POST", "/api/vault/exports", c, body, &r),
+	    429);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "too_many_jobs");
+	ck_assert_str_eq(resp_header(&r, "Retry-After"), "60");
+	resp_free(&r);
+	ck_assert_int_eq(rows("vault_exports", "tri@example.org"), 0);
+	suite_sql("DELETE FROM jobs WHERE id = (SELECT max(id) FROM jobs WHERE "
+	    "user_id = (SELECT id FROM users WHERE email = 'tri@example.org'))");
+	ck_assert_int_eq(api_status("POST", "/api/vault/exports", c, body),
+	    202);
+	ck_assert_int_eq(rows("vault_exports", "tri@example.org"), 1);
+}
+END_TEST
+
+/*
  * The defaults an import writes into its hashes (model .dflt) are the
  * columns' own: every column with a constant default has it in the
  * model, and no field claims one its column does not have.
@@ -1653,6 +1685,7 @@ main(void)
 	tcase_add_test(tc, migration_rehashes_tracks_and_projects);
 	tcase_add_test(tc, a_typo_is_not_a_reupload);
 	tcase_add_test(tc, weak_export_passphrases_are_refused);
+	tcase_add_test(tc, three_vault_jobs_per_user);
 	tcase_add_test(tc, model_defaults_are_the_columns);
 	tcase_add_test(tc, a_job_failed_for_good_fails_its_import);
 	tcase_add_test(tc, exports_are_deleted_and_expire);
