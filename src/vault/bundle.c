@@ -32,6 +32,9 @@
 #define RATIO_SLACK	(1LL << 20)	/* a small zip may unpack this much */
 #define BUNDLE_JSON	"vault/bundle.json"
 #define BLOBS_DIR	"vault/blobs/"
+#define MANIFEST_MAX	100000		/* manifest.blobs entries */
+#define MIME_MAX	255		/* an entry's mimeType, bytes */
+#define NODES_MAX	256		/* values of one built value */
 
 struct reading {
 	struct vault_bundle	*b;
@@ -205,7 +208,77 @@ on_member(void *ud, const char *key)
 	/* The envelope, the largest part, streamed to its reader. */
 	if (strcmp(key, "metadataEnvelope") == 0 && r->b->on_envelope != NULL)
 		return VJ_STREAM;
+	/* The manifest's entries one by one (a few bytes each, kept). */
+	if (strcmp(key, "manifest") == 0)
+		return VJ_EACH_IN;
 	return strcmp(key, "blobs") == 0 ? VJ_EACH : VJ_VALUE;
+}
+
+/*
+ * manifest.blobs[index]: its shape and checksum now, what it says of
+ * the blob (size, type) kept for apply_manifest, when every blob is
+ * known. At most MANIFEST_MAX, refused as too large before the next.
+ */
+static int
+manifest_entry(struct reading *r, long index, struct json_object *o)
+{
+	struct vault_manifest	*e;
+	struct json_object	*v;
+	const char		*id, *ck;
+	char			 path[64];
+
+	snprintf(path, sizeof(path), "$.manifest.blobs[%ld]", index);
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "id", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		failed(r, VAULT_INVALID, path, "%s", "an object with the "
+		    "blob's id");
+		return -1;
+	}
+	id = json_object_get_string(v);
+	if (json_object_object_get_ex(o, "checksum", &v) &&
+	    (ck = json_object_get_string(v)) != NULL && strcmp(ck, id) != 0) {
+		failed(r, VAULT_INVALID, path, "%s", "checksum: must be the "
+		    "blob's id (its SHA-256)");
+		return -1;
+	}
+	if (strlen(id) >= sizeof(e->id)) {
+		vault_report_warn(r->rep, path, "blob %s is not in the bundle",
+		    id);
+		return 0;
+	}
+	if (r->b->nmanifest == MANIFEST_MAX) {
+		failed(r, VAULT_TOO_LARGE, "$.manifest.blobs", "more than %d "
+		    "entries", MANIFEST_MAX);
+		return -1;
+	}
+	if (r->b->nmanifest == r->b->manifest_cap) {
+		r->b->manifest_cap = r->b->manifest_cap ? r->b->manifest_cap *
+		    2 : 64;
+		r->b->manifest = reallocarray(r->b->manifest,
+		    r->b->manifest_cap, sizeof(*r->b->manifest));
+		if (r->b->manifest == NULL)
+			fatal("reallocarray: out of memory");
+	}
+	e = &r->b->manifest[r->b->nmanifest++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	e->index = index;
+	if (json_object_object_get_ex(o, "size", &v)) {
+		e->has_size = 1;
+		e->size = json_object_get_int64(v);
+	}
+	if (json_object_object_get_ex(o, "mimeType", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		if (json_object_get_string_len(v) > MIME_MAX) {
+			failed(r, VAULT_INVALID, path, "mimeType: at most %d "
+			    "bytes", MIME_MAX);
+			return -1;
+		}
+		if ((e->mime = strdup(json_object_get_string(v))) == NULL)
+			fatal("strdup: out of memory");
+	}
+	return 0;
 }
 
 static int
@@ -213,7 +286,6 @@ on_value(void *ud, const char *key, long index, const char *name,
     struct json_object *v)
 {
 	struct reading		*r = ud;
-	struct json_object	*bl;
 
 	if (r->fail != VAULT_OK)
 		return -1;
@@ -228,15 +300,13 @@ on_value(void *ud, const char *key, long index, const char *name,
 		}
 		r->b->version = (long)json_object_get_int64(v);
 	} else if (strcmp(key, "manifest") == 0) {
-		if (!json_object_is_type(v, json_type_object) ||
-		    (json_object_object_get_ex(v, "blobs", &bl) &&
-		    !json_object_is_type(bl, json_type_array))) {
-			failed(r, VAULT_CORRUPT, "$.manifest", "%s",
-			    "manifest: an object with a \"blobs\" array");
-			return -1;
-		}
-		if (json_object_object_get_ex(v, "blobs", &bl))
-			r->b->manifest = json_object_get(bl);
+		if (name == NULL || strcmp(name, "blobs") != 0)
+			return 0;
+		if (index >= 0)
+			return manifest_entry(r, index, v);
+		failed(r, VAULT_CORRUPT, "$.manifest", "%s", "manifest: an "
+		    "object with a \"blobs\" array");
+		return -1;
 	} else if (strcmp(key, "blobs") == 0) {
 		failed(r, VAULT_CORRUPT, "$.blobs", "%s", "blobs: each member "
 		    "is the base64 of a blob's bytes");
@@ -246,8 +316,6 @@ on_value(void *ud, const char *key, long index, const char *name,
 		    "metadataEnvelope: the envelope's JSON as a string");
 		return -1;
 	}
-	(void)index;
-	(void)name;
 	return 0;
 }
 
@@ -309,6 +377,7 @@ read_json(struct reading *r, int fd, const char *mem, size_t len)
 {
 	struct vault_json_reader	 jr;
 	char				 err[256];
+	int				 rc;
 
 	memset(&jr, 0, sizeof(jr));
 	jr.member = on_member;
@@ -318,9 +387,13 @@ read_json(struct reading *r, int fd, const char *mem, size_t len)
 	jr.progress = on_progress;
 	jr.ud = r;
 	jr.max_depth = r->lim->depth_max;
-	if (vault_json_parse(&jr, fd, mem, len, fd >= 0 ? &r->b->read : NULL,
-	    err, sizeof(err)) != 0 && r->fail == VAULT_OK)
-		failed(r, VAULT_CORRUPT, "$", "the bundle: %s", err);
+	/* Every value built here is small (a manifest entry the largest). */
+	jr.max_nodes = NODES_MAX;
+	rc = vault_json_parse(&jr, fd, mem, len, fd >= 0 ? &r->b->read : NULL,
+	    err, sizeof(err));
+	if (rc != 0 && r->fail == VAULT_OK)
+		failed(r, rc == -2 ? VAULT_TOO_LARGE : VAULT_CORRUPT, "$",
+		    "the bundle: %s", err);
 }
 
 /* Is a member's name one that could land outside where it is read? */
@@ -533,46 +606,27 @@ vault_bundle_blob(const struct vault_bundle *b, const char *sha)
 static void
 apply_manifest(struct reading *r)
 {
-	struct json_object	*m = r->b->manifest, *o, *v;
-	struct vault_blob	*bl;
-	const char		*id, *ck;
-	char			 path[64];
-	size_t			 i, n;
+	const struct vault_manifest	*e;
+	struct vault_blob		*bl;
+	char				 path[64];
+	size_t				 i;
 
-	n = m != NULL ? json_object_array_length(m) : 0;
-	for (i = 0; i < n && r->fail == VAULT_OK; i++) {
-		o = json_object_array_get_idx(m, i);
-		snprintf(path, sizeof(path), "$.manifest.blobs[%zu]", i);
-		if (!json_object_is_type(o, json_type_object) ||
-		    !json_object_object_get_ex(o, "id", &v) ||
-		    !json_object_is_type(v, json_type_string)) {
-			failed(r, VAULT_INVALID, path, "%s", "an object with "
-			    "the blob's id");
-			return;
-		}
-		id = json_object_get_string(v);
-		bl = (struct vault_blob *)vault_bundle_blob(r->b, id);
+	for (i = 0; i < r->b->nmanifest && r->fail == VAULT_OK; i++) {
+		e = &r->b->manifest[i];
+		snprintf(path, sizeof(path), "$.manifest.blobs[%ld]", e->index);
+		bl = (struct vault_blob *)vault_bundle_blob(r->b, e->id);
 		if (bl == NULL) {
 			vault_report_warn(r->rep, path, "blob %s is not in the "
-			    "bundle", id);
+			    "bundle", e->id);
 			continue;
 		}
-		if (json_object_object_get_ex(o, "checksum", &v) &&
-		    (ck = json_object_get_string(v)) != NULL &&
-		    strcmp(ck, id) != 0) {
-			failed(r, VAULT_INVALID, path, "%s", "checksum: must "
-			    "be the blob's id (its SHA-256)");
-			return;
-		}
-		if (json_object_object_get_ex(o, "size", &v) &&
-		    json_object_get_int64(v) != bl->size) {
+		if (e->has_size && e->size != bl->size) {
 			failed(r, VAULT_INVALID, path, "%s", "size: not the "
 			    "size of the blob's bytes");
 			return;
 		}
-		if (json_object_object_get_ex(o, "mimeType", &v) &&
-		    json_object_is_type(v, json_type_string))
-			bl->mime = json_object_get_string(v);
+		if (e->mime != NULL)
+			bl->mime = e->mime;
 	}
 }
 
@@ -633,9 +687,13 @@ vault_bundle_read(struct vault_bundle *b, int fd,
 void
 vault_bundle_free(struct vault_bundle *b)
 {
+	size_t	 i;
+
 	free(b->envelope);
 	free(b->blobs);
-	json_object_put(b->manifest);
+	for (i = 0; i < b->nmanifest; i++)
+		free(b->manifest[i].mime);
+	free(b->manifest);
 	if (b->spill >= 0)
 		close(b->spill);
 	memset(b, 0, sizeof(*b));

@@ -45,6 +45,9 @@ struct state {
 	char		*keys[STACK_MAX];
 	int		 nstack;
 	int		 each_base;	/* depth of the VJ_EACH container */
+	int		 in_array;	/* VJ_EACH_IN: in an array member */
+	long		 nodes;		/* values added to the one built */
+	int		 too_big;	/* it passed max_nodes */
 	char		 err[256];
 };
 
@@ -69,6 +72,12 @@ emit(struct state *s, struct json_object *v)
 	int			 rc;
 
 	if (s->nstack > 0) {
+		if (s->r->max_nodes > 0 && ++s->nodes > s->r->max_nodes) {
+			json_object_put(v);
+			s->too_big = 1;
+			return fail(s, "%s: a value of more than %ld parts",
+			    s->key, s->r->max_nodes);
+		}
 		top = s->stack[s->nstack - 1];
 		if (json_object_is_type(top, json_type_array))
 			json_object_array_add(top, v);
@@ -79,12 +88,16 @@ emit(struct state *s, struct json_object *v)
 		}
 		return 1;
 	}
-	rc = s->r->value(s->r->ud, s->key, s->index, s->name, v);
+	s->nodes = 0;
+	rc = s->r->value(s->r->ud, s->key, s->take == VJ_EACH_IN &&
+	    !s->in_array ? -1 : s->index, s->name, v);
 	json_object_put(v);
-	if (s->take == VJ_EACH)
+	if (s->take == VJ_EACH || s->in_array)
 		s->index++;
-	free(s->name);
-	s->name = NULL;
+	if (!s->in_array) {
+		free(s->name);
+		s->name = NULL;
+	}
 	if (rc != 0)
 		return fail(s, "stopped");
 	return 1;
@@ -98,6 +111,8 @@ building(struct state *s)
 		return 1;
 	if (s->take == VJ_VALUE && s->depth == 1)
 		return 1;
+	if (s->take == VJ_EACH_IN)
+		return s->depth == 2 || (s->depth == 3 && s->in_array);
 	return s->take == VJ_EACH && s->depth == 2;
 }
 
@@ -113,6 +128,8 @@ scalar(struct state *s, struct json_object *v)
 		if (s->depth == 1 && s->take == VJ_EACH)
 			return fail(s, "%s: must be an array or an object",
 			    s->key);
+		if (s->depth == 1 && s->take == VJ_EACH_IN)
+			return fail(s, "%s: must be an object", s->key);
 		return 1;
 	}
 	return emit(s, v);
@@ -206,7 +223,7 @@ on_start_map(void *ud)
 		s->depth = 1;
 		return 1;
 	}
-	if (s->depth == 1 && s->take == VJ_EACH) {
+	if (s->depth == 1 && (s->take == VJ_EACH || s->take == VJ_EACH_IN)) {
 		s->depth++;
 		s->each_base = s->depth;
 		s->index = 0;
@@ -222,9 +239,18 @@ on_start_array(void *ud)
 
 	if (s->depth == 0)
 		return fail(s, "not a JSON object");
+	if (s->depth == 1 && s->take == VJ_EACH_IN)
+		return fail(s, "%s: must be an object", s->key);
 	if (s->depth == 1 && s->take == VJ_EACH) {
 		s->depth++;
 		s->each_base = s->depth;
+		s->index = 0;
+		return 1;
+	}
+	/* An array member of a VJ_EACH_IN object: its elements one by one. */
+	if (s->depth == 2 && s->take == VJ_EACH_IN && s->nstack == 0) {
+		s->depth++;
+		s->in_array = 1;
 		s->index = 0;
 		return 1;
 	}
@@ -258,7 +284,7 @@ on_map_key(void *ud, const unsigned char *p, size_t n)
 		}
 		return 1;
 	}
-	if (s->take == VJ_EACH && s->depth == 2) {
+	if ((s->take == VJ_EACH || s->take == VJ_EACH_IN) && s->depth == 2) {
 		free(s->name);
 		s->name = strndup((const char *)p, n);
 	}
@@ -274,8 +300,15 @@ closed(struct state *s)
 		s->depth = 0;
 		return 1;
 	}
-	if (s->take == VJ_EACH && s->depth == s->each_base &&
-	    s->nstack == 0) {
+	if (s->in_array && s->depth == 3 && s->nstack == 0) {
+		s->depth--;
+		s->in_array = 0;
+		free(s->name);
+		s->name = NULL;
+		return 1;
+	}
+	if ((s->take == VJ_EACH || s->take == VJ_EACH_IN) &&
+	    s->depth == s->each_base && s->nstack == 0) {
 		s->depth--;
 		s->take = VJ_SKIP;
 		return 1;
@@ -575,7 +608,7 @@ vault_json_feed(struct vault_json *j, const char *p, size_t n, char *err,
 		if (st != yajl_status_ok) {
 			why(j->h, &j->s, (const unsigned char *)p, n, err,
 			    errlen);
-			return -1;
+			return j->s.too_big ? -2 : -1;
 		}
 		return 0;
 	}
@@ -597,7 +630,7 @@ vault_json_end(struct vault_json *j, char *err, size_t errlen)
 		why(j->h, &j->s, NULL, 0, err, errlen);
 		if (j->s.err[0] == '\0')
 			snprintf(err, errlen, "not JSON: it ends too soon");
-		return -1;
+		return j->s.too_big ? -2 : -1;
 	}
 	return 0;
 }
@@ -623,7 +656,7 @@ vault_json_parse(const struct vault_json_reader *r, int fd, const char *mem,
 
 	*err = '\0';
 	if (fd < 0) {
-		if (vault_json_feed(j, mem, len, err, errlen) != 0)
+		if ((rc = vault_json_feed(j, mem, len, err, errlen)) != 0)
 			goto out;
 		if (consumed != NULL)
 			*consumed = (long long)len;
@@ -638,17 +671,19 @@ vault_json_parse(const struct vault_json_reader *r, int fd, const char *mem,
 			if (n < 0) {
 				snprintf(err, errlen, "read: %s",
 				    strerror(errno));
+				rc = -1;
 				goto out;
 			}
 			if (n == 0)
 				break;
 			if (consumed != NULL)
 				*consumed += n;
-			if (vault_json_feed(j, chunk, (size_t)n, err,
-			    errlen) != 0)
+			if ((rc = vault_json_feed(j, chunk, (size_t)n, err,
+			    errlen)) != 0)
 				goto out;
 			if (r->progress != NULL && r->progress(r->ud) != 0) {
 				snprintf(err, errlen, "stopped");
+				rc = -1;
 				goto out;
 			}
 		}

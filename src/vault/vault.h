@@ -105,9 +105,12 @@ enum vault_json_take {
 	VJ_VALUE,	/* build it whole: value(key, 0, NULL, v) */
 	VJ_EACH,	/* an array or object: value(key, index, name, v)
 			   for each element or member, built one by one */
-	VJ_STREAM	/* a string (a top-level member only): chunk(key, p,
+	VJ_STREAM,	/* a string (a top-level member only): chunk(key, p,
 			   n) with its contents, unescaped, as they are read;
 			   chunk(key, NULL, 0) at its end. Never whole. */
+	VJ_EACH_IN	/* an object: value(key, -1, name, v) for each member,
+			   but an array member's elements one by one:
+			   value(key, index, name, v) */
 };
 
 struct vault_json_reader {
@@ -127,20 +130,24 @@ struct vault_json_reader {
 	int	(*progress)(void *ud);
 	void	*ud;
 	int	 max_depth;
+	/* Values one built value may hold at most (0: no bound); past it
+	 * the parse stops and answers -2. */
+	long	 max_nodes;
 };
 
 /*
  * Read one JSON object from fd (≥ 0, to its end) or from mem (len
  * bytes), calling r as its members go by; *consumed (may be NULL) adds
- * the bytes read. 0, or -1 with err (not JSON, too deep, stopped).
+ * the bytes read. 0, or -1 with err (not JSON, too deep, stopped), or
+ * -2 with err when a value passes r->max_nodes.
  */
 int		 vault_json_parse(const struct vault_json_reader *r, int fd,
 		    const char *mem, size_t len, long long *consumed, char *err,
 		    size_t errlen);
 /*
- * The same, fed: bytes given as they come (vault_json_feed, 0 or -1 with
- * err), then the end (vault_json_end: 0, or -1 when the object is not
- * whole); vault_json_free in any case.
+ * The same, fed: bytes given as they come (vault_json_feed, 0 or -1/-2
+ * with err), then the end (vault_json_end: 0, or -1 when the object is
+ * not whole); vault_json_free in any case.
  */
 struct vault_json *vault_json_new(const struct vault_json_reader *r);
 int		 vault_json_feed(struct vault_json *j, const char *p, size_t n,
@@ -192,12 +199,22 @@ struct vault_blob {
 	const char	*mime;		/* from the manifest, or NULL */
 };
 
+/* What manifest.blobs says of a blob (bundle.c). */
+struct vault_manifest {
+	char		 id[65];
+	long		 index;		/* in manifest.blobs */
+	int		 has_size;
+	long long	 size;
+	char		*mime;		/* or NULL */
+};
+
 struct vault_bundle {
 	int		 zip;		/* the zip layout */
 	long		 version;	/* the bundle's: 2 or 3 */
 	char		*envelope;	/* metadataEnvelope's text */
 	size_t		 envelope_len;
-	struct json_object *manifest;	/* manifest.blobs, or NULL */
+	struct vault_manifest *manifest; /* manifest.blobs' entries */
+	size_t		 nmanifest, manifest_cap;
 	struct vault_blob *blobs;
 	size_t		 nblobs, cap;
 	int		 spill;		/* the spill file (unlinked) */

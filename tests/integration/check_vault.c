@@ -1391,6 +1391,9 @@ START_TEST(bad_bundles_write_nothing)
 		{ "bomb", "zip", "too_large", "vault/blobs/", 0 },
 		/* vault_entities_max is 100 000 here: 100 016 members at most. */
 		{ "many-members", "zip", "too_large", "$", 0 },
+		/* A manifest is kept entry by entry, 100 000 at most. */
+		{ "big-manifest", "zip", "too_large", "$.manifest.blobs", 0 },
+		{ "fat-entry", "json", "too_large", "$", 0 },
 	};
 	struct json_object	*o;
 	char			 b[256], args[512], c[128], prefix[128];

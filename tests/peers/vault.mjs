@@ -219,6 +219,16 @@ async function bundle(o) {
 	const manifest = { blobs: blobs.map((b) => ({ id: b.id,
 	    size: b.bytes.length, mimeType: b.mimeType, createdAt: at(0),
 	    checksum: b.id, contentType: "reference" })) };
+	// More manifest entries than a bundle may list (100 000), each for
+	// no blob of the bundle: refused before memory grows.
+	if (o.mutate === "big-manifest")
+		for (let i = 0; i <= 100000; i++)
+			manifest.blobs.push({ id: i.toString(16).padStart(64,
+			    "0"), size: 1 });
+	// One entry of more values than any entry needs.
+	if (o.mutate === "fat-entry")
+		for (let i = 0; i < 300; i++)
+			manifest.blobs[0]["x" + i] = i;
 	const head = { version: +o.version, createdAt: at(100),
 	    deviceId: "0123456789abcdef0123456789abcdef",
 	    metadataEnvelope: JSON.stringify(env), manifest };
