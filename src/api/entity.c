@@ -99,6 +99,12 @@ write_error(struct http_request *req, struct json_object *body,
 		    "already exists", model_article(m), m->name);
 		return;
 	}
+	/* A limit of the user's a trigger keeps (sql/0014): its words. */
+	if (st == DB_ERROR && strcmp(api_app(req)->db.hint, "user_limit") == 0) {
+		http_reply_error(req, 422, "too_many", "%s",
+		    api_app(req)->db.message);
+		return;
+	}
 	/* A reference that is not one of the user's: name the field. */
 	if (st == DB_FOREIGN && (f = foreign_field(req, body)) != NULL) {
 		http_reply_invalid(req, 422, f->json, f->ref == &model_blobs ?

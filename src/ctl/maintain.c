@@ -16,7 +16,7 @@
 
 #include "conf/conf.h"
 #include "ctl/ctl.h"
-#include "db/db.h"
+#include "db/admin.h"
 #include "jobs/jobs.h"
 #include "storage/storage.h"
 #include "util/util.h"
@@ -119,6 +119,9 @@ cmd_maintain(struct ctl *ctl, int argc, char **argv)
 		if (m.invalid > 0)
 			printf("rules that could not be read: %ld\n",
 			    m.invalid);
+		if (m.capped > 0)
+			printf("users with more quests to make next run (500 "
+			    "a run): %ld\n", m.capped);
 		printf("vault exports past vault_export_age, removed: %ld\n",
 		    expired);
 		printf("vault imports waiting past vault_import_age, "

@@ -1,6 +1,7 @@
 /*
- * admin.h - db/admin.c, passionctl's own statements, run as the owner
- * role: migrations, users, the jobs table. Only src/ctl/ includes it.
+ * admin.h - passionctl's own statements: db/admin.c's, run as the owner
+ * role (migrations, users, the jobs table), and db/maintain.c's, run as
+ * passiond's role. Only src/ctl/ includes it (and db/ itself).
  */
 #ifndef PASSION_DB_ADMIN_H
 #define PASSION_DB_ADMIN_H
@@ -38,5 +39,34 @@ typedef void	(*db_job_fn)(void *ud, const struct db_job_info *j);
 /* The newest 50 jobs (or failed ones), newest first. */
 enum db_status	 db_jobs_list(struct db *db, struct arena *a, int failed_only,
 		    db_job_fn fn, void *ud);
+
+/* --- maintain.c: passionctl maintain --- */
+
+struct db_sweep {
+	long	 sessions, tokens, windows;
+};
+/* Delete expired sessions and tokens, and windows past rate_window. */
+enum db_status	 db_maintain_sweep(struct db *db, struct arena *a,
+		    long rate_window, struct db_sweep *out);
+/* The ids of users who are not disabled, in the arena: *ids[0..*n). */
+enum db_status	 db_maintain_users(struct db *db, struct arena *a,
+		    const char ***ids, size_t *n);
+
+struct db_maintained {
+	long	 quests;	/* made from occurrences */
+	long	 rules;		/* rules that had occurrences */
+	long	 invalid;	/* rules that could not be read */
+	long	 focus;		/* stale focus sessions abandoned */
+	long	 capped;	/* users with more to make next run */
+};
+/*
+ * In the user's transaction: abandon a stale focus session, and make
+ * the quests of enabled rules' occurrences since the last run (catching
+ * up at most horizon seconds, not before the day a rule was made), 500
+ * at most.
+ */
+enum db_status	 db_maintain_user(struct db *db, struct arena *a,
+		    const char *user_id, long horizon,
+		    struct db_maintained *out);
 
 #endif

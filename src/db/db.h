@@ -108,8 +108,10 @@ struct db {
 	int		 goodbye;	/* the server sent FATAL: it is closing */
 	char		 errstr[256];	/* last failure, for the log */
 	char		 constraint[64]; /* the constraint it broke, or "" */
-	/* Its HINT, which our own triggers set to say why ("blob_used"). */
+	/* Its HINT, which our own triggers set to say why ("blob_used"),
+	 * and its message alone (for a HINT of "user_limit": the user's). */
 	char		 hint[64];
+	char		 message[256];
 };
 
 /* Remember how to connect (lim is copied); connects nothing yet. */
@@ -284,8 +286,8 @@ struct db_lane {
  */
 enum db_status	 db_job_claim(struct db *db, struct arena *a,
 		    const struct db_lane *l, struct db_job *j);
-/* The job ran: done, and its payload's "secret" is dropped. */
-/* Job id done; outcome (NULL or "": none) says what it came to. */
+/* Job id done (its payload's "secret" dropped); outcome (NULL or "":
+ * none) says what it came to. */
 enum db_status	 db_job_done(struct db *db, struct arena *a, long long id,
 		    const char *outcome);
 /*
@@ -755,33 +757,6 @@ enum db_status	 db_me_get(struct db *db, struct arena *a,
 /* Delete the user and everything theirs (cascades). DB_NOTFOUND. */
 enum db_status	 db_me_delete(struct db *db, struct arena *a,
 		    const char *user_id);
-
-/* --- maintain.c: passionctl maintain --- */
-
-struct db_sweep {
-	long	 sessions, tokens, windows;
-};
-/* Delete expired sessions and tokens, and windows past rate_window. */
-enum db_status	 db_maintain_sweep(struct db *db, struct arena *a,
-		    long rate_window, struct db_sweep *out);
-/* The ids of users who are not disabled, in the arena: *ids[0..*n). */
-enum db_status	 db_maintain_users(struct db *db, struct arena *a,
-		    const char ***ids, size_t *n);
-
-struct db_maintained {
-	long	 quests;	/* made from occurrences */
-	long	 rules;		/* rules that had occurrences */
-	long	 invalid;	/* rules that could not be read */
-	long	 focus;		/* stale focus sessions abandoned */
-};
-/*
- * In the user's transaction: abandon a stale focus session, and make
- * the quests of enabled rules' occurrences up to now, catching up at
- * most horizon seconds (and not before the day a rule was made).
- */
-enum db_status	 db_maintain_user(struct db *db, struct arena *a,
-		    const char *user_id, long horizon,
-		    struct db_maintained *out);
 
 /* Entity id of user_id as JSON (caller owns *out): DB_OK, DB_NOTFOUND. */
 enum db_status	 db_entity_get(struct db *db, struct arena *a,

@@ -206,6 +206,9 @@ db_result_status(struct db *db, const PGresult *res)
 	    state != NULL ? state : "");
 	state = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 	snprintf(db->hint, sizeof(db->hint), "%s", state != NULL ? state : "");
+	state = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	snprintf(db->message, sizeof(db->message), "%s", state != NULL ?
+	    state : "");
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	if (state == NULL)
 		return DB_ERROR;

@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/admin.h"
 #include "db/db_internal.h"
 
 /* Occurrences one rule may make in one run (a cron every minute is
  * caught up over several runs). */
-#define RUN_MAX		1000
+#define RUN_MAX		1000	/* occurrences of a rule in one run */
+#define USER_RUN_MAX	500	/* quests made for a user in one run */
 
 enum db_status
 db_maintain_sweep(struct db *db, struct arena *a, long rate_window,
@@ -84,7 +86,8 @@ json_text(struct json_object *o, const char *key)
 	    NULL;
 }
 
-/* The quests of rule's occurrences at the instants in r; *made added. */
+/* The quests of rule's occurrences at the instants in r, until *made is
+ * USER_RUN_MAX; *made added. */
 static enum db_status
 make_quests(struct db *db, struct arena *a, const char *user_id,
     struct json_object *rule, PGresult *r, long *made)
@@ -103,7 +106,8 @@ make_quests(struct db *db, struct arena *a, const char *user_id,
 	p[6] = json_text(t, "tags");
 	p[7] = str(t, "xpValue");
 	p[8] = str(rule, "id");
-	for (i = 0; st == DB_OK && i < PQntuples(r); i++) {
+	for (i = 0; st == DB_OK && i < PQntuples(r) && *made < USER_RUN_MAX;
+	    i++) {
 		p[5] = db_col(r, i, "at");
 		st = db_entity_one(db, a, &model_quests, "occurrence",
 		    arena_printf(a, "INSERT INTO quests (id, user_id, title, "
@@ -140,18 +144,23 @@ db_maintain_user(struct db *db, struct arena *a, const char *user_id,
 	struct json_object	*rule;
 	PGresult		*rules, *r;
 	enum db_status		 st;
+	long			 made = 0;
 	int			 i, n;
 
 	st = db_focus_expire(db, a, user_id, &out->focus);
-	/* Each enabled rule, from the start of the local day it was made
-	 * (or the first minute past the horizon, if later) until now, where
-	 * the user is. */
+	/* Each enabled rule, from the start of the local day it was made,
+	 * the first minute past the horizon or the minute after its last
+	 * quest made, whichever is latest, until now, where the user is:
+	 * each run makes only what came since (a quest deleted stays so). */
 	if (st == DB_OK)
 		st = db_sql(db, a, "maintain_rules", arena_printf(a, "SELECT "
 		    "%s, to_char(greatest(date_trunc('day', created_at AT TIME "
 		    "ZONE " DB_USER_ZONE "), date_trunc('minute', (now() - "
 		    "make_interval(secs => $2)) AT TIME ZONE " DB_USER_ZONE ") + "
-		    "interval '1 minute'), 'YYYY-MM-DD HH24:MI') AS since, "
+		    "interval '1 minute', (SELECT max(q.occurrence) FROM quests q "
+		    "WHERE q.user_id = $1 AND q.schedule_rule_id = "
+		    "schedule_rules.id) AT TIME ZONE " DB_USER_ZONE " + interval "
+		    "'1 minute'), 'YYYY-MM-DD HH24:MI') AS since, "
 		    "to_char(now() AT TIME ZONE " DB_USER_ZONE ", "
 		    "'YYYY-MM-DD HH24:MI') AS until FROM schedule_rules WHERE user_id = "
 		    "$1 AND enabled ORDER BY id", db_entity_columns(a,
@@ -159,7 +168,9 @@ db_maintain_user(struct db *db, struct arena *a, const char *user_id,
 	if (st != DB_OK)
 		return st;
 	occ = arena_calloc(a, sizeof(*occ) * RUN_MAX);
-	for (i = 0; st == DB_OK && i < PQntuples(rules); i++) {
+	/* At most USER_RUN_MAX quests a run: the rest come next run. */
+	for (i = 0; st == DB_OK && i < PQntuples(rules) &&
+	    made < USER_RUN_MAX; i++) {
 		if (model_civil_parse(db_col(rules, i, "since"), &from) != 0 ||
 		    model_civil_parse(db_col(rules, i, "until"), &until) != 0)
 			return DB_ERROR;
@@ -173,9 +184,12 @@ db_maintain_user(struct db *db, struct arena *a, const char *user_id,
 			st = db_local_instants_result(db, a, user_id, occ, n, 0, &r);
 			if (st == DB_OK)
 				st = make_quests(db, a, user_id, rule, r,
-				    &out->quests);
+				    &made);
 		}
 		json_object_put(rule);
 	}
+	out->quests += made;
+	if (made == USER_RUN_MAX)
+		out->capped++;
 	return st;
 }

@@ -128,6 +128,8 @@ model_civil_add_days(struct model_civil *c, int days)
 
 /* --- cron ------------------------------------------------------------- */
 
+#define CRON_PER_DAY	96	/* occurrences a day, at most */
+
 struct cron {
 	unsigned long long	 minute;	/* bit n: minute n */
 	unsigned long		 hour, dom, month, dow;
@@ -253,6 +255,14 @@ cron_parse(const char *s, struct cron *c, struct model_error *e)
 	c->dow = (unsigned long)bits[4];
 	c->dom_star = f[2][0] == '*';
 	c->dow_star = f[4][0] == '*';
+	/* At most 96 a day (every 15 minutes): every minute was 1 440
+	 * quests a day, of each such rule. */
+	if (__builtin_popcountll(c->minute) * __builtin_popcountl(c->hour) >
+	    CRON_PER_DAY)
+		return model_fail(e, 422, "customCron", "customCron: \"%s\" "
+		    "comes %d times a day; at most %d (every 15 minutes)", s,
+		    __builtin_popcountll(c->minute) *
+		    __builtin_popcountl(c->hour), CRON_PER_DAY);
 	/* A day of month that no month has ("31 2 …") never comes. */
 	if (!c->dom_star && c->dow_star) {
 		for (m = 1; m <= 12; m++)

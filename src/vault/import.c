@@ -491,9 +491,12 @@ write_all(struct run *r)
 	if (metadata(r, 2, r->plain) != 0 || imp_flush_end(r) != DB_OK) {
 		e = r->dbst == DB_UNAVAILABLE || r->dbst == DB_TIMEOUT ?
 		    unavailable(r, "writing the rows") : VAULT_INVALID;
+		/* A limit of the user's (sql/0014) in its own words. */
 		if (e == VAULT_INVALID)
 			vault_report_error(&im->report, "$", "the database "
-			    "refused a row: %s", im->db->errstr);
+			    "refused a row: %s", strcmp(im->db->hint,
+			    "user_limit") == 0 ? im->db->message :
+			    im->db->errstr);
 		return e;
 	}
 	if (im->import_id != NULL) {

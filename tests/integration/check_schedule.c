@@ -307,6 +307,60 @@ START_TEST(maintain_catches_up_to_the_horizon)
 }
 END_TEST
 
+/*
+ * What rules may generate is bounded (sql/0014, docs/api.md): a rule of
+ * more than 96 a day is 422, the 101st rule is 422 too_many, and a run
+ * makes at most 500 quests a user, going on from the last one the
+ * next run (a quest deleted is not made again).
+ */
+START_TEST(schedule_rules_are_bounded)
+{
+	struct resp	 r;
+	char		 c[128], id[64], out[256];
+
+	suite_user("many@example.org", c, sizeof(c));
+	ck_assert_int_eq(api_req("POST", "/api/schedule-rules", c, "{\"name\":"
+	    "\"m\",\"domainId\":\"d\",\"recurrence\":\"custom\","
+	    "\"customCron\":\"* * * * *\",\"questTemplate\":{\"title\":"
+	    "\"t\"}}", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "customCron");
+	ck_assert(strstr(resp_str(&r, "error.message"), "1440 times a day") !=
+	    NULL);
+	resp_free(&r);
+	/* 99 rules of every 15 minutes, made three days ago, and one more
+	 * through the API; the 101st is refused. */
+	rule_user("many@example.org", "UTC", "{\"name\":\"m\",\"domainId\":"
+	    "\"d\",\"recurrence\":\"custom\",\"customCron\":\"*/15 * * * *\","
+	    "\"questTemplate\":{\"title\":\"t\"}}", 3, c, sizeof(c), id,
+	    sizeof(id));
+	suite_sql("INSERT INTO schedule_rules (id, user_id, name, domain_id, "
+	    "recurrence, custom_cron, quest_template, created_at, updated_at, "
+	    "content_hash) SELECT 'many-' || i, user_id, name, domain_id, "
+	    "recurrence, custom_cron, quest_template, created_at, updated_at, "
+	    "content_hash FROM schedule_rules, generate_series(1, 99) i WHERE "
+	    "user_id = " OF("many@example.org"));
+	ck_assert_int_eq(api_req("POST", "/api/schedule-rules", c, "{\"name\":"
+	    "\"one more\",\"domainId\":\"d\",\"recurrence\":\"daily\","
+	    "\"questTemplate\":{\"title\":\"t\"}}", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "too_many");
+	ck_assert(strstr(resp_str(&r, "error.message"), "at most 100 schedule "
+	    "rules") != NULL);
+	resp_free(&r);
+	/* 28 800 occurrences: 500 a run. */
+	snprintf(out, sizeof(out), "%s/many.out", suite_st.dir);
+	ck_assert_int_eq(maintain(out), 0);
+	ck_assert(harness_file_has(out, "users with more quests to make next "
+	    "run (500 a run): 1", 0));
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests WHERE "
+	    "user_id = " OF("many@example.org")), 500);
+	suite_sql("DELETE FROM quests WHERE id = (SELECT id FROM quests WHERE "
+	    "user_id = " OF("many@example.org") " ORDER BY occurrence LIMIT 1)");
+	ck_assert_int_eq(maintain(NULL), 0);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests WHERE "
+	    "user_id = " OF("many@example.org")), 999);
+}
+END_TEST
+
 START_TEST(maintain_sweeps_what_expired)
 {
 	char	 c[128], out[256];
@@ -373,6 +427,7 @@ main(void)
 	tcase_add_test(tc, maintain_makes_each_occurrence_once);
 	tcase_add_test(tc, maintain_catches_up_to_the_horizon);
 	tcase_add_test(tc, maintain_sweeps_what_expired);
+	tcase_add_test(tc, schedule_rules_are_bounded);
 	tcase_add_test(tc, maintain_fails_loudly);
 	harness_add_no_crash(tc, &suite_st);
 	suite_add_tcase(s, tc);

@@ -1373,6 +1373,8 @@ START_TEST(bad_bundles_write_nothing)
 		    "$.referenceTracks[0].libraryId", 0 },
 		{ "self-parent", "zip", "invalid_data", "$.quests[1].parentId",
 		    0 },
+		/* 101 schedule rules: past a user's 100 (sql/0014). */
+		{ "many-rules", "json", "invalid_data", "$", 0 },
 		{ "schema", "json", "unsupported_version", "$.schemaVersion", 0 },
 		{ "iterations", "json", "unsupported_version",
 		    "$.metadataEnvelope", 0 },

@@ -196,6 +196,13 @@ const mutations = {
 			v = [v];
 		m.quests[0].deep = v;
 	},
+	// More schedule rules than a user may have (100): the database
+	// refuses the 101st, and the import fails with nothing written.
+	"many-rules": (m) => {
+		for (let i = 1; i <= 100; i++)
+			m.scheduleRules.push({ ...m.scheduleRules[0],
+			    id: m.scheduleRules[0].id + "-" + i });
+	},
 	// Its own parent: refused by the checks (the database would too).
 	"self-parent": (m) => { m.quests[1].parentId = m.quests[1].id; },
 };

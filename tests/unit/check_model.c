@@ -273,6 +273,18 @@ static const struct {
 	    "2026-01-01 00:00", "2030-01-01 00:00", NULL },
 	{ "{\"recurrence\":\"custom\",\"customCron\":\"60 * * * *\"}",
 	    "2026-01-01 00:00", "2026-01-02 00:00", NULL },
+	/* More than 96 a day: every minute, every 14 minutes, 0-6 of each
+	 * hour past 8 o'clock; but every 15 minutes is taken. */
+	{ "{\"recurrence\":\"custom\",\"customCron\":\"* * * * *\"}",
+	    "2026-01-01 00:00", "2026-01-02 00:00", NULL },
+	{ "{\"recurrence\":\"custom\",\"customCron\":\"*/14 * * * *\"}",
+	    "2026-01-01 00:00", "2026-01-02 00:00", NULL },
+	{ "{\"recurrence\":\"custom\",\"customCron\":\"0-6 8-23 * * *\"}",
+	    "2026-01-01 00:00", "2026-01-02 00:00", NULL },
+	{ "{\"recurrence\":\"custom\",\"customCron\":\"*/15 * * * *\"}",
+	    "2026-01-01 00:00", "2026-01-01 01:00", "2026-01-01 00:00,"
+	    "2026-01-01 00:15,2026-01-01 00:30,2026-01-01 00:45,"
+	    "2026-01-01 01:00" },
 	{ "{\"recurrence\":\"custom\",\"customCron\":\"@daily\"}",
 	    "2026-01-01 00:00", "2026-01-02 00:00", NULL },
 	{ "{\"recurrence\":\"custom\",\"customCron\":\"* * * * 1-\"}",
