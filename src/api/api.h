@@ -52,6 +52,9 @@ api_app(struct http_request *req)
 
 /* --- reply.c: what the routes of every file share --- */
 
+/* 413 quota_exceeded: what ("blob", "bundle") of size does not fit. */
+void	 api_reply_over_quota(struct http_request *req, const char *what,
+	    long long size);
 /* One of the user's share of the workers for a costly request, or 429. */
 int	 api_share_or_reply(struct http_request *req);
 

@@ -149,7 +149,6 @@ blob_write(struct http_request *req, struct db_blob *b, long long now)
 	enum storage_status	 ss;
 	enum db_status		 st;
 	const char		*upload_id;
-	long long		 used;
 	int			 over;
 
 	st = api_tx_begin(req);
@@ -157,17 +156,8 @@ blob_write(struct http_request *req, struct db_blob *b, long long now)
 		st = db_blob_create(&app->db, req->arena, req->user_id, b,
 		    cfg->storage_quota, &over);
 	if (st == DB_OK && over) {
-		st = db_blob_usage_bytes(&app->db, req->arena, req->user_id,
-		    &used);
-		db_tx_rollback(&app->db);
-		if (st == DB_OK) {
-			http_reply_error(req, 413, "quota_exceeded", "this "
-			    "blob (%s) does not fit: %s of the %s quota are "
-			    "used", api_bytes_text(req->arena, b->size),
-			    api_bytes_text(req->arena, used),
-			    api_bytes_text(req->arena, cfg->storage_quota));
-			return -1;
-		}
+		api_reply_over_quota(req, "blob", b->size);
+		return -1;
 	}
 	if (st == DB_OK && b->part_size > 0) {
 		/* The row is written but not committed while the store

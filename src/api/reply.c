@@ -100,6 +100,31 @@ api_share_or_reply(struct http_request *req)
 	return -1;
 }
 
+/*
+ * 413 quota_exceeded for a what ("blob", "bundle") of size bytes, with
+ * what the user has in the store, read in the transaction that found it
+ * over, which is then rolled back.
+ */
+void
+api_reply_over_quota(struct http_request *req, const char *what,
+    long long size)
+{
+	struct app	*app = api_app(req);
+	long long	 used;
+	enum db_status	 st;
+
+	st = db_blob_usage_bytes(&app->db, req->arena, req->user_id, &used);
+	db_tx_rollback(&app->db);
+	if (st != DB_OK) {
+		api_reply_db_error(req, st);
+		return;
+	}
+	http_reply_error(req, 413, "quota_exceeded", "this %s (%s) does not "
+	    "fit: %s of the %s quota are used", what, api_bytes_text(
+	    req->arena, size), api_bytes_text(req->arena, used),
+	    api_bytes_text(req->arena, app->cfg->storage_quota));
+}
+
 /* 503 when no store is configured; 0 when one is. */
 int
 api_store_or_reply(struct http_request *req)

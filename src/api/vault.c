@@ -179,6 +179,7 @@ api_vault_import_create(struct http_request *req)
 	long long		 size = 0, now = time(NULL);
 	char			 id[37];
 	enum db_status		 st;
+	int			 over;
 
 	if (api_store_or_reply(req) != 0 ||
 	    http_body_json_or_reply(req, &body) != 0)
@@ -208,12 +209,23 @@ api_vault_import_create(struct http_request *req)
 	if (api_begin_or_reply(req) != 0)
 		return;
 	st = db_vault_import_create(&app->db, req->arena, req->user_id, id,
-	    name, size, key, "uploading");
+	    name, size, key, "uploading", cfg->storage_quota, &over);
+	if (st == DB_OK && over) {
+		api_reply_over_quota(req, "bundle", size);
+		return;
+	}
 	if (st == DB_OK)
 		st = db_vault_import_get(&app->db, req->arena, req->user_id,
 		    id, 0, &row);
 	if (st == DB_OK)
 		st = db_tx_commit(&app->db);
+	if (st == DB_ERROR && strcmp(app->db.hint, "imports_full") == 0) {
+		db_tx_rollback(&app->db);
+		http_reply_error(req, 409, "too_many_imports", "three of your "
+		    "imports hold a bundle already (uploading, waiting or "
+		    "failed); start or delete one first");
+		return;
+	}
 	if (st != DB_OK) {
 		db_tx_rollback(&app->db);
 		api_reply_db_error(req, st);

@@ -154,7 +154,7 @@ cmd_import(struct ctl *ctl, int argc, char **argv)
 	const char		*uid, *slash;
 	char			 id[37], *pass = NULL;
 	enum vault_error	 e;
-	int			 i, fd = -1, rc = 1;
+	int			 i, fd = -1, rc = 1, over;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
@@ -195,7 +195,7 @@ cmd_import(struct ctl *ctl, int argc, char **argv)
 	if (db_tx_begin(&db, uid) != DB_OK ||
 	    db_vault_import_create(&db, &a, uid, id, arena_printf(&a, "%.255s",
 	    slash ? slash + 1 : file), (long long)sb.st_size, arena_printf(&a,
-	    "%s/imports/%s.vault", uid, id), "running") != DB_OK ||
+	    "%s/imports/%s.vault", uid, id), "running", 0, &over) != DB_OK ||
 	    db_tx_commit(&db) != DB_OK) {
 		db_tx_rollback(&db);
 		fprintf(stderr, "passionctl: import: %s\n", db.errstr);

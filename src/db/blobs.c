@@ -108,11 +108,27 @@ db_blob_usage_bytes(struct db *db, struct arena *a, const char *user_id,
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = db_sql(db, a, "blob_used", "SELECT coalesce(sum(size_bytes), 0) "
-	    "AS used FROM blobs WHERE user_id = $1", 1, p, 1, &r);
+	st = db_sql(db, a, "blob_used", "SELECT storage_used($1) AS used", 1,
+	    p, 1, &r);
 	if (st == DB_OK)
 		*used = strtoll(db_col(r, 0, "used"), NULL, 10);
 	return st;
+}
+
+/*
+ * One write within the quota at a time per user (a blob, an import's
+ * bundle), so that two cannot both fit in what is left (each statement
+ * then sees the other's row: READ COMMITTED takes a snapshot per
+ * statement).
+ */
+enum db_status
+db_quota_lock(struct db *db, struct arena *a, const char *user_id)
+{
+	const char	*p[1] = { user_id };
+
+	return db_sql(db, a, "blob_quota_lock", "SELECT "
+	    "pg_advisory_xact_lock(hashtextextended('blobs:' || $1, 0))", 1,
+	    p, 0, NULL);
 }
 
 enum db_status
@@ -125,16 +141,8 @@ db_blob_create(struct db *db, struct arena *a, const char *user_id,
 
 	*over = 0;
 	p[0] = user_id;
-	if (quota > 0) {
-		/* One creation at a time per user, so that two cannot both
-		 * fit in what is left (each statement then sees the other's
-		 * row: READ COMMITTED takes a snapshot per statement). */
-		st = db_sql(db, a, "blob_quota_lock", "SELECT "
-		    "pg_advisory_xact_lock(hashtextextended('blobs:' || $1, "
-		    "0))", 1, p, 0, &r);
-		if (st != DB_OK)
-			return st;
-	}
+	if (quota > 0 && (st = db_quota_lock(db, a, user_id)) != DB_OK)
+		return st;
 	p[1] = b->id;
 	p[2] = b->kind;
 	p[3] = b->object_key;
@@ -148,9 +156,9 @@ db_blob_create(struct db *db, struct arena *a, const char *user_id,
 	st = db_sql(db, a, "blob_create", arena_printf(a, "INSERT INTO blobs "
 	    "(id, user_id, kind, object_key, mime_type, size_bytes, sha256, "
 	    "name, upload_id, part_size) SELECT $2, $1, $3, $4, $5, $6, $7, "
-	    "$8, $9, $10 WHERE $11::bigint = 0 OR (SELECT coalesce("
-	    "sum(size_bytes), 0) FROM blobs WHERE user_id = $1) + $6::bigint "
-	    "<= $11::bigint RETURNING %s", db_entity_columns(a, M)), 11, p, 0,
+	    "$8, $9, $10 WHERE $11::bigint = 0 OR storage_used($1) + "
+	    "$6::bigint <= $11::bigint RETURNING %s", db_entity_columns(a, M)),
+	    11, p, 0,
 	    &r);
 	if (st != DB_OK)
 		return st;
@@ -232,7 +240,7 @@ db_blob_usage(struct db *db, struct arena *a, const char *user_id,
     long long quota, struct json_object **out)
 {
 	const char		*p[1] = { user_id };
-	struct json_object	*kinds, *k;
+	struct json_object	*kinds, *k, *imports = NULL;
 	PGresult		*r;
 	enum db_status		 st;
 	long long		 used = 0, n;
@@ -242,7 +250,10 @@ db_blob_usage(struct db *db, struct arena *a, const char *user_id,
 	    "coalesce(sum(b.size_bytes), 0) AS bytes, count(b.id) FILTER "
 	    "(WHERE b.state = 'pending') AS pending FROM (VALUES ('audio'), ('image')) AS "
 	    "k (kind) LEFT JOIN blobs b ON b.kind = k.kind AND b.user_id = $1 "
-	    "GROUP BY k.kind ORDER BY k.kind", 1, p, 1, &r);
+	    "GROUP BY k.kind UNION ALL SELECT 'import', count(*), "
+	    "coalesce(sum(size_bytes), 0), 0 FROM vault_imports WHERE user_id "
+	    "= $1 AND vault_bundle_kept(state, error_code) ORDER BY 1", 1, p, 1,
+	    &r);
 	if (st != DB_OK)
 		return st;
 	*out = json_object_new_object();
@@ -254,6 +265,11 @@ db_blob_usage(struct db *db, struct arena *a, const char *user_id,
 		json_object_object_add(k, "count", json_object_new_int64(
 		    strtoll(db_col(r, i, "count"), NULL, 10)));
 		json_object_object_add(k, "bytes", json_object_new_int64(n));
+		/* Import bundles kept in the store count too (sql/0015). */
+		if (strcmp(db_col(r, i, "kind"), "import") == 0) {
+			imports = k;
+			continue;
+		}
 		json_object_object_add(k, "pending", json_object_new_int64(
 		    strtoll(db_col(r, i, "pending"), NULL, 10)));
 		json_object_object_add(kinds, db_col(r, i, "kind"), k);
@@ -262,6 +278,7 @@ db_blob_usage(struct db *db, struct arena *a, const char *user_id,
 	json_object_object_add(*out, "quotaBytes", quota > 0 ?
 	    json_object_new_int64(quota) : NULL);
 	json_object_object_add(*out, "kinds", kinds);
+	json_object_object_add(*out, "imports", imports);
 	return DB_OK;
 }
 

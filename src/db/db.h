@@ -561,10 +561,18 @@ struct db_vault_job {
 	struct db_row	 row;		/* db_row_json: as the API shows it */
 };
 
-/* state: uploading (to come through the store) or running (passionctl). */
+/*
+ * state: uploading (to come through the store) or running (passionctl).
+ * Within quota (0: none; sql/0015), or nothing written and *over set.
+ */
 enum db_status	 db_vault_import_create(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, const char *name,
-		    long long size, const char *key, const char *state);
+		    long long size, const char *key, const char *state,
+		    long long quota, int *over);
+/* What user_id has in the store (sql/0015), import_id's bundle aside. */
+enum db_status	 db_vault_storage_used(struct db *db, struct arena *a,
+		    const char *user_id, const char *import_id,
+		    long long *used);
 /* The user's import id (locked FOR UPDATE with lock): DB_NOTFOUND. */
 enum db_status	 db_vault_import_get(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, int lock,

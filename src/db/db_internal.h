@@ -95,6 +95,10 @@ enum db_status	 db_sql(struct db *db, struct arena *a, const char *name,
 		    const char *sql, int n, const char *const *p, int read_only,
 		    PGresult **out);
 
+/* Writes within the user's storage quota wait for each other (blobs.c). */
+enum db_status	 db_quota_lock(struct db *db, struct arena *a,
+		    const char *user_id);
+
 /* The user's ($1) time zone: settingsJson.timeZone, else UTC. */
 #define DB_USER_ZONE	"coalesce((SELECT settings_json->>'timeZone' FROM " \
 			"user_settings WHERE user_id = $1), 'UTC')"

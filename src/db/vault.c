@@ -149,19 +149,45 @@ db_vault_forget_objects(struct db *db, struct arena *a, const char *keys)
 enum db_status
 db_vault_import_create(struct db *db, struct arena *a, const char *user_id,
     const char *id, const char *name, long long size, const char *key,
-    const char *state)
+    const char *state, long long quota, int *over)
 {
-	const char	*p[6] = { id, user_id, name, db_num(a, size), key,
-	    state };
+	const char	*p[7] = { id, user_id, name, db_num(a, size), key,
+	    state, db_num(a, quota) };
+	PGresult	*r;
+	enum db_status	 st;
 
-	return db_sql(db, a, "vault_import_create", "INSERT INTO vault_imports "
+	*over = 0;
+	if (quota > 0 && (st = db_quota_lock(db, a, user_id)) != DB_OK)
+		return st;
+	st = db_sql(db, a, "vault_import_create", "INSERT INTO vault_imports "
 	    "(id, user_id, name, size_bytes, object_key, state, started_at) "
-	    "VALUES ($1, $2, $3, $4::bigint, $5, $6, CASE WHEN $6 = 'running' "
-	    "THEN now() END)", 6, p, 0, NULL);
+	    "SELECT $1, $2, $3, $4::bigint, $5, $6, CASE WHEN $6 = 'running' "
+	    "THEN now() END WHERE $7::bigint = 0 OR storage_used($2) + "
+	    "$4::bigint <= $7::bigint RETURNING id", 7, p, 0, &r);
+	if (st == DB_OK && PQntuples(r) == 0)
+		*over = 1;
+	return st;
 }
 
 
 
+
+enum db_status
+db_vault_storage_used(struct db *db, struct arena *a, const char *user_id,
+    const char *import_id, long long *used)
+{
+	const char	*p[2] = { user_id, import_id };
+	PGresult	*r;
+	enum db_status	 st;
+
+	st = db_sql(db, a, "vault_storage_used", "SELECT storage_used($1) - "
+	    "coalesce((SELECT size_bytes FROM vault_imports WHERE user_id = $1 "
+	    "AND id = $2::uuid AND vault_bundle_kept(state, error_code)), 0) "
+	    "AS used", 2, p, 1, &r);
+	if (st == DB_OK)
+		*used = strtoll(db_col(r, 0, "used"), NULL, 10);
+	return st;
+}
 
 enum db_status
 db_vault_import_start(struct db *db, struct arena *a, const char *user_id,

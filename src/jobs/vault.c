@@ -32,6 +32,7 @@ void
 jobs_vault_limits(const struct config *cfg, struct vault_limits *l)
 {
 	l->bundle_max = cfg->vault_bundle_max;
+	l->quota = cfg->storage_quota;
 	l->audio_max = cfg->storage_audio_max;
 	l->image_max = cfg->storage_image_max;
 	l->entities_max = cfg->vault_entities_max;

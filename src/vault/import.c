@@ -437,18 +437,54 @@ read_and_check(struct run *r, int fd)
 	    VAULT_UNSUPPORTED : verdict(r);
 }
 
-/* 3. What the database holds (duplicates, remaps, references). */
+/*
+ * The blobs to put fit in the user's storage quota, besides what the
+ * user has in the store (this import's own bundle aside: it goes when
+ * the import is done): 0, -1 when the database could not say, or 1
+ * after reporting too_large. Before the first put, so that nothing is
+ * put that would not fit.
+ */
+static int
+fits_quota(struct run *r)
+{
+	struct vault_import	*im = r->im;
+	long long		 need = 0, used;
+	size_t			 i;
+
+	if (im->lim->quota <= 0)
+		return 0;
+	for (i = 0; i < r->nuses; i++)
+		if (!imp_use_skipped(r, &r->uses[i], r->uses[i].eid))
+			need += r->uses[i].blob->size;
+	if (need == 0)
+		return 0;
+	if (db_vault_storage_used(im->db, im->arena, im->user_id,
+	    im->import_id, &used) != DB_OK)
+		return -1;
+	if (used + need <= im->lim->quota)
+		return 0;
+	vault_report_error(&im->report, "$", "the bundle's blobs (%lld bytes) "
+	    "do not fit in the storage quota: %lld of its %lld bytes are "
+	    "used", need, used, im->lim->quota);
+	return 1;
+}
+
+/* 3. What the database holds (duplicates, remaps, references, quota). */
 static enum vault_error
 ask_db(struct run *r)
 {
 	struct vault_import	*im = r->im;
+	int			 over = 0;
 
 	if (db_tx_begin(im->db, im->user_id) != DB_OK ||
-	    imp_check_db(r) != DB_OK) {
+	    imp_check_db(r) != DB_OK ||
+	    (im->report.nerrors == 0 && (over = fits_quota(r)) < 0)) {
 		db_tx_rollback(im->db);
 		return unavailable(r, "reading the user's ids");
 	}
 	db_tx_rollback(im->db);
+	if (over)
+		return VAULT_TOO_LARGE;
 	return im->report.nerrors > 0 ? verdict(r) : VAULT_OK;
 }
 

@@ -190,6 +190,7 @@ struct vault_limits {
 	int		 depth_max;	/* JSON nesting */
 	long		 ratio_max;	/* zip: unpacked / packed bytes */
 	const char	*tmpdir;	/* where blobs are spilled */
+	long long	 quota;		/* storage_quota (0: none) */
 };
 
 /* A blob of a bundle: its bytes are in the spill file. */

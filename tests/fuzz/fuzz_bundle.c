@@ -22,7 +22,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vault_limits	 lim = { 1 << 20, 1 << 20, 1 << 20, 1000, 16,
-	    100, "/tmp" };
+	    100, "/tmp", 0 };
 	struct vault_bundle	 b;
 	struct vault_report	 rep;
 	enum vault_error	 e;

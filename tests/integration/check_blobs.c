@@ -411,6 +411,57 @@ START_TEST(limits_and_quota)
 }
 END_TEST
 
+/*
+ * An import's bundle counts against the quota while it is kept
+ * (sql/0015), and a user has three such imports at most: 32 MiB of
+ * quota, a 20 MiB bundle, then a 15 MiB blob or a second 20 MiB bundle
+ * does not fit; three small bundles, and a fourth is 409.
+ */
+START_TEST(import_bundles_count_against_the_quota)
+{
+	char		 c[128], path[128], ids[3][64];
+	struct resp	 r;
+	int		 i;
+
+	suite_user("bundles@example.org", c, sizeof(c));
+	ck_assert_int_eq(api_req("POST", "/api/vault/imports", c,
+	    "{\"name\":\"big.vault\",\"sizeBytes\":20971520}", &r), 201);
+	snprintf(ids[0], sizeof(ids[0]), "%s", resp_str(&r, "id"));
+	resp_free(&r);
+	refused(c, "{\"name\":\"a.wav\",\"mimeType\":\"audio/wav\","
+	    "\"sizeBytes\":15728640,\"kind\":\"audio\"}", 413, NULL,
+	    "20 MiB of the 32 MiB");
+	ck_assert_int_eq(api_req("POST", "/api/vault/imports", c,
+	    "{\"name\":\"b.vault\",\"sizeBytes\":20971520}", &r), 413);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "quota_exceeded");
+	ck_assert(strstr(resp_str(&r, "error.message"), "this bundle (20 MiB)")
+	    != NULL);
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/blobs/usage", c, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "usedBytes"), "20971520");
+	ck_assert_str_eq(resp_str(&r, "imports.count"), "1");
+	ck_assert_str_eq(resp_str(&r, "imports.bytes"), "20971520");
+	resp_free(&r);
+	for (i = 1; i < 3; i++) {
+		ck_assert_int_eq(api_req("POST", "/api/vault/imports", c,
+		    "{\"name\":\"s.vault\",\"sizeBytes\":1000}", &r), 201);
+		snprintf(ids[i], sizeof(ids[i]), "%s", resp_str(&r, "id"));
+		resp_free(&r);
+	}
+	ck_assert_int_eq(api_req("POST", "/api/vault/imports", c,
+	    "{\"name\":\"s.vault\",\"sizeBytes\":1000}", &r), 409);
+	ck_assert_str_eq(resp_str(&r, "error.code"), "too_many_imports");
+	resp_free(&r);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM vault_imports WHERE "
+	    "user_id = " OF("bundles@example.org")), 3);
+	/* One deleted gives its place and its bytes back. */
+	snprintf(path, sizeof(path), "/api/vault/imports/%s", ids[0]);
+	ck_assert_int_eq(api_status("DELETE", path, c, NULL), 204);
+	ck_assert_int_eq(api_status("POST", "/api/vault/imports", c,
+	    "{\"name\":\"b.vault\",\"sizeBytes\":20971520}"), 201);
+}
+END_TEST
+
 START_TEST(mismatch_at_complete)
 {
 	char		*bytes = data(1000), id[64], url[4096], path[256];
@@ -1115,6 +1166,7 @@ main(void)
 	tcase_add_test(tc, upload_complete_download);
 	tcase_add_test(tc, the_store_refuses_other_uploads);
 	tcase_add_test(tc, limits_and_quota);
+	tcase_add_test(tc, import_bundles_count_against_the_quota);
 	tcase_add_test(tc, mismatch_at_complete);
 	tcase_add_test(tc, multipart_upload);
 	tcase_add_test(tc, multipart_abort_leaves_nothing);

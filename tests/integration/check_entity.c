@@ -189,7 +189,7 @@ keep_row(void *ud, const struct db_row *row)
 START_TEST(a_new_entity_goes_out_and_comes_back)
 {
 	struct vault_limits	 vl = { 1LL << 30, 1 << 20, 1 << 20, 1000, 64,
-	    100, NULL };
+	    100, NULL, 0 };
 	struct vault_export	 ex;
 	struct vault_import	 im;
 	struct json_object	*got = NULL, *n;

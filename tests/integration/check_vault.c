@@ -48,7 +48,8 @@ setup(void)
 	    "job_retry_base = 1\noutbound_connect_timeout = 1\n"
 	    "outbound_timeout = 5\nstorage_audio_max = 20M\n"
 	    "storage_image_max = 1M\nvault_tmpdir = %s\n"
-	    "storage_sweep_age = %d\nvault_entities_max = 100000\n",
+	    "storage_sweep_age = %d\nvault_entities_max = 100000\n"
+	    "storage_quota = 64M\n",
 	    harness_s3_conf(dir, endpoint), dir,
 	    SWEEP_AGE);
 	suite_start_pair("vault", conf, alice, bob, sizeof(alice));
@@ -1125,6 +1126,56 @@ START_TEST(weak_export_passphrases_are_refused)
 END_TEST
 
 /*
+ * An import's blobs count against the storage quota (64 MiB here), and
+ * are checked before the first is put: a user whose store filled up to
+ * 63 MiB while the bundle waited cannot import 2 MB of blobs
+ * (too_large, nothing put, no row); with room, the same bundle is
+ * imported (its own bundle is not counted: it goes when done).
+ */
+START_TEST(imported_blobs_count_against_the_quota)
+{
+	struct json_object	*o;
+	struct resp		 r;
+	char			 b[256], args[512], c[128], prefix[128];
+	char			 body[512], path[256], id[64];
+
+	suite_user("quin@example.org", c, sizeof(c));
+	snprintf(b, sizeof(b), "%s/quota.vault.zip", dir);
+	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
+	    "--prefix quota --blobs 2 --blob-bytes 1000000", b, PASS);
+	ck_assert_int_eq(writer(args), 0);
+	snprintf(body, sizeof(body), "{\"name\":\"quota.zip\",\"sizeBytes\":"
+	    "%lld}", file_size(b));
+	ck_assert_int_eq(api_req("POST", "/api/vault/imports", c, body, &r),
+	    201);
+	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	ck_assert_int_eq(upload(resp_str(&r, "upload.url"), b), 200);
+	resp_free(&r);
+	suite_sql("INSERT INTO blobs (user_id, kind, object_key, mime_type, "
+	    "size_bytes, name, state) SELECT id, 'audio', id || '/audio/full.wav',"
+	    " 'audio/wav', 66060288, 'full.wav', 'ready' FROM users WHERE "
+	    "email = 'quin@example.org'");
+	snprintf(path, sizeof(path), "/api/vault/imports/%s/start", id);
+	snprintf(body, sizeof(body), "{\"passphrase\":\"%s\"}", PASS);
+	ck_assert_int_eq(api_status("POST", path, c, body), 202);
+	o = api_import_wait(c, id, 60);
+	ck_assert_msg(strcmp(jstr(o, "state"), "failed") == 0 &&
+	    strcmp(jstr(o, "errorCode"), "too_large") == 0, "%s",
+	    json_object_to_json_string(o));
+	ck_assert(strstr(jstr(o, "error"), "storage quota") != NULL);
+	json_object_put(o);
+	snprintf(prefix, sizeof(prefix), "%s/audio/", uid("quin@example.org"));
+	ck_assert_int_eq(objects(prefix), 0);
+	ck_assert_int_eq(rows("reference_tracks", "quin@example.org"), 0);
+	suite_sql("DELETE FROM blobs WHERE name = 'full.wav'");
+	o = api_import(c, b, PASS);
+	ck_assert_str_eq(jstr(o, "state"), "done");
+	json_object_put(o);
+	ck_assert_int_eq(objects(prefix), 2);
+}
+END_TEST
+
+/*
  * Three open vault jobs per user (sql/0013): a fourth export is 429
  * too_many_jobs with Retry-After, and nothing is written; when one of
  * them ends, the next is taken.
@@ -1691,6 +1742,7 @@ main(void)
 	tcase_add_test(tc, a_typo_is_not_a_reupload);
 	tcase_add_test(tc, weak_export_passphrases_are_refused);
 	tcase_add_test(tc, three_vault_jobs_per_user);
+	tcase_add_test(tc, imported_blobs_count_against_the_quota);
 	tcase_add_test(tc, model_defaults_are_the_columns);
 	tcase_add_test(tc, a_job_failed_for_good_fails_its_import);
 	tcase_add_test(tc, exports_are_deleted_and_expire);
