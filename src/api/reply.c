@@ -113,7 +113,7 @@ api_reply_over_quota(struct http_request *req, const char *what,
 	long long	 used;
 	enum db_status	 st;
 
-	st = db_blob_usage_bytes(&app->db, req->arena, req->user_id, &used);
+	st = db_storage_used(&app->db, req->arena, req->user_id, NULL, &used);
 	db_tx_rollback(&app->db);
 	if (st != DB_OK) {
 		api_reply_db_error(req, st);

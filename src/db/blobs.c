@@ -101,15 +101,17 @@ write_count(struct db *db, struct arena *a, const char *name,
 }
 
 enum db_status
-db_blob_usage_bytes(struct db *db, struct arena *a, const char *user_id,
-    long long *used)
+db_storage_used(struct db *db, struct arena *a, const char *user_id,
+    const char *import_id, long long *used)
 {
-	const char	*p[1] = { user_id };
+	const char	*p[2] = { user_id, import_id };
 	PGresult	*r;
 	enum db_status	 st;
 
-	st = db_sql(db, a, "blob_used", "SELECT storage_used($1) AS used", 1,
-	    p, 1, &r);
+	st = db_sql(db, a, "storage_used", "SELECT storage_used($1) - "
+	    "coalesce((SELECT size_bytes FROM vault_imports WHERE user_id = $1 "
+	    "AND id = $2::uuid AND vault_bundle_kept(state, error_code)), 0) "
+	    "AS used", 2, p, 1, &r);
 	if (st == DB_OK)
 		*used = strtoll(db_col(r, 0, "used"), NULL, 10);
 	return st;

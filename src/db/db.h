@@ -449,9 +449,13 @@ struct db_blob {
 enum db_status	 db_blob_create(struct db *db, struct arena *a,
 		    const char *user_id, struct db_blob *b, long long quota,
 		    int *over);
-/* Bytes of all the user's blobs, pending ones included. */
-enum db_status	 db_blob_usage_bytes(struct db *db, struct arena *a,
-		    const char *user_id, long long *used);
+/*
+ * Bytes the user has in the store (sql/0015: blobs, pending ones too,
+ * and import bundles kept), import_id's bundle aside (NULL: none).
+ */
+enum db_status	 db_storage_used(struct db *db, struct arena *a,
+		    const char *user_id, const char *import_id,
+		    long long *used);
 /* The user's blob id into b: DB_OK or DB_NOTFOUND. */
 enum db_status	 db_blob_get(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, struct db_blob *b);
@@ -569,10 +573,6 @@ enum db_status	 db_vault_import_create(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, const char *name,
 		    long long size, const char *key, const char *state,
 		    long long quota, int *over);
-/* What user_id has in the store (sql/0015), import_id's bundle aside. */
-enum db_status	 db_vault_storage_used(struct db *db, struct arena *a,
-		    const char *user_id, const char *import_id,
-		    long long *used);
 /* The user's import id (locked FOR UPDATE with lock): DB_NOTFOUND. */
 enum db_status	 db_vault_import_get(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, int lock,

@@ -173,23 +173,6 @@ db_vault_import_create(struct db *db, struct arena *a, const char *user_id,
 
 
 enum db_status
-db_vault_storage_used(struct db *db, struct arena *a, const char *user_id,
-    const char *import_id, long long *used)
-{
-	const char	*p[2] = { user_id, import_id };
-	PGresult	*r;
-	enum db_status	 st;
-
-	st = db_sql(db, a, "vault_storage_used", "SELECT storage_used($1) - "
-	    "coalesce((SELECT size_bytes FROM vault_imports WHERE user_id = $1 "
-	    "AND id = $2::uuid AND vault_bundle_kept(state, error_code)), 0) "
-	    "AS used", 2, p, 1, &r);
-	if (st == DB_OK)
-		*used = strtoll(db_col(r, 0, "used"), NULL, 10);
-	return st;
-}
-
-enum db_status
 db_vault_import_start(struct db *db, struct arena *a, const char *user_id,
     const char *id, const char *payload, long max_attempts)
 {

@@ -458,7 +458,7 @@ fits_quota(struct run *r)
 			need += r->uses[i].blob->size;
 	if (need == 0)
 		return 0;
-	if (db_vault_storage_used(im->db, im->arena, im->user_id,
+	if (db_storage_used(im->db, im->arena, im->user_id,
 	    im->import_id, &used) != DB_OK)
 		return -1;
 	if (used + need <= im->lim->quota)
