@@ -134,6 +134,16 @@ blob_from_body(struct http_request *req, struct db_blob *b,
 	    (*t)->ext);
 	if (b->size > cfg->storage_multipart_threshold)
 		b->part_size = part_size(b->size);
+	/* A hash is the store's to check, which it does for one PUT
+	 * (x-amz-checksum-sha256), not for the whole of a part upload. */
+	if (b->sha256 != NULL && b->part_size > 0) {
+		http_reply_invalid(req, 422, "sha256", arena_printf(req->arena,
+		    "sha256: given only for a blob of one upload (up to %s); "
+		    "one uploaded in parts is stored without it",
+		    api_bytes_text(req->arena,
+		    cfg->storage_multipart_threshold)));
+		return -1;
+	}
 	return 0;
 }
 
@@ -183,7 +193,7 @@ api_blobs_create(struct http_request *req)
 	const struct storage_type *t;
 	struct json_object	*o, *up, *h;
 	struct db_blob		 b;
-	const char		*url;
+	const char		*url, *sum;
 	long long		 now = time(NULL);
 
 	if (api_store_or_reply(req) != 0 || blob_from_body(req, &b, &t) != 0 ||
@@ -204,12 +214,19 @@ api_blobs_create(struct http_request *req)
 		http_reply_json(req, 201, o);
 		return;
 	}
-	url = storage_presign(req->arena, &app->store, "PUT", b.object_key,
-	    cfg->storage_upload_ttl, now, b.mime_type, b.size, NULL, 0);
+	/* The type, the size and the hash signed: the store takes only
+	 * that upload (a ready blob's sha256 is its bytes' hash). */
+	sum = b.sha256 != NULL ? storage_checksum_sha256(req->arena,
+	    b.sha256) : NULL;
+	url = storage_presign_put(req->arena, &app->store, b.object_key,
+	    cfg->storage_upload_ttl, now, b.mime_type, b.size, sum);
 	up = json_object_new_object();
 	h = json_object_new_object();
 	json_object_object_add(h, "Content-Type", json_object_new_string(
 	    b.mime_type));
+	if (sum != NULL)
+		json_object_object_add(h, "x-amz-checksum-sha256",
+		    json_object_new_string(sum));
 	json_object_object_add(up, "method", json_object_new_string("PUT"));
 	json_object_object_add(up, "url", json_object_new_string(url));
 	json_object_object_add(up, "headers", h);
@@ -296,7 +313,7 @@ api_blob_get(struct http_request *req)
 {
 	static const char *const names[] = { "redirect", "download", NULL };
 	struct app		*app = api_app(req);
-	struct sigv4_pair	 q[2];
+	struct sigv4_pair	 q[3];
 	struct json_object	*o;
 	struct db_blob		 b;
 	enum db_status		 st;
@@ -332,8 +349,11 @@ api_blob_get(struct http_request *req)
 	    strcmp(download, "true") == 0 ? "attachment" : "inline", b.name);
 	q[1].name = "response-content-type";
 	q[1].value = b.mime_type;
+	/* The answer's caching is the server's too, whatever was stored. */
+	q[2].name = "response-cache-control";
+	q[2].value = arena_printf(req->arena, "private, max-age=%ld", ttl);
 	url = storage_presign(req->arena, &app->store, "GET", b.object_key,
-	    ttl, now, NULL, -1, q, 2);
+	    ttl, now, NULL, -1, q, 3);
 	http_header_add(req, "Cache-Control", "private, no-store");
 	if (redirect != NULL && strcmp(redirect, "false") == 0) {
 		o = http_json_own(req, json_object_new_object());
@@ -475,6 +495,26 @@ parts_or_reply(struct http_request *req, const struct db_blob *b,
 	return 0;
 }
 
+/* How the object in the store is not what b's row announced, or NULL. */
+static const char *
+mismatch(struct arena *a, const struct db_blob *b,
+    const struct storage_object *obj)
+{
+	if (obj->size != b->size)
+		return arena_printf(a, "the upload has %lld bytes, not the "
+		    "%lld announced", obj->size, b->size);
+	if (obj->content_type == NULL ||
+	    strcasecmp(obj->content_type, b->mime_type) != 0)
+		return arena_printf(a, "the upload is %s, not the %s "
+		    "announced", obj->content_type ? obj->content_type :
+		    "untyped", b->mime_type);
+	if (obj->foreign != NULL)
+		return arena_printf(a, "the upload set \"%.200s\", which its "
+		    "URL did not sign: send only the headers it gave",
+		    obj->foreign);
+	return NULL;
+}
+
 void
 api_blob_complete(struct http_request *req)
 {
@@ -530,15 +570,7 @@ api_blob_complete(struct http_request *req)
 		api_reply_store_error(req, ss);
 		return;
 	}
-	if (obj.size != b.size)
-		why = arena_printf(req->arena, "the upload has %lld bytes, not "
-		    "the %lld announced", obj.size, b.size);
-	else if (obj.content_type == NULL ||
-	    strcasecmp(obj.content_type, b.mime_type) != 0)
-		why = arena_printf(req->arena, "the upload is %s, not the %s "
-		    "announced", obj.content_type ? obj.content_type :
-		    "untyped", b.mime_type);
-	if (why != NULL) {
+	if ((why = mismatch(req->arena, &b, &obj)) != NULL) {
 		/* Not what the row says: the stray object goes, the row
 		 * stays pending for a correct upload. */
 		ss = storage_delete(&app->store, &app->net, req->arena,

@@ -270,25 +270,51 @@ net_download(struct net *n, const char *url, const char *const *headers,
 	return 0;
 }
 
-const char *
-net_resp_header(struct arena *a, const struct net_resp *r, const char *name)
+/* The first header line named name (or, with prefix, starting so). */
+static const char *
+header_find(const struct net_resp *r, const char *name, int prefix,
+    size_t *linelen)
 {
 	const char	*p = r->headers;
 	size_t		 n = strlen(name), len;
 
 	while (p != NULL && *p != '\0') {
 		len = strcspn(p, "\r\n");
-		if (len > n && p[n] == ':' && strncasecmp(p, name, n) == 0) {
-			const char *v = p + n + 1;
-
-			while (*v == ' ' || *v == '\t')
-				v++;
-			return arena_strndup(a, v, len - (size_t)(v - p));
+		if (len > n && (prefix || p[n] == ':') &&
+		    strncasecmp(p, name, n) == 0 && memchr(p, ':', len) != NULL) {
+			*linelen = len;
+			return p;
 		}
 		p += len;
 		p += strspn(p, "\r\n");
 	}
 	return NULL;
+}
+
+const char *
+net_resp_header(struct arena *a, const struct net_resp *r, const char *name)
+{
+	const char	*p, *v;
+	size_t		 len;
+
+	if ((p = header_find(r, name, 0, &len)) == NULL)
+		return NULL;
+	v = p + strlen(name) + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	return arena_strndup(a, v, len - (size_t)(v - p));
+}
+
+const char *
+net_resp_header_line(struct arena *a, const struct net_resp *r,
+    const char *prefix)
+{
+	const char	*p;
+	size_t		 len;
+
+	if ((p = header_find(r, prefix, 1, &len)) == NULL)
+		return NULL;
+	return arena_strndup(a, p, len);
 }
 
 char *

@@ -64,6 +64,9 @@ int	 net_download(struct net *n, const char *url,
 /* A response header of net_request by name (any case), or NULL. */
 const char *net_resp_header(struct arena *a, const struct net_resp *r,
 	    const char *name);
+/* The first header line ("Name: value") whose name starts with prefix. */
+const char *net_resp_header_line(struct arena *a, const struct net_resp *r,
+	    const char *prefix);
 /* Append key=value (both escaped) to a form being built in b. */
 void	 net_form_add(struct buf *b, const char *key, const char *value);
 /* Percent-encode s for a URL query, into the arena. */

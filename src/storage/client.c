@@ -54,12 +54,10 @@ content_md5(struct arena *a, const char *body, size_t len)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen = 0;
-	char		*out = arena_alloc(a, 32);
 
 	if (EVP_Digest(body, len, md, &mdlen, EVP_md5(), NULL) != 1)
 		fatal("EVP_Digest(md5) failed");
-	EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
-	return out;
+	return b64_encode(a, md, mdlen);
 }
 
 /* Send c, signed at now; r its response (its body, unless c->fd). */
@@ -155,6 +153,11 @@ call_key(struct storage *s, struct net *n, struct arena *a,
 	return call(s, n, a, &c, now, r);
 }
 
+/* What an object may carry only if its uploader sent it unsigned. */
+static const char *const foreign[] = { "Content-Encoding:",
+	"Cache-Control:", "Content-Disposition:", "Content-Language:",
+	"Expires:", "x-amz-meta-", "x-amz-website-redirect-location:" };
+
 enum storage_status
 storage_head(struct storage *s, struct net *n, struct arena *a,
     const char *key, long long now, struct storage_object *o)
@@ -162,6 +165,7 @@ storage_head(struct storage *s, struct net *n, struct arena *a,
 	struct net_resp		 r;
 	enum storage_status	 st;
 	const char		*len;
+	size_t			 i;
 
 	memset(o, 0, sizeof(*o));
 	st = call_key(s, n, a, "HEAD", key, now, &r);
@@ -171,6 +175,9 @@ storage_head(struct storage *s, struct net *n, struct arena *a,
 	o->size = len ? strtoll(len, NULL, 10) : -1;
 	o->content_type = net_resp_header(a, &r, "Content-Type");
 	o->etag = net_resp_header(a, &r, "ETag");
+	for (i = 0; i < sizeof(foreign) / sizeof(foreign[0]) &&
+	    o->foreign == NULL; i++)
+		o->foreign = net_resp_header_line(a, &r, foreign[i]);
 	return STORAGE_OK;
 }
 

@@ -147,6 +147,19 @@ char	*storage_presign(struct arena *a, struct storage *s,
 	    const char *content_type, long long content_length,
 	    const struct sigv4_pair *query, size_t nquery);
 
+/* A SHA-256 in hex as x-amz-checksum-sha256 says it (base64), or NULL. */
+const char *storage_checksum_sha256(struct arena *a, const char *hex);
+/*
+ * A presigned PUT of key as storage_presign's, checksum (from
+ * storage_checksum_sha256; NULL: none) signed as x-amz-checksum-sha256:
+ * the uploader must send it, and the store keeps only bytes of that
+ * hash.
+ */
+char	*storage_presign_put(struct arena *a, struct storage *s,
+	    const char *key, long expires, long long now,
+	    const char *content_type, long long content_length,
+	    const char *checksum);
+
 #define STORAGE_OBJECT_MAX	5368709120LL	/* one PUT: R2's and S3's limit */
 
 /* A type of blob: its kind (audio, image), MIME type and extension. */
@@ -174,6 +187,9 @@ struct storage_object {
 	long long	 size;		/* -1: not said */
 	const char	*content_type;
 	const char	*etag;
+	/* A header an uploader set that passiond never does (its line:
+	 * "Content-Encoding: gzip", "x-amz-meta-a: b"), or NULL. */
+	const char	*foreign;
 };
 
 /* HEAD key, now being the signing time (seconds since the epoch). */

@@ -46,6 +46,15 @@ hex_lower(char *out, const unsigned char *in, size_t n)
 }
 
 char *
+b64_encode(struct arena *a, const unsigned char *in, size_t n)
+{
+	char	*out = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+	return out;
+}
+
+char *
 b64url_encode(struct arena *a, const unsigned char *in, size_t n)
 {
 	char	*out = arena_alloc(a, 4 * ((n + 2) / 3) + 1);

@@ -161,6 +161,9 @@ void		 random_bytes(unsigned char *out, size_t n);
 void		 uuid_new(char out[37]);
 /* in[0..n) as lowercase hex into out (2n + 1 bytes). */
 void		 hex_lower(char *out, const unsigned char *in, size_t n);
+/* Standard base64 with padding of in[0..n), into the arena. */
+char		*b64_encode(struct arena *a, const unsigned char *in,
+		    size_t n);
 /* base64url without padding of in[0..n), into the arena. */
 char		*b64url_encode(struct arena *a, const unsigned char *in,
 		    size_t n);

@@ -124,16 +124,6 @@ vault_b64_decode(struct arena *a, const char *s, size_t n, size_t *len)
 	return out;
 }
 
-/* Standard base64 with padding of in[0..n), into the arena. */
-static char *
-b64_encode(struct arena *a, const unsigned char *in, size_t n)
-{
-	char	*out = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-	return out;
-}
-
 /* The string member name of o, or NULL. */
 static const char *
 str(struct json_object *o, const char *name, size_t *len)

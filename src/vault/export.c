@@ -144,9 +144,12 @@ fetch(struct exporting *x, struct xblob *b, char sha[65])
 }
 
 /*
- * Each blob into the zip, named by its hash: a content once (two blobs
- * of the same bytes are one member; one whose hash is known and written
- * already is not fetched).
+ * Each blob into the zip, named by the hash of its bytes: a content
+ * once (two blobs of the same bytes are one member). Every blob is
+ * fetched and hashed: a stored sha256 is not taken on trust, and one
+ * that does not name the blob's bytes is a warning of the export's,
+ * never its failure (the bytes are exported as they are, under
+ * contentSha256; sha256 says what was stored).
  */
 static enum vault_error
 write_blobs(struct exporting *x)
@@ -159,15 +162,12 @@ write_blobs(struct exporting *x)
 	for (i = 0; i < x->nblobs; i++) {
 		struct xblob *b = &x->blobs[i];
 
-		if (b->sha != NULL && imp_idmap_find(&x->shas, b->sha) != NULL)
-			continue;
 		if ((fd = fetch(x, b, sha)) < 0)
 			return VAULT_UNAVAILABLE;
-		if (b->sha != NULL && strcmp(b->sha, sha) != 0) {
-			close(fd);
-			return failed(x, VAULT_UNAVAILABLE, "blob %s: its bytes "
-			    "are not those it was stored with", b->id);
-		}
+		if (b->known != NULL && strcmp(b->known, sha) != 0)
+			vault_report_warn(&x->ex->report, "$.blobs", "blob %s: "
+			    "its bytes are not those its sha256 names; exported "
+			    "as they are (contentSha256 %s)", b->id, sha);
 		b->sha = arena_strdup(x->ex->arena, sha);
 		if (imp_idmap_add(&x->shas, sha) == NULL) {
 			close(fd);

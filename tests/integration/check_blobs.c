@@ -462,6 +462,88 @@ START_TEST(import_bundles_count_against_the_quota)
 }
 END_TEST
 
+/*
+ * What an upload may carry is what its URL signs: a blob's sha256 is
+ * signed as x-amz-checksum-sha256 (the store refuses other bytes; s3rver
+ * checks the signature, so an upload without that header, or with
+ * another hash, is refused); headers nobody signed (Cache-Control,
+ * Content-Encoding, x-amz-meta-*) make the completion 422 and the
+ * object goes; a hash for a blob uploaded in parts is 422; a download
+ * answers with the server's caching.
+ */
+START_TEST(uploads_are_what_was_signed)
+{
+	static const char *const unsigned_headers[] = {
+	    "Cache-Control: public, max-age=31536000",
+	    "Content-Encoding: gzip", "x-amz-meta-note: hello" };
+	struct arena	 a;
+	struct resp	 r;
+	char		 c[128], body[512], id[64], url[4096], sum[64], path[512];
+	char		*bytes = data(1000), *sha;
+	int		 i;
+
+	arena_init(&a, 16 * 1024);
+	suite_user("signed@example.org", c, sizeof(c));
+	sha = sha256_hex(&a, bytes, 1000, NULL, 0);
+	snprintf(body, sizeof(body), "{\"name\":\"s.wav\",\"mimeType\":"
+	    "\"audio/wav\",\"sizeBytes\":1000,\"kind\":\"audio\","
+	    "\"sha256\":\"%s\"}", sha);
+	ck_assert_int_eq(api_req("POST", "/api/blobs", c, body, &r), 201);
+	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	snprintf(url, sizeof(url), "%s", resp_str(&r, "upload.url"));
+	snprintf(sum, sizeof(sum), "%s", resp_str(&r,
+	    "upload.headers.x-amz-checksum-sha256"));
+	resp_free(&r);
+	ck_assert_str_eq(sum, storage_checksum_sha256(&a, sha));
+	ck_assert(strstr(url, "x-amz-checksum-sha256") != NULL);
+	/* Without the hash, or with another one: refused by the store. */
+	ck_assert_int_eq(put(url, "audio/wav", bytes), 403);
+	http_do_h("PUT", url, NULL, "x-amz-checksum-sha256: "
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "audio/wav", bytes,
+	    &r);
+	ck_assert_int_eq(r.status, 403);
+	resp_free(&r);
+	snprintf(body, sizeof(body), "x-amz-checksum-sha256: %s", sum);
+	http_do_h("PUT", url, NULL, body, "audio/wav", bytes, &r);
+	ck_assert_int_eq(r.status, 200);
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
+	ck_assert_int_eq(api_status("POST", path, c, NULL), 200);
+	/* Its download: the server's type and caching. */
+	snprintf(path, sizeof(path), "/api/blobs/%s?redirect=false", id);
+	ck_assert_int_eq(api_req("GET", path, c, NULL, &r), 200);
+	ck_assert(strstr(resp_str(&r, "url"), "response-cache-control=private")
+	    != NULL);
+	resp_free(&r);
+
+	/* Headers the URL did not sign: the completion refuses them. */
+	for (i = 0; i < N(unsigned_headers); i++) {
+		ck_assert_int_eq(create(c, "u.wav", "audio/wav", 1000, "audio",
+		    id, url), 201);
+		http_do_h("PUT", url, NULL, unsigned_headers[i], "audio/wav",
+		    bytes, &r);
+		ck_assert_int_eq(r.status, 200);
+		resp_free(&r);
+		snprintf(path, sizeof(path), "/api/blobs/%s/complete", id);
+		ck_assert_int_eq(api_req("POST", path, c, NULL, &r), 422);
+		ck_assert_str_eq(resp_str(&r, "error.code"), "upload_mismatch");
+		ck_assert_msg(strstr(resp_str(&r, "error.message"), "did not "
+		    "sign") != NULL, "%s", resp_str(&r, "error.message"));
+		resp_free(&r);
+		ck_assert(!in_store(key_of(id)));
+	}
+	/* A hash for an upload in parts (past 8 MiB here): 422. */
+	snprintf(body, sizeof(body), "{\"name\":\"m.wav\",\"mimeType\":"
+	    "\"audio/wav\",\"sizeBytes\":9000000,\"kind\":\"audio\","
+	    "\"sha256\":\"%s\"}", sha);
+	ck_assert_int_eq(api_req("POST", "/api/blobs", c, body, &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "sha256");
+	resp_free(&r);
+	free(bytes);
+	arena_cleanup(&a);
+}
+END_TEST
+
 START_TEST(mismatch_at_complete)
 {
 	char		*bytes = data(1000), id[64], url[4096], path[256];
@@ -1167,6 +1249,7 @@ main(void)
 	tcase_add_test(tc, the_store_refuses_other_uploads);
 	tcase_add_test(tc, limits_and_quota);
 	tcase_add_test(tc, import_bundles_count_against_the_quota);
+	tcase_add_test(tc, uploads_are_what_was_signed);
 	tcase_add_test(tc, mismatch_at_complete);
 	tcase_add_test(tc, multipart_upload);
 	tcase_add_test(tc, multipart_abort_leaves_nothing);

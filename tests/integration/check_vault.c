@@ -1126,6 +1126,32 @@ START_TEST(weak_export_passphrases_are_refused)
 END_TEST
 
 /*
+ * An export never fails for good because of one blob: a ready blob
+ * whose stored sha256 does not name its bytes (stored before uploads
+ * were checked) is exported as it is, with a warning.
+ */
+START_TEST(a_wrong_hash_is_an_exports_warning)
+{
+	struct json_object	*o, *w;
+	char			 c[128], id[64], f[256], q[256];
+
+	suite_user("wren@example.org", c, sizeof(c));
+	api_blob(c, "w.wav", "audio/wav", "audio", "RIFF....WAVE bytes", 1, id);
+	snprintf(q, sizeof(q), "UPDATE blobs SET sha256 = repeat('ab', 32) "
+	    "WHERE id = '%s'", id);
+	suite_sql(q);
+	snprintf(f, sizeof(f), "%s/wren.vault.zip", dir);
+	o = export_to(c, f);
+	w = json_object_object_get(json_object_object_get(o, "result"),
+	    "warnings");
+	ck_assert_msg(w != NULL && strstr(json_object_to_json_string(w),
+	    "its bytes are not those its sha256 names") != NULL, "%s",
+	    json_object_to_json_string(o));
+	json_object_put(o);
+}
+END_TEST
+
+/*
  * An import's blobs count against the storage quota (64 MiB here), and
  * are checked before the first is put: a user whose store filled up to
  * 63 MiB while the bundle waited cannot import 2 MB of blobs
@@ -1743,6 +1769,7 @@ main(void)
 	tcase_add_test(tc, weak_export_passphrases_are_refused);
 	tcase_add_test(tc, three_vault_jobs_per_user);
 	tcase_add_test(tc, imported_blobs_count_against_the_quota);
+	tcase_add_test(tc, a_wrong_hash_is_an_exports_warning);
 	tcase_add_test(tc, model_defaults_are_the_columns);
 	tcase_add_test(tc, a_job_failed_for_good_fails_its_import);
 	tcase_add_test(tc, exports_are_deleted_and_expire);
