@@ -510,6 +510,38 @@ START_TEST(infobase_search_ranks_titles_first)
 	    r.json, "data")), 1);
 	resp_free(&r);
 	ck_assert_int_eq(api_status("GET", "/api/infobase?q=", c, NULL), 400);
+	/* 500 000 characters of two-character CJK words, each its own
+	 * lexeme: past a search vector's 1 MB, stored (sql/0016) and found
+	 * by its first words. */
+	{
+		struct buf	 b;
+		char		 q[256];
+		unsigned	 cp;
+		int		 i, k;
+
+		buf_init(&b, 4 << 20);
+		buf_puts(&b, "{\"title\":\"cjk\",\"content\":\"");
+		for (i = 0; i < 166666; i++) {
+			for (k = 0; k < 2; k++) {
+				cp = 0x4e00 + (k == 0 ? (unsigned)i % 20000 :
+				    (unsigned)i / 20000);
+				buf_putc(&b, (char)(0xe0 | cp >> 12));
+				buf_putc(&b, (char)(0x80 | (cp >> 6 & 0x3f)));
+				buf_putc(&b, (char)(0x80 | (cp & 0x3f)));
+			}
+			buf_putc(&b, ' ');
+		}
+		buf_puts(&b, "\"}");
+		ck_assert_int_eq(api_status("POST", "/api/infobase", c, b.data),
+		    201);
+		buf_cleanup(&b);
+		/* U+4E01 U+4E00: the second word. */
+		snprintf(q, sizeof(q), "/api/infobase?q=%%E4%%B8%%81%%E4%%B8%%80");
+		ck_assert_int_eq(api_req("GET", q, c, NULL, &r), 200);
+		ck_assert_int_eq(json_object_array_length(json_object_object_get(
+		    r.json, "data")), 1);
+		resp_free(&r);
+	}
 	/* Only words to leave out: nothing to look up (sql/0012). */
 	ck_assert_int_eq(api_req("GET", "/api/infobase?q=-compression%20-glue",
 	    c, NULL, &r), 400);

@@ -79,6 +79,8 @@ function check({ method, path, status, body }) {
 
 createServer((req, res) => {
 	let data = "";
+	// As UTF-8 across chunks: a character split between two is one.
+	req.setEncoding("utf8");
 	req.on("data", (c) => { data += c; });
 	req.on("end", () => {
 		let problem;
