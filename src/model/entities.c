@@ -54,6 +54,7 @@ static const char *const ref_quest[] = { "quest", NULL };
 static const char *const ref_library[] = { "reference library", NULL };
 static const char *const ref_audio[] = { "ready, unused audio blob", NULL };
 static const char *const ref_image[] = { "ready, unused image blob", NULL };
+static const char *const ref_event[] = { "event", NULL };
 
 static const char *const quest_statuses[] = { "pending", "in-progress",
 	"completed", "deferred", "cancelled", NULL };
@@ -250,8 +251,8 @@ static const struct model_field reward_fields[] = {
 	F("reward_type", "type", MT_ENUM, MF_REQUIRED, 0, 0, reward_types),
 	F("amount", "amount", MT_INT, MF_REQUIRED, -XP_MAX, XP_MAX, NULL),
 	F("reason", "reason", MT_TEXT, MF_REQUIRED, 1, TITLE_MAX, NULL),
-	/* History: remapped with the event on import, never checked. */
-	F("source_event_id", "sourceEventId", MT_ID, 0, 0, 0, NULL,
+	/* One of the user's events (sql/0017), remapped with it on import. */
+	F("source_event_id", "sourceEventId", MT_ID, MF_REF, 0, 0, ref_event,
 	    .ref = &model_events),
 	F("metadata", "metadata", MT_OBJECT, 0, 0, META_MAX, NULL),
 	CREATED_AT,

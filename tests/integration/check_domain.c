@@ -279,6 +279,27 @@ START_TEST(rewards_feed_the_tree_and_sum_up)
 	ck_assert_int_eq(api_req("GET", "/api/skill-tree", c, NULL, &r), 200);
 	ck_assert_str_eq(resp_str(&r, "totalXp"), "2148483000");
 	resp_free(&r);
+	/* sourceEventId is one of the user's events (sql/0017): bob's, or
+	 * none at all, is 422 naming it; her own is taken. */
+	ck_assert_int_eq(api_status("POST", "/api/events", bob, "{\"id\":"
+	    "\"bobs-event\",\"eventType\":\"e\",\"payload\":{},"
+	    "\"timestamp\":\"2026-01-02T12:00:00Z\"}"), 201);
+	ck_assert_int_eq(api_status("POST", "/api/events", c, "{\"id\":"
+	    "\"her-event\",\"eventType\":\"e\",\"payload\":{},"
+	    "\"timestamp\":\"2026-01-02T12:00:00Z\"}"), 201);
+	ck_assert_int_eq(api_req("POST", "/api/rewards", c, "{\"domainId\":"
+	    "\"music\",\"type\":\"xp\",\"amount\":1,\"reason\":\"r\","
+	    "\"sourceEventId\":\"bobs-event\"}", &r), 422);
+	ck_assert_str_eq(resp_str(&r, "error.field"), "sourceEventId");
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "error.message"),
+	    "no such event of yours"));
+	resp_free(&r);
+	ck_assert_int_eq(api_status("POST", "/api/rewards", c, "{\"domainId\":"
+	    "\"music\",\"type\":\"xp\",\"amount\":1,\"reason\":\"r\","
+	    "\"sourceEventId\":\"nobody\"}"), 422);
+	ck_assert_int_eq(api_status("POST", "/api/rewards", c, "{\"domainId\":"
+	    "\"music\",\"type\":\"xp\",\"amount\":1,\"reason\":\"r\","
+	    "\"sourceEventId\":\"her-event\"}"), 201);
 }
 END_TEST
 

@@ -1448,6 +1448,8 @@ START_TEST(bad_bundles_write_nothing)
 		    "$.referenceTracks[0].blobId", 0 },
 		{ "missing-library", "json", "invalid_data",
 		    "$.referenceTracks[0].libraryId", 0 },
+		{ "missing-event", "json", "invalid_data",
+		    "$.rewardLedger[0].sourceEventId", 0 },
 		{ "self-parent", "zip", "invalid_data", "$.quests[1].parentId",
 		    0 },
 		/* 101 schedule rules: past a user's 100 (sql/0014). */

@@ -186,6 +186,7 @@ const mutations = {
 	"dup-id": (m) => { m.quests[1].id = m.quests[0].id; },
 	"missing-blob": (m) => { m.referenceTracks[0].blobId = "f".repeat(64); },
 	"missing-library": (m) => { m.referenceTracks[0].libraryId = "nolib"; },
+	"missing-event": (m) => { m.rewardLedger[0].sourceEventId = "noevent"; },
 	"schema": (m) => { m.schemaVersion = 9; },
 	// A zone that looks like one but no database knows.
 	"bad-zone": (m) => { m.settings.settingsJson.timeZone = "Foo/Bar"; },
