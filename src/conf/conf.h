@@ -41,7 +41,7 @@ struct config {
 	long	 backlog;
 	long	 workers;
 	long	 user_workers;		/* of them, one user's costly requests
-					   at once; 0: half, at least 1 */
+					   at once; 0: a quarter, at least 1 */
 	long	 max_requests;
 	long	 request_timeout;	/* seconds, from accept to reply */
 	long	 read_timeout;		/* seconds to read a whole request */

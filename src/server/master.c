@@ -135,7 +135,7 @@ spawn(struct master *m, int jobs)
 		}
 		share_init(&share, m->marks, MAX_SLOTS, i,
 		    m->cfg->user_workers > 0 ? m->cfg->user_workers :
-		    m->cfg->workers > 1 ? m->cfg->workers / 2 : 1);
+		    m->cfg->workers / 4 > 0 ? m->cfg->workers / 4 : 1);
 		worker_run(m->cfg, m->listen_fd, s, &share);
 	}
 	s->pid = pid;
