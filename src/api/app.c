@@ -63,5 +63,6 @@ api_handle(struct app *app, struct http_request *req)
 		    (size_t)app->cfg->max_body, api_session_auth);
 	/* A handler that left a transaction open loses it. */
 	db_tx_rollback(&app->db);
+	/* Released as the answer began (session.c); this is the backstop. */
 	share_release(&app->share);
 }

@@ -125,6 +125,10 @@ session_on_reply(struct http_request *req, int status)
 	struct req_session	*rs = req_session(req);
 	struct db_session	*s = &rs->s;
 
+	/* The user's share is free before the answer goes out: a large
+	 * one reaches the client while the handler still writes, and the
+	 * client's next request may come to another worker at once. */
+	share_release(&app->share);
 	if (status == 401) {
 		memo_slot(app, rs->hash)->hash[0] = '\0';
 		db_tx_rollback(&app->db);

@@ -123,6 +123,24 @@ cookie_status(struct stack *s, const char *path, const char *cookie,
 	return status;
 }
 
+/* 100 infobase entries of 2 KB for the user of cookie (by the API). */
+static void
+fill_infobase(struct stack *s, const char *cookie)
+{
+	struct resp	 r;
+	char		 body[2300], u[256];
+	int		 i;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(body, sizeof(body), "{\"title\":\"e%d\",\"content\":"
+		    "\"%02000d\"}", i, i);
+		snprintf(u, sizeof(u), "%s/api/infobase", s->url);
+		http_do_cookie("POST", u, cookie, "application/json", body, &r);
+		ck_assert_int_eq(r.status, 201);
+		resp_free(&r);
+	}
+}
+
 /* SIGKILL the worker of s asleep in a request (/api/_debug/...sleep). */
 static void
 kill_sleeping_worker(struct stack *s)
@@ -180,6 +198,13 @@ START_TEST(a_user_holds_a_share_of_the_workers)
 	ck_assert_int_eq(wait_exit_code(client, 10000), 0);
 	ck_assert_int_eq(cookie_status(&s, "/api/infobase?q=mix", alice, NULL),
 	    200);
+	/* One costly request after another, each answer larger than a
+	 * FastCGI buffer (a page of 100 entries): the share is free before
+	 * the answer reaches her, so the next one is never refused. */
+	fill_infobase(&s, alice);
+	for (i = 0; i < 40; i++)
+		ck_assert_int_eq(cookie_status(&s, "/api/infobase?limit=100",
+		    alice, NULL), 200);
 	/* A worker killed holding her share frees it. */
 	client = client_cookie(&s, "/api/_debug/costly-sleep?ms=60000", alice);
 	harness_sleep_ms(400);
