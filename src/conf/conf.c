@@ -45,6 +45,7 @@ static const struct conf_key keys[] = {
 	{ "backlog", CONF_INT, STR(backlog), "511", 1, 65535, NULL },
 	{ "workers", CONF_INT, STR(workers), "4", 1, 256, NULL },
 	{ "user_workers", CONF_INT, STR(user_workers), "0", 0, 256, NULL },
+	{ "search_rate", CONF_INT, STR(search_rate), "30", 0, 100000, NULL },
 	{ "max_requests", CONF_INT, STR(max_requests), "1000000", 0, 100000000,
 	    NULL },
 	{ "request_timeout", CONF_DURATION, STR(request_timeout), "60s", 1,

@@ -42,6 +42,7 @@ struct config {
 	long	 workers;
 	long	 user_workers;		/* of them, one user's costly requests
 					   at once; 0: a quarter, at least 1 */
+	long	 search_rate;		/* a user's searches per 10 s (0: any) */
 	long	 max_requests;
 	long	 request_timeout;	/* seconds, from accept to reply */
 	long	 read_timeout;		/* seconds to read a whole request */

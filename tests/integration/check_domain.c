@@ -24,8 +24,8 @@ static char		 alice[128], bob[128];
 static void
 setup(void)
 {
-	suite_start_pair("domain", "job_workers = 0\n", alice, bob,
-	    sizeof(alice));
+	suite_start_pair("domain", "job_workers = 0\nsearch_rate = 20\n", alice,
+	    bob, sizeof(alice));
 }
 
 static void
@@ -562,6 +562,26 @@ START_TEST(infobase_search_ranks_titles_first)
 		ck_assert_int_eq(json_object_array_length(json_object_object_get(
 		    r.json, "data")), 1);
 		resp_free(&r);
+	}
+	/* search_rate (20 per 10 s in this suite): a user's 21st is 429,
+	 * a list is not limited, another user's search is not. */
+	{
+		char	 rated[128];
+		int	 i;
+
+		suite_user("rated@example.org", rated, sizeof(rated));
+		for (i = 0; i < 20; i++)
+			ck_assert_int_eq(api_status("GET", "/api/infobase?q="
+			    "glue", rated, NULL), 200);
+		ck_assert_int_eq(api_req("GET", "/api/infobase?q=glue", rated,
+		    NULL, &r), 429);
+		ck_assert_str_eq(resp_str(&r, "error.code"), "rate_limited");
+		ck_assert_ptr_nonnull(resp_header(&r, "Retry-After"));
+		resp_free(&r);
+		ck_assert_int_eq(api_status("GET", "/api/infobase", rated,
+		    NULL), 200);
+		ck_assert_int_eq(api_status("GET", "/api/infobase?q=glue",
+		    bob, NULL), 200);
 	}
 	/* Only words to leave out: nothing to look up (sql/0012). */
 	ck_assert_int_eq(api_req("GET", "/api/infobase?q=-compression%20-glue",
