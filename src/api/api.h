@@ -52,6 +52,9 @@ api_app(struct http_request *req)
 
 /* --- reply.c: what the routes of every file share --- */
 
+/* A hit for key against limit per window seconds, or 429 rate_limited. */
+int	 api_rate_or_reply(struct http_request *req, const char *key,
+	    long window, long limit, const char *message);
 /* 413 quota_exceeded: what ("blob", "bundle") of size does not fit. */
 void	 api_reply_over_quota(struct http_request *req, const char *what,
 	    long long size);

@@ -52,38 +52,6 @@ api_track_create(struct http_request *req)
 	api_entity_create_with(req, &how);
 }
 
-/*
- * A search counted against the user's search_rate (per 10 s) in the
- * open transaction: 0, or -1 after replying 429 (rolled back). The
- * worker share bounds how many run at once; this bounds how many a
- * user runs back to back, each a core's time.
- */
-static int
-search_rate_or_reply(struct http_request *req, const char *q)
-{
-	struct app	*app = api_app(req);
-	long		 count = 0, retry = 0;
-	enum db_status	 st;
-
-	if (q == NULL || app->cfg->search_rate <= 0)
-		return 0;
-	st = db_rate_hit(&app->db, req->arena, arena_printf(req->arena,
-	    "search:%s", req->user_id), SEARCH_WINDOW, &count, &retry);
-	if (st == DB_OK && count <= app->cfg->search_rate)
-		return 0;
-	db_tx_rollback(&app->db);
-	if (st != DB_OK) {
-		api_reply_db_error(req, st);
-		return -1;
-	}
-	http_header_add(req, "Retry-After", arena_printf(req->arena, "%ld",
-	    retry > 0 ? retry : 1));
-	http_reply_error(req, 429, "rate_limited", "%ld searches in %d "
-	    "seconds is as many as one user may make; try again shortly",
-	    app->cfg->search_rate, SEARCH_WINDOW);
-	return -1;
-}
-
 void
 api_infobase_list(struct http_request *req)
 {
@@ -102,8 +70,16 @@ api_infobase_list(struct http_request *req)
 		    "characters to search for", SEARCH_MAX);
 		return;
 	}
-	if (api_begin_or_reply(req) != 0 || search_rate_or_reply(req,
-	    l.search) != 0)
+	if (api_begin_or_reply(req) != 0)
+		return;
+	/* The share bounds how many run at once; search_rate how many a
+	 * user runs back to back, each a core's time. */
+	if (l.search != NULL && app->cfg->search_rate > 0 &&
+	    api_rate_or_reply(req, arena_printf(req->arena, "search:%s",
+	    req->user_id), SEARCH_WINDOW, app->cfg->search_rate,
+	    arena_printf(req->arena, "%ld searches in %d seconds is as many "
+	    "as one user may make; try again shortly", app->cfg->search_rate,
+	    SEARCH_WINDOW)) != 0)
 		return;
 	memset(&pg, 0, sizeof(pg));
 	st = db_entity_list(&app->db, req->arena, &model_infobase,

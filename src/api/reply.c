@@ -125,6 +125,34 @@ api_reply_over_quota(struct http_request *req, const char *what,
 	    api_bytes_text(req->arena, app->cfg->storage_quota));
 }
 
+/*
+ * Count a hit for key (window seconds) in the open transaction: 0, or
+ * -1 after rolling it back (a refusal is not counted) and replying 429
+ * rate_limited with message and the window's rest as Retry-After (503
+ * when the database fails).
+ */
+int
+api_rate_or_reply(struct http_request *req, const char *key, long window,
+    long limit, const char *message)
+{
+	struct app	*app = api_app(req);
+	long		 count = 0, retry = 0;
+	enum db_status	 st;
+
+	st = db_rate_hit(&app->db, req->arena, key, window, &count, &retry);
+	if (st == DB_OK && count <= limit)
+		return 0;
+	db_tx_rollback(&app->db);
+	if (st != DB_OK) {
+		api_reply_db_error(req, st);
+		return -1;
+	}
+	http_header_add(req, "Retry-After", arena_printf(req->arena, "%ld",
+	    retry > 0 ? retry : 1));
+	http_reply_error(req, 429, "rate_limited", "%s", message);
+	return -1;
+}
+
 /* 503 when no store is configured; 0 when one is. */
 int
 api_store_or_reply(struct http_request *req)

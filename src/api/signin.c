@@ -432,34 +432,6 @@ email_hash(struct http_request *req, const char *token)
 	    app->keys.email, sizeof(app->keys.email));
 }
 
-/*
- * Count a hit for key inside the open transaction; 0, or -1 after
- * replying 429/503. A refused request rolls its transaction back, so it
- * writes nothing.
- */
-static int
-rate_or_reply(struct http_request *req, const char *key, long limit,
-    const char *what)
-{
-	struct app	*app = api_app(req);
-	long		 count = 0, retry = 0;
-	enum db_status	 st;
-
-	st = db_rate_hit(&app->db, req->arena, key, app->cfg->rate_window,
-	    &count, &retry);
-	if (st != DB_OK) {
-		api_reply_db_error(req, st);
-		return -1;
-	}
-	if (count <= limit)
-		return 0;
-	http_header_add(req, "Retry-After", arena_printf(req->arena, "%ld",
-	    retry > 0 ? retry : 1));
-	http_reply_error(req, 429, "rate_limited",
-	    "too many sign-in emails %s; try again later", what);
-	return -1;
-}
-
 /* The body's email: normalised, deliverable; NULL after replying. */
 static const char *
 email_or_reply(struct http_request *req, struct json_object *body,
@@ -532,10 +504,12 @@ api_auth_email(struct http_request *req)
 	}
 	/* The address's counter moves only for an address the IP may ask. */
 	ip = http_env_get(req->envp, "REMOTE_ADDR");
-	if (rate_or_reply(req, arena_printf(req->arena, "ip:%s", ip ? ip : "-"),
-	    cfg->rate_per_ip, "from this network address") != 0 ||
-	    rate_or_reply(req, arena_printf(req->arena, "email:%s", email),
-	    cfg->rate_per_address, "for this address") != 0) {
+	if (api_rate_or_reply(req, arena_printf(req->arena, "ip:%s", ip ? ip :
+	    "-"), cfg->rate_window, cfg->rate_per_ip, "too many sign-in emails "
+	    "from this network address; try again later") != 0 ||
+	    api_rate_or_reply(req, arena_printf(req->arena, "email:%s", email),
+	    cfg->rate_window, cfg->rate_per_address, "too many sign-in emails "
+	    "for this address; try again later") != 0) {
 		db_tx_rollback(&app->db);
 		return;
 	}
