@@ -616,6 +616,17 @@ api_blob_delete(struct http_request *req)
 		api_entity_commit_or_reply(req, NULL, st);
 		return;
 	}
+	/*
+	 * An object other rows hold too (an import's, sql/0018) stays; it
+	 * is queued by the last row to go.
+	 */
+	if (b.shared) {
+		st = db_blob_delete(&app->db, req->arena, req->user_id, b.id,
+		    NULL);
+		if (api_entity_commit_or_reply(req, NULL, st) == 0)
+			http_reply(req, 204, NULL, NULL, 0);
+		return;
+	}
 	if (api_store_or_reply(req) != 0) {
 		db_tx_rollback(&app->db);
 		return;

@@ -192,10 +192,13 @@ db_blob_lock(struct db *db, struct arena *a, const char *user_id,
 	enum db_status	 st;
 
 	st = blob_one(db, a, "blob_lock", arena_printf(a, "SELECT %s, %s AS "
-	    "used FROM blobs b WHERE user_id = $1 AND id = $2 FOR UPDATE OF b",
+	    "used, EXISTS (SELECT 1 FROM blobs o WHERE o.user_id = $1 AND "
+	    "o.object_key = b.object_key AND o.id <> b.id) AS shared FROM "
+	    "blobs b WHERE user_id = $1 AND id = $2 FOR UPDATE OF b",
 	    db_entity_columns(a, M), db_blob_used_sql(a, "b")), 0, p, b, &r);
 	if (st != DB_OK)
 		return st;
+	b->shared = db_col_true(r, 0, "shared");
 	return db_col_true(r, 0, "used") ? DB_FOREIGN : DB_OK;
 }
 
@@ -248,11 +251,15 @@ db_blob_usage(struct db *db, struct arena *a, const char *user_id,
 	long long		 used = 0, n;
 	int			 i;
 
+	/* An object rows share (an import's, sql/0018) counts once. */
 	st = db_sql(db, a, "blob_usage", "SELECT k.kind, count(b.id) AS count, "
-	    "coalesce(sum(b.size_bytes), 0) AS bytes, count(b.id) FILTER "
-	    "(WHERE b.state = 'pending') AS pending FROM (VALUES ('audio'), ('image')) AS "
-	    "k (kind) LEFT JOIN blobs b ON b.kind = k.kind AND b.user_id = $1 "
-	    "GROUP BY k.kind UNION ALL SELECT 'import', count(*), "
+	    "coalesce(sum(b.size_bytes) FILTER (WHERE b.first), 0) AS bytes, "
+	    "count(b.id) FILTER (WHERE b.state = 'pending') AS pending FROM "
+	    "(VALUES ('audio'), ('image')) AS k (kind) LEFT JOIN (SELECT id, "
+	    "kind, size_bytes, state, row_number() OVER (PARTITION BY "
+	    "object_key ORDER BY id) = 1 AS first FROM blobs WHERE user_id = "
+	    "$1) b ON b.kind = k.kind GROUP BY k.kind UNION ALL SELECT "
+	    "'import', count(*), "
 	    "coalesce(sum(size_bytes), 0), 0 FROM vault_imports WHERE user_id "
 	    "= $1 AND vault_bundle_kept(state, error_code) ORDER BY 1", 1, p, 1,
 	    &r);

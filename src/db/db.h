@@ -438,6 +438,7 @@ struct db_blob {
 	const char	*upload_id;	/* a multipart upload, or NULL */
 	long long	 part_size;	/* its parts' size (0: single PUT) */
 	const char	*created_at;	/* ISO 8601 */
+	int		 shared;	/* another row holds its object (lock) */
 	struct db_row	 row;		/* as read: db_row_json shows it */
 };
 
@@ -461,7 +462,8 @@ enum db_status	 db_blob_get(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, struct db_blob *b);
 /*
  * The user's blob id into b, its row locked for the transaction:
- * DB_OK, DB_NOTFOUND, or DB_FOREIGN when a track or a project uses it.
+ * DB_OK, DB_NOTFOUND, or DB_FOREIGN when a track or a project uses it;
+ * b->shared when another of the user's rows holds its object (0018).
  */
 enum db_status	 db_blob_lock(struct db *db, struct arena *a,
 		    const char *user_id, const char *id, struct db_blob *b);

@@ -45,6 +45,7 @@ struct exporting {
 	int			 sink_failed;
 	int64_t			 last_progress;
 	struct idmap		 shas;	/* the contents written */
+	struct idmap		 keys;	/* the objects fetched: blob + 1 */
 };
 
 /* Tell the progress, at most every 250 ms. */
@@ -161,16 +162,25 @@ write_blobs(struct exporting *x)
 
 	for (i = 0; i < x->nblobs; i++) {
 		struct xblob *b = &x->blobs[i];
+		struct ident *k = imp_idmap_add(&x->keys, b->key);
 
-		if ((fd = fetch(x, b, sha)) < 0)
+		/* An object rows share (an import's, sql/0018): fetched once. */
+		fd = -1;
+		if (k == NULL)
+			snprintf(sha, sizeof(sha), "%s", x->blobs[IDENT_USE(
+			    imp_idmap_find(&x->keys, b->key)) - 1].sha);
+		else if ((fd = fetch(x, b, sha)) < 0)
 			return VAULT_UNAVAILABLE;
+		else
+			IDENT_SET_USE(k, i + 1);
 		if (b->known != NULL && strcmp(b->known, sha) != 0)
 			vault_report_warn(&x->ex->report, "$.blobs", "blob %s: "
 			    "its bytes are not those its sha256 names; exported "
 			    "as they are (contentSha256 %s)", b->id, sha);
 		b->sha = arena_strdup(x->ex->arena, sha);
-		if (imp_idmap_add(&x->shas, sha) == NULL) {
-			close(fd);
+		if (fd < 0 || imp_idmap_add(&x->shas, sha) == NULL) {
+			if (fd >= 0)
+				close(fd);
 			continue;
 		}
 		b->first = 1;
@@ -440,5 +450,6 @@ out:
 	explicit_bzero(meta.data, meta.len);
 	buf_cleanup(&meta);
 	imp_idmap_free(&x.shas);
+	imp_idmap_free(&x.keys);
 	return e;
 }

@@ -454,7 +454,8 @@ fits_quota(struct run *r)
 	if (im->lim->quota <= 0)
 		return 0;
 	for (i = 0; i < r->nuses; i++)
-		if (!imp_use_skipped(r, &r->uses[i], r->uses[i].eid))
+		if (r->uses[i].same == 0 &&
+		    !imp_use_skipped(r, &r->uses[i], r->uses[i].eid))
 			need += r->uses[i].blob->size;
 	if (need == 0)
 		return 0;
@@ -469,30 +470,63 @@ fits_quota(struct run *r)
 	return 1;
 }
 
+/*
+ * The uses that share an object (sql/0018): of the entities written
+ * (the duplicates skipped), each of the bundle's blobs is put once as
+ * a type; a later use of it (200 tracks naming one file) has its own
+ * row, which holds the first's object.
+ */
+static void
+share_objects(struct run *r)
+{
+	size_t		*first, i, b;
+	struct use	*u;
+
+	if (r->nuses == 0)
+		return;
+	if ((first = calloc(r->b.nblobs, sizeof(*first))) == NULL)
+		fatal("calloc: out of memory");
+	for (i = 0; i < r->nuses; i++) {
+		u = &r->uses[i];
+		u->same = 0;
+		if (imp_use_skipped(r, u, u->eid))
+			continue;
+		b = (size_t)(u->blob - r->b.blobs);
+		if (first[b] > 0 && r->uses[first[b] - 1].type == u->type)
+			u->same = (long)first[b];
+		else
+			first[b] = i + 1;
+	}
+	free(first);
+}
+
 /* 3. What the database holds (duplicates, remaps, references, quota). */
 static enum vault_error
 ask_db(struct run *r)
 {
 	struct vault_import	*im = r->im;
-	int			 over = 0;
+	int			 over = 0, ok;
 
-	if (db_tx_begin(im->db, im->user_id) != DB_OK ||
-	    imp_check_db(r) != DB_OK ||
-	    (im->report.nerrors == 0 && (over = fits_quota(r)) < 0)) {
-		db_tx_rollback(im->db);
-		return unavailable(r, "reading the user's ids");
-	}
+	ok = db_tx_begin(im->db, im->user_id) == DB_OK &&
+	    imp_check_db(r) == DB_OK;
+	if (ok)
+		share_objects(r);
+	if (ok && im->report.nerrors == 0)
+		ok = (over = fits_quota(r)) >= 0;
 	db_tx_rollback(im->db);
+	if (!ok)
+		return unavailable(r, "reading the user's ids");
 	if (over)
 		return VAULT_TOO_LARGE;
 	return im->report.nerrors > 0 ? verdict(r) : VAULT_OK;
 }
 
-/* 4. The blobs the new entities name, put into the store. */
+/* 4. The blobs the new entities name, put into the store (once each). */
 static enum vault_error
 put_blobs(struct run *r)
 {
 	unsigned char	*buf;
+	struct use	*u;
 	size_t		 i;
 	int		 rc = 0;
 
@@ -501,9 +535,12 @@ put_blobs(struct run *r)
 	if ((buf = malloc(PART_SIZE)) == NULL)
 		fatal("malloc: out of memory");
 	for (i = 0; i < r->nuses && rc == 0; i++) {
-		imp_use_id(r, &r->uses[i]);
-		if (!imp_use_skipped(r, &r->uses[i], r->uses[i].eid))
-			rc = imp_put_use(r, &r->uses[i], buf);
+		u = &r->uses[i];
+		imp_use_id(r, u);
+		if (u->same > 0)
+			u->key = r->uses[u->same - 1].key;
+		else if (!imp_use_skipped(r, u, u->eid))
+			rc = imp_put_use(r, u, buf);
 	}
 	free(buf);
 	return rc == 0 ? VAULT_OK : VAULT_UNAVAILABLE;

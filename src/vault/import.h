@@ -57,6 +57,8 @@ struct use {
 	int			 named;		/* entities naming a row */
 	char			 uuid[37];
 	const char		*key;		/* once put */
+	long			 same;	/* 1 + the earlier use whose object
+					   it shares, or 0 (sql/0018) */
 };
 
 /* A reference to check: to kind, id, where (texts in run's reftext). */

@@ -149,7 +149,7 @@ imp_remove_put(struct run *r)
 	for (i = 0; i < r->nuses; i += 1000) {
 		n = 0;
 		for (j = i; j < r->nuses && j < i + 1000; j++)
-			if (r->uses[j].key != NULL)
+			if (r->uses[j].key != NULL && r->uses[j].same == 0)
 				keys[n++] = r->uses[j].key;
 		st = storage_delete_many(im->store, im->net, im->arena, keys, n,
 		    failed, time(NULL));

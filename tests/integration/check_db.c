@@ -2,7 +2,8 @@
  * check_db.c - the db/ room against real PostgreSQL: the per-request
  * transaction carries passion.user_id and forgets it at commit, failures
  * are classified for the API, a connection killed under a worker is
- * replaced on the next call, and the vault jobs' queue is fair.
+ * replaced on the next call, the vault jobs' queue is fair, and an
+ * object rows share leaves the store with the last of them.
  */
 #include "config.h"
 
@@ -326,6 +327,65 @@ START_TEST(vault_jobs_are_fair)
 }
 END_TEST
 
+/*
+ * An object three blob rows share (an import's, sql/0018) counts once
+ * and is queued for removal by the last row to go, and only then: one
+ * row deleted leaves it; the other two deleted at once by two
+ * transactions (each sees the other's row when it deletes its own)
+ * queue it once, because the second waits for the first's commit and
+ * asks again.
+ */
+START_TEST(an_object_goes_with_its_last_row)
+{
+	PGconn		*a, *b;
+	PGresult	*r;
+	char		 q[1024], d[256], id[3][64], key[128];
+	int		 i;
+
+	a = harness_pg(harness_pghost(), db_name, "passion_app");
+	b = harness_pg(harness_pghost(), db_name, "passion_app");
+	snprintf(q, sizeof(q), "SELECT set_config('passion.user_id', '%s', "
+	    "false)", user_a);
+	harness_sql(a, q);
+	harness_sql(b, q);
+	snprintf(key, sizeof(key), "%s/audio/shared.wav", user_a);
+	for (i = 0; i < 3; i++) {
+		snprintf(q, sizeof(q), "INSERT INTO blobs (user_id, kind, "
+		    "object_key, mime_type, size_bytes, name, state) VALUES "
+		    "('%s', 'audio', '%s', 'audio/wav', 1000, 'x%d.wav', "
+		    "'ready') RETURNING id", user_a, key, i);
+		snprintf(id[i], sizeof(id[i]), "%s", harness_sql(a, q));
+	}
+	snprintf(q, sizeof(q), "SELECT storage_used('%s')", user_a);
+	ck_assert_str_eq(harness_sql(a, q), "1000");
+	snprintf(q, sizeof(q), "SELECT count(*) FROM blob_deletions WHERE "
+	    "object_key = '%s'", key);
+	snprintf(d, sizeof(d), "DELETE FROM blobs WHERE id = '%s'", id[0]);
+	harness_sql(a, d);
+	ck_assert_str_eq(harness_sql(a, q), "0");
+	harness_sql(a, "BEGIN");
+	harness_sql(b, "BEGIN");
+	snprintf(d, sizeof(d), "DELETE FROM blobs WHERE id = '%s'", id[1]);
+	harness_sql(a, d);
+	snprintf(d, sizeof(d), "DELETE FROM blobs WHERE id = '%s'", id[2]);
+	ck_assert_int_eq(PQsendQuery(b, d), 1);
+	harness_sleep_ms(300);
+	ck_assert_int_eq(PQconsumeInput(b), 1);
+	ck_assert_msg(PQisBusy(b), "the second deletion did not wait");
+	harness_sql(a, "COMMIT");
+	while ((r = PQgetResult(b)) != NULL) {
+		ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+		PQclear(r);
+	}
+	harness_sql(b, "COMMIT");
+	ck_assert_str_eq(harness_sql(a, q), "1");
+	snprintf(q, sizeof(q), "SELECT storage_used('%s')", user_a);
+	ck_assert_str_eq(harness_sql(a, q), "0");
+	PQfinish(a);
+	PQfinish(b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -342,6 +402,7 @@ main(void)
 	tcase_add_test(tc, lock_wait_is_bounded);
 	tcase_add_test(tc, entity_row_as_json);
 	tcase_add_test(tc, vault_jobs_are_fair);
+	tcase_add_test(tc, an_object_goes_with_its_last_row);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);
 }

@@ -107,6 +107,18 @@ objects(const char *prefix)
 	return total;
 }
 
+/* A zip bundle of the writer's with opts, as dir/name, into b. */
+static void
+zip_bundle(char *b, size_t len, const char *name, const char *opts)
+{
+	char	 args[1024];
+
+	snprintf(b, len, "%s/%s", dir, name);
+	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip %s",
+	    b, PASS, opts);
+	ck_assert_int_eq(writer(args), 0);
+}
+
 /* Rows of table for user (an email). */
 static long
 rows(const char *table, const char *email)
@@ -430,14 +442,11 @@ hashes_are_the_servers(const char *email)
 START_TEST(api_imports_every_row_and_object)
 {
 	struct json_object	*o, *meta;
-	char			 b[256], args[512], c[128], prefix[128];
+	char			 b[256], c[128], prefix[128];
 	struct resp		 r;
 
 	suite_user("erin@example.org", c, sizeof(c));
-	snprintf(b, sizeof(b), "%s/api.vault.zip", dir);
-	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
-	    "--prefix api", b, PASS);
-	ck_assert_int_eq(writer(args), 0);
+	zip_bundle(b, sizeof(b), "api.vault.zip", "--prefix api");
 	o = api_import_done(c, b);
 	ck_assert_str_eq(jstr(o, "result.kinds.quests.imported"), "6");
 	ck_assert_str_eq(jstr(o, "result.kinds.referenceTracks.imported"),
@@ -844,7 +853,7 @@ snapshot_all(const char *cookie, struct json_object *out[RT_LISTS])
 START_TEST(round_trip_is_lossless)
 {
 	struct json_object	*o, *was[RT_LISTS], *now[RT_LISTS];
-	char			 b[256], z[256], args[512], k[128], l[128], m[128];
+	char			 b[256], z[256], k[128], l[128], m[128];
 	char			 song[64], pad[64], cover[64], path[512];
 	char			 body[512], prefix[128];
 	struct resp		 r;
@@ -852,10 +861,7 @@ START_TEST(round_trip_is_lossless)
 	int			 i;
 
 	suite_user("kim@example.org", k, sizeof(k));
-	snprintf(b, sizeof(b), "%s/lx.vault.zip", dir);
-	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
-	    "--prefix lx", b, PASS);
-	ck_assert_int_eq(writer(args), 0);
+	zip_bundle(b, sizeof(b), "lx.vault.zip", "--prefix lx");
 	o = api_import(k, b, PASS);
 	ck_assert_str_eq(jstr(o, "state"), "done");
 	json_object_put(o);
@@ -1017,10 +1023,7 @@ START_TEST(a_typo_is_not_a_reupload)
 
 	suite_user("oda@example.org", c, sizeof(c));
 	snprintf(prefix, sizeof(prefix), "%s/imports/", uid("oda@example.org"));
-	snprintf(b, sizeof(b), "%s/typo.vault.zip", dir);
-	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
-	    "--prefix typo", b, PASS);
-	ck_assert_int_eq(writer(args), 0);
+	zip_bundle(b, sizeof(b), "typo.vault.zip", "--prefix typo");
 	api_import_begin(c, b, "a passphrase for the test", id);
 	o = api_import_wait(c, id, 60);
 	ck_assert_str_eq(jstr(o, "state"), "failed");
@@ -1162,14 +1165,12 @@ START_TEST(imported_blobs_count_against_the_quota)
 {
 	struct json_object	*o;
 	struct resp		 r;
-	char			 b[256], args[512], c[128], prefix[128];
+	char			 b[256], c[128], prefix[128];
 	char			 body[512], path[256], id[64];
 
 	suite_user("quin@example.org", c, sizeof(c));
-	snprintf(b, sizeof(b), "%s/quota.vault.zip", dir);
-	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
-	    "--prefix quota --blobs 2 --blob-bytes 1000000", b, PASS);
-	ck_assert_int_eq(writer(args), 0);
+	zip_bundle(b, sizeof(b), "quota.vault.zip",
+	    "--prefix quota --blobs 2 --blob-bytes 1000000");
 	snprintf(body, sizeof(body), "{\"name\":\"quota.zip\",\"sizeBytes\":"
 	    "%lld}", file_size(b));
 	ck_assert_int_eq(api_req("POST", "/api/vault/imports", c, body, &r),
@@ -1198,6 +1199,95 @@ START_TEST(imported_blobs_count_against_the_quota)
 	ck_assert_str_eq(jstr(o, "state"), "done");
 	json_object_put(o);
 	ck_assert_int_eq(objects(prefix), 2);
+}
+END_TEST
+
+/* The bytes of cookie's blob id, downloaded, into file: their size. */
+static long long
+download(const char *cookie, const char *id, const char *file)
+{
+	struct resp	 r;
+	char		 path[128], cmd[4096];
+
+	snprintf(path, sizeof(path), "/api/blobs/%s", id);
+	ck_assert_int_eq(api_req("GET", path, cookie, NULL, &r), 302);
+	snprintf(cmd, sizeof(cmd), "curl -sf -o '%s' '%s'", file,
+	    resp_header(&r, "Location"));
+	resp_free(&r);
+	ck_assert_int_eq(system(cmd), 0);
+	return file_size(file);
+}
+
+/*
+ * An old app's bundle whose four tracks name one file (sql/0018): it is
+ * put once, and each track has a blob row of its own that holds it. It
+ * counts once in the usage and the quota, is fetched once by an export,
+ * stays while any row holds it (a track deleted, a freed row deleted
+ * through the API), and leaves the store with the last.
+ */
+START_TEST(one_file_many_tracks_is_stored_once)
+{
+	struct json_object	*o, *rd;
+	struct resp		 r;
+	char			 b[256], z[256], f[256], c[128];
+	char			 prefix[128], q[512], path[128], id[4][64];
+	int			 i;
+
+	suite_user("stan@example.org", c, sizeof(c));
+	zip_bundle(b, sizeof(b), "once.vault.zip",
+	    "--prefix once --blobs 4 --blob-bytes 100000 --mutate one-blob");
+	o = api_import(c, b, PASS);
+	ck_assert_msg(strcmp(jstr(o, "state"), "done") == 0, "%s",
+	    json_object_to_json_string(o));
+	json_object_put(o);
+	snprintf(prefix, sizeof(prefix), "%s/audio/", uid("stan@example.org"));
+	ck_assert_int_eq(rows("reference_tracks", "stan@example.org"), 4);
+	ck_assert_int_eq(rows("blobs", "stan@example.org"), 4);
+	ck_assert_int_eq(objects(prefix), 1);
+	ck_assert_int_eq(api_req("GET", "/api/blobs/usage", c, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "usedBytes"), "100000");
+	ck_assert_str_eq(resp_str(&r, "kinds.audio.count"), "4");
+	resp_free(&r);
+	/* An export: four rows, one member. */
+	snprintf(z, sizeof(z), "%s/once-export.zip", dir);
+	json_object_put(export_to(c, z));
+	ck_assert_ptr_nonnull(rd = reader(z));
+	ck_assert_int_eq(json_object_object_length(json_object_object_get(rd,
+	    "blobs")), 1);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    json_object_object_get(rd, "metadata"), "blobs")), 4);
+	json_object_put(rd);
+	for (i = 0; i < 4; i++) {
+		snprintf(q, sizeof(q), "SELECT t.id || ' ' || t.blob_id FROM "
+		    "reference_tracks t WHERE t.user_id = '%s' ORDER BY t.id "
+		    "OFFSET %d LIMIT 1", uid("stan@example.org"), i);
+		snprintf(id[i], sizeof(id[i]), "%s", suite_sql(q));
+	}
+	/* Track 0 deleted: its row goes, the object stays. */
+	*strchr(id[0], ' ') = '\0';
+	snprintf(path, sizeof(path), "/api/reference-tracks/%s", id[0]);
+	ck_assert_int_eq(api_status("DELETE", path, c, NULL), 204);
+	/* Track 1's row freed, then deleted through the API: the same. */
+	snprintf(q, sizeof(q), "UPDATE reference_tracks SET blob_id = NULL "
+	    "WHERE id = '%.*s'", (int)(strchr(id[1], ' ') - id[1]), id[1]);
+	suite_sql(q);
+	snprintf(path, sizeof(path), "/api/blobs/%s", strchr(id[1], ' ') + 1);
+	ck_assert_int_eq(api_status("DELETE", path, c, NULL), 204);
+	harness_sleep_ms(500);		/* a removal would be drained by now */
+	ck_assert_int_eq(rows("blobs", "stan@example.org"), 2);
+	ck_assert_int_eq(objects(prefix), 1);
+	snprintf(f, sizeof(f), "%s/once.wav", dir);
+	ck_assert_int_eq(download(c, strchr(id[3], ' ') + 1, f), 100000);
+	/* The last two go: so does the object. */
+	for (i = 2; i < 4; i++) {
+		*strchr(id[i], ' ') = '\0';
+		snprintf(path, sizeof(path), "/api/reference-tracks/%s", id[i]);
+		ck_assert_int_eq(api_status("DELETE", path, c, NULL), 204);
+	}
+	for (i = 0; i < 100 && objects(prefix) > 0; i++)
+		harness_sleep_ms(100);
+	ck_assert_int_eq(objects(prefix), 0);
+	ck_assert_int_eq(rows("blobs", "stan@example.org"), 0);
 }
 END_TEST
 
@@ -1567,17 +1657,14 @@ START_TEST(killed_worker_mid_import)
 {
 	struct json_object	*o;
 	struct resp		 r;
-	char			 b[256], args[512], c[128], id[64], path[256];
+	char			 b[256], c[128], id[64], path[256];
 	char			 prefix[128], q[512];
 	pid_t			 pid = 0;
 	int			 i;
 
 	suite_user("hank@example.org", c, sizeof(c));
-	snprintf(b, sizeof(b), "%s/kill.vault.zip", dir);
-	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
-	    "--prefix kill --entities 20000 --blobs 3 --blob-bytes 200000",
-	    b, PASS);
-	ck_assert_int_eq(writer(args), 0);
+	zip_bundle(b, sizeof(b), "kill.vault.zip",
+	    "--prefix kill --entities 20000 --blobs 3 --blob-bytes 200000");
 	api_import_begin(c, b, PASS, id);
 	snprintf(path, sizeof(path), "/api/vault/imports/%s", id);
 	/* Writing its rows (entities counted), then killed. */
@@ -1654,12 +1741,9 @@ END_TEST
 START_TEST(other_users_ids_are_remapped)
 {
 	struct json_object	*o;
-	char			 b[256], args[512], c[128];
+	char			 b[256], c[128];
 
-	snprintf(b, sizeof(b), "%s/api.vault.zip", dir);
-	snprintf(args, sizeof(args), "write %s --pass '%s' --layout zip "
-	    "--prefix api", b, PASS);
-	ck_assert_int_eq(writer(args), 0);
+	zip_bundle(b, sizeof(b), "api.vault.zip", "--prefix api");
 	suite_user("frank@example.org", c, sizeof(c));
 	o = api_import_done(c, b);
 	ck_assert_str_eq(jstr(o, "result.kinds.quests.remapped"), "6");
@@ -1771,6 +1855,7 @@ main(void)
 	tcase_add_test(tc, weak_export_passphrases_are_refused);
 	tcase_add_test(tc, three_vault_jobs_per_user);
 	tcase_add_test(tc, imported_blobs_count_against_the_quota);
+	tcase_add_test(tc, one_file_many_tracks_is_stored_once);
 	tcase_add_test(tc, a_wrong_hash_is_an_exports_warning);
 	tcase_add_test(tc, model_defaults_are_the_columns);
 	tcase_add_test(tc, a_job_failed_for_good_fails_its_import);

@@ -204,6 +204,12 @@ const mutations = {
 			m.scheduleRules.push({ ...m.scheduleRules[0],
 			    id: m.scheduleRules[0].id + "-" + i });
 	},
+	// Every track names the first blob (an old app's bundle may): its
+	// bytes are stored once, and the others are left unused.
+	"one-blob": (m) => {
+		for (const t of m.referenceTracks)
+			t.blobId = m.referenceTracks[0].blobId;
+	},
 	// Its own parent: refused by the checks (the database would too).
 	"self-parent": (m) => { m.quests[1].parentId = m.quests[1].id; },
 };
