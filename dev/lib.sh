@@ -13,7 +13,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config \
 	libxml2-dev libyajl-dev libarchive-dev \
 	check postgresql-15 postgresql-client-15 postgresql nginx \
 	systemd procps curl wrk clang libclang-rt-14-dev valgrind python3-aiosmtpd \
-	debhelper dpkg-dev lintian mandoc openssl"
+	debhelper dpkg-dev lintian mandoc openssl chromium fonts-dejavu-core"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -184,6 +184,10 @@ storage_bucket = passion
 storage_access_key_id = S3RVER
 storage_secret_file = $var/s3_secret
 CONF
+	# Settings of your own for the local stack (and the browser tests'),
+	# kept across dev/up: VAR/passiond.local.conf, read after the rest.
+	[ -f "$var/passiond.local.conf" ] &&
+	    cat "$var/passiond.local.conf" >> "$var/passiond.conf"
 	# The local S3 server's fixed key (start_peers).
 	[ -s "$var/s3_secret" ] || echo "S3RVER" > "$var/s3_secret"
 }
@@ -214,7 +218,8 @@ start_peers() {
 		say "start the local S3 server on 127.0.0.1:$DEV_S3_PORT (objects in $var/s3)"
 		mkdir -p "$var/s3"
 		start_bg "$var/s3.pid" "$var/s3.log" node \
-		    "$PASSION_TEST_PEERS/s3.mjs" "$DEV_S3_PORT" "$var/s3" passion
+		    "$PASSION_TEST_PEERS/s3.mjs" "$DEV_S3_PORT" "$var/s3" passion \
+		    "http://127.0.0.1:$port"
 	fi
 	wait_port "$DEV_S3_PORT" ||
 	    die "the local S3 server did not start; see $var/s3.log"

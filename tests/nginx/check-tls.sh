@@ -39,7 +39,7 @@ if [ -z "$installed" ]; then
 	site=$srcdir/nginx/passiond.conf user=root
 	mkdir -p "$tmp/snippets"
 	for f in passiond-locations.conf passiond-api-headers.conf \
-	    passiond-headers.conf; do
+	    passiond-headers.conf passiond-pages.conf; do
 		sed "s|unix:/run/passiond/passiond.sock|unix:$tmp/passiond.sock|" \
 		    "$srcdir/nginx/$f" > "$tmp/snippets/$f"
 	done
@@ -61,7 +61,12 @@ CONF
 else
 	site=$installed user=www-data
 fi
-"$srcdir/tests/nginx/render-site" "$site" "$tmp" "$https" "$http" "$user"
+if [ -n "$installed" ]; then
+	web=/usr/share/passiond/web
+else
+	web=$srcdir/web
+fi
+"$srcdir/tests/nginx/render-site" "$site" "$tmp" "$https" "$http" "$user" "$web"
 nginx -q -p "$tmp" -c "$tmp/nginx.conf" || { cat "$tmp/error.log"; exit 1; }
 
 pass=0 fail=0
@@ -85,6 +90,14 @@ expect() {
 		grep -qi '^Content-Type: application/json' "$tmp/headers" ||
 		    bad="$bad not JSON;"
 	fi
+	if [ "$api" = page ]; then
+		for h in "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'" \
+		    "Content-Security-Policy: .*media-src 'self' https://R2_ACCOUNT_ID.r2.cloudflarestorage.com;" \
+		    "Content-Security-Policy: .*connect-src 'self' https://R2_ACCOUNT_ID.r2.cloudflarestorage.com;" \
+		    'Cache-Control: no-cache'; do
+			grep -qi "^$h" "$tmp/headers" || bad="$bad no '$h';"
+		done
+	fi
 	if [ -z "$bad" ]; then
 		pass=$((pass + 1))
 	else
@@ -94,6 +107,11 @@ expect() {
 }
 base=https://passion.example.org:$https
 expect "the page /" 200 'Passion OS' page "$base/"
+expect "the page /signin (signin.html)" 200 'Sign in' page "$base/signin"
+expect "a script of the pages" 200 'export' page "$base/js/api.js"
+grep -qi '^Content-Type: application/javascript' "$tmp/headers" &&
+    pass=$((pass + 1)) || { echo "FAIL: api.js is not JavaScript"; fail=$((fail + 1)); }
+expect "no such page" 404 '404' none "$base/nope"
 if [ -z "$installed" ]; then
 	expect "/api/health (passiond's answer)" 503 '"db"' api "$base/api/health"
 else
