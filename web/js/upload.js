@@ -28,8 +28,10 @@ export function put(url, headers, body, onBytes, signal) {
 		    "storage failed (network or CORS)"));
 		x.onabort = () => reject(new DOMException("cancelled", "AbortError"));
 		if (signal) {
+			// Cancelled before it was sent: an unsent request's abort()
+			// fires no event, so say it here.
 			if (signal.aborted)
-				return x.abort();
+				return reject(new DOMException("cancelled", "AbortError"));
 			signal.addEventListener("abort", () => x.abort(), { once: true });
 		}
 		x.send(body);
