@@ -13,7 +13,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config \
 	libxml2-dev libyajl-dev libarchive-dev \
 	check postgresql-15 postgresql-client-15 postgresql nginx \
 	systemd procps curl wrk clang libclang-rt-14-dev valgrind python3-aiosmtpd \
-	debhelper dpkg-dev lintian mandoc openssl chromium fonts-dejavu-core"
+	debhelper dpkg-dev lintian mandoc openssl chromium fonts-dejavu-core prometheus"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

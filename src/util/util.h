@@ -62,6 +62,24 @@ int		 buf_putc(struct buf *b, char c);
 int		 buf_printf(struct buf *b, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/*
+ * The Prometheus text format (util/metrics.c). Each appends to b and
+ * returns -1 past its cap. metrics_family: the HELP and TYPE lines.
+ * metrics_label: key="value" (escaped), after a comma unless b ends in
+ * '{' or is empty: build a label list in a buffer of its own.
+ * metrics_sample: name{labels} value (labels may be NULL).
+ * metrics_histogram: counts[0..n] are per bucket (counts[n] above the
+ * last bound), written cumulative with le labels, then _sum and _count.
+ */
+int		 metrics_family(struct buf *b, const char *name,
+		    const char *type, const char *help);
+int		 metrics_label(struct buf *b, const char *key, const char *value);
+int		 metrics_sample(struct buf *b, const char *name,
+		    const char *labels, double v);
+int		 metrics_histogram(struct buf *b, const char *name,
+		    const char *labels, const double *bounds,
+		    const uint64_t *counts, size_t n, double sum);
+
 /* Log levels, in order of severity. */
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 

@@ -420,6 +420,44 @@ START_TEST(share_of_the_workers)
 }
 END_TEST
 
+/* The Prometheus text format: families, escaped labels, histograms. */
+START_TEST(metrics_text_format)
+{
+	struct buf	 b, l;
+	const double	 bounds[] = { 0.005, 0.1, 2.5 };
+	const uint64_t	 counts[] = { 3, 0, 2, 1 };
+
+	buf_init(&b, 1 << 16);
+	buf_init(&l, 256);
+	ck_assert_int_eq(metrics_label(&l, "route", "/api/quests/{id}"), 0);
+	ck_assert_int_eq(metrics_label(&l, "odd", "a\\b\"c\nd"), 0);
+	buf_putc(&l, '\0');
+	ck_assert_str_eq(l.data, "route=\"/api/quests/{id}\",odd=\"a\\\\b\\\"c\\nd\"");
+	ck_assert_int_eq(metrics_family(&b, "x_total", "counter", "What x is."), 0);
+	ck_assert_int_eq(metrics_sample(&b, "x_total", l.data, 42), 0);
+	ck_assert_int_eq(metrics_sample(&b, "y", NULL, 0.25), 0);
+	ck_assert_int_eq(metrics_sample(&b, "z", "", 1e300 * 1e300), 0);
+	ck_assert_int_eq(metrics_histogram(&b, "d_seconds", "m=\"GET\"", bounds,
+	    counts, 3, 1.5), 0);
+	buf_putc(&b, '\0');
+	ck_assert_str_eq(b.data,
+	    "# HELP x_total What x is.\n# TYPE x_total counter\n"
+	    "x_total{route=\"/api/quests/{id}\",odd=\"a\\\\b\\\"c\\nd\"} 42\n"
+	    "y 0.25\nz +Inf\n"
+	    "d_seconds_bucket{m=\"GET\",le=\"0.005\"} 3\n"
+	    "d_seconds_bucket{m=\"GET\",le=\"0.1\"} 3\n"
+	    "d_seconds_bucket{m=\"GET\",le=\"2.5\"} 5\n"
+	    "d_seconds_bucket{m=\"GET\",le=\"+Inf\"} 6\n"
+	    "d_seconds_sum{m=\"GET\"} 1.5\nd_seconds_count{m=\"GET\"} 6\n");
+	buf_cleanup(&b);
+	/* Past the cap: -1, never a truncated line passed off as whole. */
+	buf_init(&b, 16);
+	ck_assert_int_eq(metrics_family(&b, "a_long_name_total", "counter", "h"), -1);
+	buf_cleanup(&b);
+	buf_cleanup(&l);
+}
+END_TEST
+
 
 static Suite *
 util_suite(void)
@@ -440,6 +478,7 @@ util_suite(void)
 	tcase_add_test(tc, held_lines_wait_for_release);
 	tcase_add_test(tc, trim_and_levels);
 	tcase_add_test(tc, share_of_the_workers);
+	tcase_add_test(tc, metrics_text_format);
 	suite_add_tcase(s, tc);
 	return s;
 }
