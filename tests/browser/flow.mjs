@@ -170,6 +170,14 @@ async function flow(browser, ctx, page, log) {
 	const link = await signIn(page);
 	check("a magic link signs in and lands on the home page", true);
 	await audit(page, "home");
+	// A "next" off the site (//host, /\host) is never where a link goes.
+	for (const bad of ["//evil.example/", "/%5Cevil.example/"]) {
+		await page.goto(BASE + "/signin?next=" + bad);
+		const go = page.locator("#already-go");
+		await go.waitFor();
+		check(`sign-in's "next" ${bad} is not followed off the site`,
+		    await go.getAttribute("href") === "/");
+	}
 	// The same link again: used, with a way to send a new one.
 	const other = await ctx.browser().newContext();
 	const used = await other.newPage();

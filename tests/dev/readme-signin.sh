@@ -11,26 +11,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 README=$ROOT/README.md
 
 fail() { printf 'readme-signin: FAIL: %s\n' "$*" >&2; exit 1; }
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); \
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-tmp=$(mktemp -d /tmp/passion-readme.XXXXXX)
-chmod 755 "$tmp"	# the postgres user runs initdb in here
-PASSION_DEV_VAR=$tmp/dev
-PASSION_PORT=$(free_port)
-PASSION_OIDC_PORT=$(free_port)
-PASSION_SMTP_PORT=$(free_port)
-PASSION_S3_PORT=$(free_port)
-export PASSION_DEV_VAR PASSION_PORT PASSION_OIDC_PORT PASSION_SMTP_PORT \
-    PASSION_S3_PORT
-BASE=http://127.0.0.1:$PASSION_PORT
-cleanup() {
-	"$ROOT/dev/down" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+NAME=readme
+. "$ROOT/tests/dev/private-stack.sh"
 
 # The README's text, on this run's port.
 readme_block() {

@@ -2,7 +2,7 @@
 // upload audio (single PUT or multipart, progress, cancel), play a track
 // (player.js), delete tracks and libraries.
 import { api } from "./api.js";
-import { $, bytes, fill, h, say, signedIn, words } from "./ui.js";
+import { $, bytes, fill, h, progress, say, signedIn, words } from "./ui.js";
 import { audioType, uploadBlob } from "./upload.js";
 import { player } from "./player.js";
 
@@ -137,10 +137,8 @@ async function uploadOne(file) {
 	try {
 		if (!type)
 			throw new Error("“" + file.name + "” is not an audio file this server takes (MP3, WAV, FLAC, Ogg, AAC, M4A, WebM).");
-		const blob = await uploadBlob(file, "audio", type, (n) => {
-			bar.value = n;
-			label.textContent = file.name + ": " + bytes(n) + " of " + bytes(file.size);
-		}, stop.signal);
+		const blob = await uploadBlob(file, "audio", type, (n) =>
+		    progress(bar, label, n, file.size, file.name), stop.signal);
 		await api("POST", `/api/reference-libraries/${encodeURIComponent(at.id)}/tracks`,
 		    { name: file.name.replace(/\.[^.]+$/, "") || file.name, blobId: blob.id });
 		li.remove();

@@ -5,8 +5,9 @@ import { $, h, say, words } from "./ui.js";
 
 const params = new URLSearchParams(location.search);
 // Where to go afterwards: a path of this site only (the API checks it
-// too: a callbackUrl off the site is refused).
-const next = /^\/(?!\/)/.test(params.get("next") || "") ? params.get("next") : "/";
+// too: a callbackUrl off the site is refused). Not "//host" nor "/\host",
+// which browsers read as another site.
+const next = /^\/(?![/\\])/.test(params.get("next") || "") ? params.get("next") : "/";
 
 // What ?error= means (auth_error_url; docs/security.md).
 const ERRORS = {
