@@ -165,6 +165,7 @@ write_conf() {
 	cat > "$var/passiond.conf" <<CONF
 # Written by dev/lib.sh for the local stack; see docs/operations.md.
 listen = unix:$var/passiond.sock
+status_listen = unix:$var/status.sock
 socket_mode = 0666
 workers = 2
 database_url = host=$var/run dbname=passion user=passion_app

@@ -302,6 +302,14 @@ extern const size_t		api_routes_count;
 /* Test-only routes under /api/_debug/, off unless debug_routes = on. */
 extern const struct http_route	api_debug_routes[];
 extern const size_t		api_debug_routes_count;
+/*
+ * Routes as the counts number them (util/stats.c): the API's rows, the
+ * debug table's, then one for a request that matched none (r NULL).
+ * api_route_at(i) is row i, NULL for that last one.
+ */
+size_t			 api_route_index(const struct http_route *r);
+size_t			 api_route_slots(void);
+const struct http_route	*api_route_at(size_t i);
 
 /* GET /api/health */
 void	 api_health_get(struct http_request *req);

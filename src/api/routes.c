@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <stdint.h>
+
 #include "api/api.h"
 #include "model/model.h"
 
@@ -166,3 +168,36 @@ const struct http_route api_debug_routes[] = {
 };
 const size_t api_debug_routes_count =
     sizeof(api_debug_routes) / sizeof(api_debug_routes[0]);
+_Static_assert(sizeof(api_routes) / sizeof(api_routes[0]) +
+    sizeof(api_debug_routes) / sizeof(api_debug_routes[0]) < STATS_ROUTES,
+    "stats: more routes than STATS_ROUTES");
+
+size_t
+api_route_slots(void)
+{
+	return api_routes_count + api_debug_routes_count + 1;
+}
+
+size_t
+api_route_index(const struct http_route *r)
+{
+	uintptr_t	 p = (uintptr_t)r;
+
+	if (p >= (uintptr_t)api_routes &&
+	    p < (uintptr_t)(api_routes + api_routes_count))
+		return (size_t)(r - api_routes);
+	if (p >= (uintptr_t)api_debug_routes &&
+	    p < (uintptr_t)(api_debug_routes + api_debug_routes_count))
+		return api_routes_count + (size_t)(r - api_debug_routes);
+	return api_routes_count + api_debug_routes_count;
+}
+
+const struct http_route *
+api_route_at(size_t i)
+{
+	if (i < api_routes_count)
+		return &api_routes[i];
+	if (i - api_routes_count < api_debug_routes_count)
+		return &api_debug_routes[i - api_routes_count];
+	return NULL;
+}

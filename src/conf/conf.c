@@ -39,6 +39,8 @@ struct conf_key {
 static const struct conf_key keys[] = {
 	{ "listen", CONF_STR, STR(listen), "unix:" RUNSTATEDIR
 	    "/passiond/passiond.sock", 0, 0, NULL },
+	{ "status_listen", CONF_STR, STR(status_listen), "unix:" RUNSTATEDIR
+	    "/passiond/status.sock", 0, 0, NULL },
 	{ "socket_owner", CONF_STR, STR(socket_owner), "", 0, 0, NULL },
 	{ "socket_group", CONF_STR, STR(socket_group), "", 0, 0, NULL },
 	{ "socket_mode", CONF_MODE, STR(socket_mode), "0660", 0, 0777, NULL },

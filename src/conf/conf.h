@@ -35,6 +35,9 @@ struct conf_provider {
 
 struct config {
 	char	*listen;		/* "unix:PATH" or "HOST:PORT" */
+	char	*status_listen;		/* the master's own: metrics, status
+					   ("unix:PATH", loopback "HOST:PORT",
+					   "": none) */
 	char	*socket_owner;
 	char	*socket_group;
 	long	 socket_mode;

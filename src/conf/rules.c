@@ -43,35 +43,57 @@ host_is_loopback(const char *host, size_t len)
 	return 0;
 }
 
+/* key's value addr: unix:/PATH, or HOST:PORT on loopback unless remote. */
 static int
-validate_listen(const struct config *c, char *err, size_t errlen)
+validate_address(const char *key, const char *addr, int remote, char *err,
+    size_t errlen)
 {
 	const char	*colon;
 
-	if (strncmp(c->listen, "unix:", 5) == 0) {
-		if (c->listen[5] != '/') {
-			snprintf(err, errlen, "listen: unix socket path must "
-			    "be absolute: '%s'", c->listen);
+	if (strncmp(addr, "unix:", 5) == 0) {
+		if (addr[5] != '/') {
+			snprintf(err, errlen, "%s: unix socket path must be "
+			    "absolute: '%s'", key, addr);
 			return -1;
 		}
 		return 0;
 	}
-	colon = strrchr(c->listen, ':');
-	if (colon == NULL || colon == c->listen || colon[1] == '\0') {
-		snprintf(err, errlen, "listen: '%s' is neither unix:PATH nor "
-		    "HOST:PORT", c->listen);
+	colon = strrchr(addr, ':');
+	if (colon == NULL || colon == addr || colon[1] == '\0') {
+		snprintf(err, errlen, "%s: '%s' is neither unix:PATH nor "
+		    "HOST:PORT", key, addr);
 		return -1;
 	}
-	if (!c->listen_allow_remote && !host_is_loopback(c->listen,
-	    (size_t)(colon - c->listen))) {
-		snprintf(err, errlen, "listen: '%s' is not a loopback address; "
-		    "FastCGI has no authentication, so whoever reaches the port "
-		    "speaks as nginx. Use a unix socket, or set "
-		    "listen_allow_remote = on if a firewall guards it",
-		    c->listen);
+	if (!remote && !host_is_loopback(addr, (size_t)(colon - addr))) {
+		snprintf(err, errlen, "%s: '%s' is not a loopback address; %s",
+		    key, addr, strcmp(key, "listen") == 0 ? "FastCGI has no "
+		    "authentication, so whoever reaches the port speaks as "
+		    "nginx. Use a unix socket, or set listen_allow_remote = on "
+		    "if a firewall guards it" : "the metrics and status have "
+		    "no authentication: use a unix socket or loopback, and let "
+		    "nginx or an SSH tunnel reach it");
 		return -1;
 	}
-	if (*c->socket_owner != '\0' || *c->socket_group != '\0') {
+	return 0;
+}
+
+static int
+validate_listen(const struct config *c, char *err, size_t errlen)
+{
+	if (validate_address("listen", c->listen, (int)c->listen_allow_remote,
+	    err, errlen) != 0)
+		return -1;
+	if (*c->status_listen != '\0' && (validate_address("status_listen",
+	    c->status_listen, 0, err, errlen) != 0))
+		return -1;
+	if (*c->status_listen != '\0' &&
+	    strcmp(c->status_listen, c->listen) == 0) {
+		snprintf(err, errlen, "status_listen: '%s' is listen's address "
+		    "too", c->status_listen);
+		return -1;
+	}
+	if (strncmp(c->listen, "unix:", 5) != 0 && (*c->socket_owner != '\0' ||
+	    *c->socket_group != '\0')) {
 		snprintf(err, errlen, "socket_owner/socket_group: only for a "
 		    "unix socket, but listen is '%s'", c->listen);
 		return -1;

@@ -12,6 +12,10 @@
 
 #include "db/db_internal.h"
 
+static enum db_status	run_uncounted(struct db *db, struct arena *a,
+			    const struct db_stmt_def *d, int slot,
+			    const char *const *params, PGresult **out);
+
 /*
  * Prepare d (made at run time) on this connection once, under a name
  * from its text (*name; "" when the table of them is full: then it is
@@ -82,9 +86,39 @@ exec_once(struct db *db, const struct db_stmt_def *d, int slot,
 	return db_result_status(db, *res);
 }
 
+/*
+ * What a round trip that began at t0 (time_mono_us) came to, counted
+ * (util/stats.c): its time, whether the server answered, its error's
+ * class. Returns st.
+ */
+static enum db_status
+counted(enum db_status st, int64_t t0)
+{
+	struct stats	*s = stats_mine;
+
+	stats_observe(&s->db_duration, time_mono_us() - t0);
+	stats_db_seen(st != DB_UNAVAILABLE);
+	if (st == DB_TIMEOUT)
+		stats_count(&s->db_errors[STATS_DB_TIMEOUT]);
+	else if (st == DB_UNAVAILABLE)
+		stats_count(&s->db_errors[STATS_DB_UNAVAILABLE]);
+	else if (st == DB_ERROR || st == DB_DENIED)
+		stats_count(&s->db_errors[STATS_DB_OTHER]);
+	return st;
+}
+
 static enum db_status
 run(struct db *db, struct arena *a, const struct db_stmt_def *d, int slot,
     const char *const *params, PGresult **out)
+{
+	int64_t	 t0 = time_mono_us();
+
+	return counted(run_uncounted(db, a, d, slot, params, out), t0);
+}
+
+static enum db_status
+run_uncounted(struct db *db, struct arena *a, const struct db_stmt_def *d,
+    int slot, const char *const *params, PGresult **out)
 {
 	PGresult	*res;
 	enum db_status	 st;
@@ -155,6 +189,7 @@ db_query_send(struct db *db, const struct db_stmt_def *d,
 	if (!sent)
 		return db_result_status(db, NULL);
 	db->sent = 1;
+	db->sent_us = time_mono_us();
 	return DB_OK;
 }
 
@@ -174,7 +209,7 @@ db_query_wait(struct db *db, struct arena *a, PGresult **out)
 		PQclear(last);
 		last = res;
 	}
-	st = db_result_status(db, last);
+	st = counted(db_result_status(db, last), db->sent_us);
 	if (st != DB_OK || out == NULL) {
 		PQclear(last);
 		return st;
@@ -236,11 +271,12 @@ simple(struct db *db, const char *sql)
 {
 	PGresult	*res;
 	enum db_status	 st;
+	int64_t		 t0 = time_mono_us();
 
 	res = PQexec(db->conn, sql);
 	st = db_result_status(db, res);
 	PQclear(res);
-	return st;
+	return counted(st, t0);
 }
 
 enum db_status

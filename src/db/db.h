@@ -53,6 +53,7 @@ enum db_stmt {
 	DB_STMT_JOBS_REQUEUE_STALE,
 	DB_STMT_JOBS_NEXT_DUE,
 	DB_STMT_JOBS_PURGE,
+	DB_STMT_JOBS_QUEUE,
 	DB_STMT_DEBUG_SLEEP,
 	DB_STMT_EVENT_APPEND,
 	DB_STMT_REWARD_APPEND,
@@ -104,6 +105,7 @@ struct db {
 	void		*piped_ud;
 	int		 commit_next;	/* the next statement ends the tx */
 	int		 sent;		/* a statement in flight (vault.c) */
+	int64_t		 sent_us;	/* since (time_mono_us) */
 	unsigned long	 opens;		/* connections opened so far */
 	int		 goodbye;	/* the server sent FATAL: it is closing */
 	char		 errstr[256];	/* last failure, for the log */
@@ -309,6 +311,11 @@ enum db_status	 db_jobs_next_due(struct db *db, struct arena *a,
 /* Delete jobs finished more than days ago; *n set. */
 enum db_status	 db_jobs_purge(struct db *db, struct arena *a, long days,
 		    long *n);
+/* Queued jobs by kind: how many, and the oldest due one's age in seconds
+ * (-1: none due yet). */
+struct db_queue_row { const char *kind; long long queued, oldest_due_s; };
+enum db_status	 db_jobs_queue(struct db *db, struct arena *a,
+		    struct db_queue_row **rows, size_t *n);
 
 /* --- row.c: rows read by their entity's description --- */
 

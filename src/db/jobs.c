@@ -102,6 +102,29 @@ db_jobs_purge(struct db *db, struct arena *a, long days, long *n)
 }
 
 enum db_status
+db_jobs_queue(struct db *db, struct arena *a, struct db_queue_row **rows,
+    size_t *n)
+{
+	PGresult	*r;
+	enum db_status	 st;
+	int		 i;
+
+	*rows = NULL;
+	*n = 0;
+	st = db_exec(db, a, DB_STMT_JOBS_QUEUE, NULL, &r);
+	if (st != DB_OK)
+		return st;
+	*rows = arena_calloc(a, sizeof(**rows) * ((size_t)PQntuples(r) + 1));
+	for (i = 0; i < PQntuples(r); i++) {
+		(*rows)[i].kind = db_col(r, i, "kind");
+		(*rows)[i].queued = atoll(db_col(r, i, "queued"));
+		(*rows)[i].oldest_due_s = atoll(db_col(r, i, "oldest"));
+	}
+	*n = (size_t)PQntuples(r);
+	return DB_OK;
+}
+
+enum db_status
 db_jobs_listen(struct db *db, unsigned long *listened)
 {
 	PGresult	*r;

@@ -160,7 +160,8 @@ db_connect(struct db *db)
 		return DB_UNAVAILABLE;
 	}
 	PQsetNoticeReceiver(db->conn, notice_seen, db);
-	db->opens++;
+	if (db->opens++ > 0)
+		stats_count(&stats_mine->db_reconnects);
 	return DB_OK;
 }
 

@@ -146,13 +146,21 @@ const struct db_stmt_def db_stmt_defs[DB_STMT_COUNT] = {
 	    "pg_stat_activity a WHERE a.pid = j.locked_pid AND "
 	    "a.backend_start = j.locked_backend_start) RETURNING j.id", 0, 0 },
 	[DB_STMT_JOBS_NEXT_DUE] = { "jobs_next_due",
-	    "SELECT coalesce(greatest(ceil(extract(epoch FROM min(run_at) - "
-	    "now()) * 1000), 0), -1)::bigint AS ms FROM jobs WHERE state = "
+	    /* greatest() skips a NULL: no job must say so before it. */
+	    "SELECT CASE WHEN min(run_at) IS NULL THEN -1 ELSE "
+	    "greatest(ceil(extract(epoch FROM min(run_at) - now()) * 1000), "
+	    "0) END::bigint AS ms FROM jobs WHERE state = "
 	    "'queued' AND (kind = ANY($1::text[])) = $2::boolean AND "
 	    "NOT jobs_user_running(user_id, $1, $2)", 2, 1 },
 	[DB_STMT_JOBS_PURGE] = { "jobs_purge",
 	    "DELETE FROM jobs WHERE state IN ('done', 'failed') AND "
 	    "finished_at < now() - make_interval(days => $1::integer)", 1, 0 },
+	/* For the metrics (jobs/worker.c): the partial index of queued. */
+	[DB_STMT_JOBS_QUEUE] = { "jobs_queue",
+	    "SELECT kind, count(*) AS queued, coalesce(floor(extract(epoch "
+	    "FROM now() - min(run_at) FILTER (WHERE run_at <= now()))), "
+	    "-1)::bigint AS oldest FROM jobs WHERE state = 'queued' "
+	    "GROUP BY kind", 0, 1 },
 	/* For /api/_debug/db-sleep (debug_routes only). */
 	[DB_STMT_DEBUG_SLEEP] = { "debug_sleep",
 	    "SELECT pg_sleep($1::double precision / 1000)", 1, 1 },

@@ -74,6 +74,8 @@ struct http_request {
 	int			 body_read;
 
 	const struct http_route	*route;
+	/* Called once the route is known (the server's, for its status). */
+	void			(*on_route)(struct http_request *req);
 	const char		*params[HTTP_MAX_PARAMS];
 	size_t			 nparams;
 	const char		*user_id;	/* set by auth, for the log */

@@ -134,6 +134,8 @@ http_dispatch(struct http_request *req, const struct http_route *table,
 		break;
 	}
 	req->route = route;
+	if (req->on_route != NULL)
+		req->on_route(req);
 	req->body_limit = route->body_limit ? route->body_limit : default_limit;
 	if (req->content_length > 0 &&
 	    (unsigned long long)req->content_length > req->body_limit) {

@@ -41,6 +41,7 @@ struct jobs_ctx {
 	const char		*job_user;	/* the running job's user */
 	unsigned long		 listened;	/* the link LISTENing (opens) */
 	int64_t			 swept;		/* last requeue (monotonic) */
+	int64_t			 counted;	/* last read of the queue */
 	/* Told as a job starts (limit: its seconds, 0: job_timeout) and
 	 * ends, for the process around it; may be NULL. */
 	void			(*job_start)(void *ud, const char *kind,
@@ -48,6 +49,12 @@ struct jobs_ctx {
 	void			(*job_end)(void *ud);
 	void			*hook_ud;
 };
+
+/* The kinds' names, as the counts index them (util/stats.c); the last
+ * index is "unknown"; NULL past the known ones. */
+const char	*jobs_kind_name(size_t i);
+/* The lane that runs kind i under cfg: "vault" or "jobs". */
+const char	*jobs_kind_lane(size_t i, const struct config *cfg);
 
 /* What to wait for before the next turn: fd readable (-1: none), ms. */
 struct jobs_wait {

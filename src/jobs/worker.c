@@ -3,7 +3,9 @@
  * connection LISTENs, requeue what dead workers left running (at start
  * and every SWEEP_MS), take one due job and run it; or say what to wait
  * on — the connection's socket until a NOTIFY, or the next retry's time.
- * No busy polling: an idle worker wakes once per SWEEP_MS. The process
+ * Every QUEUE_MS it reads the queue by kind for the metrics (the master
+ * shows the freshest reading of its jobs workers). No busy polling: an
+ * idle worker wakes once per QUEUE_MS. The process
  * around it (signals, the master's slot, the wait) is server/'s
  * (worker_jobs.c).
  */
@@ -16,9 +18,15 @@
 #include "jobs/jobs.h"
 
 #define SWEEP_MS	10000	/* requeue stale jobs at least this often */
+#define QUEUE_MS	5000	/* read the queue for the metrics so often */
 #define DOWN_WAIT_MS	1000	/* database unreachable: try again after */
 #define PURGE_DAYS	7	/* finished jobs kept this long */
 #define ARENA_BLOCK	(16 * 1024)
+
+/* The kinds a vault jobs worker takes (and the others leave to it). */
+#define VAULT_KINDS	"{vault_import,vault_export}"
+
+static const struct job_kind	*kind_find(const char *name);
 
 static const struct job_kind kinds[] = {
 	{ "mail", jobs_mail_run },
@@ -27,8 +35,60 @@ static const struct job_kind kinds[] = {
 	{ "vault_export", jobs_vault_export_run },
 };
 
-/* The kinds a vault jobs worker takes (and the others leave to it). */
-#define VAULT_KINDS	"{vault_import,vault_export}"
+_Static_assert(sizeof(kinds) / sizeof(kinds[0]) < STATS_KINDS,
+    "stats: job kinds");
+
+const char *
+jobs_kind_name(size_t i)
+{
+	if (i < sizeof(kinds) / sizeof(kinds[0]))
+		return kinds[i].name;
+	return i == STATS_KINDS - 1 ? "unknown" : NULL;
+}
+
+const char *
+jobs_kind_lane(size_t i, const struct config *cfg)
+{
+	const char	*name = jobs_kind_name(i);
+	size_t		 n = name != NULL ? strlen(name) : 0;
+	const char	*p = name != NULL ? strstr(VAULT_KINDS, name) : NULL;
+
+	/* The kinds a vault worker takes, when there is one. */
+	return p != NULL && (p[n] == ',' || p[n] == '}') &&
+	    (p[-1] == '{' || p[-1] == ',') && cfg->vault_workers > 0 ?
+	    "vault" : "jobs";
+}
+
+/* The index of a kind in the counts. */
+static size_t
+kind_index(const struct job_kind *k)
+{
+	return k != NULL ? (size_t)(k - kinds) : STATS_KINDS - 1;
+}
+
+/* The queue by kind, into this process's gauges for the metrics. */
+static void
+read_queue(struct jobs_ctx *ctx)
+{
+	struct stats_live	*l = &stats_mine->live;
+	struct db_queue_row	*rows;
+	size_t			 i, n, k;
+
+	if (db_jobs_queue(&ctx->db, &ctx->arena, &rows, &n) != DB_OK)
+		return;
+	for (k = 0; k < STATS_KINDS; k++) {
+		l->queued[k] = 0;
+		l->oldest_due_s[k] = -1;
+	}
+	for (i = 0; i < n; i++) {
+		k = kind_index(kind_find(rows[i].kind));
+		l->queued[k] += rows[i].queued;
+		if (rows[i].oldest_due_s > l->oldest_due_s[k])
+			l->oldest_due_s[k] = rows[i].oldest_due_s;
+	}
+	__atomic_store_n(&l->queue_ms, time_mono_ms(), __ATOMIC_RELEASE);
+}
+
 
 long
 jobs_backoff(const struct config *cfg, int attempts)
@@ -96,6 +156,8 @@ run(struct jobs_ctx *ctx, const struct db_job *j)
 	ctx->job_user = NULL;
 	if (ctx->job_end != NULL)
 		ctx->job_end(ctx->hook_ud);
+	if (res == JOB_DONE)
+		stats_count(&stats_mine->jobs_done[kind_index(k)]);
 	if (res == JOB_DONE) {
 		/* A job done may say what it came to, in err. */
 		st = db_job_done(&ctx->db, &ctx->arena, j->id, err);
@@ -104,6 +166,8 @@ run(struct jobs_ctx *ctx, const struct db_job *j)
 	} else {
 		st = db_job_retry(&ctx->db, &ctx->arena, j->id, delay, err,
 		    res == JOB_FAIL, &failed);
+		if (failed)
+			stats_count(&stats_mine->jobs_failed[kind_index(k)]);
 		if (failed)
 			log_error("job %lld (%s) failed for good on attempt "
 			    "%d: %s", j->id, j->kind, j->attempts, err);
@@ -137,6 +201,10 @@ jobs_step(struct jobs_ctx *ctx, struct jobs_wait *w)
 		sweep(ctx);
 		ctx->swept = time_mono_ms();
 	}
+	if (time_mono_ms() - ctx->counted >= QUEUE_MS) {
+		read_queue(ctx);
+		ctx->counted = time_mono_ms();
+	}
 	st = db_job_claim(&ctx->db, &ctx->arena, &ctx->lane, &j);
 	if (st == DB_OK) {
 		run(ctx, &j);
@@ -154,6 +222,8 @@ jobs_step(struct jobs_ctx *ctx, struct jobs_wait *w)
 	if (due == 0)
 		due = 50;
 	wait = SWEEP_MS - (time_mono_ms() - ctx->swept);
+	if (QUEUE_MS - (time_mono_ms() - ctx->counted) < wait)
+		wait = QUEUE_MS - (time_mono_ms() - ctx->counted);
 	if (due > 0 && due < wait)
 		wait = due;
 	if (wait > 0 && db_socket(&ctx->db) >= 0) {
@@ -187,6 +257,7 @@ jobs_init(struct jobs_ctx *ctx, const struct config *cfg, int vault_only)
 		log_error("secret_key: cannot derive keys");
 	arena_init(&ctx->arena, ARENA_BLOCK);
 	ctx->swept = time_mono_ms() - SWEEP_MS;
+	ctx->counted = ctx->swept;
 }
 
 void

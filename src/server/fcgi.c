@@ -38,6 +38,7 @@ static volatile sig_atomic_t	 conn_fd = -1;	/* being served, or -1 */
 static volatile sig_atomic_t	 expired;	/* conn_fd's reads cut */
 static volatile sig_atomic_t	 armed;		/* the timer is running */
 static int64_t			 conn_due_ms;	/* conn_fd's deadline */
+static int			 timed_out;	/* a read of it was cut (counted) */
 
 /* Run the timer for ms (async-signal-safe: setitimer). */
 static void
@@ -99,8 +100,10 @@ fcgi_accept(FCGX_Request *fr, int listen_fd, long read_ms, int64_t *at_ms)
 			return 0;
 		return -1;
 	}
+	stats_count(&stats_mine->accepted);
 	*at_ms = time_mono_ms();
 	expired = 0;
+	timed_out = 0;
 	__atomic_store_n(&conn_due_ms, *at_ms + read_ms, __ATOMIC_RELEASE);
 	conn_fd = fd;
 	if (!armed)
@@ -113,9 +116,11 @@ fcgi_accept(FCGX_Request *fr, int listen_fd, long read_ms, int64_t *at_ms)
 		return 1;
 	/* libfcgi closed the connection already. */
 	conn_fd = -1;
-	if (expired)
+	if (expired) {
+		stats_count(&stats_mine->read_timeouts);
 		log_msg(LOG_WARN, NULL, "dropped a FastCGI peer that sent no "
 		    "whole request within read_timeout");
+	}
 	else
 		log_msg(LOG_WARN, NULL, "dropped a FastCGI peer that sent a "
 		    "malformed request");
@@ -141,6 +146,9 @@ fcgi_read(void *ctx, char *buf, size_t n)
 	got = FCGX_GetStr(buf, (int)n, fr->in);
 	if (got < 0 || (got == 0 && FCGX_GetError(fr->in) != 0) ||
 	    (expired && got < (int)n)) {
+		/* A body that did not come in time counts once. */
+		if (expired && !timed_out++)
+			stats_count(&stats_mine->read_timeouts);
 		errno = expired ? ETIMEDOUT : EIO;
 		return -1;
 	}

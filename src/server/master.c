@@ -5,13 +5,18 @@
  * It keeps two kinds of worker: `workers` request workers and
  * `job_workers` jobs workers (jobs/), supervised the same way.
  *
- * Signals are blocked and taken synchronously with sigtimedwait, so there
- * are no handlers here at all: CHLD reaps and respawns (with back-off when
+ * Signals are blocked and read from a signalfd, polled with the status
+ * listener (status.c), so there are no handlers here at all and /metrics
+ * is answered between two turns: CHLD reaps and respawns (with back-off when
  * workers die in a loop), TERM/INT/QUIT drain and stop, HUP re-reads the
  * config and replaces workers one at a time (a new one is accepting before
  * an old one is told to finish), USR1 reopens the log. Every tick also
- * enforces the request deadline (job_timeout for a jobs worker) and
- * reports status to systemd.
+ * enforces the request deadline (job_timeout for a jobs worker), reads
+ * the listen queue and reports status to systemd.
+ *
+ * The workers count into slots of shared memory mapped here before any
+ * fork (util/stats.c); a worker that ends has its counts folded into
+ * the retired total, so no counter ever goes back.
  */
 #include "config.h"
 
@@ -20,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,7 +48,15 @@ struct master {
 	struct config		*cfg;
 	int			 listen_fd;
 	int			 owned_socket;
+	int			 status_fd;	/* -1: no status_listen */
+	int			 owned_status;
+	char			*listen_path;	/* the sockets made, to unlink */
+	char			*status_path;
+	int			 sig_fd;
 	struct worker_slot	*slots;
+	struct stats		*board;		/* the slots' counts */
+	struct stats		*retired;	/* dead workers', folded */
+	struct status_view	 view;
 	uint64_t		*marks;		/* slots' users (util/share.c) */
 	unsigned		 generation;
 	int			 stopping;
@@ -117,8 +133,11 @@ spawn(struct master *m, int jobs)
 		return;
 	}
 	memset(s, 0, sizeof(*s));
+	memset(&m->board[i], 0, sizeof(m->board[i]));
+	s->stats = &m->board[i];
 	s->generation = m->generation;
 	s->started_ms = time_mono_ms();
+	s->state_ms = s->started_ms;
 	s->jobs = jobs;
 	pid = fork();
 	if (pid == -1) {
@@ -127,6 +146,10 @@ spawn(struct master *m, int jobs)
 		return;
 	}
 	if (pid == 0) {
+		/* The master's own fds are not the worker's. */
+		close(m->sig_fd);
+		if (m->status_fd != -1)
+			close(m->status_fd);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (jobs) {
@@ -144,16 +167,34 @@ spawn(struct master *m, int jobs)
 	    m->generation);
 }
 
+/* Why it ended, and what it counted, into the totals. */
+static void
+retire(struct master *m, struct worker_slot *s, int status,
+    const struct rusage *ru)
+{
+	enum worker_exit	 why;
+
+	why = s->slow ? EXIT_DEADLINE : WIFSIGNALED(status) ? EXIT_SIGNAL :
+	    WEXITSTATUS(status) != 0 ? EXIT_ERROR : s->retiring ?
+	    EXIT_RETIRED : EXIT_RECYCLED;
+	m->view.exits[s->jobs][why]++;
+	m->view.retired_cpu_s[s->jobs] += (double)ru->ru_utime.tv_sec +
+	    (double)ru->ru_utime.tv_usec / 1e6 + (double)ru->ru_stime.tv_sec +
+	    (double)ru->ru_stime.tv_usec / 1e6;
+	stats_fold(m->retired, s->stats);
+}
+
 static void
 reap(struct master *m)
 {
 	struct worker_slot	*s;
+	struct rusage		 ru;
 	pid_t			 pid;
 	size_t			 i;
 	int			 status, crashed;
 	int64_t			 now = time_mono_ms();
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		s = NULL;
 		for (i = 0; i < MAX_SLOTS; i++)
 			if (m->slots[i].pid == pid)
@@ -195,6 +236,7 @@ reap(struct master *m)
 		}
 		if (!s->jobs)
 			m->retired_served += s->served;
+		retire(m, s, status, &ru);
 		memset(s, 0, sizeof(*s));
 		/* Whatever it held of a user's share is free again. */
 		__atomic_store_n(&m->marks[s - m->slots], 0, __ATOMIC_SEQ_CST);
@@ -251,6 +293,9 @@ begin_reload(struct master *m)
 	if (strcmp(next->listen, m->cfg->listen) != 0)
 		log_warn("listen changed to %s: takes effect only on restart",
 		    next->listen);
+	if (strcmp(next->status_listen, m->cfg->status_listen) != 0)
+		log_warn("status_listen changed to %s: takes effect only on "
+		    "restart", next->status_listen);
 	if (log_open(next->log_file) != 0)
 		log_error("cannot open log_file %s: %s", next->log_file,
 		    strerror(errno));
@@ -399,12 +444,24 @@ handle_signal(struct master *m, int sig)
 	}
 }
 
+/* The most connections seen waiting, for the metrics. */
+static void
+sample_queue(struct master *m)
+{
+	long	 queue, backlog;
+
+	if (listen_queue(m->listen_fd, &queue, &backlog) == 0 &&
+	    queue > m->view.queue_max)
+		m->view.queue_max = queue;
+}
+
 /* One turn of the loop after a signal or a tick; 1 when it is time to exit. */
 static int
 step(struct master *m)
 {
 	reap(m);
 	check_deadlines(m);
+	sample_queue(m);
 	if (m->stopping) {
 		if (count(m, -1, 0, -1) + count(m, -1, 1, -1) == 0)
 			return 1;
@@ -421,14 +478,81 @@ step(struct master *m)
 	return 0;
 }
 
+/*
+ * Wait for a signal, a status request or the tick, and take it: the
+ * status listener's requests are answered here, between two turns.
+ */
+static void
+wait_turn(struct master *m)
+{
+	struct pollfd			 p[2];
+	struct signalfd_siginfo		 si;
+	int64_t				 due = time_mono_ms() + TICK_MS, left;
+
+	p[0].fd = m->sig_fd;
+	p[0].events = POLLIN;
+	p[1].fd = m->status_fd;
+	p[1].events = POLLIN;
+	while ((left = due - time_mono_ms()) > 0) {
+		p[0].revents = p[1].revents = 0;
+		if (poll(p, m->status_fd != -1 ? 2 : 1, (int)left) <= 0)
+			return;
+		if (p[1].revents & POLLIN)
+			status_answer(m->status_fd, &m->view);
+		if (p[0].revents & POLLIN) {
+			if (read(m->sig_fd, &si, sizeof(si)) == sizeof(si))
+				handle_signal(m, (int)si.ssi_signo);
+			return;
+		}
+	}
+}
+
+/* The listeners: nginx's (or systemd's) and, if asked for, the status one. */
+static int
+open_listeners(struct master *m, char *err, size_t errlen)
+{
+	const struct config	*cfg = m->cfg;
+
+	m->status_fd = -1;
+	m->listen_fd = server_listen(cfg, cfg->listen, 1, &m->owned_socket,
+	    err, errlen);
+	if (m->listen_fd == -1)
+		return -1;
+	m->listen_path = strdup(cfg->listen + 5);
+	m->status_path = strdup(cfg->status_listen + 5);
+	if (m->listen_path == NULL || m->status_path == NULL)
+		fatal("%s: out of memory", __func__);
+	if (*cfg->status_listen == '\0')
+		return 0;
+	m->status_fd = server_listen(cfg, cfg->status_listen, 0,
+	    &m->owned_status, err, errlen);
+	if (m->status_fd == -1) {
+		close(m->listen_fd);
+		if (m->owned_socket)
+			unlink(m->listen_path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Shared with the workers, so mapped before any fork. */
+static void *
+shared(size_t size)
+{
+	void	*p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		fatal("mmap: %s", strerror(errno));
+	return p;
+}
+
 int
 server_run(const char *config_path, const char *cred_dir,
     struct config *cfg)
 {
 	struct master	 m;
 	sigset_t	 set;
-	siginfo_t	 info;
-	struct timespec	 tick = { 0, TICK_MS * 1000000L };
 	char		 err[512];
 
 	memset(&m, 0, sizeof(m));
@@ -445,24 +569,32 @@ server_run(const char *config_path, const char *cred_dir,
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	m.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m.sig_fd == -1)
+		fatal("signalfd: %s", strerror(errno));
 
-	m.listen_fd = server_listen(cfg, &m.owned_socket, err, sizeof(err));
-	if (m.listen_fd == -1) {
+	if (open_listeners(&m, err, sizeof(err)) != 0) {
 		log_error("%s", err);
 		return 1;
 	}
-	m.slots = mmap(NULL, MAX_SLOTS * sizeof(*m.slots),
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (m.slots == MAP_FAILED)
-		fatal("mmap: %s", strerror(errno));
+	m.slots = shared(MAX_SLOTS * sizeof(*m.slots));
 	/* One user's share of the workers (util/share.c). */
-	m.marks = mmap(NULL, MAX_SLOTS * sizeof(*m.marks),
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (m.marks == MAP_FAILED)
-		fatal("mmap: %s", strerror(errno));
+	m.marks = shared(MAX_SLOTS * sizeof(*m.marks));
+	m.board = shared(MAX_SLOTS * sizeof(*m.board));
+	m.retired = calloc(1, sizeof(*m.retired));
+	if (m.retired == NULL)
+		fatal("%s: out of memory", __func__);
+	m.view.cfg = cfg;
+	m.view.slots = m.slots;
+	m.view.nslots = MAX_SLOTS;
+	m.view.retired = m.retired;
+	m.view.listen_fd = m.listen_fd;
+	m.view.started_ms = time_wall_ms();
 	log_info("passiond %s listening on %s with %ld workers and %ld jobs "
-	    "worker%s", PACKAGE_VERSION, cfg->listen, cfg->workers,
-	    cfg->job_workers, cfg->job_workers == 1 ? "" : "s");
+	    "worker%s%s%s", PACKAGE_VERSION, cfg->listen, cfg->workers,
+	    cfg->job_workers, cfg->job_workers == 1 ? "" : "s",
+	    m.status_fd != -1 ? "; status on " : "",
+	    m.status_fd != -1 ? cfg->status_listen : "");
 	while (count(&m, 1, 0, 0) < (size_t)cfg->workers)
 		spawn(&m, 0);
 	while (count(&m, 1, 0, 1) < (size_t)cfg->job_workers)
@@ -470,14 +602,23 @@ server_run(const char *config_path, const char *cred_dir,
 	sd_notify(0, "READY=1");
 
 	do
-		handle_signal(&m, sigtimedwait(&set, &info, &tick));
+		wait_turn(&m);
 	while (!step(&m));
 
 	if (m.owned_socket)
-		unlink(cfg->listen + 5);
+		unlink(m.listen_path);
+	if (m.owned_status)
+		unlink(m.status_path);
 	close(m.listen_fd);
+	if (m.status_fd != -1)
+		close(m.status_fd);
+	close(m.sig_fd);
 	munmap(m.slots, MAX_SLOTS * sizeof(*m.slots));
 	munmap(m.marks, MAX_SLOTS * sizeof(*m.marks));
+	munmap(m.board, MAX_SLOTS * sizeof(*m.board));
+	free(m.retired);
+	free(m.listen_path);
+	free(m.status_path);
 	log_info("stopped");
 	log_flush();
 	return 0;

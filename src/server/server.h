@@ -16,6 +16,9 @@
 
 struct FCGX_Request;
 
+/* What a worker is doing, as its slot says (a jobs worker: idle, busy). */
+enum worker_state { WORKER_IDLE, WORKER_READING, WORKER_BUSY };
+
 /* What the master knows of one worker, in memory shared with it. */
 struct worker_slot {
 	pid_t		 pid;		/* 0: free */
@@ -30,6 +33,10 @@ struct worker_slot {
 	int64_t		 req_start_ms;	/* 0 when idle; written by the worker
 					   (a jobs worker: its job's start) */
 	unsigned long	 served;	/* requests done; written by the worker */
+	int		 state;		/* enum worker_state, by the worker */
+	int64_t		 state_ms;	/* since (monotonic) */
+	int		 route;		/* api_route_index of the request */
+	struct stats	*stats;		/* its counts (util/stats.c), shared */
 	char		 method[8];	/* of the request in flight */
 	char		 path[120];
 	struct log_held	 log;		/* a request worker's held lines */
@@ -50,12 +57,46 @@ int	 server_run(const char *config_path, const char *cred_dir,
  */
 int	 server_check_config(const struct config *cfg, int connect);
 /*
- * Open the listening socket cfg->listen (unix with owner/group/mode, or
- * TCP), or take the one systemd passed (LISTEN_FDS). Sets *owned when we
- * made a unix socket file that we should unlink at exit. -1 with err.
+ * Open a listening socket at addr (unix with cfg's owner/group/mode, or
+ * TCP, with cfg's backlog), non-blocking; or, when systemd, take the
+ * one systemd passed (LISTEN_FDS). Sets *owned when we made a unix
+ * socket file that we should unlink at exit. -1 with err.
  */
-int	 server_listen(const struct config *cfg, int *owned, char *err,
-	    size_t errlen);
+int	 server_listen(const struct config *cfg, const char *addr, int systemd,
+	    int *owned, char *err, size_t errlen);
+
+/* Why a worker ended, as the metrics count it. */
+enum worker_exit { EXIT_RECYCLED, EXIT_RETIRED, EXIT_DEADLINE, EXIT_SIGNAL,
+	EXIT_ERROR, EXIT_REASONS };
+#define WORKER_KINDS	3	/* request, jobs, vault jobs: slot->jobs */
+
+/* What the master's status listener shows (status.c, render.c). */
+struct status_view {
+	const struct config		*cfg;
+	const struct worker_slot	*slots;
+	size_t				 nslots;
+	const struct stats		*retired;	/* dead workers' counts */
+	double				 retired_cpu_s[WORKER_KINDS];
+	uint64_t			 exits[WORKER_KINDS][EXIT_REASONS];
+	int				 listen_fd;
+	long				 queue_max;	/* most seen waiting */
+	int64_t				 started_ms;	/* wall clock */
+};
+/*
+ * How many connections wait on listen_fd to be accepted, and its
+ * backlog: sock_diag for a unix socket, TCP_INFO for TCP. -1 on error.
+ */
+int	 listen_queue(int listen_fd, long *queue, long *backlog);
+/*
+ * One connection waiting on the status listener fd: read its request
+ * and answer it (GET /metrics, /status, /status?full), each within
+ * 100 ms, then close it. Never blocks past those budgets.
+ */
+void	 status_answer(int fd, const struct status_view *v);
+/* The Prometheus text of v into b; -1 past b's cap. */
+int	 render_metrics(struct buf *b, const struct status_view *v);
+/* The JSON of /status into b (full: each worker too); -1 past b's cap. */
+int	 render_status(struct buf *b, const struct status_view *v, int full);
 /* Set by TERM and by USR1 in a worker process (request or jobs). */
 extern volatile sig_atomic_t	worker_stop_flag;
 extern volatile sig_atomic_t	worker_reopen_flag;

@@ -34,10 +34,13 @@
 volatile sig_atomic_t	worker_stop_flag;
 volatile sig_atomic_t	worker_reopen_flag;
 
+static struct worker_slot	*me;	/* for route_seen */
+
 static void	on_stop(int sig);
 static void	on_reopen(int sig);
 static void	serve(struct app *app, FCGX_Request *fr, struct arena *a,
-		    struct worker_slot *slot, int64_t accepted_ms);
+		    struct worker_slot *slot, int64_t accepted_ms,
+		    int64_t t0_us);
 
 static void
 on_stop(int sig)
@@ -82,24 +85,75 @@ worker_signals_init(sigset_t *wait_mask)
 	sigemptyset(wait_mask);
 }
 
+/* The slot says a state, since now. */
+static void
+set_state(struct worker_slot *slot, enum worker_state state)
+{
+	__atomic_store_n(&slot->state_ms, time_mono_ms(), __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->state, (int)state, __ATOMIC_RELEASE);
+}
+
+/* The route is known: /status may show which one runs. */
+static void
+route_seen(struct http_request *req)
+{
+	__atomic_store_n(&me->route, (int)api_route_index(req->route),
+	    __ATOMIC_RELAXED);
+}
+
 static void
 serve(struct app *app, FCGX_Request *fr, struct arena *a,
-    struct worker_slot *slot, int64_t accepted_ms)
+    struct worker_slot *slot, int64_t accepted_ms, int64_t t0_us)
 {
 	struct http_request	 req;
 	struct http_io		 io;
+	size_t			 route;
 
 	fcgi_io_init(&io, fr);
 	http_request_init(&req, a, fr->envp, &io);
 	req.start_ms = accepted_ms;
+	req.on_route = route_seen;
 	strncpy(slot->method, req.method, sizeof(slot->method) - 1);
 	strncpy(slot->path, req.path, sizeof(slot->path) - 1);
 	api_handle(app, &req);
 	fcgi_finish(fr);
+	/* Counted as the answer is out, by its route and status class. */
+	route = api_route_index(req.route);
+	stats_count(&slot->stats->requests[route][stats_class(req.status)]);
+	stats_observe(&slot->stats->duration[route], time_mono_us() - t0_us);
+	set_state(slot, WORKER_IDLE);
 	http_log_access(&req);
 	__atomic_store_n(&slot->req_start_ms, 0, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&slot->served, 1, __ATOMIC_RELAXED);
 	arena_reset(a);
+}
+
+/*
+ * Take a waiting connection and serve its request: 1 served, 0 none
+ * waiting (or the peer dropped), -1 accept failed (errno).
+ */
+static int
+take(struct app *app, FCGX_Request *fr, struct arena *a,
+    struct worker_slot *slot, int listen_fd, long read_ms)
+{
+	int64_t	 accepted_ms = 0, t0_us;
+	int	 rc;
+
+	/* The request's clock starts at accept, before any read. */
+	memset(slot->method, 0, sizeof(slot->method));
+	memset(slot->path, 0, sizeof(slot->path));
+	slot->route = (int)api_route_index(NULL);
+	t0_us = time_mono_us();
+	set_state(slot, WORKER_READING);
+	rc = fcgi_accept(fr, listen_fd, read_ms, &accepted_ms);
+	if (rc != 1) {
+		set_state(slot, WORKER_IDLE);
+		return rc;
+	}
+	__atomic_store_n(&slot->req_start_ms, accepted_ms, __ATOMIC_RELEASE);
+	set_state(slot, WORKER_BUSY);
+	serve(app, fr, a, slot, accepted_ms, t0_us);
+	return 1;
 }
 
 void
@@ -124,7 +178,6 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot,
 	struct pollfd	 pfd;
 	sigset_t	 wait_mask;
 	unsigned long	 served = 0;
-	int64_t		 accepted_ms = 0;
 	const struct timespec no_wait = { 0, 0 };
 	int		 rc;
 
@@ -146,6 +199,8 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot,
 	}
 	fcgi_deadline_init();
 	log_hold(&slot->log);
+	me = slot;
+	stats_use(slot->stats);
 	api_app_init(&app, cfg);
 	app.share = *share;
 	arena_init(&arena, ARENA_BLOCK);
@@ -175,21 +230,13 @@ worker_run(const struct config *cfg, int listen_fd, struct worker_slot *slot,
 		}
 		if (worker_stop_flag)
 			break;
-		/* The request's clock starts at accept, before any read. */
-		memset(slot->method, 0, sizeof(slot->method));
-		memset(slot->path, 0, sizeof(slot->path));
-		rc = fcgi_accept(&fr, listen_fd, cfg->read_timeout * 1000,
-		    &accepted_ms);
+		rc = take(&app, &fr, &arena, slot, listen_fd,
+		    cfg->read_timeout * 1000);
 		if (rc == -1) {
 			log_error("accept: %s", strerror(errno));
 			break;
 		}
-		if (rc == 0)
-			continue;
-		__atomic_store_n(&slot->req_start_ms, accepted_ms,
-		    __ATOMIC_RELEASE);
-		serve(&app, &fr, &arena, slot, accepted_ms);
-		served++;
+		served += (unsigned long)rc;
 	}
 	FCGX_Free(&fr, 1);
 	arena_cleanup(&arena);

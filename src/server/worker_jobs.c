@@ -29,6 +29,8 @@ job_start(void *ud, const char *kind, long long id, long limit)
 	__atomic_store_n(&slot->req_start_ms, time_mono_ms(),
 	    __ATOMIC_RELEASE);
 	slot->job_limit = limit;
+	slot->state_ms = time_mono_ms();
+	__atomic_store_n(&slot->state, WORKER_BUSY, __ATOMIC_RELEASE);
 }
 
 static void
@@ -38,6 +40,8 @@ job_end(void *ud)
 
 	__atomic_store_n(&slot->req_start_ms, 0, __ATOMIC_RELEASE);
 	slot->job_limit = 0;
+	slot->state_ms = time_mono_ms();
+	__atomic_store_n(&slot->state, WORKER_IDLE, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&slot->served, 1, __ATOMIC_RELAXED);
 }
 
@@ -74,6 +78,7 @@ worker_jobs_run(const struct config *cfg, struct worker_slot *slot)
 	prctl(PR_SET_DUMPABLE, 0);
 	if (getppid() == 1)
 		_exit(0);
+	stats_use(slot->stats);
 	jobs_init(&ctx, cfg, slot->jobs == 2);
 	ctx.job_start = job_start;
 	ctx.job_end = job_end;

@@ -17,8 +17,18 @@
 
 #define DELETE_BATCH	1000	/* DeleteObjects' most keys */
 
+/* The calls, as the counts name them (storage_op_names), and their method. */
+const char *const storage_op_names[STORAGE_OPS] = { "head", "put",
+	"upload_part", "get", "delete", "create_multipart",
+	"complete_multipart", "abort_multipart", "delete_objects", "list" };
+const char *const storage_outcome_names[STATS_OUTCOMES] = { "ok",
+	"not_found", "denied", "unavailable", "error" };
+static const char *const op_methods[STORAGE_OPS] = { "HEAD", "PUT", "PUT",
+	"GET", "DELETE", "POST", "POST", "DELETE", "POST", "GET" };
+
 /* One call: what is sent, besides the signature. */
 struct call {
+	enum storage_op		 op;
 	const char		*method;
 	const char		*key;		/* "": the bucket */
 	const struct sigv4_pair	*query;
@@ -72,6 +82,8 @@ call(struct storage *s, struct net *n, struct arena *a, struct call *c,
 	char			 date[17], err[256];
 	size_t			 i, nh = 0;
 	int			 rc;
+	int64_t			 t0;
+	enum storage_status	 st;
 
 	storage_request(a, s, c->method, c->key, now, date, h, &q);
 	sha = c->sha != NULL ? c->sha : c->body != NULL ?
@@ -111,32 +123,35 @@ call(struct storage *s, struct net *n, struct arena *a, struct call *c,
 	u = arena_strndup(a, url.data, url.len);
 	buf_cleanup(&url);
 	memset(r, 0, sizeof(*r));
+	t0 = time_mono_us();
 	if (c->fd >= 0)
 		rc = net_download(n, u, hdr, c->fd, c->max, &r->status,
 		    &c->got, err, sizeof(err));
 	else
 		rc = net_request(n, a, c->method, u, hdr, c->body, c->len, r,
 		    err, sizeof(err));
-	if (rc != 0) {
+	st = rc != 0 ? STORAGE_UNAVAILABLE : status_of(r->status);
+	stats_observe(&stats_mine->store_duration, time_mono_us() - t0);
+	stats_count(&stats_mine->store_calls[c->op][st]);
+	if (rc != 0)
 		snprintf(s->errstr, sizeof(s->errstr), "%s %.100s: %.120s",
 		    c->method, c->key, err);
-		return STORAGE_UNAVAILABLE;
-	}
-	if (status_of(r->status) != STORAGE_OK)
+	else if (st != STORAGE_OK)
 		snprintf(s->errstr, sizeof(s->errstr), "%s %.100s: HTTP %ld "
 		    "%.100s", c->method, c->key, r->status, r->body != NULL &&
 		    r->len > 0 ? r->body : "");
-	return status_of(r->status);
+	return st;
 }
 
-/* A call of method on key with query, no body (yet). */
+/* A call of op on key with query, no body (yet). */
 static void
-call_init(struct call *c, const char *method, const char *key,
+call_init(struct call *c, enum storage_op op, const char *key,
     const struct sigv4_pair *query, size_t nquery)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-	c->method = method;
+	c->op = op;
+	c->method = op_methods[op];
 	c->key = key;
 	c->query = query;
 	c->nquery = nquery;
@@ -145,11 +160,11 @@ call_init(struct call *c, const char *method, const char *key,
 /* A call with no body and no query on key. */
 static enum storage_status
 call_key(struct storage *s, struct net *n, struct arena *a,
-    const char *method, const char *key, long long now, struct net_resp *r)
+    enum storage_op op, const char *key, long long now, struct net_resp *r)
 {
 	struct call	 c;
 
-	call_init(&c, method, key, NULL, 0);
+	call_init(&c, op, key, NULL, 0);
 	return call(s, n, a, &c, now, r);
 }
 
@@ -168,7 +183,7 @@ storage_head(struct storage *s, struct net *n, struct arena *a,
 	size_t			 i;
 
 	memset(o, 0, sizeof(*o));
-	st = call_key(s, n, a, "HEAD", key, now, &r);
+	st = call_key(s, n, a, STORAGE_OP_HEAD, key, now, &r);
 	if (st != STORAGE_OK)
 		return st;
 	len = net_resp_header(a, &r, "Content-Length");
@@ -189,7 +204,7 @@ storage_put(struct storage *s, struct net *n, struct arena *a,
 	struct net_resp	 r;
 	struct call	 c;
 
-	call_init(&c, "PUT", key, NULL, 0);
+	call_init(&c, STORAGE_OP_PUT, key, NULL, 0);
 	c.content_type = content_type;
 	c.body = body;
 	c.len = len;
@@ -209,7 +224,7 @@ storage_upload_part(struct storage *s, struct net *n, struct arena *a,
 	enum storage_status	 st;
 
 	q[0].value = arena_printf(a, "%d", number);
-	call_init(&c, "PUT", key, q, 2);
+	call_init(&c, STORAGE_OP_UPLOAD_PART, key, q, 2);
 	c.body = body;
 	c.len = len;
 	*etag = NULL;
@@ -232,7 +247,7 @@ storage_get_fd(struct storage *s, struct net *n, struct arena *a,
 	struct call		 c;
 	enum storage_status	 st;
 
-	call_init(&c, "GET", key, NULL, 0);
+	call_init(&c, STORAGE_OP_GET, key, NULL, 0);
 	c.fd = fd;
 	c.max = max;
 	st = call(s, n, a, &c, now, &r);
@@ -248,7 +263,7 @@ storage_delete(struct storage *s, struct net *n, struct arena *a,
 	enum storage_status	 st;
 
 	/* Gone already is what was asked. */
-	st = call_key(s, n, a, "DELETE", key, now, &r);
+	st = call_key(s, n, a, STORAGE_OP_DELETE, key, now, &r);
 	return st == STORAGE_NOTFOUND ? STORAGE_OK : st;
 }
 
@@ -281,7 +296,7 @@ storage_multipart_create(struct storage *s, struct net *n, struct arena *a,
 	struct call			 c;
 	enum storage_status		 st;
 
-	call_init(&c, "POST", key, q, 1);
+	call_init(&c, STORAGE_OP_CREATE_MULTIPART, key, q, 1);
 	c.content_type = content_type;
 	*upload_id = NULL;
 	if ((st = call(s, n, a, &c, now, &r)) != STORAGE_OK)
@@ -317,7 +332,7 @@ storage_multipart_complete(struct storage *s, struct net *n, struct arena *a,
 		buf_puts(&b, "</ETag></Part>");
 	}
 	buf_puts(&b, "</CompleteMultipartUpload>");
-	call_init(&c, "POST", key, q, 1);
+	call_init(&c, STORAGE_OP_COMPLETE_MULTIPART, key, q, 1);
 	c.content_type = "application/xml";
 	c.body = arena_strndup(a, b.data, b.len);
 	c.len = b.len;
@@ -336,7 +351,7 @@ storage_multipart_abort(struct storage *s, struct net *n, struct arena *a,
 	struct call		 c;
 	enum storage_status	 st;
 
-	call_init(&c, "DELETE", key, q, 1);
+	call_init(&c, STORAGE_OP_ABORT_MULTIPART, key, q, 1);
 	/* An upload already gone (completed, aborted, expired) is fine. */
 	st = call(s, n, a, &c, now, &r);
 	return st == STORAGE_NOTFOUND ? STORAGE_OK : st;
@@ -369,7 +384,7 @@ storage_delete_many(struct storage *s, struct net *n, struct arena *a,
 		buf_puts(&b, "</Key></Object>");
 	}
 	buf_puts(&b, "</Delete>");
-	call_init(&c, "POST", "", q, 1);
+	call_init(&c, STORAGE_OP_DELETE_OBJECTS, "", q, 1);
 	c.content_type = "application/xml";
 	c.md5 = 1;
 	c.body = arena_strndup(a, b.data, b.len);
@@ -416,7 +431,7 @@ storage_list(struct storage *s, struct net *n, struct arena *a,
 	q[1].value = prefix;
 	q[2].name = "continuation-token";
 	q[2].value = token;
-	call_init(&c, "GET", "", q, token != NULL ? 3 : 2);
+	call_init(&c, STORAGE_OP_LIST, "", q, token != NULL ? 3 : 2);
 	*items = NULL;
 	*count = 0;
 	*next = NULL;

@@ -181,6 +181,16 @@ enum storage_status {
 	STORAGE_UNAVAILABLE,	/* cannot reach it, 5xx, or timed out */
 	STORAGE_ERROR		/* anything else */
 };
+/* The calls below, for the counts (util/stats.c): storage_op_names[op],
+ * by outcome, storage_outcome_names[status]. */
+enum storage_op { STORAGE_OP_HEAD, STORAGE_OP_PUT, STORAGE_OP_UPLOAD_PART,
+	STORAGE_OP_GET, STORAGE_OP_DELETE, STORAGE_OP_CREATE_MULTIPART,
+	STORAGE_OP_COMPLETE_MULTIPART, STORAGE_OP_ABORT_MULTIPART,
+	STORAGE_OP_DELETE_OBJECTS, STORAGE_OP_LIST, STORAGE_OPS };
+extern const char *const storage_op_names[STORAGE_OPS];
+extern const char *const storage_outcome_names[STATS_OUTCOMES];
+_Static_assert(STORAGE_OPS <= STATS_STORE_OPS, "stats: store operations");
+_Static_assert(STORAGE_ERROR + 1 == STATS_OUTCOMES, "stats: outcomes");
 
 /* An object's metadata, as HEAD says it. */
 struct storage_object {

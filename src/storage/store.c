@@ -130,6 +130,8 @@ presign(struct arena *a, struct storage *s, const char *method,
 	r.nquery = nquery;
 	r.payload_hash = SIGV4_UNSIGNED;
 	r.sha256_param = 1;
+	stats_count(&stats_mine->presigns[strcmp(method, "GET") == 0 ? 0 :
+	    strcmp(method, "PUT") == 0 ? 1 : 2]);
 	return sigv4_presign(a, &s->creds, &s->keys, url, &r, expires);
 }
 

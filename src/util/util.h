@@ -80,6 +80,71 @@ int		 metrics_histogram(struct buf *b, const char *name,
 		    const char *labels, const double *bounds,
 		    const uint64_t *counts, size_t n, double sum);
 
+/*
+ * What one process counts (util/stats.c), in the slot of memory its
+ * master shares with it; outside a worker, into a private one. Each
+ * slot has one writer, so a count is a relaxed atomic add and the
+ * request path takes no lock. Everything before `live` only grows: the
+ * master folds a dead worker's counts into its retired total. The
+ * owners of what is counted name the indexes (routes: api/, store
+ * operations: storage/, job kinds: jobs/) within these sizes.
+ */
+#define STATS_ROUTES	160	/* route tables' rows, and one for none */
+#define STATS_CLASSES	4	/* 2xx 3xx 4xx 5xx */
+#define STATS_BOUNDS	13	/* histogram bounds: stats_bounds */
+#define STATS_STORE_OPS	12
+#define STATS_OUTCOMES	5	/* enum storage_status */
+#define STATS_PRESIGNS	3	/* GET, PUT, HEAD */
+#define STATS_KINDS	8	/* job kinds */
+enum stats_db_error { STATS_DB_TIMEOUT, STATS_DB_UNAVAILABLE, STATS_DB_OTHER,
+	STATS_DB_ERRORS };
+struct stats_hist {
+	uint64_t	 counts[STATS_BOUNDS + 1];	/* the last: +Inf */
+	uint64_t	 sum_us;
+};
+struct stats {
+	uint64_t		 accepted;	/* connections */
+	uint64_t		 read_timeouts;	/* peers dropped at read_timeout */
+	uint64_t		 requests[STATS_ROUTES][STATS_CLASSES];
+	struct stats_hist	 duration[STATS_ROUTES];
+	uint64_t		 db_reconnects;
+	uint64_t		 db_errors[STATS_DB_ERRORS];
+	struct stats_hist	 db_duration;	/* per round trip */
+	uint64_t		 store_calls[STATS_STORE_OPS][STATS_OUTCOMES];
+	struct stats_hist	 store_duration;
+	uint64_t		 presigns[STATS_PRESIGNS];
+	uint64_t		 jobs_done[STATS_KINDS];
+	uint64_t		 jobs_failed[STATS_KINDS];
+	/* Gauges, not folded: what this process saw last. */
+	struct stats_live {
+		int64_t		 db_ok_ms;	/* last answer from the server */
+		int64_t		 db_fail_ms;	/* last failure to reach it */
+		int64_t		 queue_ms;	/* when the job queue was read */
+		int64_t		 queued[STATS_KINDS];
+		int64_t		 oldest_due_s[STATS_KINDS];	/* -1: none */
+	}			 live;
+};
+/* Histograms' upper bounds in seconds (Prometheus' le). */
+extern const double	 stats_bounds[STATS_BOUNDS];
+/* This process's counts (a private struct until stats_use). */
+extern struct stats	*stats_mine;
+/* Count into s from now on (a worker: its slot's). */
+void		 stats_use(struct stats *s);
+/* Add one to a counter of stats_mine's. */
+static inline void
+stats_count(uint64_t *c)
+{
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+/* Record a duration of us microseconds in h. */
+void		 stats_observe(struct stats_hist *h, int64_t us);
+/* The status class index of an HTTP status (1xx counts as 2xx). */
+int		 stats_class(int status);
+/* dst += src, counters only (the part before live). */
+void		 stats_fold(struct stats *dst, const struct stats *src);
+/* db/: the server answered (ok 1) or could not be reached (ok 0). */
+void		 stats_db_seen(int ok);
+
 /* Log levels, in order of severity. */
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
@@ -146,6 +211,8 @@ void		 fatal(const char *fmt, ...)
 
 /* Milliseconds on the monotonic clock. */
 int64_t		 time_mono_ms(void);
+/* Microseconds on the monotonic clock. */
+int64_t		 time_mono_us(void);
 /* Milliseconds since the epoch (wall clock). */
 int64_t		 time_wall_ms(void);
 /* ISO 8601 UTC with milliseconds, "2026-01-02T12:00:00.000Z"; out >= 25. */

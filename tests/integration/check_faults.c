@@ -5,7 +5,8 @@
  * db_lock_timeout answer 503 db_timeout within their limit (and health
  * stays fast meanwhile); PostgreSQL ending every passiond session costs
  * no request; a FastCGI peer that stalls is dropped after read_timeout
- * while other requests are served. Each test starts its own stack.
+ * while other requests are served, and the master's status listener
+ * answers while it stalls every worker. Each test starts its own stack.
  */
 #include "config.h"
 
@@ -235,6 +236,64 @@ static const unsigned char stall_mid_record[] = {
 	1, 4, 0, 1,
 };
 
+/* Both workers (workers = 2) held by peers that stall: *a, *b. */
+static void
+stall_both(struct stack *s, int *a, int *b)
+{
+	*a = fcgi_connect(s, 0);
+	ck_assert_int_eq(write(*a, "\x01", 1), 1);
+	*b = fcgi_connect(s, 0);
+	ck_assert_int_eq(write(*b, stall_mid_record, sizeof(stall_mid_record)),
+	    (ssize_t)sizeof(stall_mid_record));
+}
+
+/*
+ * Every request worker held by a stalled peer and more connections
+ * waiting behind them: the master's /metrics and /status answer within
+ * 100 ms and say so (stalled: half-way to read_timeout).
+ */
+START_TEST(status_answers_while_every_worker_stalls)
+{
+	struct stack	 s;
+	struct resp	 r;
+	int		 a, b, q[3], i;
+	int64_t		 t0;
+	long		 ms;
+
+	start(&s, "read_timeout = 4\n");
+	stall_both(&s, &a, &b);
+	for (i = 0; i < 3; i++)
+		q[i] = fcgi_connect(&s, 0);
+	harness_sleep_ms(2300);
+	t0 = time_mono_ms();
+	harness_status(&s, "GET", "/metrics", &r);
+	ms = (long)(time_mono_ms() - t0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(ms < 100, "/metrics took %ld ms", ms);
+	ck_assert_double_eq(harness_metric(r.body, "passiond_workers{kind="
+	    "\"request\",state=\"stalled\"}"), 2);
+	ck_assert_double_eq(harness_metric(r.body, "passiond_workers{kind="
+	    "\"request\",state=\"idle\"}"), 0);
+	ck_assert(harness_metric(r.body, "passiond_listen_queue") >= 3);
+	ck_assert(harness_metric(r.body, "passiond_listen_queue_max") >= 3);
+	ck_assert(harness_metric(r.body, "passiond_listen_backlog") > 0);
+	resp_free(&r);
+	t0 = time_mono_ms();
+	harness_status(&s, "GET", "/status", &r);
+	ms = (long)(time_mono_ms() - t0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(ms < 100, "/status took %ld ms", ms);
+	ck_assert_str_eq(resp_str(&r, "workers.stalled"), "2");
+	ck_assert(atol(resp_str(&r, "listen.queue")) >= 3);
+	resp_free(&r);
+	close(a);
+	close(b);
+	for (i = 0; i < 3; i++)
+		close(q[i]);
+	harness_stack_stop(&s);
+}
+END_TEST
+
 START_TEST(stalled_fastcgi_peers_are_dropped)
 {
 	struct stack	 s;
@@ -243,12 +302,7 @@ START_TEST(stalled_fastcgi_peers_are_dropped)
 	int64_t		 t0;
 
 	start(&s, "read_timeout = 2\n");
-	/* Two stalled peers: one worker each (workers = 2). */
-	a = fcgi_connect(&s, 0);
-	ck_assert_int_eq(write(a, "\x01", 1), 1);
-	b = fcgi_connect(&s, 0);
-	ck_assert_int_eq(write(b, stall_mid_record, sizeof(stall_mid_record)),
-	    (ssize_t)sizeof(stall_mid_record));
+	stall_both(&s, &a, &b);
 	harness_sleep_ms(200);
 	/* Requests through nginx are served once the peers are dropped. */
 	t0 = time_mono_ms();
@@ -301,6 +355,7 @@ main(void)
 	tcase_add_test(tc, table_lock_costs_lock_timeout_not_the_lock);
 	tcase_add_test(tc, terminated_connections_cost_no_request);
 	tcase_add_test(tc, stalled_fastcgi_peers_are_dropped);
+	tcase_add_test(tc, status_answers_while_every_worker_stalls);
 	tcase_add_test(tc, silent_tcp_peer_is_dropped);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_VERBOSE);

@@ -363,8 +363,10 @@ harness_stack_start_opts(struct stack *s, const char *pghost,
 		snprintf(listen, sizeof(listen), "unix:%s\nsocket_mode = 0666",
 		    s->sock);
 	}
+	snprintf(s->status, sizeof(s->status), "%s/status.sock", s->dir);
 	snprintf(text, sizeof(text),
 	    "listen = %s\n"
+	    "status_listen = unix:%s\n"
 	    "workers = 2\n"
 	    "vault_workers = 0\n"	/* a suite that wants them says so */
 	    "database_url = host=%s dbname=%s user=passion_app\n"
@@ -375,7 +377,7 @@ harness_stack_start_opts(struct stack *s, const char *pghost,
 	    "public_origin = http://127.0.0.1:%d\n"
 	    "secret_key_file = %s/secret_key\n"
 	    "%s",
-	    listen, pghost, dbname, pghost, dbname, s->port, s->dir,
+	    listen, s->status, pghost, dbname, pghost, dbname, s->port, s->dir,
 	    o->extra_conf ? o->extra_conf : "");
 	/* A test-only key: 48 characters, fresh for every stack. */
 	{
@@ -460,6 +462,10 @@ http_do(const char *method, const char *url, const char *ctype,
 	http_do_cookie(method, url, NULL, ctype, body, r);
 }
 
+static void	perform(const char *unix_path, const char *method,
+		    const char *url, const char *cookie, const char *header,
+		    const char *ctype, const char *body, struct resp *r);
+
 void
 http_do_cookie(const char *method, const char *url, const char *cookie,
     const char *ctype, const char *body, struct resp *r)
@@ -543,6 +549,40 @@ void
 http_do_h(const char *method, const char *url, const char *cookie,
     const char *header, const char *ctype, const char *body, struct resp *r)
 {
+	perform(NULL, method, url, cookie, header, ctype, body, r);
+	if (url != NULL && validator_port > 0)
+		validator_check(method, url, r);
+}
+
+void
+harness_status(const struct stack *s, const char *method, const char *path,
+    struct resp *r)
+{
+	char	 u[256];
+
+	snprintf(u, sizeof(u), "http://localhost%s", path);
+	perform(s->status, method, u, NULL, NULL, NULL, NULL, r);
+}
+
+double
+harness_metric(const char *text, const char *series)
+{
+	size_t		 n = strlen(series);
+	const char	*p;
+
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n'),
+	    p = p ? p + 1 : NULL)
+		if (strncmp(p, series, n) == 0 && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+	return -1;
+}
+
+/* One request (over the unix socket at unix_path, unless NULL) into r. */
+static void
+perform(const char *unix_path, const char *method, const char *url,
+    const char *cookie, const char *header, const char *ctype,
+    const char *body, struct resp *r)
+{
 	struct { char *d; size_t len; } b = { NULL, 0 }, h = { NULL, 0 };
 	struct curl_slist	*hdrs = NULL;
 	CURL			*c;
@@ -554,6 +594,8 @@ http_do_h(const char *method, const char *url, const char *cookie,
 	c = curl_easy_init();
 	ck_assert_ptr_nonnull(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (unix_path != NULL)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, unix_path);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	else
@@ -588,8 +630,6 @@ http_do_h(const char *method, const char *url, const char *cookie,
 	r->body = b.d ? b.d : strdup("");
 	r->headers = h.d ? h.d : strdup("");
 	r->json = json_tokener_parse(r->body);
-	if (validator_port > 0)
-		validator_check(method, url, r);
 }
 
 void

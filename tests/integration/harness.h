@@ -16,6 +16,7 @@
 struct stack {
 	char	 dir[128];	/* private temp dir: configs, socket, logs */
 	char	 sock[192];
+	char	 status[192];	/* status_listen's socket */
 	char	 conf[192];
 	char	 log[192];	/* passiond's log file */
 	char	 pghost[256];
@@ -129,6 +130,11 @@ void		 http_do_h(const char *method, const char *url,
 		    const char *cookie, const char *header, const char *ctype,
 		    const char *body, struct resp *r);
 /* GET shortcut. */
+/* method path on s's status listener (no OpenAPI check: not the API). */
+void		 harness_status(const struct stack *s, const char *method,
+		    const char *path, struct resp *r);
+/* The value of series ("name{labels}") in Prometheus text; -1 if absent. */
+double		 harness_metric(const char *text, const char *series);
 void		 http_get(const char *url, struct resp *r);
 void		 resp_free(struct resp *r);
 /* A string at a dotted path in r->json ("error.code"), or NULL. */

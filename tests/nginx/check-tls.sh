@@ -45,6 +45,7 @@ if [ -z "$installed" ]; then
 	done
 	cat > "$tmp/passiond.conf" <<CONF
 listen = unix:$tmp/passiond.sock
+status_listen = unix:$tmp/status.sock
 socket_mode = 0666
 workers = 1
 job_workers = 0

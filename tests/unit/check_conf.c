@@ -34,6 +34,17 @@ static const struct {
 	{ "listen = [::]:9000\n", "not a loopback" },
 	{ "listen = backend.internal:9000\n", "not a loopback" },
 	{ "listen = 0.0.0.0:9000\nlisten_allow_remote = on\n", NULL },
+	{ "status_listen = 127.0.0.1:9188\n", NULL },
+	{ "status_listen =\n", NULL },
+	{ "status_listen = 0.0.0.0:9188\n", "status_listen: '0.0.0.0:9188' is "
+	    "not a loopback address; the metrics and status have no "
+	    "authentication" },
+	{ "status_listen = 0.0.0.0:9188\nlisten_allow_remote = on\n",
+	    "not a loopback" },
+	{ "status_listen = unix:status.sock\n", "status_listen: unix socket "
+	    "path must be absolute" },
+	{ "listen = unix:/tmp/p.sock\nstatus_listen = unix:/tmp/p.sock\n",
+	    "is listen's address too" },
 	{ "request_timeout = 5\n", "db_statement_timeout (5s) must be "
 	    "below request_timeout (5s)" },
 	{ "outbound_timeout = 1m\n", "outbound_timeout (60s) must be below "

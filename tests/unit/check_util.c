@@ -421,6 +421,44 @@ START_TEST(share_of_the_workers)
 END_TEST
 
 /* The Prometheus text format: families, escaped labels, histograms. */
+/* Buckets by upper bound (le: a value on a bound is in it), classes,
+ * and a fold that adds counters and leaves the gauges alone. */
+START_TEST(stats_count_and_fold)
+{
+	static struct stats	 a, b;
+
+	stats_observe(&a.db_duration, 1000);	/* 0.001 s: le="0.001" */
+	stats_observe(&a.db_duration, 1001);
+	stats_observe(&a.db_duration, 20000000);	/* past 10 s: +Inf */
+	stats_observe(&a.db_duration, -5);	/* a clock step: 0 */
+	ck_assert_uint_eq(a.db_duration.counts[0], 2);
+	ck_assert_uint_eq(a.db_duration.counts[1], 1);
+	ck_assert_uint_eq(a.db_duration.counts[STATS_BOUNDS], 1);
+	ck_assert_uint_eq(a.db_duration.sum_us, 1000 + 1001 + 20000000);
+	ck_assert_int_eq(stats_class(101), 0);
+	ck_assert_int_eq(stats_class(204), 0);
+	ck_assert_int_eq(stats_class(302), 1);
+	ck_assert_int_eq(stats_class(429), 2);
+	ck_assert_int_eq(stats_class(503), 3);
+	ck_assert_int_eq(stats_class(999), 3);
+	stats_count(&a.accepted);
+	a.live.db_ok_ms = 7;
+	b.accepted = 2;
+	b.jobs_failed[STATS_KINDS - 1] = 5;
+	stats_fold(&b, &a);
+	ck_assert_uint_eq(b.accepted, 3);
+	ck_assert_uint_eq(b.jobs_failed[STATS_KINDS - 1], 5);
+	ck_assert_uint_eq(b.db_duration.counts[0], 2);
+	ck_assert_int_eq(b.live.db_ok_ms, 0);
+	/* A process counts into its own until it says where. */
+	stats_use(&a);
+	stats_count(&stats_mine->read_timeouts);
+	ck_assert_uint_eq(a.read_timeouts, 1);
+	stats_use(NULL);
+	ck_assert_ptr_ne(stats_mine, &a);
+}
+END_TEST
+
 START_TEST(metrics_text_format)
 {
 	struct buf	 b, l;
@@ -479,6 +517,7 @@ util_suite(void)
 	tcase_add_test(tc, trim_and_levels);
 	tcase_add_test(tc, share_of_the_workers);
 	tcase_add_test(tc, metrics_text_format);
+	tcase_add_test(tc, stats_count_and_fold);
 	suite_add_tcase(s, tc);
 	return s;
 }
