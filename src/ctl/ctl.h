@@ -52,5 +52,6 @@ int	 cmd_maintain(struct ctl *ctl, int argc, char **argv);
 int	 cmd_import(struct ctl *ctl, int argc, char **argv);
 int	 cmd_export(struct ctl *ctl, int argc, char **argv);
 int	 cmd_presign(struct ctl *ctl, int argc, char **argv);
+int	 cmd_status(struct ctl *ctl, int argc, char **argv);
 
 #endif

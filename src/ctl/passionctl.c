@@ -60,6 +60,11 @@ static const struct command commands[] = {
 	    "(email taken as verified); disable: refuse sign-in and end\n"
 	    "their sessions now; enable; delete: the user and everything\n"
 	    "theirs", cmd_user },
+	{ "status", "status [--json]",
+	    "what the running passiond says on status_listen: workers by\n"
+	    "state, the listen queue, requests, database, store and jobs,\n"
+	    "then each worker; --json: the JSON of GET /status?full",
+	    cmd_status },
 	{ "jobs", "jobs [--failed]",
 	    "the newest 50 jobs (or failed ones): id, kind, state,\n"
 	    "attempts, next run, last error", cmd_jobs },

@@ -139,6 +139,19 @@ net_get(struct net *n, struct arena *a, const char *url, struct net_resp *r,
 }
 
 int
+net_get_at(struct net *n, struct arena *a, const char *addr,
+    const char *path, struct net_resp *r, char *err, size_t errlen)
+{
+	if (strncmp(addr, "unix:", 5) == 0) {
+		common(n, arena_printf(a, "http://localhost%s", path));
+		curl_easy_setopt(n->curl, CURLOPT_UNIX_SOCKET_PATH, addr + 5);
+	} else
+		common(n, arena_printf(a, "http://%s%s", addr, path));
+	curl_easy_setopt(n->curl, CURLOPT_PROTOCOLS_STR, "http");
+	return perform(n->curl, a, r, err, errlen);
+}
+
+int
 net_post_form(struct net *n, struct arena *a, const char *url,
     const char *form, const char *user, const char *pass,
     struct net_resp *r, char *err, size_t errlen)

@@ -39,6 +39,13 @@ void	 net_cleanup(struct net *n);
 int	 net_get(struct net *n, struct arena *a, const char *url,
 	    struct net_resp *r, char *err, size_t errlen);
 /*
+ * GET path (plain HTTP) from a listener as passiond.conf names them:
+ * "unix:PATH" or "HOST:PORT" (passionctl status). Same contract as
+ * net_get.
+ */
+int	 net_get_at(struct net *n, struct arena *a, const char *addr,
+	    const char *path, struct net_resp *r, char *err, size_t errlen);
+/*
  * POST form (application/x-www-form-urlencoded) to url, with HTTP Basic
  * credentials when user is not NULL. Same contract as net_get.
  */

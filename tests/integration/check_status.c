@@ -324,6 +324,32 @@ START_TEST(an_idle_jobs_worker_sleeps)
 }
 END_TEST
 
+/* passionctl status: the same, as lines and a table, or the JSON. */
+START_TEST(passionctl_status_prints_it)
+{
+	char			 out[128], *text;
+	struct json_object	*o;
+
+	snprintf(out, sizeof(out), "%s/status.out", dir);
+	ck_assert_int_eq(harness_passionctl(&suite_st, "status", out), 0);
+	ck_assert(harness_file_has(out, "workers         2: idle ", 10));
+	ck_assert(harness_file_has(out, "database        up,", 10));
+	ck_assert(harness_file_has(out, " request  ", 10));
+	ck_assert(harness_file_has(out, " jobs     ", 10));
+	ck_assert_int_eq(harness_passionctl(&suite_st, "status --json", out),
+	    0);
+	text = harness_read_file(out);
+	o = json_tokener_parse(text);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(o,
+	    "processes")), 3);
+	json_object_put(o);
+	free(text);
+	ck_assert_int_eq(harness_passionctl(&suite_st, "status --nope", out),
+	    2);
+}
+END_TEST
+
 /* Prometheus' own parser accepts the whole text (Debian's prometheus). */
 START_TEST(promtool_accepts_the_text)
 {
@@ -402,6 +428,7 @@ main(void)
 	tcase_add_test(tc, a_silent_client_costs_only_the_budget);
 	tcase_add_test(tc, no_output_carries_a_user);
 	tcase_add_test(tc, promtool_accepts_the_text);
+	tcase_add_test(tc, passionctl_status_prints_it);
 	tcase_add_test(tc, an_idle_jobs_worker_sleeps);
 	tcase_add_test(tc, a_killed_workers_counts_are_kept);
 	suite_add_tcase(s, tc);

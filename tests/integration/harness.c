@@ -926,6 +926,23 @@ harness_s3_stop(pid_t pid)
 }
 
 char *
+harness_read_file(const char *path)
+{
+	FILE	*f = fopen(path, "r");
+	char	*text;
+	size_t	 n;
+
+	if (f == NULL)
+		return NULL;
+	text = calloc(1, 1 << 20);
+	ck_assert_ptr_nonnull(text);
+	n = fread(text, 1, (1 << 20) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+char *
 harness_mail_for(const char *maildir, const char *needle, int ms)
 {
 	char		 path[512], *best = NULL;
@@ -937,22 +954,14 @@ harness_mail_for(const char *maildir, const char *needle, int ms)
 		snprintf(path, sizeof(path), "%s/new", maildir);
 		d = opendir(path);
 		while (d != NULL && (e = readdir(d)) != NULL) {
-			FILE	*f;
 			char	*text;
-			size_t	 n;
 
 			if (e->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/new/%s", maildir,
 			    e->d_name);
-			f = fopen(path, "r");
-			if (f == NULL)
+			if ((text = harness_read_file(path)) == NULL)
 				continue;
-			text = calloc(1, 65536);
-			ck_assert_ptr_nonnull(text);
-			n = fread(text, 1, 65535, f);
-			text[n] = '\0';
-			fclose(f);
 			if (strstr(text, needle) != NULL) {
 				free(best);
 				best = text;

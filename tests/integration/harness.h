@@ -187,6 +187,8 @@ struct storage;
 void		 harness_s3_client(const char *endpoint, struct storage *st);
 /* Stop it (a stopped one too). */
 void		 harness_s3_stop(pid_t pid);
+/* The text of a file (malloc'd, at most 1 MiB), or NULL. */
+char		*harness_read_file(const char *path);
 /*
  * The newest message in maildir containing needle (malloc'd; the file is
  * removed), waiting up to ms for it; NULL if none came.
