@@ -324,6 +324,31 @@ START_TEST(an_idle_jobs_worker_sleeps)
 }
 END_TEST
 
+/* docs/operations.md's table names every family /metrics has. */
+START_TEST(the_doc_names_every_metric)
+{
+	char		 path[512], name[128], want[160], *doc, *text, *p;
+	const char	*src = getenv("abs_top_srcdir");
+	int		 n = 0;
+
+	snprintf(path, sizeof(path), "%s/docs/operations.md", src ? src : ".");
+	doc = harness_read_file(path);
+	ck_assert_ptr_nonnull(doc);
+	text = metrics_of(&suite_st);
+	for (p = strstr(text, "# TYPE "); p != NULL;
+	    p = strstr(p + 1, "# TYPE ")) {
+		ck_assert_int_eq(sscanf(p, "# TYPE %127s", name), 1);
+		snprintf(want, sizeof(want), "`%s`", name);
+		ck_assert_msg(strstr(doc, want) != NULL, "operations.md's "
+		    "metric table has no %s", name);
+		n++;
+	}
+	ck_assert_int_gt(n, 20);
+	free(text);
+	free(doc);
+}
+END_TEST
+
 /* passionctl status: the same, as lines and a table, or the JSON. */
 START_TEST(passionctl_status_prints_it)
 {
@@ -429,6 +454,7 @@ main(void)
 	tcase_add_test(tc, no_output_carries_a_user);
 	tcase_add_test(tc, promtool_accepts_the_text);
 	tcase_add_test(tc, passionctl_status_prints_it);
+	tcase_add_test(tc, the_doc_names_every_metric);
 	tcase_add_test(tc, an_idle_jobs_worker_sleeps);
 	tcase_add_test(tc, a_killed_workers_counts_are_kept);
 	suite_add_tcase(s, tc);
