@@ -126,13 +126,16 @@ pg_start() {
 		    -o "-k $var/run -c listen_addresses=''" start >/dev/null ||
 		    { cat "$var/pg.log"; die "PostgreSQL did not start"; }
 	fi
-	# The two roles of docs/database.md: the owner runs migrations, the
-	# runtime role passion_app owns nothing and bypasses nothing.
+	# The roles of docs/database.md: the owner runs migrations, the
+	# runtime role passion_app owns nothing and bypasses nothing, the
+	# backup role reads every row and acts as the owner.
 	psql_su "$var" postgres >/dev/null <<'SQL' || die "creating roles failed"
 SELECT 'CREATE ROLE passion_owner LOGIN'
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'passion_owner')\gexec
 SELECT 'CREATE ROLE passion_app LOGIN NOSUPERUSER NOBYPASSRLS'
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'passion_app')\gexec
+SELECT 'CREATE ROLE passion_backup LOGIN BYPASSRLS IN ROLE passion_owner'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'passion_backup')\gexec
 SQL
 }
 
@@ -170,6 +173,7 @@ socket_mode = 0666
 workers = 2
 database_url = host=$var/run dbname=passion user=passion_app
 migrate_database_url = host=$var/run dbname=passion user=passion_owner
+backup_database_url = host=$var/run dbname=passion user=passion_backup
 log_file = $var/passiond.log
 public_origin = http://127.0.0.1:$port
 secret_key_file = $var/secret_key

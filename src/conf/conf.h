@@ -55,6 +55,8 @@ struct config {
 	char	*database_password;	/* secret */
 	char	*migrate_database_url;	/* conninfo, owner role */
 	char	*migrate_database_password;	/* secret */
+	char	*backup_database_url;	/* conninfo, the backup role */
+	char	*backup_database_password;	/* secret */
 	long	 db_retry_after;	/* seconds, in 503 answers */
 	long	 db_connect_timeout;	/* seconds */
 	long	 db_statement_timeout;	/* seconds, request workers */

@@ -13,14 +13,6 @@
 #include "db/admin.h"
 #include "util/util.h"
 
-/* The owner role's connection (migrate_database_url), not yet opened. */
-static void
-owner_init(const struct config *cfg, struct db *db)
-{
-	db_init(db, cfg->migrate_database_url, cfg->migrate_database_password,
-	    ctl_limits(cfg));
-}
-
 /* A failed statement, said once: 1, the status of a failed command. */
 static int
 owner_failed(const char *what, struct db *db)
@@ -44,7 +36,7 @@ cmd_migrate(struct ctl *ctl, int argc, char **argv)
 	cfg = ctl_conf(ctl);
 	if (cfg == NULL)
 		return ctl->rc;
-	owner_init(cfg, &db);
+	ctl_owner_init(cfg, &db);
 	rc = db_migrate_run(&db, status, stdout, err, sizeof(err));
 	db_cleanup(&db);
 	if (rc != 0) {
@@ -113,7 +105,7 @@ cmd_user(struct ctl *ctl, int argc, char **argv)
 		arena_cleanup(&a);
 		return ctl->rc;
 	}
-	owner_init(cfg, &db);
+	ctl_owner_init(cfg, &db);
 	if (list)
 		rc = db_users_list(&db, &a, user_print, NULL) == DB_OK ? 0 :
 		    owner_failed("user list", &db);
@@ -154,7 +146,7 @@ cmd_jobs(struct ctl *ctl, int argc, char **argv)
 	cfg = ctl_conf(ctl);
 	if (cfg == NULL)
 		return ctl->rc;
-	owner_init(cfg, &db);
+	ctl_owner_init(cfg, &db);
 	arena_init(&a, 4096);
 	rc = db_jobs_list(&db, &a, failed, job_print, NULL) == DB_OK ? 0 :
 	    owner_failed("jobs", &db);

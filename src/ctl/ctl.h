@@ -7,6 +7,8 @@
 #ifndef PASSION_CTL_H
 #define PASSION_CTL_H
 
+#include <stdint.h>
+
 #include "conf/conf.h"
 
 struct arena;
@@ -43,6 +45,20 @@ void	 ctl_open(const struct config *cfg, struct db *db, struct arena *a,
 	    struct storage *store, struct net *net);
 void	 ctl_close(struct db *db, struct arena *a, struct net *net);
 
+/* The owner role's connection (migrate_database_url), not yet opened. */
+void	 ctl_owner_init(const struct config *cfg, struct db *db);
+/* The backup role's (backup_database_url), not yet opened. */
+void	 ctl_backup_init(const struct config *cfg, struct db *db);
+
+/* Progress on stderr: a bar on a terminal, a line a second otherwise. */
+struct ctl_bar {
+	int		 tty;
+	long long	 total;		/* bytes */
+	int64_t		 last;
+};
+/* bytes of b->total done, and what else to say ("12 entities"). */
+void	 ctl_bar_show(struct ctl_bar *b, long long bytes, const char *what);
+
 /* The commands (passionctl(8)). */
 int	 cmd_check_config(struct ctl *ctl, int argc, char **argv);
 int	 cmd_migrate(struct ctl *ctl, int argc, char **argv);
@@ -53,5 +69,7 @@ int	 cmd_import(struct ctl *ctl, int argc, char **argv);
 int	 cmd_export(struct ctl *ctl, int argc, char **argv);
 int	 cmd_presign(struct ctl *ctl, int argc, char **argv);
 int	 cmd_status(struct ctl *ctl, int argc, char **argv);
+int	 cmd_backup(struct ctl *ctl, int argc, char **argv);
+int	 cmd_restore(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -82,6 +82,15 @@ static const struct command commands[] = {
 	{ "export", "export --user EMAIL -o FILE [--passphrase-file F]",
 	    "write everything the user owns as a vault bundle (zip) to FILE",
 	    cmd_export },
+	{ "backup", "backup --to DIR [--objects]",
+	    "write a consistent backup into the new directory DIR: the\n"
+	    "database (pg_dump -Fc of one snapshot, as the owner role) and a\n"
+	    "manifest of every object key its rows name; --objects: the\n"
+	    "objects' bytes too", cmd_backup },
+	{ "restore", "restore --from DIR",
+	    "restore a backup into an empty database (one transaction), then\n"
+	    "check the store against its manifest: objects missing (put back\n"
+	    "when the backup has them), objects no row names", cmd_restore },
 	{ "presign", "presign --method GET|PUT --key KEY [--expires S]\n"
 	    "    [--date YYYYMMDDTHHMMSSZ] [--content-type T]\n"
 	    "    [--content-length N] [--query NAME=VALUE]...",
@@ -195,6 +204,42 @@ ctl_open(const struct config *cfg, struct db *db, struct arena *a,
 	arena_init(a, 64 * 1024);
 	storage_init(store, cfg);
 	net_init(net, cfg->outbound_connect_timeout, cfg->outbound_timeout);
+}
+
+void
+ctl_owner_init(const struct config *cfg, struct db *db)
+{
+	db_init(db, cfg->migrate_database_url, cfg->migrate_database_password,
+	    ctl_limits(cfg));
+}
+
+void
+ctl_backup_init(const struct config *cfg, struct db *db)
+{
+	db_init(db, cfg->backup_database_url, cfg->backup_database_password,
+	    ctl_limits(cfg));
+}
+
+void
+ctl_bar_show(struct ctl_bar *b, long long bytes, const char *what)
+{
+	int64_t	 now = time_mono_ms();
+	int	 pct = b->total > 0 ? (int)(bytes * 100 / b->total) : 0;
+	char	 fill[41];
+
+	if (now - b->last < (b->tty ? 100 : 1000))
+		return;
+	b->last = now;
+	if (!b->tty) {
+		fprintf(stderr, "progress: %d%% bytes %lld of %lld, %s\n", pct,
+		    bytes, b->total, what);
+		return;
+	}
+	memset(fill, '#', (size_t)(pct * 40 / 100));
+	memset(fill + pct * 40 / 100, '.', 40 - (size_t)(pct * 40 / 100));
+	fill[40] = '\0';
+	fprintf(stderr, "\r[%s] %3d%% %lld of %lld bytes, %s", fill, pct, bytes,
+	    b->total, what);
 }
 
 void

@@ -23,35 +23,13 @@
 #include "storage/storage.h"
 #include "util/util.h"
 
-/* A bar on a terminal, a line a second otherwise. */
-struct bar {
-	int		 tty;
-	long long	 total;
-	int64_t		 last;
-};
-
 static void
 bar_show(void *ud, long long bytes, long long entities)
 {
-	struct bar	*b = ud;
-	int64_t		 now = time_mono_ms();
-	int		 pct = b->total > 0 ? (int)(bytes * 100 / b->total) : 0;
+	char	 what[48];
 
-	if (now - b->last < (b->tty ? 100 : 1000))
-		return;
-	b->last = now;
-	if (b->tty) {
-		char	 fill[41];
-
-		memset(fill, '#', (size_t)(pct * 40 / 100));
-		memset(fill + pct * 40 / 100, '.', 40 - (size_t)(pct * 40 /
-		    100));
-		fill[40] = '\0';
-		fprintf(stderr, "\r[%s] %3d%% %lld of %lld bytes, %lld "
-		    "entities", fill, pct, bytes, b->total, entities);
-	} else
-		fprintf(stderr, "progress: %d%% bytes %lld of %lld, entities "
-		    "%lld\n", pct, bytes, b->total, entities);
+	snprintf(what, sizeof(what), "%lld entities", entities);
+	ctl_bar_show(ud, bytes, what);
 }
 
 /* The passphrase: from a file (its first line), the environment, or asked. */
@@ -148,7 +126,7 @@ cmd_import(struct ctl *ctl, int argc, char **argv)
 	struct arena		 a;
 	struct storage		 store;
 	struct net		 net;
-	struct bar		 b;
+	struct ctl_bar		 b;
 	struct stat		 sb;
 	const char		*file = NULL, *email = NULL, *pfile = NULL;
 	const char		*uid, *slash;
@@ -243,7 +221,7 @@ out:
 /* An export's zip into a file. */
 struct file_sink {
 	int		 fd;
-	struct bar	*bar;
+	struct ctl_bar	*bar;
 	char		*err;
 	size_t		 errlen;
 };
@@ -282,7 +260,7 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 	struct arena		 a;
 	struct storage		 store;
 	struct net		 net;
-	struct bar		 b;
+	struct ctl_bar		 b;
 	const char		*email = NULL, *out = NULL, *pfile = NULL, *uid;
 	char			*pass = NULL, tmp[4096];
 	enum vault_error	 e;

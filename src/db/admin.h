@@ -40,6 +40,32 @@ typedef void	(*db_job_fn)(void *ud, const struct db_job_info *j);
 enum db_status	 db_jobs_list(struct db *db, struct arena *a, int failed_only,
 		    db_job_fn fn, void *ud);
 
+/* --- backup.c: passionctl backup and restore --- */
+
+/*
+ * Begin a REPEATABLE READ, READ ONLY transaction and export its snapshot:
+ * *snapshot (in a) is pg_dump's --snapshot. db_tx_rollback ends it.
+ */
+enum db_status	 db_backup_begin(struct db *db, struct arena *a,
+		    const char **snapshot);
+/* Whether this role reads every row past row-level security. */
+enum db_status	 db_backup_can_read_all(struct db *db, struct arena *a,
+		    int *yes);
+/* An object key a row names: its size, SHA-256 (NULL: not known), the
+ * table ("blob", "import", "export"), and whether it must be there. */
+struct db_object {
+	const char	*key, *sha256, *source;
+	long long	 size;
+	int		 expected;
+};
+typedef void	(*db_object_fn)(void *ud, const struct db_object *o);
+/* Every object the rows name, by key, once each. */
+enum db_status	 db_backup_objects(struct db *db, struct arena *a,
+		    db_object_fn fn, void *ud);
+/* How many tables the public schema has (a restore wants 0). */
+enum db_status	 db_restore_tables(struct db *db, struct arena *a,
+		    long *tables);
+
 /* --- maintain.c: passionctl maintain --- */
 
 struct db_sweep {

@@ -7,9 +7,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -456,4 +459,83 @@ storage_list(struct storage *s, struct net *n, struct arena *a,
 		*next = storage_xml_text(a, r.body, r.len,
 		    "NextContinuationToken");
 	return STORAGE_OK;
+}
+
+/* n bytes of fd at off into p: 0, or -1 (errno; EIO at the end). */
+static int
+read_at(int fd, void *p, size_t n, long long off)
+{
+	ssize_t	 got;
+	char	*c = p;
+
+	while (n > 0) {
+		got = pread(fd, c, n, (off_t)off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (got == 0)
+				errno = EIO;
+			return -1;
+		}
+		c += got;
+		n -= (size_t)got;
+		off += got;
+	}
+	return 0;
+}
+
+enum storage_status
+storage_put_fd(struct storage *s, struct net *n, struct arena *a,
+    const struct storage_source *src, const char *key,
+    const char *content_type)
+{
+	struct storage_part	*parts = NULL;
+	enum storage_status	 st;
+	const char		*upload = NULL, *etag;
+	long long		 off, len, part = (long long)src->part;
+	int			 i, nparts;
+
+	if (src->size <= part) {
+		if (read_at(src->fd, src->buf, (size_t)src->size, src->off) != 0)
+			goto unread;
+		return storage_put(s, n, a, key, content_type, src->buf,
+		    (size_t)src->size, src->sha256, time(NULL));
+	}
+	st = storage_multipart_create(s, n, a, key, content_type, time(NULL),
+	    &upload);
+	if (st != STORAGE_OK)
+		return st;
+	nparts = (int)((src->size + part - 1) / part);
+	if ((parts = calloc((size_t)nparts, sizeof(*parts))) == NULL)
+		fatal("calloc: out of memory");
+	for (i = 0; i < nparts; i++) {
+		off = (long long)i * part;
+		len = src->size - off < part ? src->size - off : part;
+		if (read_at(src->fd, src->buf, (size_t)len, src->off + off) != 0)
+			goto unread;
+		st = storage_upload_part(s, n, a, key, upload, i + 1, src->buf,
+		    (size_t)len, time(NULL), &etag);
+		if (st != STORAGE_OK)
+			goto fail;
+		parts[i].number = i + 1;
+		parts[i].etag = etag;
+		if (src->on_part != NULL)
+			src->on_part(src->ud, len);
+	}
+	st = storage_multipart_complete(s, n, a, key, upload, parts,
+	    (size_t)nparts, time(NULL));
+	if (st == STORAGE_OK) {
+		free(parts);
+		return st;
+	}
+	goto fail;
+unread:
+	snprintf(s->errstr, sizeof(s->errstr), "reading the bytes for %.100s: "
+	    "%s", key, strerror(errno));
+	st = STORAGE_ERROR;
+fail:
+	if (upload != NULL)
+		(void)storage_multipart_abort(s, n, a, key, upload, time(NULL));
+	free(parts);
+	return st;
 }

@@ -257,6 +257,25 @@ enum storage_status storage_delete_many(struct storage *s, struct net *n,
 	    struct arena *a, const char *const *keys, size_t nkeys,
 	    int *failed, long long now);
 
+/* Bytes to put from a file: size bytes of fd at off. */
+struct storage_source {
+	int		 fd;
+	long long	 off, size;
+	const char	*sha256;	/* hex, or NULL: signed on a single PUT */
+	unsigned char	*buf;		/* part bytes */
+	size_t		 part;		/* one PUT up to this, parts above */
+	void		(*on_part)(void *ud, long long bytes);	/* or NULL */
+	void		*ud;
+};
+/*
+ * Put src at key: one PUT, or a multipart upload of src->part-sized
+ * parts (aborted when one fails). A read of fd that fails is
+ * STORAGE_ERROR, errstr saying so.
+ */
+enum storage_status storage_put_fd(struct storage *s, struct net *n,
+	    struct arena *a, const struct storage_source *src,
+	    const char *key, const char *content_type);
+
 /* An object as ListObjectsV2 names it. */
 struct storage_listed {
 	const char	*key;

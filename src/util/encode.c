@@ -4,8 +4,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -124,4 +127,33 @@ sha256_hex(struct arena *a, const void *in, size_t n,
 	EVP_MD_CTX_free(ctx);
 	hex_lower(hex, md, sizeof(md));
 	return hex;
+}
+
+int
+sha256_fd(int fd, char hex[65], long long *size)
+{
+	EVP_MD_CTX	*ctx = EVP_MD_CTX_new();
+	unsigned char	 md[32], buf[64 * 1024];
+	unsigned int	 mdlen;
+	ssize_t		 n;
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		fatal("SHA-256 failed");
+	*size = 0;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			EVP_MD_CTX_free(ctx);
+			return -1;
+		}
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+			fatal("SHA-256 failed");
+		*size += n;
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		fatal("SHA-256 failed");
+	EVP_MD_CTX_free(ctx);
+	hex_lower(hex, md, sizeof(md));
+	return 0;
 }

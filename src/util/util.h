@@ -258,6 +258,9 @@ unsigned char	*b64url_decode(struct arena *a, const char *in,
 /* Lowercase hex SHA-256 of in[0..n) followed by key[0..klen) (may be 0). */
 char		*sha256_hex(struct arena *a, const void *in, size_t n,
 		    const unsigned char *key, size_t klen);
+/* The SHA-256 of what fd reads to its end, and how many bytes: 0, or
+ * -1 (errno) when a read fails. */
+int		 sha256_fd(int fd, char hex[65], long long *size);
 /* A new file under dir (name-XXXXXX), unlinked at once: fd, or -1. */
 int		 fd_temp(const char *dir, const char *name);
 /* Write all n bytes (EINTR retried): 0, or -1 with errno. */

@@ -29,25 +29,6 @@ imp_use_skipped(const struct run *r, const struct use *u, const char *id)
 	return i != NULL && (i->meta & IDENT_DUP) != 0;
 }
 
-static int
-read_at(int fd, void *p, size_t n, long long off)
-{
-	ssize_t	 got;
-	char	*c = p;
-
-	while (n > 0) {
-		got = pread(fd, c, n, (off_t)off);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return -1;
-		c += got;
-		n -= (size_t)got;
-		off += got;
-	}
-	return 0;
-}
-
 /* The id u is written with (kept, remapped or new), into u->uuid. */
 void
 imp_use_id(struct run *r, struct use *u)
@@ -61,72 +42,35 @@ imp_use_id(struct run *r, struct use *u)
 		uuid_new(u->uuid);
 }
 
+/* Progress as a part of a blob goes. */
+static void
+part_done(void *ud, long long bytes)
+{
+	(void)bytes;
+	imp_progress(ud, 0);
+}
+
 /* Put u's bytes at its key: 0, or -1 with im->err. */
 int
 imp_put_use(struct run *r, struct use *u, unsigned char *buf)
 {
 	struct vault_import	*im = r->im;
 	const struct vault_blob	*bl = u->blob;
-	struct storage_part	*parts = NULL;
-	enum storage_status	 st;
-	const char		*key, *upload = NULL, *etag;
-	long long		 off, len, now = time(NULL);
-	int			 n, nparts, rc = -1;
+	struct storage_source	 src = { r->b.spill, bl->off, bl->size,
+	    bl->sha, buf, PART_SIZE, part_done, r };
+	const char		*key;
 
 	key = arena_printf(im->arena, "%s/%s/%s.%s", im->user_id,
 	    strcmp(u->type->kind, "audio") == 0 ? "audio" : "images", u->uuid,
 	    u->type->ext);
-	if (bl->size <= PART_SIZE) {
-		if (read_at(r->b.spill, buf, (size_t)bl->size, bl->off) != 0)
-			goto spill;
-		st = storage_put(im->store, im->net, im->arena, key,
-		    u->type->type, buf, (size_t)bl->size, bl->sha, now);
-		if (st != STORAGE_OK)
-			goto store;
-		u->key = key;
-		return 0;
+	if (storage_put_fd(im->store, im->net, im->arena, &src, key,
+	    u->type->type) != STORAGE_OK) {
+		snprintf(im->err, sizeof(im->err), "the store: %.200s",
+		    im->store->errstr);
+		return -1;
 	}
-	st = storage_multipart_create(im->store, im->net, im->arena, key,
-	    u->type->type, now, &upload);
-	if (st != STORAGE_OK)
-		goto store;
-	nparts = (int)((bl->size + PART_SIZE - 1) / PART_SIZE);
-	parts = calloc((size_t)nparts, sizeof(*parts));
-	if (parts == NULL)
-		fatal("calloc: out of memory");
-	for (n = 0; n < nparts; n++) {
-		off = (long long)n * PART_SIZE;
-		len = bl->size - off < PART_SIZE ? bl->size - off : PART_SIZE;
-		if (read_at(r->b.spill, buf, (size_t)len, bl->off + off) != 0)
-			goto spill;
-		st = storage_upload_part(im->store, im->net, im->arena, key,
-		    upload, n + 1, buf, (size_t)len, time(NULL), &etag);
-		if (st != STORAGE_OK)
-			goto store;
-		parts[n].number = n + 1;
-		parts[n].etag = etag;
-		imp_progress(r, 0);
-	}
-	st = storage_multipart_complete(im->store, im->net, im->arena, key,
-	    upload, parts, (size_t)nparts, time(NULL));
-	if (st != STORAGE_OK)
-		goto store;
-	free(parts);
 	u->key = key;
 	return 0;
-spill:
-	snprintf(im->err, sizeof(im->err), "reading the spilled blob: %s",
-	    strerror(errno));
-	goto out;
-store:
-	snprintf(im->err, sizeof(im->err), "the store: %.200s",
-	    im->store->errstr);
-out:
-	if (upload != NULL)
-		(void)storage_multipart_abort(im->store, im->net, im->arena, key,
-		    upload, time(NULL));
-	free(parts);
-	return rc;
 }
 
 /* Remove what was put; what cannot be removed now is queued. */

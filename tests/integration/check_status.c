@@ -45,13 +45,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char	 cmd[128];
-
-	suite_stop();
-	harness_s3_stop(s3);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	suite_stop_s3(s3, dir);
 }
 
 /* The whole of s's /metrics (malloc'd). */

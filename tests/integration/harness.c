@@ -371,13 +371,15 @@ harness_stack_start_opts(struct stack *s, const char *pghost,
 	    "vault_workers = 0\n"	/* a suite that wants them says so */
 	    "database_url = host=%s dbname=%s user=passion_app\n"
 	    "migrate_database_url = host=%s dbname=%s user=passion_owner\n"
+	    "backup_database_url = host=%s dbname=%s user=passion_backup\n"
 	    "debug_routes = on\n"
 	    "request_timeout = 30\n"
 	    "shutdown_timeout = 10\n"
 	    "public_origin = http://127.0.0.1:%d\n"
 	    "secret_key_file = %s/secret_key\n"
 	    "%s",
-	    listen, s->status, pghost, dbname, pghost, dbname, s->port, s->dir,
+	    listen, s->status, pghost, dbname, pghost, dbname, pghost, dbname,
+	    s->port, s->dir,
 	    o->extra_conf ? o->extra_conf : "");
 	/* A test-only key: 48 characters, fresh for every stack. */
 	{
@@ -1009,6 +1011,18 @@ void
 suite_stop(void)
 {
 	harness_stack_stop(&suite_st);
+}
+
+void
+suite_stop_s3(pid_t s3, const char *dir)
+{
+	char	 cmd[256];
+
+	suite_stop();
+	harness_s3_stop(s3);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
 }
 
 void

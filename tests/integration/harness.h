@@ -204,6 +204,8 @@ extern struct stack	 suite_st;
 extern char		 suite_db[64];
 void		 suite_start(const char *name, const char *extra_conf);
 void		 suite_stop(void);
+/* suite_stop, then the S3 server s3 and the suite's directory dir. */
+void		 suite_stop_s3(pid_t s3, const char *dir);
 /* suite_start, then sessions of alice@ and bob@example.org (len each). */
 void		 suite_start_pair(const char *name, const char *extra_conf,
 		    char *alice, char *bob, size_t len);
