@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -244,8 +243,7 @@ parse_scaled(const char *v, const struct unit *units, long min, long max,
 			num[n - 1] = '\0';
 			break;
 		}
-	if (str_to_ll(num, 0, max, &x) != 0 || x * mult > max ||
-	    x * mult < min)
+	if (str_to_ll(num, 0, max, &x) != 0 || x * mult > max || x * mult < min)
 		return -1;
 	*out = (long)(x * mult);
 	return 0;
@@ -659,8 +657,7 @@ load_env(struct config *c, char *err, size_t errlen)
 			snprintf(name, sizeof(name), "%s%s", keys[i].name,
 			    suffix ? "_file" : "");
 			if (conf_set(c, name, v, inner, sizeof(inner)) != 0) {
-				snprintf(err, errlen, "environment: %s",
-				    inner);
+				snprintf(err, errlen, "environment: %s", inner);
 				return -1;
 			}
 		}
@@ -757,7 +754,6 @@ conf_load_main(struct config *c, const char *prog, const char *path)
 	return 0;
 }
 
-/* 127.0.0.0/8, ::1 or localhost: reachable from this machine only. */
 void
 conf_dump(const struct config *c, int fd)
 {
@@ -771,13 +767,12 @@ conf_dump(const struct config *c, int fd)
 		    ((const char *)c + k->offset);
 
 		switch (k->type) {
+		case CONF_SECRET:
+			s = *s ? "(set)" : "(unset)";
+			/* FALLTHROUGH */
 		case CONF_STR:
 		case CONF_CHOICE:
 			dprintf(fd, "%s = %s\n", k->name, s);
-			break;
-		case CONF_SECRET:
-			dprintf(fd, "%s = %s\n", k->name,
-			    *s ? "(set)" : "(unset)");
 			break;
 		case CONF_MODE:
 			dprintf(fd, "%s = %04lo\n", k->name, l);

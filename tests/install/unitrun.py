@@ -13,9 +13,10 @@ installed.
 
 A manager process (started on first use, its control socket in STATE) plays
 PID 1: it holds each socket unit's listening socket and passes it to its
-service (LISTEN_FDS), makes RuntimeDirectory= and LogsDirectory=, copies
+service (LISTEN_FDS), makes RuntimeDirectory=, StateDirectory= and LogsDirectory=, copies
 LoadCredential= files into a credentials directory readable by User= only,
-runs ExecStartPre=, ExecStart= (as User=/Group=, UMask=, Environment=),
+runs ExecStartPre=, ExecStart= (as User=/Group=, UMask=, Environment=;
+the specifier %% only), a oneshot's ExecStartPost=,
 waits for READY=1 on NOTIFY_SOCKET (Type=notify), ExecReload= with $MAINPID,
 and stops with KillSignal= and TimeoutStopSec= (KillMode=mixed: the rest
 of the process group is killed after the main process exits). A service's
@@ -142,6 +143,7 @@ class Manager:
 
     def directories(self, name, u, pw, gid, env):
         for key, root, var in (("RuntimeDirectory", "/run", "RUNTIME_DIRECTORY"),
+                               ("StateDirectory", "/var/lib", "STATE_DIRECTORY"),
                                ("LogsDirectory", "/var/log", "LOGS_DIRECTORY")):
             mode = int(value(u, "Service", key + "Mode", "0755"), 8)
             paths = []
@@ -179,8 +181,17 @@ class Manager:
         umask = int(value(u, "Service", "UMask", "0022"), 8)
         log = open(os.path.join(self.state, name + ".log"), "ab")
         ignore = argv.startswith("-")
-        args = [a.replace("$MAINPID", str(self.services.get(name, "")))
-                for a in shlex.split(argv.lstrip("-@+!"))]
+        if re.search(r"%[^%]", argv.replace("%%", "")):
+            raise RuntimeError("%s: a specifier other than %%%% in %s (not "
+                               "emulated)" % (name, argv))
+        # systemd's ${VAR}, and $VAR as a word of its own, from the
+        # unit's environment; $$ is a $.
+        subst = dict(env, MAINPID=str(self.services.get(name, "")))
+        line = re.sub(r"\$\{(\w+)\}|(?<!\S)\$(\w+)(?!\S)",
+                      lambda m: subst.get(m.group(1) or m.group(2), ""),
+                      argv.replace("$$", "\0"))
+        args = [a.replace("\0", "$").replace("%%", "%")
+                for a in shlex.split(line.lstrip("-@+!"))]
         env = dict(env)
         if listen is not None:
             env.update(LISTEN_FDS="1",
@@ -262,6 +273,8 @@ class Manager:
             self.spawn(name, u, pre, env, wait=True)
         if kind == "oneshot":
             for cmd in values(u, "Service", "ExecStart"):
+                self.spawn(name, u, cmd, env, wait=True)
+            for cmd in values(u, "Service", "ExecStartPost"):
                 self.spawn(name, u, cmd, env, wait=True)
             return "ran"
         listen = self.sockets.get(name.replace(".service", ".socket"))

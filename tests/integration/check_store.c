@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,62 @@ START_TEST(upload_read_head_delete)
 }
 END_TEST
 
+/*
+ * storage_put_fd: a file's range in parts (5 MiB, the least S3 takes),
+ * read back whole; a range past the file's end fails as a read, and its
+ * multipart upload leaves no object.
+ */
+START_TEST(a_file_goes_up_in_parts)
+{
+	const long long		 size = (11LL << 20) + 123;
+	struct storage_source	 src = { -1, 1000, size, NULL, NULL, 5 << 20,
+	    NULL, NULL };
+	struct storage_object	 o;
+	struct arena		 a;
+	char			 path[128], put[65], got[65];
+	long long		 n = 0, m = 0;
+	unsigned char		*buf = malloc(5 << 20);
+	long long		 i;
+	FILE			*f;
+	int			 fd;
+
+	ck_assert_ptr_nonnull(buf);
+	arena_init(&a, 16 * 1024);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	for (i = 0; i < size + 1000; i++)
+		fputc((int)(i * 7 % 251), f);
+	fclose(f);
+	src.fd = open(path, O_RDONLY);
+	src.buf = buf;
+	ck_assert_int_eq(storage_put_fd(&st, &net, &a, &src, "big/parts",
+	    "audio/wav"), STORAGE_OK);
+	ck_assert_int_eq(storage_head(&st, &net, &a, "big/parts", time(NULL),
+	    &o), STORAGE_OK);
+	ck_assert_int_eq(o.size, size);
+	lseek(src.fd, 1000, SEEK_SET);
+	ck_assert_int_eq(sha256_fd(src.fd, put, &n), 0);
+	snprintf(path, sizeof(path), "%s/back", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_eq(storage_get_fd(&st, &net, &a, "big/parts", fd,
+	    size, time(NULL), &m), STORAGE_OK);
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_int_eq(sha256_fd(fd, got, &m), 0);
+	close(fd);
+	ck_assert_int_eq(m, size);
+	ck_assert_str_eq(got, put);
+	src.size = size + 2000;
+	ck_assert_int_eq(storage_put_fd(&st, &net, &a, &src, "big/short",
+	    "audio/wav"), STORAGE_ERROR);
+	ck_assert_ptr_nonnull(strstr(st.errstr, "reading the bytes"));
+	ck_assert_int_eq(storage_head(&st, &net, &a, "big/short", time(NULL),
+	    &o), STORAGE_NOTFOUND);
+	close(src.fd);
+	free(buf);
+	arena_cleanup(&a);
+}
+END_TEST
+
 START_TEST(the_store_refuses_what_was_not_signed)
 {
 	struct storage_object	 o;
@@ -187,6 +244,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, upload_read_head_delete);
+	tcase_add_test(tc, a_file_goes_up_in_parts);
 	tcase_add_test(tc, the_store_refuses_what_was_not_signed);
 	tcase_add_test(tc, an_unreachable_store_costs_the_timeout);
 	suite_add_tcase(s, tc);

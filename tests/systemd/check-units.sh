@@ -1,7 +1,7 @@
 #!/bin/sh
 # check-units.sh - systemd-analyze verify accepts the units, and
-# systemd-analyze security rates passiond.service and
-# passion-maintain.service at 2.0 or better. Both work offline, without a
+# systemd-analyze security rates passiond.service,
+# passion-maintain.service and passion-backup.service at 2.0 or better. Both work offline, without a
 # running systemd. The units name the installed /usr/sbin/passiond and
 # passionctl; a copy here points at the binaries just built.
 set -eu
@@ -14,7 +14,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 units="passiond.service passiond.socket passion-maintain.service
-    passion-maintain.timer"
+    passion-maintain.timer passion-backup.service passion-backup.timer"
 for u in $units; do
 	sed "s|/usr/sbin/passion|$builddir/passion|g" "$srcdir/systemd/$u" \
 	    > "$tmp/$u"
@@ -22,7 +22,8 @@ done
 fail=0
 if ! (cd "$tmp" && systemd-analyze verify --man=no ./passiond.socket \
     ./passiond.service ./passion-maintain.service \
-    ./passion-maintain.timer) > "$tmp/verify.out" 2>&1; then
+    ./passion-maintain.timer ./passion-backup.service \
+    ./passion-backup.timer) > "$tmp/verify.out" 2>&1; then
 	echo "FAIL: systemd-analyze verify"; cat "$tmp/verify.out"; fail=1
 elif [ -s "$tmp/verify.out" ]; then
 	echo "FAIL: systemd-analyze verify printed warnings"
@@ -30,7 +31,7 @@ elif [ -s "$tmp/verify.out" ]; then
 else
 	echo "PASS: systemd-analyze verify"
 fi
-for svc in passiond.service passion-maintain.service; do
+for svc in passiond.service passion-maintain.service passion-backup.service; do
 	(cd "$tmp" && systemd-analyze security --offline=true "./$svc") \
 	    > "$tmp/security.out" 2>&1 || true
 	level=$(sed -n "s/.*Overall exposure level for $svc: \([0-9.]*\).*/\1/p" \
@@ -45,5 +46,5 @@ for svc in passiond.service passion-maintain.service; do
 		cat "$tmp/security.out"; fail=1
 	fi
 done
-[ $fail -eq 0 ] && echo "3 passed, 0 failed" || echo "failed"
+[ $fail -eq 0 ] && echo "4 passed, 0 failed" || echo "failed"
 exit $fail
