@@ -354,9 +354,9 @@ cmd_backup(struct ctl *ctl, int argc, char **argv)
 		    BACKUP_MANIFEST, strerror(errno));
 		goto out;
 	}
-	printf("backup in %s: the database (%lld bytes) and %zu objects "
-	    "named%s\n", b.dir, size, b.n, b.with_objects ? ", copied" :
-	    " (not copied: --objects, or rclone, docs/operations.md)");
+	printf("backup in %s: the database (%lld bytes); objects the rows "
+	    "name: %zu, %s\n", b.dir, size, b.n, b.with_objects ? "copied" :
+	    "not copied (--objects, or rclone: docs/operations.md)");
 	if (failed > 0)
 		fprintf(stderr, "passionctl: backup: %zu objects could not be "
 		    "copied (above); the manifest says which\n", failed);

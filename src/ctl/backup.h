@@ -24,6 +24,7 @@ struct backup_object {
 	long long	 size;
 	int		 expected;	/* the row says the bytes are there */
 	int		 copied;	/* in DIR/objects */
+	int		 missing;	/* restore: needed, not in the store */
 };
 
 struct backup {

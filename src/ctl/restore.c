@@ -279,17 +279,18 @@ struct tally {
 	size_t	 missing, put, orphans, needed;
 };
 
-/* The manifest against the store's keys (both sorted). */
+/*
+ * The manifest against the store's keys (both sorted): what no row
+ * names is counted, what a row needs and the store lacks is marked
+ * (missing) and its bytes counted into *put_bytes when the backup has
+ * them.
+ */
 static void
-compare(struct backup *b, struct storage *st, struct net *net,
-    const char **keys, size_t nkeys, struct tally *t)
+compare(struct backup *b, const char **keys, size_t nkeys, struct tally *t,
+    long long *put_bytes)
 {
-	struct ctl_bar	 bar = { isatty(STDERR_FILENO), 0, 0 };
-	unsigned char	*buf = NULL;
-	long long	 done = 0;
-	size_t		 i = 0, k = 0;
-	int		 c;
-	char		 what[64];
+	size_t	 i = 0, k = 0;
+	int	 c;
 
 	while (i < b->n || k < nkeys) {
 		c = i == b->n ? 1 : k == nkeys ? -1 :
@@ -301,21 +302,41 @@ compare(struct backup *b, struct storage *st, struct net *net,
 		if (c > 0)
 			continue;
 		if (c < 0 && b->objects[i].expected) {
-			if (buf == NULL && (buf = malloc(PART)) == NULL)
-				fatal("%s: out of memory", __func__);
-			if (b->objects[i].copied &&
-			    put_back(b, st, net, &b->objects[i], buf) == 0) {
-				t->put++;
-				done += b->objects[i].size;
-				snprintf(what, sizeof(what), "%zu objects put "
-				    "back", t->put);
-				ctl_bar_show(&bar, done, what);
-			} else if (t->missing++ < SHOWN)
-				fprintf(stderr, "%smissing in the store: %s\n",
-				    bar.tty ? "\n" : "", b->objects[i].key);
+			b->objects[i].missing = 1;
+			if (b->objects[i].copied)
+				*put_bytes += b->objects[i].size;
 		}
 		t->needed += b->objects[i].expected;
 		i++;
+	}
+}
+
+/* The missing objects put back from the backup's copies, or named. */
+static void
+put_missing(struct backup *b, struct storage *st, struct net *net,
+    struct tally *t, long long total)
+{
+	struct ctl_bar	 bar = { isatty(STDERR_FILENO), total, 0 };
+	unsigned char	*buf = NULL;
+	long long	 done = 0;
+	size_t		 i;
+	char		 what[64];
+
+	for (i = 0; i < b->n; i++) {
+		struct backup_object *o = &b->objects[i];
+
+		if (!o->missing)
+			continue;
+		if (buf == NULL && (buf = malloc(PART)) == NULL)
+			fatal("%s: out of memory", __func__);
+		if (o->copied && put_back(b, st, net, o, buf) == 0) {
+			t->put++;
+			done += o->size;
+			snprintf(what, sizeof(what), "%zu put back", t->put);
+			ctl_bar_show(&bar, done, what);
+		} else if (t->missing++ < SHOWN)
+			fprintf(stderr, "%smissing in the store: %s\n",
+			    bar.tty ? "\n" : "", o->key);
 	}
 	if (bar.tty && t->put > 0)
 		fputc('\n', stderr);
@@ -331,6 +352,7 @@ check_store(const struct config *cfg, struct backup *b)
 	struct tally	 t = { 0, 0, 0, 0 };
 	const char	**keys;
 	size_t		 nkeys;
+	long long	 put_bytes = 0;
 
 	if (*cfg->storage_endpoint == '\0') {
 		printf("no store is configured: the %zu objects the rows name "
@@ -346,8 +368,9 @@ check_store(const struct config *cfg, struct backup *b)
 		return -1;
 	}
 	qsort(b->objects, b->n, sizeof(*b->objects), by_key);
-	compare(b, &st, &net, keys, nkeys, &t);
+	compare(b, keys, nkeys, &t, &put_bytes);
 	free(keys);
+	put_missing(b, &st, &net, &t, put_bytes);
 	net_cleanup(&net);
 	printf("the store: %zu objects the rows need, %zu put back from the "
 	    "backup, %zu missing; %zu no row names (maintain removes them)\n",

@@ -281,7 +281,7 @@ START_TEST(the_restore_drill)
 	    "/nonexistent/x/y", out), 1);
 	snprintf(path, sizeof(path), "backup --objects --to %s", back);
 	ck_assert_int_eq(harness_passionctl(&suite_st, path, out), 0);
-	ck_assert(harness_file_has(out, "objects named, copied", 10));
+	ck_assert(harness_file_has(out, "objects the rows name: 2, copied", 10));
 	/* Not over a backup, and not into a database that has one. */
 	ck_assert_int_eq(harness_passionctl(&suite_st, path, out), 1);
 	ck_assert(harness_file_has(out, "is not empty", 10));
@@ -346,7 +346,7 @@ START_TEST(without_objects_restore_names_what_is_missing)
 	snprintf(out, sizeof(out), "%s/rows-only.out", dir);
 	snprintf(args, sizeof(args), "backup --to %s", back);
 	ck_assert_int_eq(harness_passionctl(&suite_st, args, out), 0);
-	ck_assert(harness_file_has(out, "(not copied: --objects, or rclone",
+	ck_assert(harness_file_has(out, "not copied (--objects, or rclone",
 	    10));
 	snprintf(key, sizeof(key), "%s", suite_sql("SELECT object_key FROM "
 	    "blobs LIMIT 1"));
