@@ -300,6 +300,25 @@ api_reply_stale(struct http_request *req, struct json_object *current)
 }
 
 /*
+ * Whether current already holds every field of the validated PATCH body:
+ * the write it asks for changes nothing, so a 412 for its old ETag is a
+ * retry of a PATCH that committed (its answer lost), not a conflict.
+ */
+static int
+patch_applied(struct json_object *body, struct json_object *current)
+{
+	struct json_object	*v;
+
+	if (current == NULL)
+		return 0;
+	json_object_object_foreach(body, key, want)
+		if (!json_object_object_get_ex(current, key, &v) ||
+		    !json_object_equal(want, v))
+			return 0;
+	return 1;
+}
+
+/*
  * If-Match (*hash), the JSON body, validated as w of m (and, with check,
  * m's rule over the body). -1 after replying.
  */
@@ -351,7 +370,11 @@ api_entity_update_then(struct http_request *req, api_after_fn after)
 	http_json_own(req, e);
 	if (st == DB_STALE) {
 		db_tx_rollback(&app->db);
-		api_reply_stale(req, e);
+		/* A retry whose first attempt committed: its answer again. */
+		if (patch_applied(body, e))
+			api_reply_entity(req, 200, e);
+		else
+			api_reply_stale(req, e);
 		return;
 	}
 	if (st == DB_OK && m->check != NULL && m->check(e, &err) != 0) {

@@ -168,6 +168,38 @@ START_TEST(patch_honours_if_match)
 }
 END_TEST
 
+/*
+ * A PATCH sent again with its old If-Match after the first committed
+ * (its answer lost): 200 with the entity as the first answer gave it,
+ * nothing written again; one field that differs is a conflict, 412.
+ */
+START_TEST(a_retried_patch_gets_its_answer)
+{
+	const char	*body = "{\"title\":\"Mixed\",\"xpValue\":25}";
+	struct resp	 r1, r2;
+	char		 etag[80], path[200], old[120];
+	long		 events;
+
+	snprintf(path, sizeof(path), "/api/quests/%s", create(alice, "Rough",
+	    etag, sizeof(etag)));
+	snprintf(old, sizeof(old), "If-Match: %s", etag);
+	ck_assert_int_eq(api_req_h("PATCH", path, alice, old, body, &r1), 200);
+	events = suite_count("SELECT count(*) FROM log_events WHERE "
+	    "event_type = 'quest.updated'");
+	ck_assert_int_eq(api_req_h("PATCH", path, alice, old, body, &r2), 200);
+	ck_assert_str_eq(r2.body, r1.body);
+	ck_assert_str_eq(resp_header(&r2, "ETag"), resp_header(&r1, "ETag"));
+	resp_free(&r1);
+	resp_free(&r2);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM log_events WHERE "
+	    "event_type = 'quest.updated'"), events);
+	ck_assert_int_eq(api_status_h("PATCH", path, alice, old,
+	    "{\"title\":\"Mixed\",\"xpValue\":26}"), 412);
+	ck_assert_int_eq(api_status_h("PATCH", path, alice, old,
+	    "{\"title\":\"Mixed\"}"), 200);
+}
+END_TEST
+
 /* Two PATCHes with the same If-Match at once: one wins, one gets 412. */
 START_TEST(concurrent_patches_one_wins)
 {
@@ -515,6 +547,7 @@ main(void)
 	tcase_add_test(tc, create_then_read);
 	tcase_add_test(tc, client_ids_and_references);
 	tcase_add_test(tc, patch_honours_if_match);
+	tcase_add_test(tc, a_retried_patch_gets_its_answer);
 	tcase_add_test(tc, concurrent_patches_one_wins);
 	tcase_add_test(tc, delete_is_204_then_404);
 	tcase_add_test(tc, pagination_walks_each_once);
