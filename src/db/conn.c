@@ -95,9 +95,10 @@ static enum db_status
 counted(enum db_status st, int64_t t0)
 {
 	struct stats	*s = stats_mine;
+	int64_t		 now = time_mono_us();
 
-	stats_observe(&s->db_duration, time_mono_us() - t0);
-	stats_db_seen(st != DB_UNAVAILABLE);
+	stats_observe(&s->db_duration, now - t0);
+	stats_db_seen(st != DB_UNAVAILABLE, now / 1000);
 	if (st == DB_TIMEOUT)
 		stats_count(&s->db_errors[STATS_DB_TIMEOUT]);
 	else if (st == DB_UNAVAILABLE)

@@ -461,29 +461,6 @@ storage_list(struct storage *s, struct net *n, struct arena *a,
 	return STORAGE_OK;
 }
 
-/* n bytes of fd at off into p: 0, or -1 (errno; EIO at the end). */
-static int
-read_at(int fd, void *p, size_t n, long long off)
-{
-	ssize_t	 got;
-	char	*c = p;
-
-	while (n > 0) {
-		got = pread(fd, c, n, (off_t)off);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			if (got == 0)
-				errno = EIO;
-			return -1;
-		}
-		c += got;
-		n -= (size_t)got;
-		off += got;
-	}
-	return 0;
-}
-
 enum storage_status
 storage_put_fd(struct storage *s, struct net *n, struct arena *a,
     const struct storage_source *src, const char *key,
@@ -496,7 +473,7 @@ storage_put_fd(struct storage *s, struct net *n, struct arena *a,
 	int			 i, nparts;
 
 	if (src->size <= part) {
-		if (read_at(src->fd, src->buf, (size_t)src->size, src->off) != 0)
+		if (fd_pread_all(src->fd, src->buf, (size_t)src->size, src->off) != 0)
 			goto unread;
 		return storage_put(s, n, a, key, content_type, src->buf,
 		    (size_t)src->size, src->sha256, time(NULL));
@@ -511,7 +488,7 @@ storage_put_fd(struct storage *s, struct net *n, struct arena *a,
 	for (i = 0; i < nparts; i++) {
 		off = (long long)i * part;
 		len = src->size - off < part ? src->size - off : part;
-		if (read_at(src->fd, src->buf, (size_t)len, src->off + off) != 0)
+		if (fd_pread_all(src->fd, src->buf, (size_t)len, src->off + off) != 0)
 			goto unread;
 		st = storage_upload_part(s, n, a, key, upload, i + 1, src->buf,
 		    (size_t)len, time(NULL), &etag);

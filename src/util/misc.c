@@ -156,6 +156,28 @@ fd_temp(const char *dir, const char *name)
 }
 
 int
+fd_pread_all(int fd, void *p, size_t n, long long off)
+{
+	char	*c = p;
+	ssize_t	 got;
+
+	while (n > 0) {
+		got = pread(fd, c, n, (off_t)off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (got == 0)
+				errno = EIO;
+			return -1;
+		}
+		c += got;
+		n -= (size_t)got;
+		off += got;
+	}
+	return 0;
+}
+
+int
 fd_write_all(int fd, const void *p, size_t n)
 {
 	const char	*c = p;

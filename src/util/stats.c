@@ -59,10 +59,10 @@ stats_fold(struct stats *dst, const struct stats *src)
 }
 
 void
-stats_db_seen(int ok)
+stats_db_seen(int ok, int64_t now_ms)
 {
 	int64_t	*at = ok ? &stats_mine->live.db_ok_ms :
 	    &stats_mine->live.db_fail_ms;
 
-	__atomic_store_n(at, time_mono_ms(), __ATOMIC_RELAXED);
+	__atomic_store_n(at, now_ms, __ATOMIC_RELAXED);
 }

@@ -142,8 +142,8 @@ void		 stats_observe(struct stats_hist *h, int64_t us);
 int		 stats_class(int status);
 /* dst += src, counters only (the part before live). */
 void		 stats_fold(struct stats *dst, const struct stats *src);
-/* db/: the server answered (ok 1) or could not be reached (ok 0). */
-void		 stats_db_seen(int ok);
+/* db/: at now_ms, the server answered (ok 1) or could not be reached. */
+void		 stats_db_seen(int ok, int64_t now_ms);
 
 /* Log levels, in order of severity. */
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
@@ -263,6 +263,8 @@ char		*sha256_hex(struct arena *a, const void *in, size_t n,
 int		 sha256_fd(int fd, char hex[65], long long *size);
 /* A new file under dir (name-XXXXXX), unlinked at once: fd, or -1. */
 int		 fd_temp(const char *dir, const char *name);
+/* n bytes of fd at offset off into p: 0, or -1 (errno; EIO at its end). */
+int		 fd_pread_all(int fd, void *p, size_t n, long long off);
 /* Write all n bytes (EINTR retried): 0, or -1 with errno. */
 int		 fd_write_all(int fd, const void *p, size_t n);
 
