@@ -181,6 +181,23 @@ struct api_create {
 };
 void	 api_entity_create_with(struct http_request *req,
 	    const struct api_create *how);
+/* A create's Idempotency-Key (keys.c): NULL when none was sent. */
+struct api_key {
+	const char	*key;
+	const char	*hash;		/* of the request it was sent with */
+};
+/*
+ * In the create's open transaction, claim the request's key: 0 to go
+ * on (k->key NULL: none sent); -1 after replying — the answer the key's
+ * first request got (rolled back: nothing written), 422 for a key sent
+ * with another request, 400 for a bad key, or the database's error.
+ */
+int	 api_key_claim_or_reply(struct http_request *req, struct api_key *k);
+/* Store the answer (status, Location, entity e) of a claimed key and
+ * COMMIT (nothing without a key; the caller's commit then does it). */
+enum db_status api_key_keep(struct http_request *req,
+	    const struct api_key *k, int status, const char *location,
+	    struct json_object *e);
 /* PATCH item, then after (NULL: nothing) in the same transaction. */
 void	 api_entity_update_then(struct http_request *req, api_after_fn after);
 /* DELETE item: 204, or 404. */
@@ -261,6 +278,9 @@ void	 api_tracks_list(struct http_request *req);
 void	 api_track_create(struct http_request *req);
 /* GET /api/infobase: the list, or ranked full-text search with ?q=. */
 void	 api_infobase_list(struct http_request *req);
+
+/* GET /api/sync: the user's changes after a cursor (sync.c). */
+void	 api_sync_get(struct http_request *req);
 
 /* Settings and the account (account.c). */
 void	 api_settings_get(struct http_request *req);

@@ -197,8 +197,10 @@ api_entity_create_with(struct http_request *req, const struct api_create *how)
 {
 	const char		*field = how->field;
 	struct app		*app = api_app(req);
-	struct json_object	*body, *e = NULL, *id, *v;
+	struct json_object	*body, *e = NULL, *v;
 	struct model_error	 err;
+	struct api_key		 k = { NULL, NULL };
+	const char		*location = NULL;
 	enum db_status		 st;
 
 	if (http_body_json_or_reply(req, &body) != 0)
@@ -225,9 +227,13 @@ api_entity_create_with(struct http_request *req, const struct api_create *how)
 	if (check_or_reply(req, entity(req), body) != 0)
 		return;
 	st = api_tx_begin(req);
+	if (st == DB_OK && api_key_claim_or_reply(req, &k) != 0)
+		return;
+	/* A keyed create commits with its answer (api_key_keep). */
 	if (st == DB_OK)
 		st = db_entity_create(&app->db, req->arena, entity(req),
-		    req->user_id, body, &e, how->after == NULL);
+		    req->user_id, body, &e, how->after == NULL &&
+		    k.key == NULL);
 	http_json_own(req, e);
 	if (st == DB_FOREIGN && field != NULL && parent_missing(req, how,
 	    body)) {
@@ -237,12 +243,15 @@ api_entity_create_with(struct http_request *req, const struct api_create *how)
 	}
 	if (st == DB_OK && how->after != NULL)
 		st = how->after(req, body, &e);
+	if (st == DB_OK) {
+		location = arena_printf(req->arena, "%s/%s", how->items != NULL ?
+		    how->items : req->path, net_escape(req->arena,
+		    json_object_get_string(json_object_object_get(e, "id"))));
+		st = api_key_keep(req, &k, 201, location, e);
+	}
 	if (api_entity_commit_or_reply(req, body, st) != 0)
 		return;
-	id = json_object_object_get(e, "id");
-	http_header_add(req, "Location", arena_printf(req->arena, "%s/%s",
-	    how->items != NULL ? how->items : req->path,
-	    net_escape(req->arena, json_object_get_string(id))));
+	http_header_add(req, "Location", location);
 	api_reply_entity(req, 201, e);
 }
 

@@ -18,12 +18,14 @@
 /* One user's share of the workers at most (config user_workers); so are
  * searches and pages past 50 (api_list_params_or_reply). */
 #define COSTLY	HTTP_ROUTE_COSTLY
+/* A create that takes an Idempotency-Key (api_entity_create_with). */
+#define KEYED	HTTP_ROUTE_KEYED
 
 /* The five routes of an entity: list, create, get, update, delete. */
 #define CRUD(path, m, update)	CRUD_LIST(path, m, api_entity_list, update)
 #define CRUD_LIST(path, m, list, update) \
 	{ "GET", path, (list), U, 0, &(m), 0 }, \
-	{ "POST", path, api_entity_create, U, 0, &(m), 0 }, \
+	{ "POST", path, api_entity_create, U, 0, &(m), KEYED }, \
 	{ "GET", path "/{id}", api_entity_get, U, 0, &(m), 0 }, \
 	{ "PATCH", path "/{id}", (update), U, 0, &(m), 0 }, \
 	{ "DELETE", path "/{id}", api_entity_delete, U, 0, &(m), 0 }
@@ -48,10 +50,12 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/rewards/summary", api_rewards_summary, U, 0,
 	    &model_rewards, COSTLY },
 	{ "GET", "/api/rewards", api_entity_list, U, 0, &model_rewards, 0 },
-	{ "POST", "/api/rewards", api_reward_create, U, 0, &model_rewards, 0 },
+	{ "POST", "/api/rewards", api_reward_create, U, 0, &model_rewards,
+	    KEYED },
 	{ "GET", "/api/rewards/{id}", api_entity_get, U, 0, &model_rewards, 0 },
 	{ "GET", "/api/events", api_entity_list, U, 0, &model_events, 0 },
-	{ "POST", "/api/events", api_entity_create, U, 0, &model_events, 0 },
+	{ "POST", "/api/events", api_entity_create, U, 0, &model_events,
+	    KEYED },
 	{ "GET", "/api/events/{id}", api_entity_get, U, 0, &model_events, 0 },
 
 	/* Focus: a session is started and ended, not edited. */
@@ -80,7 +84,7 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/reference-libraries/{id}/tracks", api_tracks_list, U,
 	    0, &model_reference_tracks, 0 },
 	{ "POST", "/api/reference-libraries/{id}/tracks", api_track_create, U,
-	    0, &model_reference_tracks, 0 },
+	    0, &model_reference_tracks, KEYED },
 	{ "GET", "/api/reference-tracks/{id}", api_entity_get, U, 0,
 	    &model_reference_tracks, 0 },
 	{ "PATCH", "/api/reference-tracks/{id}", api_entity_update, U, 0,
@@ -125,6 +129,7 @@ const struct http_route api_routes[] = {
 	    U, 0, NULL, 0 },
 
 	/* Settings and the account. */
+	{ "GET", "/api/sync", api_sync_get, U, 0, NULL, 0 },
 	{ "GET", "/api/settings", api_settings_get, U, 0, &model_settings, 0 },
 	{ "PATCH", "/api/settings", api_settings_patch, U, 0,
 	    &model_settings, 0 },

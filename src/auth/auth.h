@@ -21,6 +21,7 @@ struct auth_keys {
 	unsigned char	tokens[AUTH_KEY_LEN];	/* provider tokens at rest */
 	unsigned char	email[AUTH_KEY_LEN];	/* magic-link token hashes */
 	unsigned char	jobs[AUTH_KEY_LEN];	/* secrets in queued jobs */
+	unsigned char	sync[AUTH_KEY_LEN];	/* change feed cursors */
 	int		ready;			/* 0: no secret_key configured */
 };
 
@@ -41,6 +42,9 @@ unsigned char *auth_seal(struct arena *a, const unsigned char *key,
 unsigned char *auth_open(struct arena *a, const unsigned char *key,
 	    const unsigned char *sealed, size_t n, const char *aad,
 	    size_t *outlen);
+/* base64url of the first 16 bytes of HMAC-SHA256(key, text); NULL on
+ * failure. */
+char	*auth_mac(struct arena *a, const unsigned char *key, const char *text);
 /* Constant-time equality of two NUL-terminated strings. */
 int	 auth_str_eq(const char *a, const char *b);
 

@@ -11,6 +11,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -58,7 +59,8 @@ auth_keys_derive(struct auth_keys *k, const char *secret)
 	if (hkdf(secret, "passiond cookie v1", k->cookie) != 0 ||
 	    hkdf(secret, "passiond tokens v1", k->tokens) != 0 ||
 	    hkdf(secret, "passiond email v1", k->email) != 0 ||
-	    hkdf(secret, "passiond jobs v1", k->jobs) != 0)
+	    hkdf(secret, "passiond jobs v1", k->jobs) != 0 ||
+	    hkdf(secret, "passiond sync v1", k->sync) != 0)
 		return -1;
 	k->ready = 1;
 	return 0;
@@ -139,6 +141,18 @@ auth_open(struct arena *a, const unsigned char *key,
 	out[clen] = '\0';
 	*outlen = clen;
 	return out;
+}
+
+char *
+auth_mac(struct arena *a, const unsigned char *key, const char *text)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0;
+
+	if (HMAC(EVP_sha256(), key, AUTH_KEY_LEN, (const unsigned char *)text,
+	    strlen(text), md, &n) == NULL || n < 16)
+		return NULL;
+	return b64url_encode(a, md, 16);
 }
 
 int

@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "ctl/ctl.h"
 #include "db/admin.h"
+#include "db/sync.h"
 #include "jobs/jobs.h"
 #include "storage/storage.h"
 #include "util/util.h"
@@ -114,6 +115,10 @@ cmd_maintain(struct ctl *ctl, int argc, char **argv)
 		printf("rate-limit windows deleted: %ld\n", sw.windows);
 		printf("users: %zu\n", nusers);
 		printf("stale focus sessions abandoned: %ld\n", m.focus);
+		printf("change feed deletions past %d days forgotten: %ld\n",
+		    DB_SYNC_TOMBSTONE_DAYS, m.tombstones);
+		printf("Idempotency-Keys past %d hours forgotten: %ld\n",
+		    DB_KEY_HOURS, m.keys);
 		printf("quests made from schedule rules: %ld (rules: %ld)\n",
 		    m.quests, m.rules);
 		if (m.invalid > 0)

@@ -24,6 +24,7 @@
 #include "ctl/backup.h"
 #include "ctl/ctl.h"
 #include "db/admin.h"
+#include "db/sync.h"
 #include "storage/storage.h"
 #include "util/util.h"
 
@@ -171,6 +172,28 @@ check_backup(struct backup *b)
 }
 
 /*
+ * A new epoch of the change feed: a client's cursor from before is of a
+ * database that went on past the backup; it answers 409 and the client
+ * starts again, rather than read past what the backup lacks. 0 or -1.
+ */
+static int
+new_epoch(const struct config *cfg, struct backup *b)
+{
+	struct db	 db;
+	int		 rc = 0;
+
+	ctl_backup_init(cfg, &db);
+	if (db_sync_epoch_new(&db, b->arena) != DB_OK) {
+		fprintf(stderr, "passionctl: restore: the change feed's epoch "
+		    "was not replaced (%s): run passionctl restore again into "
+		    "an empty database\n", db.errstr);
+		rc = -1;
+	}
+	db_cleanup(&db);
+	return rc;
+}
+
+/*
  * pg_restore into the database, which must be empty, as the backup role:
  * it loads rows past row-level security, and as a member of the owner it
  * gives every object to passion_owner as the dump says. 0 or -1.
@@ -201,7 +224,7 @@ restore_db(const struct config *cfg, struct backup *b)
 		fprintf(stderr, "passionctl: restoring the database "
 		    "(pg_restore, one transaction)\n");
 		if (backup_run(argv, cfg->backup_database_password, 0) == 0)
-			return 0;
+			return new_epoch(cfg, b);
 		fprintf(stderr, "passionctl: restore: pg_restore failed (above); "
 		    "its one transaction was rolled back: the database is as "
 		    "empty as it was\n");

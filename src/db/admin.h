@@ -84,6 +84,8 @@ struct db_maintained {
 	long	 invalid;	/* rules that could not be read */
 	long	 focus;		/* stale focus sessions abandoned */
 	long	 capped;	/* users with more to make next run */
+	long	 tombstones;	/* the feed's, past DB_SYNC_TOMBSTONE_DAYS */
+	long	 keys;		/* Idempotency-Keys past DB_KEY_HOURS */
 };
 /*
  * In the user's transaction: abandon a stale focus session, and make

@@ -210,5 +210,11 @@ const char	*db_rows_key(struct arena *a, const struct model_entity *m,
  */
 const char	*db_rows_json(struct arena *a, const struct model_entity *m,
 		    PGresult *r, int n);
+/*
+ * An SQL expression of m's row alias as the same JSON object (the
+ * change feed's, which reads rows of every kind in one statement).
+ */
+const char	*db_entity_json_sql(struct arena *a,
+		    const struct model_entity *m, const char *alias);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "db/admin.h"
 #include "db/db_internal.h"
+#include "db/sync.h"
 
 /* Occurrences one rule may make in one run (a cron every minute is
  * caught up over several runs). */
@@ -144,10 +145,18 @@ db_maintain_user(struct db *db, struct arena *a, const char *user_id,
 	struct json_object	*rule;
 	PGresult		*rules, *r;
 	enum db_status		 st;
-	long			 made = 0;
+	long			 made = 0, swept = 0;
 	int			 i, n;
 
 	st = db_focus_expire(db, a, user_id, &out->focus);
+	if (st == DB_OK)
+		st = db_sync_sweep(db, a, user_id, DB_SYNC_TOMBSTONE_DAYS,
+		    &swept);
+	out->tombstones += swept;
+	swept = 0;
+	if (st == DB_OK)
+		st = db_key_sweep(db, a, user_id, &swept);
+	out->keys += swept;
 	/* Each enabled rule, from the start of the local day it was made,
 	 * the first minute past the horizon or the minute after its last
 	 * quest made, whichever is latest, until now, where the user is:

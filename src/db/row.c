@@ -297,3 +297,37 @@ db_rows_json(struct arena *a, const struct model_entity *m, PGresult *r,
 	arena_defer(a, free, b.data);
 	return b.data;
 }
+
+const char *
+db_entity_json_sql(struct arena *a, const struct model_entity *m,
+    const char *alias)
+{
+	struct buf	 b;
+	const char	*out;
+	size_t		 i, n = 0;
+
+	buf_init(&b, 64 * 1024);
+	buf_puts(&b, "json_build_object(");
+	for (i = 0; i < m->nfields; i++) {
+		const struct model_field *f = &m->fields[i];
+
+		if ((f->flags & MF_HIDDEN) != 0)
+			continue;
+		/* json_build_object takes at most 100 arguments. */
+		if (++n > 50)
+			fatal("%s: %s has more than 50 fields", __func__,
+			    m->name);
+		buf_printf(&b, "%s'%s', ", n > 1 ? ", " : "", f->json);
+		/* As db_time_iso writes it: milliseconds, cut, not rounded. */
+		if (f->type == MT_TIME)
+			buf_printf(&b, "to_char(%s.%s AT TIME ZONE 'UTC', "
+			    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", alias,
+			    f->column);
+		else
+			buf_printf(&b, "%s.%s", alias, f->column);
+	}
+	buf_putc(&b, ')');
+	out = arena_strndup(a, b.data, b.len);
+	buf_cleanup(&b);
+	return out;
+}

@@ -39,6 +39,8 @@ enum http_auth { HTTP_AUTH_NONE, HTTP_AUTH_USER };
 #define HTTP_ROUTE_NO_BODY	0x01
 /* Costly: one user may run so many at once (the auth function says). */
 #define HTTP_ROUTE_COSTLY	0x02
+/* A create that takes an Idempotency-Key: a POST without it refuses one. */
+#define HTTP_ROUTE_KEYED	0x04
 
 struct http_route {
 	const char	*method;

@@ -153,6 +153,15 @@ http_dispatch(struct http_request *req, const struct http_route *table,
 	if ((route->flags & HTTP_ROUTE_NO_BODY) != 0 &&
 	    http_body_none_or_reply(req) != 0)
 		return;
+	/* A key where a retry would write twice: not safe, so not taken. */
+	if ((route->flags & HTTP_ROUTE_KEYED) == 0 &&
+	    strcmp(req->method, "POST") == 0 &&
+	    http_header_get(req, "Idempotency-Key") != NULL) {
+		http_reply_error(req, 400, "idempotency_key_unsupported",
+		    "Idempotency-Key: %s takes none (docs/api.md, \"Retries\")",
+		    route->pattern);
+		return;
+	}
 	route->handler(req);
 	if (req->status == 0)
 		http_reply_error(req, 500, "internal",

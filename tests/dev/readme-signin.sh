@@ -2,7 +2,9 @@
 # readme-signin.sh - the README's two ways to sign in, run as the README
 # says, docs/api.md's "Try it" (sign in, create, list and complete a
 # quest, see the ledger row and the XP; upload a song and get it back)
-# and docs/vault.md's (import a bundle, see it, export and download it),
+# its "Keeping a client in sync" (a second client follows the change
+# feed to the first one's state) and docs/vault.md's (import a bundle,
+# see it, export and download it),
 # against the stack that dev/up itself starts (on free ports, in a
 # private directory), so the docs and the dev scripts cannot drift apart.
 # dev/check runs it after make check; it stops what it started.
@@ -100,14 +102,21 @@ case "$session" in
 esac
 echo "readme-signin: the README's magic link signs in"
 
+# doc_block DOC SECTION NAME NEEDLE: run the sh block of DOC's SECTION
+# ("## Try it") as written, on this run's port, in $tmp; its output in
+# $tmp/NAME.out. The block must still name NEEDLE (it did not move).
+doc_block() {
+	sed -n "/^$2/,/^## /p" "$ROOT/$1" |
+	    sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' |
+	    sed "s|127.0.0.1:8080|127.0.0.1:$PASSION_PORT|g; s|\$(dev/mail)|\$($ROOT/dev/mail)|; s|node tests/peers/|node $ROOT/tests/peers/|g" \
+	    > "$tmp/$3.sh"
+	grep -q "$4" "$tmp/$3.sh" || fail "$1's $2 moved"
+	(cd "$tmp" && timeout 300 sh -e "$tmp/$3.sh") > "$tmp/$3.out" 2>&1 ||
+	    { cat "$tmp/$3.out"; fail "$1's $2"; }
+}
+
 # --- 3. docs/api.md's walkthrough, exactly as it is written
-sed -n '/^## Try it/,/^## /p' "$ROOT/docs/api.md" |
-    sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' |
-    sed "s|127.0.0.1:8080|127.0.0.1:$PASSION_PORT|g; s|\$(dev/mail)|\$($ROOT/dev/mail)|" \
-    > "$tmp/try.sh"
-grep -q 'api/skill-tree' "$tmp/try.sh" || fail "docs/api.md's Try it moved"
-(cd "$tmp" && sh -e "$tmp/try.sh") > "$tmp/try.out" 2>&1 ||
-    { cat "$tmp/try.out"; fail "docs/api.md's commands"; }
+doc_block docs/api.md "## Try it" try api/skill-tree
 grep -q '"status":"completed"' "$tmp/try.out" ||
     { cat "$tmp/try.out"; fail "Try it: the quest was not completed"; }
 grep -q '"type":"xp","amount":50' "$tmp/try.out" ||
@@ -121,14 +130,16 @@ grep -q '^the same song$' "$tmp/try.out" ||
 echo "readme-signin: docs/api.md's Try it creates, completes, awards," \
     "uploads and downloads a song"
 
+# --- 3b. docs/api.md's "Keeping a client in sync": a second client
+# follows the change feed to what the first one's list shows
+doc_block docs/api.md "## Keeping a client in sync" sync api/sync
+grep -q '^B has the same 2 quests as A$' "$tmp/sync.out" ||
+    { cat "$tmp/sync.out"; fail "the sync example: B is not where A is"; }
+echo "readme-signin: docs/api.md's sync example brings a second client" \
+    "to the first one's state"
+
 # --- 4. docs/vault.md's walkthrough: a bundle imported, exported, fetched
-sed -n '/^## Try it/,/^## /p' "$ROOT/docs/vault.md" |
-    sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' |
-    sed "s|127.0.0.1:8080|127.0.0.1:$PASSION_PORT|g; s|\$(dev/mail)|\$($ROOT/dev/mail)|; s|node tests/peers/|node $ROOT/tests/peers/|g" \
-    > "$tmp/vault.sh"
-grep -q 'api/vault/imports' "$tmp/vault.sh" || fail "docs/vault.md's Try it moved"
-(cd "$tmp" && timeout 300 sh -e "$tmp/vault.sh") > "$tmp/vault.out" 2>&1 ||
-    { cat "$tmp/vault.out"; fail "docs/vault.md's commands"; }
+doc_block docs/vault.md "## Try it" vault api/vault/imports
 grep -q '"quests":{"imported":6}' "$tmp/vault.out" ||
     { cat "$tmp/vault.out"; fail "vault Try it: the quests were not imported"; }
 grep -q '"title":"Quest 5"' "$tmp/vault.out" ||
@@ -139,4 +150,4 @@ grep -q '^{"version":3,"layout":"zip"' "$tmp/vault.out" ||
     { cat "$tmp/vault.out"; fail "vault Try it: the export did not open"; }
 echo "readme-signin: docs/vault.md's Try it imports a bundle, shows it," \
     "exports and downloads it"
-echo "readme-signin: 4 passed, 0 failed"
+echo "readme-signin: 5 passed, 0 failed"

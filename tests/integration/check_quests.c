@@ -200,6 +200,96 @@ START_TEST(a_retried_patch_gets_its_answer)
 }
 END_TEST
 
+/*
+ * A keyed create sent again after its answer was lost: the same answer
+ * (status, body, Location, ETag), no second row or event; the key with
+ * another body is 422; another user's same key is theirs; a bad key and
+ * a key on a POST that takes none are 400; a create that failed leaves
+ * the key free.
+ */
+START_TEST(a_keyed_create_is_written_once)
+{
+	const char	*body = "{\"title\":\"Once\",\"domainId\":\"d\"}";
+	const char	*key = "Idempotency-Key: 5d6f3c1e-once";
+	struct resp	 r1, r2;
+	char		 ann[128], ben[128];
+	long		 rows, events;
+
+	/* Users of their own: the lists of the other tests stay theirs. */
+	suite_user("ann@example.org", ann, sizeof(ann));
+	suite_user("ben@example.org", ben, sizeof(ben));
+
+	ck_assert_int_eq(api_req_h("POST", "/api/quests", ann, key, body,
+	    &r1), 201);
+	rows = suite_count("SELECT count(*) FROM quests WHERE title = 'Once'");
+	events = suite_count("SELECT count(*) FROM log_events");
+	ck_assert_int_eq(rows, 1);
+	ck_assert_int_eq(api_req_h("POST", "/api/quests", ann, key, body,
+	    &r2), 201);
+	ck_assert_str_eq(r2.body, r1.body);
+	ck_assert_str_eq(resp_header(&r2, "Idempotent-Replayed"), "true");
+	ck_assert_str_eq(resp_header(&r2, "ETag"), resp_header(&r1, "ETag"));
+	ck_assert_str_eq(resp_header(&r2, "Location"),
+	    resp_header(&r1, "Location"));
+	resp_free(&r1);
+	resp_free(&r2);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests WHERE "
+	    "title = 'Once'"), 1);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM log_events"),
+	    events);
+	/* The same key, another body: refused, nothing written. */
+	ck_assert_int_eq(api_req_h("POST", "/api/quests", ann, key,
+	    "{\"title\":\"Twice\",\"domainId\":\"d\"}", &r1), 422);
+	ck_assert_str_eq(resp_str(&r1, "error.code"),
+	    "idempotency_key_reused");
+	resp_free(&r1);
+	/* Keys are each user's own. */
+	ck_assert_int_eq(api_status_h("POST", "/api/quests", ben, key, body),
+	    201);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests WHERE "
+	    "title = 'Once'"), 2);
+	/* A failed create claims nothing: fixed, the same key writes. */
+	ck_assert_int_eq(api_status_h("POST", "/api/quests", ann,
+	    "Idempotency-Key: fixed-later", "{\"title\":\"\"}"), 422);
+	ck_assert_int_eq(api_status_h("POST", "/api/quests", ann,
+	    "Idempotency-Key: fixed-later", "{\"title\":\"Fixed\","
+	    "\"domainId\":\"d\"}"), 201);
+	ck_assert_int_eq(api_status_h("POST", "/api/quests", ann,
+	    "Idempotency-Key: a b", body), 400);
+	ck_assert_int_eq(api_status_h("POST", "/api/focus", ann,
+	    "Idempotency-Key: k", "{}"), 400);
+	/* A day later the key is forgotten (maintain) and free again. */
+	suite_sql("UPDATE idempotency_keys SET created_at = now() - "
+	    "interval '25 hours'");
+	ck_assert_int_eq(harness_passionctl(&suite_st, "maintain", NULL), 0);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM idempotency_keys"),
+	    0);
+}
+END_TEST
+
+/* Keyed duplicates at once: one row, and every one the same answer. */
+START_TEST(concurrent_keyed_creates_make_one_row)
+{
+	struct race_req	 q = { 0 };
+	char		 cat[128];
+	long		 got[8];
+	int		 i;
+
+	suite_user("cat@example.org", cat, sizeof(cat));
+
+	q.method = "POST";
+	q.path = "/api/quests";
+	q.cookie = cat;
+	q.header = "Idempotency-Key: race-7f1e";
+	q.body[0] = "{\"title\":\"Raced\",\"domainId\":\"d\"}";
+	api_race(8, &q, got);
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(got[i], 201);
+	ck_assert_int_eq(suite_count("SELECT count(*) FROM quests WHERE "
+	    "title = 'Raced'"), 1);
+}
+END_TEST
+
 /* Two PATCHes with the same If-Match at once: one wins, one gets 412. */
 START_TEST(concurrent_patches_one_wins)
 {
@@ -549,6 +639,8 @@ main(void)
 	tcase_add_test(tc, patch_honours_if_match);
 	tcase_add_test(tc, a_retried_patch_gets_its_answer);
 	tcase_add_test(tc, concurrent_patches_one_wins);
+	tcase_add_test(tc, a_keyed_create_is_written_once);
+	tcase_add_test(tc, concurrent_keyed_creates_make_one_row);
 	tcase_add_test(tc, delete_is_204_then_404);
 	tcase_add_test(tc, pagination_walks_each_once);
 	tcase_add_test(tc, completion_awards_xp_once);

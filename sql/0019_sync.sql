@@ -1,0 +1,192 @@
+-- 0019_sync: the change feed (GET /api/sync, docs/api.md "Keeping a
+-- client in sync"). Every write of an entity's row notes the row in
+-- sync_changes, once per row at its latest position (seq), a deletion
+-- as a tombstone; a reader pages a user's rows by seq.
+--
+-- The order is exact per user. A sequence's values commit out of order
+-- (two writers take 5 and 6, 6 commits first, a reader of seq > 4 sees
+-- 6, moves its cursor past 5 and never sees it). So a statement that
+-- writes a user's rows first locks the user's counter row (sync_feeds),
+-- and takes its seq values after: the user's writing transactions run
+-- one after another from there to their COMMIT, a later one takes
+-- greater values, and a snapshot that holds a user's transaction holds
+-- every earlier one of that user. Other users never wait: the lock is
+-- per user, and a long import stalls only its own user's writes.
+--
+-- Triggers, not the application, note the rows: imports, plan applies,
+-- maintain's quests, cascaded deletions and blob states are all seen.
+-- They are statement triggers with transition tables, so an import's
+-- batch of 500 rows is two statements here, not 1 000.
+
+CREATE TABLE sync_feeds (
+	user_id		uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+	-- Writing statements so far: the row's update is the lock.
+	writes		bigint NOT NULL DEFAULT 0,
+	-- The greatest seq of the tombstones swept (maintain): a cursor
+	-- below it may have missed a deletion (409 resync_required).
+	floor		bigint NOT NULL DEFAULT 0
+);
+
+CREATE SEQUENCE sync_seq AS bigint;
+
+CREATE TABLE sync_changes (
+	user_id		uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	kind		text NOT NULL,		-- the Vault key: "quests"
+	id		text NOT NULL,		-- '' for a singleton
+	seq		bigint NOT NULL,
+	deleted		boolean NOT NULL DEFAULT false,
+	changed_at	timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (user_id, kind, id)
+);
+CREATE UNIQUE INDEX idx_sync_changes_seq ON sync_changes (user_id, seq);
+CREATE INDEX idx_sync_changes_tombstones ON sync_changes (user_id, changed_at)
+	WHERE deleted;
+
+-- A value passionctl restore replaces: a cursor names it (with the
+-- cluster, the database and the timeline), so that a cursor given out
+-- before a restore or a promotion is not taken for one of after.
+CREATE TABLE sync_epoch (
+	one		boolean PRIMARY KEY DEFAULT true CHECK (one),
+	epoch		uuid NOT NULL DEFAULT gen_random_uuid()
+);
+INSERT INTO sync_epoch DEFAULT VALUES;
+
+-- The database guard of a user's table, as 0001 set it on each: its
+-- rows are passion.user_id's alone, for the owner too (FORCE). For the
+-- migrations from here on.
+CREATE FUNCTION passion_guard(t regclass) RETURNS void
+    LANGUAGE plpgsql SET search_path = public, pg_temp
+AS $$
+BEGIN
+	EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
+	EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
+	EXECUTE format('CREATE POLICY %I ON %s'
+	    ' USING (user_id = nullif(current_setting(''passion.user_id'', true), '''')::uuid)'
+	    ' WITH CHECK (user_id = nullif(current_setting(''passion.user_id'', true), '''')::uuid)',
+	    t::text || '_owner', t);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION passion_guard(regclass) FROM PUBLIC;
+
+-- Both guards, as on every user's table: passion_app reads only its
+-- user's feed. It writes none of it: the trigger below does, as the
+-- owner (SECURITY DEFINER), for the rows the statement that fired it
+-- was let write — whoever ran that (the API, maintain, a migration as
+-- the owner, an account's cascade). The owner's own policy lets it; the
+-- runtime's DELETE and UPDATE are maintain's sweep of its tombstones.
+SELECT passion_guard('sync_feeds'), passion_guard('sync_changes');
+CREATE POLICY sync_feeds_writer ON sync_feeds TO CURRENT_USER
+	USING (true) WITH CHECK (true);
+CREATE POLICY sync_changes_writer ON sync_changes TO CURRENT_USER
+	USING (true) WITH CHECK (true);
+GRANT SELECT, DELETE ON sync_changes TO passion_app;
+GRANT SELECT, UPDATE ON sync_feeds TO passion_app;
+GRANT SELECT ON sync_epoch TO passion_app;
+
+-- The rows a statement wrote (n) or deleted (o), noted under kind
+-- (TG_ARGV[0]); TG_ARGV[1] = 'single' for a user's one row (no id).
+-- Rows of a user being deleted (an account's cascade) are not noted:
+-- their feed goes with them.
+CREATE FUNCTION sync_note() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+AS $$
+DECLARE
+	gone	boolean := TG_OP = 'DELETE';
+BEGIN
+	IF gone THEN
+		INSERT INTO sync_feeds AS f (user_id, writes)
+		    SELECT DISTINCT o.user_id, 1 FROM o JOIN users u ON
+		    u.id = o.user_id ORDER BY 1
+		    ON CONFLICT (user_id) DO UPDATE SET writes = f.writes + 1;
+	ELSE
+		INSERT INTO sync_feeds AS f (user_id, writes)
+		    SELECT DISTINCT n.user_id, 1 FROM n JOIN users u ON
+		    u.id = n.user_id ORDER BY 1
+		    ON CONFLICT (user_id) DO UPDATE SET writes = f.writes + 1;
+	END IF;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	-- The user's lock is held: the values come after every value its
+	-- committed transactions took.
+	IF gone AND TG_ARGV[1] IS NULL THEN
+		INSERT INTO sync_changes AS c (user_id, kind, id, seq, deleted)
+		    SELECT o.user_id, TG_ARGV[0], o.id::text,
+		    nextval('sync_seq'), true FROM o JOIN users u ON
+		    u.id = o.user_id
+		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq =
+		    EXCLUDED.seq, deleted = true, changed_at = now();
+	ELSIF gone THEN
+		INSERT INTO sync_changes AS c (user_id, kind, id, seq, deleted)
+		    SELECT o.user_id, TG_ARGV[0], '', nextval('sync_seq'), true
+		    FROM o JOIN users u ON u.id = o.user_id
+		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq =
+		    EXCLUDED.seq, deleted = true, changed_at = now();
+	ELSIF TG_ARGV[1] IS NULL THEN
+		INSERT INTO sync_changes AS c (user_id, kind, id, seq)
+		    SELECT n.user_id, TG_ARGV[0], n.id::text,
+		    nextval('sync_seq') FROM n
+		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq =
+		    EXCLUDED.seq, deleted = false, changed_at = now();
+	ELSE
+		INSERT INTO sync_changes AS c (user_id, kind, id, seq)
+		    SELECT n.user_id, TG_ARGV[0], '', nextval('sync_seq') FROM n
+		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq =
+		    EXCLUDED.seq, deleted = false, changed_at = now();
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+-- Each entity's table, its kind, and whether it is a user's one row;
+-- the rows it already holds are noted, oldest first (their order
+-- column).
+DO $$
+DECLARE
+	e record;
+BEGIN
+	FOR e IN SELECT * FROM (VALUES
+	    ('quests', 'quests', NULL, 'created_at'),
+	    ('schedule_rules', 'scheduleRules', NULL, 'created_at'),
+	    ('plan_templates', 'planTemplates', NULL, 'created_at'),
+	    ('skill_trees', 'skillTree', 'single', 'updated_at'),
+	    ('reward_ledger', 'rewardLedger', NULL, 'created_at'),
+	    ('log_events', 'logEvents', NULL, '"timestamp"'),
+	    ('focus_sessions', 'focusSessions', NULL, 'started_at'),
+	    ('projects', 'projects', NULL, 'created_at'),
+	    ('reference_libraries', 'referenceLibraries', NULL, 'created_at'),
+	    ('reference_tracks', 'referenceTracks', NULL, 'created_at'),
+	    ('infobase_entries', 'infobase', NULL, 'created_at'),
+	    ('lane_templates', 'laneTemplates', NULL, 'created_at'),
+	    ('user_settings', 'settings', 'single', 'updated_at'),
+	    ('blobs', 'blobs', NULL, 'created_at')) AS v (tbl, kind, single,
+	    age)
+	LOOP
+		EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I '
+		    'REFERENCING NEW TABLE AS n FOR EACH STATEMENT '
+		    'EXECUTE FUNCTION sync_note(%L%s)', e.tbl || '_sync_in',
+		    e.tbl, e.kind, CASE WHEN e.single IS NULL THEN '' ELSE
+		    ', ''single''' END);
+		EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I '
+		    'REFERENCING NEW TABLE AS n FOR EACH STATEMENT '
+		    'EXECUTE FUNCTION sync_note(%L%s)', e.tbl || '_sync_up',
+		    e.tbl, e.kind, CASE WHEN e.single IS NULL THEN '' ELSE
+		    ', ''single''' END);
+		EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I '
+		    'REFERENCING OLD TABLE AS o FOR EACH STATEMENT '
+		    'EXECUTE FUNCTION sync_note(%L%s)', e.tbl || '_sync_del',
+		    e.tbl, e.kind, CASE WHEN e.single IS NULL THEN '' ELSE
+		    ', ''single''' END);
+		-- The owner reads every user's rows for this once (0008).
+		EXECUTE format('ALTER TABLE %I NO FORCE ROW LEVEL SECURITY',
+		    e.tbl);
+		EXECUTE format('INSERT INTO sync_changes (user_id, kind, id, '
+		    'seq) SELECT user_id, %L, %s, nextval(''sync_seq'') FROM %I '
+		    'ORDER BY %s', e.kind, CASE WHEN e.single IS NULL THEN
+		    'id::text' ELSE '''''' END, e.tbl, e.age);
+		EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY',
+		    e.tbl);
+	END LOOP;
+END
+$$;
+INSERT INTO sync_feeds (user_id) SELECT id FROM users;

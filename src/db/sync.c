@@ -1,0 +1,154 @@
+/*
+ * sync.c - the change feed. The triggers of sql/0019 note each written
+ * row of every entity in sync_changes, in an order exact per user; a
+ * page is one statement, so one snapshot: the changes after a seq, each
+ * with its row as the entity's own GET shows it (db_entity_json_sql),
+ * the user's floor and last seq, and where the cursor is good.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db_internal.h"
+#include "db/sync.h"
+
+/*
+ * The page's statement, written once from model_entities: each kind's
+ * row by a subquery that only its own kind's changes run.
+ */
+static const char *
+page_sql(void)
+{
+	static char	*kept;
+	struct arena	 a;
+	struct buf	 b;
+	size_t		 i;
+
+	if (kept != NULL)
+		return kept;
+	arena_init(&a, 64 * 1024);
+	buf_init(&b, 256 * 1024);
+	buf_puts(&b, "SELECT md5(s.system_identifier::text || '.' || "
+	    "d.oid::text || '.' || substr(pg_walfile_name("
+	    "pg_current_wal_lsn()), 1, 8) || '.' || e.epoch::text) AS epoch, "
+	    "coalesce((SELECT floor FROM sync_feeds WHERE user_id = $1), 0) "
+	    "AS floor, coalesce((SELECT max(seq) FROM sync_changes WHERE "
+	    "user_id = $1), 0) AS last, c.seq, c.kind, c.id, c.deleted, "
+	    "c.changed_at, CASE c.kind");
+	for (i = 0; model_entities[i] != NULL; i++) {
+		const struct model_entity *m = model_entities[i];
+		/* A user's one row is noted without its id (sql/0019). */
+		const struct model_field *id = (m->flags & ME_SINGLETON) ? NULL :
+		    model_field(m, "id");
+
+		if (m->vault == NULL || (id == NULL &&
+		    (m->flags & ME_SINGLETON) == 0))
+			continue;	/* not a user's entity (a test's own) */
+		buf_printf(&b, " WHEN '%s' THEN (SELECT %s::text FROM %s t "
+		    "WHERE t.user_id = $1%s%s)", m->vault,
+		    db_entity_json_sql(&a, m, "t"), m->table,
+		    id != NULL ? " AND t.id = c.id" : "", id == NULL ? "" :
+		    id->type == MT_UUID ? "::uuid" : "");
+	}
+	buf_puts(&b, " END AS entity FROM pg_control_system() s JOIN "
+	    "pg_database d ON d.datname = current_database() CROSS JOIN "
+	    "sync_epoch e LEFT JOIN LATERAL (SELECT seq, kind, id, deleted, "
+	    "changed_at FROM sync_changes WHERE user_id = $1 AND seq > "
+	    "$2::bigint AND NOT (deleted AND $4::boolean) ORDER BY seq "
+	    "LIMIT $3::int) c ON true ORDER BY c.seq");
+	if ((kept = strdup(b.data)) == NULL)
+		fatal("%s: out of memory", __func__);
+	buf_cleanup(&b);
+	arena_cleanup(&a);
+	return kept;
+}
+
+/* Row row of the page as {kind, id, op, changedAt[, entity]}. */
+static struct json_object *
+change(PGresult *r, int row, size_t *bytes)
+{
+	struct json_object	*o = json_object_new_object(), *e = NULL;
+	const char		*id = db_col(r, row, "id");
+	const char		*entity = db_col_null(r, row, "entity");
+	char			 iso[32];
+	int			 gone = db_col_true(r, row, "deleted");
+
+	json_object_object_add(o, "kind", json_object_new_string(db_col(r,
+	    row, "kind")));
+	json_object_object_add(o, "id", *id ? json_object_new_string(id) :
+	    NULL);
+	json_object_object_add(o, "op", json_object_new_string(gone ?
+	    "delete" : "put"));
+	json_object_object_add(o, "changedAt", json_object_new_string(
+	    db_time_iso(iso, db_col(r, row, "changed_at"), 3)));
+	if (!gone && entity != NULL) {
+		e = json_tokener_parse(entity);
+		*bytes += strlen(entity);
+	}
+	if (!gone)
+		json_object_object_add(o, "entity", e);
+	return o;
+}
+
+enum db_status
+db_sync_read(struct db *db, struct arena *a, const char *user_id,
+    long long after, int full, int limit, size_t max_bytes,
+    struct db_sync *out)
+{
+	const char	*p[4] = { user_id, db_num(a, after), db_num(a,
+	    limit + 1), full ? "true" : "false" };
+	PGresult	*r;
+	enum db_status	 st;
+	size_t		 bytes = 0;
+	int		 i, n;
+
+	memset(out, 0, sizeof(*out));
+	out->next = after;
+	st = db_sql(db, a, "sync_read", page_sql(), 4, p, 1, &r);
+	if (st != DB_OK)
+		return st;
+	if (PQntuples(r) == 0)		/* sync_epoch has its one row */
+		return DB_UNAVAILABLE;
+	out->epoch = db_col(r, 0, "epoch");
+	out->floor = strtoll(db_col(r, 0, "floor"), NULL, 10);
+	out->last = strtoll(db_col(r, 0, "last"), NULL, 10);
+	out->changes = json_object_new_array();
+	/* No change: one row of nulls from the LEFT JOIN. */
+	n = db_col_null(r, 0, "seq") == NULL ? 0 : PQntuples(r);
+	for (i = 0; i < n && i < limit; i++) {
+		if (i > 0 && bytes >= max_bytes)
+			break;
+		json_object_array_add(out->changes, change(r, i, &bytes));
+		out->next = strtoll(db_col(r, i, "seq"), NULL, 10);
+	}
+	out->more = i < n;
+	return DB_OK;
+}
+
+enum db_status
+db_sync_sweep(struct db *db, struct arena *a, const char *user_id,
+    long days, long *swept)
+{
+	const char	*p[2] = { user_id, db_num(a, days) };
+	PGresult	*r;
+	enum db_status	 st;
+
+	/* The floor's update takes the user's lock: a writer's seq comes
+	 * after it, and no cursor between two sweeps is judged wrong. */
+	st = db_sql(db, a, "sync_sweep", "WITH gone AS (DELETE FROM "
+	    "sync_changes WHERE user_id = $1 AND deleted AND changed_at < "
+	    "now() - make_interval(days => $2::int) RETURNING seq), f AS "
+	    "(UPDATE sync_feeds SET floor = greatest(floor, (SELECT max(seq) "
+	    "FROM gone)) WHERE user_id = $1 AND EXISTS (SELECT 1 FROM gone)) "
+	    "SELECT count(*) AS n FROM gone", 2, p, 0, &r);
+	*swept = st == DB_OK ? atol(db_col(r, 0, "n")) : 0;
+	return st;
+}
+
+enum db_status
+db_sync_epoch_new(struct db *db, struct arena *a)
+{
+	return db_sql(db, a, "sync_epoch_new", "UPDATE sync_epoch SET epoch = "
+	    "gen_random_uuid()", 0, NULL, 0, NULL);
+}
