@@ -5,22 +5,23 @@
 --
 -- The order is exact per user. A sequence's values commit out of order
 -- (two writers take 5 and 6, 6 commits first, a reader of seq > 4 sees
--- 6, moves its cursor past 5 and never sees it). So a statement that
--- writes a user's rows first locks the user's counter row (sync_feeds),
--- and takes its seq values after: the user's writing transactions run
--- one after another from there to their COMMIT, a later one takes
--- greater values, and a snapshot that holds a user's transaction holds
--- every earlier one of that user. Other users never wait: the lock is
--- per user, and a long import stalls only its own user's writes.
+-- 6, moves its cursor past 5 and never sees it). So a row is noted
+-- pending, and numbered at COMMIT (a deferred trigger) after the user's
+-- counter row (sync_feeds) is locked: the user's commits take their
+-- values one after another, a later one greater ones, and a snapshot
+-- that holds a user's transaction holds every earlier one of that user.
+-- Other users never wait (the lock is the user's), and the lock is held
+-- for the end of a COMMIT only: a long import does not stall the
+-- user's other writes until it commits.
 --
 -- Triggers, not the application, note the rows: imports, plan applies,
 -- maintain's quests, cascaded deletions and blob states are all seen.
 -- They are statement triggers with transition tables, so an import's
--- batch of 500 rows is two statements here, not 1 000.
+-- batch of 500 rows is one statement here, not 500.
 
 CREATE TABLE sync_feeds (
 	user_id		uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
-	-- Writing statements so far: the row's update is the lock.
+	-- Commits that wrote the user's rows: its update is the lock.
 	writes		bigint NOT NULL DEFAULT 0,
 	-- The greatest seq of the tombstones swept (maintain): a cursor
 	-- below it may have missed a deletion (409 resync_required).
@@ -33,12 +34,14 @@ CREATE TABLE sync_changes (
 	user_id		uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
 	kind		text NOT NULL,		-- the Vault key: "quests"
 	id		text NOT NULL,		-- '' for a singleton
-	seq		bigint NOT NULL,
+	seq		bigint,			-- NULL: pending (sync_seal)
 	deleted		boolean NOT NULL DEFAULT false,
 	changed_at	timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (user_id, kind, id)
 );
 CREATE UNIQUE INDEX idx_sync_changes_seq ON sync_changes (user_id, seq);
+CREATE INDEX idx_sync_changes_pending ON sync_changes (user_id)
+	WHERE seq IS NULL;
 CREATE INDEX idx_sync_changes_tombstones ON sync_changes (user_id, changed_at)
 	WHERE deleted;
 
@@ -84,59 +87,65 @@ GRANT SELECT, UPDATE ON sync_feeds TO passion_app;
 GRANT SELECT ON sync_epoch TO passion_app;
 
 -- The rows a statement wrote (n) or deleted (o), noted under kind
--- (TG_ARGV[0]); TG_ARGV[1] = 'single' for a user's one row (no id).
--- Rows of a user being deleted (an account's cascade) are not noted:
--- their feed goes with them.
+-- (TG_ARGV[0]); TG_ARGV[1] = 'single' for a user's one row (no id). A
+-- row is noted pending (seq NULL, which only its transaction sees);
+-- sync_seal numbers it at COMMIT. Rows of a user being deleted (an
+-- account's cascade) are not noted: their feed goes with them.
 CREATE FUNCTION sync_note() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 AS $$
-DECLARE
-	gone	boolean := TG_OP = 'DELETE';
 BEGIN
-	IF gone THEN
-		INSERT INTO sync_feeds AS f (user_id, writes)
-		    SELECT DISTINCT o.user_id, 1 FROM o JOIN users u ON
-		    u.id = o.user_id ORDER BY 1
-		    ON CONFLICT (user_id) DO UPDATE SET writes = f.writes + 1;
-	ELSE
-		INSERT INTO sync_feeds AS f (user_id, writes)
-		    SELECT DISTINCT n.user_id, 1 FROM n JOIN users u ON
-		    u.id = n.user_id ORDER BY 1
-		    ON CONFLICT (user_id) DO UPDATE SET writes = f.writes + 1;
-	END IF;
-	IF NOT FOUND THEN
-		RETURN NULL;
-	END IF;
-	-- The user's lock is held: the values come after every value its
-	-- committed transactions took.
-	IF gone AND TG_ARGV[1] IS NULL THEN
+	IF TG_OP = 'DELETE' AND TG_ARGV[1] IS NULL THEN
 		INSERT INTO sync_changes AS c (user_id, kind, id, seq, deleted)
-		    SELECT o.user_id, TG_ARGV[0], o.id::text,
-		    nextval('sync_seq'), true FROM o JOIN users u ON
-		    u.id = o.user_id
-		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq =
-		    EXCLUDED.seq, deleted = true, changed_at = now();
-	ELSIF gone THEN
-		INSERT INTO sync_changes AS c (user_id, kind, id, seq, deleted)
-		    SELECT o.user_id, TG_ARGV[0], '', nextval('sync_seq'), true
+		    SELECT o.user_id, TG_ARGV[0], o.id::text, NULL, true
 		    FROM o JOIN users u ON u.id = o.user_id
-		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq =
-		    EXCLUDED.seq, deleted = true, changed_at = now();
+		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq = NULL,
+		    deleted = true, changed_at = now();
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO sync_changes AS c (user_id, kind, id, seq, deleted)
+		    SELECT o.user_id, TG_ARGV[0], '', NULL, true
+		    FROM o JOIN users u ON u.id = o.user_id
+		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq = NULL,
+		    deleted = true, changed_at = now();
 	ELSIF TG_ARGV[1] IS NULL THEN
 		INSERT INTO sync_changes AS c (user_id, kind, id, seq)
-		    SELECT n.user_id, TG_ARGV[0], n.id::text,
-		    nextval('sync_seq') FROM n
-		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq =
-		    EXCLUDED.seq, deleted = false, changed_at = now();
+		    SELECT n.user_id, TG_ARGV[0], n.id::text, NULL FROM n
+		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq = NULL,
+		    deleted = false, changed_at = now();
 	ELSE
 		INSERT INTO sync_changes AS c (user_id, kind, id, seq)
-		    SELECT n.user_id, TG_ARGV[0], '', nextval('sync_seq') FROM n
-		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq =
-		    EXCLUDED.seq, deleted = false, changed_at = now();
+		    SELECT n.user_id, TG_ARGV[0], '', NULL FROM n
+		    ON CONFLICT (user_id, kind, id) DO UPDATE SET seq = NULL,
+		    deleted = false, changed_at = now();
 	END IF;
 	RETURN NULL;
 END
 $$;
+
+-- At COMMIT (a deferred trigger of each pending row): the user's first
+-- pending row locks the user's counter row, then numbers every pending
+-- row of the user; the others find none left. The lock is held from
+-- here to the end of COMMIT only: no round trip of the client's.
+CREATE FUNCTION sync_seal() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+AS $$
+BEGIN
+	-- Numbered already (by the first): its own row, by its key, so
+	-- that each of an import's 40 000 rows costs one lookup.
+	IF (SELECT c.seq FROM sync_changes c WHERE c.user_id = NEW.user_id
+	    AND c.kind = NEW.kind AND c.id = NEW.id) IS NOT NULL THEN
+		RETURN NULL;
+	END IF;
+	INSERT INTO sync_feeds AS f (user_id, writes) VALUES (NEW.user_id, 1)
+	    ON CONFLICT (user_id) DO UPDATE SET writes = f.writes + 1;
+	UPDATE sync_changes SET seq = nextval('sync_seq') WHERE user_id =
+	    NEW.user_id AND seq IS NULL;
+	RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER sync_changes_seal AFTER INSERT OR UPDATE
+	ON sync_changes DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+	WHEN (NEW.seq IS NULL) EXECUTE FUNCTION sync_seal();
 
 -- Each entity's table, its kind, and whether it is a user's one row;
 -- the rows it already holds are noted, oldest first (their order

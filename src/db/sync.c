@@ -29,10 +29,11 @@ page_sql(void)
 		return kept;
 	arena_init(&a, 64 * 1024);
 	buf_init(&b, 256 * 1024);
-	buf_puts(&b, "SELECT md5(s.system_identifier::text || '.' || "
+	buf_puts(&b, "SELECT (SELECT md5(s.system_identifier::text || '.' || "
 	    "d.oid::text || '.' || substr(pg_walfile_name("
-	    "pg_current_wal_lsn()), 1, 8) || '.' || e.epoch::text) AS epoch, "
-	    "coalesce((SELECT floor FROM sync_feeds WHERE user_id = $1), 0) "
+	    "pg_current_wal_lsn()), 1, 8) || '.' || e.epoch::text) FROM "
+	    "pg_control_system() s, pg_database d, sync_epoch e WHERE "
+	    "d.datname = current_database()) AS epoch, coalesce((SELECT floor FROM sync_feeds WHERE user_id = $1), 0) "
 	    "AS floor, coalesce((SELECT max(seq) FROM sync_changes WHERE "
 	    "user_id = $1), 0) AS last, c.seq, c.kind, c.id, c.deleted, "
 	    "c.changed_at, CASE c.kind");
@@ -51,9 +52,9 @@ page_sql(void)
 		    id != NULL ? " AND t.id = c.id" : "", id == NULL ? "" :
 		    id->type == MT_UUID ? "::uuid" : "");
 	}
-	buf_puts(&b, " END AS entity FROM pg_control_system() s JOIN "
-	    "pg_database d ON d.datname = current_database() CROSS JOIN "
-	    "sync_epoch e LEFT JOIN LATERAL (SELECT seq, kind, id, deleted, "
+	/* One row of nulls when there is no change (the LEFT JOIN). */
+	buf_puts(&b, " END AS entity FROM (SELECT 1) one LEFT JOIN LATERAL "
+	    "(SELECT seq, kind, id, deleted, "
 	    "changed_at FROM sync_changes WHERE user_id = $1 AND seq > "
 	    "$2::bigint AND NOT (deleted AND $4::boolean) ORDER BY seq "
 	    "LIMIT $3::int) c ON true ORDER BY c.seq");
@@ -108,8 +109,8 @@ db_sync_read(struct db *db, struct arena *a, const char *user_id,
 	st = db_sql(db, a, "sync_read", page_sql(), 4, p, 1, &r);
 	if (st != DB_OK)
 		return st;
-	if (PQntuples(r) == 0)		/* sync_epoch has its one row */
-		return DB_UNAVAILABLE;
+	if (PQntuples(r) == 0 || db_col_null(r, 0, "epoch") == NULL)
+		return DB_UNAVAILABLE;	/* sync_epoch has its one row */
 	out->epoch = db_col(r, 0, "epoch");
 	out->floor = strtoll(db_col(r, 0, "floor"), NULL, 10);
 	out->last = strtoll(db_col(r, 0, "last"), NULL, 10);

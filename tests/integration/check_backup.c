@@ -158,24 +158,9 @@ make_data(void)
 static void
 stop_passiond(void)
 {
-	char	 path[64], line[256], *p;
-	FILE	*f;
-	int	 i, gone = 0;
-
 	ck_assert_int_eq(kill(suite_st.passiond, SIGTERM), 0);
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)suite_st.passiond);
-	for (i = 0; i < 300 && !gone; i++) {
-		if ((f = fopen(path, "r")) == NULL)
-			gone = 1;
-		else {
-			gone = fgets(line, sizeof(line), f) != NULL &&
-			    (p = strrchr(line, ')')) != NULL && p[2] == 'Z';
-			fclose(f);
-		}
-		if (!gone)
-			harness_sleep_ms(50);
-	}
-	ck_assert_msg(gone, "passiond did not stop");
+	ck_assert_msg(harness_gone(suite_st.passiond, 15000),
+	    "passiond did not stop");
 	suite_st.passiond = 0;
 }
 

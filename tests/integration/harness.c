@@ -186,6 +186,37 @@ harness_spawn(char *const argv[], const char *log)
 	return pid;
 }
 
+long long
+harness_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+harness_gone(pid_t pid, int ms)
+{
+	char	 path[64], line[512], *p;
+	FILE	*f;
+	int	 i, gone = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (i = 0; i < ms / 20 + 1 && !gone; i++) {
+		if ((f = fopen(path, "r")) == NULL)
+			gone = 1;
+		else {
+			gone = fgets(line, sizeof(line), f) != NULL &&
+			    (p = strrchr(line, ')')) != NULL && p[2] == 'Z';
+			fclose(f);
+		}
+		if (!gone)
+			harness_sleep_ms(20);
+	}
+	return gone;
+}
+
 int
 harness_wait(pid_t pid, int ms)
 {
@@ -320,6 +351,21 @@ harness_passiond_start(struct stack *s)
 	return s->passiond;
 }
 
+pid_t
+harness_nginx_start(const char *dir, int port, const char *upstream)
+{
+	char	 cmd[1024], conf[256], log[256];
+	char	*argv[] = { "/usr/sbin/nginx", "-p", (char *)dir, "-c", conf,
+	    NULL };
+
+	snprintf(cmd, sizeof(cmd), "%s/dev/render-nginx %s %d %s",
+	    env_or("abs_top_srcdir", "."), dir, port, upstream);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(conf, sizeof(conf), "%s/nginx.conf", dir);
+	snprintf(log, sizeof(log), "%s/nginx.out", dir);
+	return harness_spawn(argv, log);
+}
+
 void
 harness_stack_start(struct stack *s, const char *pghost, const char *dbname,
     const char *extra_conf)
@@ -333,10 +379,8 @@ void
 harness_stack_start_opts(struct stack *s, const char *pghost,
     const char *dbname, const struct stack_opts *o)
 {
-	char		 text[8192], cmd[1024], conf[256], log[256];
+	char		 text[8192], cmd[1024];
 	char		 listen[256];
-	char		*argv[] = { "/usr/sbin/nginx", "-p", s->dir, "-c", conf,
-	    NULL };
 	struct resp	 r;
 	int		 i;
 
@@ -397,12 +441,7 @@ harness_stack_start_opts(struct stack *s, const char *pghost,
 	if (s->socket_activated)
 		chmod(s->sock, 0666);
 
-	snprintf(cmd, sizeof(cmd), "%s/dev/render-nginx %s %d %s",
-	    env_or("abs_top_srcdir", "."), s->dir, s->port, s->upstream);
-	ck_assert_int_eq(system(cmd), 0);
-	snprintf(conf, sizeof(conf), "%s/nginx.conf", s->dir);
-	snprintf(log, sizeof(log), "%s/nginx.out", s->dir);
-	s->nginx = harness_spawn(argv, log);
+	s->nginx = harness_nginx_start(s->dir, s->port, s->upstream);
 	snprintf(cmd, sizeof(cmd), "%s/api/health", s->url);
 	for (i = 0; i < 200; i++) {
 		http_get(cmd, &r);

@@ -73,6 +73,13 @@ void		 harness_stack_start_opts(struct stack *s, const char *pghost,
 		    const char *dbname, const struct stack_opts *o);
 /* Stop nginx and passiond (TERM, then KILL) and remove the temp dir. */
 void		 harness_stack_stop(struct stack *s);
+/*
+ * nginx in dir (its config rendered there by dev/render-nginx) on port,
+ * in front of upstream: a socket path or HOST:PORT, or several of them
+ * separated by commas (one upstream). Its PID; it is not waited for.
+ */
+pid_t		 harness_nginx_start(const char *dir, int port,
+		    const char *upstream);
 /* Start passiond alone (after the stack's passiond was stopped). */
 pid_t		 harness_passiond_start(struct stack *s);
 
@@ -110,6 +117,14 @@ void		 harness_add_no_crash(TCase *tc, const struct stack *s);
  */
 void		 harness_race(int n, int (*fn)(int i, void *arg), void *arg,
 		    int *codes);
+/* Milliseconds of the monotonic clock. */
+long long	 harness_now_ms(void);
+/*
+ * Has pid ended (gone, or a zombie) within ms? For a process that may
+ * be another's child: a suite's passiond is the fixture's, not the
+ * test's (CK_FORK), so it cannot be waited for. 1 or 0.
+ */
+int		 harness_gone(pid_t pid, int ms);
 /* How many lines of the file contain needle. */
 int		 harness_file_count(const char *path, const char *needle);
 /* Sleep ms milliseconds. */

@@ -1,6 +1,7 @@
 #!/bin/sh
-# check-config.sh - the nginx snippet renders into a config nginx accepts,
-# routes /api/ to the socket, and never keeps FastCGI connections.
+# check-config.sh - the nginx snippets render into a config nginx accepts,
+# with one host or several, route /api/ to the upstream of passiond's
+# sockets, and never keep FastCGI connections.
 set -eu
 srcdir=${abs_top_srcdir:-.}
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
@@ -17,11 +18,20 @@ if nginx -t -q -p "$tmp" -c "$tmp/nginx.conf" 2> "$tmp/t.out"; then
 else
 	echo "FAIL: nginx -t"; cat "$tmp/t.out"; fail=$((fail + 1))
 fi
-if grep -q "fastcgi_pass[[:space:]]*unix:$tmp/passiond.sock;" \
-    "$tmp/passiond-locations.conf"; then
+if grep -q "fastcgi_pass[[:space:]]*passiond;" "$tmp/passiond-fastcgi.conf" &&
+    grep -q "server[[:space:]]*unix:$tmp/passiond.sock max_fails" \
+    "$tmp/passiond-upstream.conf"; then
 	pass=$((pass + 1))
 else
 	echo "FAIL: socket path not rendered"; fail=$((fail + 1))
+fi
+# Two hosts of one upstream (docs/operations.md, "Scaling out").
+"$srcdir/dev/render-nginx" "$tmp/two" 18099 "$tmp/a.sock,127.0.0.1:9001"
+if nginx -t -q -p "$tmp/two" -c "$tmp/two/nginx.conf" 2> "$tmp/t.out" &&
+    [ "$(grep -c '^[[:space:]]*server[[:space:]]' "$tmp/two/passiond-upstream.conf")" = 2 ]; then
+	pass=$((pass + 1))
+else
+	echo "FAIL: two hosts"; cat "$tmp/t.out"; fail=$((fail + 1))
 fi
 if grep -rqs '^[^#]*fastcgi_keep_conn' "$srcdir/nginx" "$tmp"; then
 	echo "FAIL: fastcgi_keep_conn pins libfcgi workers"; fail=$((fail + 1))

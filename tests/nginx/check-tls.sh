@@ -37,12 +37,15 @@ https=$(port) http=$(port)
 
 if [ -z "$installed" ]; then
 	site=$srcdir/nginx/passiond.conf user=root
-	mkdir -p "$tmp/snippets"
-	for f in passiond-locations.conf passiond-api-headers.conf \
-	    passiond-headers.conf passiond-pages.conf; do
-		sed "s|unix:/run/passiond/passiond.sock|unix:$tmp/passiond.sock|" \
-		    "$srcdir/nginx/$f" > "$tmp/snippets/$f"
+	mkdir -p "$tmp/snippets" "$tmp/conf.d"
+	for f in passiond-locations.conf passiond-fastcgi.conf \
+	    passiond-api-headers.conf passiond-headers.conf \
+	    passiond-pages.conf; do
+		cp "$srcdir/nginx/$f" "$tmp/snippets/$f"
 	done
+	sed "s|unix:/run/passiond/passiond.sock|unix:$tmp/passiond.sock|" \
+	    "$srcdir/nginx/passiond-upstream.conf" > \
+	    "$tmp/conf.d/passiond-upstream.conf"
 	cat > "$tmp/passiond.conf" <<CONF
 listen = unix:$tmp/passiond.sock
 status_listen = unix:$tmp/status.sock
