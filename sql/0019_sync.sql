@@ -45,6 +45,15 @@ CREATE INDEX idx_sync_changes_pending ON sync_changes (user_id)
 CREATE INDEX idx_sync_changes_tombstones ON sync_changes (user_id, changed_at)
 	WHERE deleted;
 
+-- The users whose rows the open transaction noted: one row per user and
+-- transaction, whose deferred trigger (sync_seal) numbers them at
+-- COMMIT — one event a commit, however many rows it wrote.
+CREATE TABLE sync_pending (
+	user_id		uuid NOT NULL,
+	xid		xid8 NOT NULL DEFAULT pg_current_xact_id(),
+	PRIMARY KEY (user_id, xid)
+);
+
 -- A value passionctl restore replaces: a cursor names it (with the
 -- cluster, the database and the timeline), so that a cursor given out
 -- before a restore or a promotion is not taken for one of after.
@@ -77,10 +86,13 @@ REVOKE EXECUTE ON FUNCTION passion_guard(regclass) FROM PUBLIC;
 -- was let write — whoever ran that (the API, maintain, a migration as
 -- the owner, an account's cascade). The owner's own policy lets it; the
 -- runtime's DELETE and UPDATE are maintain's sweep of its tombstones.
-SELECT passion_guard('sync_feeds'), passion_guard('sync_changes');
+SELECT passion_guard('sync_feeds'), passion_guard('sync_changes'),
+	passion_guard('sync_pending');
 CREATE POLICY sync_feeds_writer ON sync_feeds TO CURRENT_USER
 	USING (true) WITH CHECK (true);
 CREATE POLICY sync_changes_writer ON sync_changes TO CURRENT_USER
+	USING (true) WITH CHECK (true);
+CREATE POLICY sync_pending_writer ON sync_pending TO CURRENT_USER
 	USING (true) WITH CHECK (true);
 GRANT SELECT, DELETE ON sync_changes TO passion_app;
 GRANT SELECT, UPDATE ON sync_feeds TO passion_app;
@@ -95,6 +107,13 @@ CREATE FUNCTION sync_note() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 AS $$
 BEGIN
+	IF TG_OP = 'DELETE' THEN
+		INSERT INTO sync_pending (user_id) SELECT DISTINCT o.user_id
+		    FROM o JOIN users u ON u.id = o.user_id ON CONFLICT DO NOTHING;
+	ELSE
+		INSERT INTO sync_pending (user_id) SELECT DISTINCT n.user_id
+		    FROM n ON CONFLICT DO NOTHING;
+	END IF;
 	IF TG_OP = 'DELETE' AND TG_ARGV[1] IS NULL THEN
 		INSERT INTO sync_changes AS c (user_id, kind, id, seq, deleted)
 		    SELECT o.user_id, TG_ARGV[0], o.id::text, NULL, true
@@ -122,30 +141,28 @@ BEGIN
 END
 $$;
 
--- At COMMIT (a deferred trigger of each pending row): the user's first
--- pending row locks the user's counter row, then numbers every pending
--- row of the user; the others find none left. The lock is held from
--- here to the end of COMMIT only: no round trip of the client's.
+-- At COMMIT (the deferred trigger of the transaction's sync_pending row
+-- of a user): lock the user's counter row, then number the user's
+-- pending rows. The lock is held from here to the end of COMMIT only:
+-- no round trip of the client's.
 CREATE FUNCTION sync_seal() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 AS $$
 BEGIN
-	-- Numbered already (by the first): its own row, by its key, so
-	-- that each of an import's 40 000 rows costs one lookup.
-	IF (SELECT c.seq FROM sync_changes c WHERE c.user_id = NEW.user_id
-	    AND c.kind = NEW.kind AND c.id = NEW.id) IS NOT NULL THEN
-		RETURN NULL;
-	END IF;
 	INSERT INTO sync_feeds AS f (user_id, writes) VALUES (NEW.user_id, 1)
 	    ON CONFLICT (user_id) DO UPDATE SET writes = f.writes + 1;
 	UPDATE sync_changes SET seq = nextval('sync_seq') WHERE user_id =
 	    NEW.user_id AND seq IS NULL;
+	-- Rows written after this (SET CONSTRAINTS … IMMEDIATE) make
+	-- another, numbered in their turn.
+	DELETE FROM sync_pending WHERE user_id = NEW.user_id AND
+	    xid = NEW.xid;
 	RETURN NULL;
 END
 $$;
-CREATE CONSTRAINT TRIGGER sync_changes_seal AFTER INSERT OR UPDATE
-	ON sync_changes DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-	WHEN (NEW.seq IS NULL) EXECUTE FUNCTION sync_seal();
+CREATE CONSTRAINT TRIGGER sync_pending_seal AFTER INSERT ON sync_pending
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+	EXECUTE FUNCTION sync_seal();
 
 -- Each entity's table, its kind, and whether it is a user's one row;
 -- the rows it already holds are noted, oldest first (their order
