@@ -107,6 +107,9 @@ struct db {
 	int		 sent;		/* a statement in flight (vault.c) */
 	int64_t		 sent_us;	/* since (time_mono_us) */
 	unsigned long	 opens;		/* connections opened so far */
+	/* The cluster, database and timeline of connection place_of (sync.c). */
+	char		 place[64];
+	unsigned long	 place_of;
 	int		 goodbye;	/* the server sent FATAL: it is closing */
 	char		 errstr[256];	/* last failure, for the log */
 	char		 constraint[64]; /* the constraint it broke, or "" */
