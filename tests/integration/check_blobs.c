@@ -185,6 +185,16 @@ START_TEST(upload_complete_download)
 	ck_assert_str_eq(resp_str(&r, "state"), "ready");
 	ck_assert_str_eq(resp_str(&r, "sizeBytes"), "5000");
 	resp_free(&r);
+	/* Its new state is in the change feed. */
+	{
+		struct json_object *feed = api_feed(alice), *b;
+
+		snprintf(want, sizeof(want), "blobs/%s", id);
+		ck_assert(json_object_object_get_ex(feed, want, &b));
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		    b, "state")), "ready");
+		json_object_put(feed);
+	}
 	ck_assert_int_eq(api_status("POST", path, alice, "{}"), 200);
 
 	/* The download: a 302 through nginx, then the store. */

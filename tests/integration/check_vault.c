@@ -447,6 +447,12 @@ START_TEST(api_imports_every_row_and_object)
 	    "2");
 	ck_assert_str_eq(jstr(o, "entitiesDone"), "29");
 	json_object_put(o);
+	/* The import's rows are in the change feed, as any write's. */
+	meta = api_feed(c);
+	ck_assert_int_eq(api_feed_count(meta, "quests"), 6);
+	ck_assert_int_eq(api_feed_count(meta, "referenceTracks"), 2);
+	ck_assert_int_ge(api_feed_count(meta, "blobs"), 2);
+	json_object_put(meta);
 	meta = metadata("--prefix api");
 	check_kind(c, meta, "quests", "/api/quests/");
 	check_kind(c, meta, "scheduleRules", "/api/schedule-rules/");

@@ -1157,6 +1157,56 @@ suite_count(const char *sql)
 	return atol(suite_sql(sql));
 }
 
+struct json_object *
+api_feed(const char *cookie)
+{
+	struct json_object	*rows = json_object_new_object(), *changes, *c;
+	struct resp		 r;
+	char			 path[512], cursor[256] = "", key[300];
+	int			 more = 1;
+	size_t			 i;
+
+	while (more) {
+		snprintf(path, sizeof(path), "/api/sync?limit=100%s%s",
+		    cursor[0] ? "&cursor=" : "", cursor);
+		ck_assert_int_eq(api_req("GET", path, cookie, NULL, &r), 200);
+		changes = json_object_object_get(r.json, "changes");
+		for (i = 0; i < json_object_array_length(changes); i++) {
+			struct json_object *id;
+
+			c = json_object_array_get_idx(changes, i);
+			id = json_object_object_get(c, "id");
+			snprintf(key, sizeof(key), "%s/%s",
+			    json_object_get_string(json_object_object_get(c,
+			    "kind")), id ? json_object_get_string(id) : "");
+			if (json_object_object_get(c, "entity") != NULL)
+				json_object_object_add(rows, key,
+				    json_object_get(json_object_object_get(c,
+				    "entity")));
+			else
+				json_object_object_del(rows, key);
+		}
+		snprintf(cursor, sizeof(cursor), "%s", resp_str(&r, "cursor"));
+		more = json_object_get_boolean(json_object_object_get(r.json,
+		    "more"));
+		resp_free(&r);
+	}
+	return rows;
+}
+
+int
+api_feed_count(struct json_object *feed, const char *kind)
+{
+	size_t	 n = strlen(kind);
+	int	 count = 0;
+
+	json_object_object_foreach(feed, k, v) {
+		(void)v;
+		count += strncmp(k, kind, n) == 0 && k[n] == '/';
+	}
+	return count;
+}
+
 static const struct stack	*no_crash_stack;
 
 START_TEST(no_worker_crashed)

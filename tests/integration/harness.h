@@ -259,6 +259,13 @@ struct race_req {
 };
 /* The request of q by n clients at once; status[i] what client i got. */
 void		 api_race(int n, const struct race_req *q, long *status);
+/*
+ * The user's whole change feed (GET /api/sync, paged from no cursor):
+ * "kind/id" → the entity ("settings/" for the one row); caller puts it.
+ */
+struct json_object *api_feed(const char *cookie);
+/* How many of feed's entities are of kind ("quests"). */
+int		 api_feed_count(struct json_object *feed, const char *kind);
 /* The id of the user called e, as SQL. */
 #define OF(e)	"(SELECT id FROM users WHERE email = '" e "')"
 
