@@ -74,9 +74,12 @@ place(struct db *db, struct arena *a)
 {
 	PGresult	*r;
 	enum db_status	 st;
+	int		 commit = db->commit_next;
 
 	if (db->place_of == db->opens && db->place[0] != '\0')
 		return DB_OK;
+	/* The commit the caller asked for goes with its page, not this. */
+	db->commit_next = 0;
 	st = db_sql(db, a, "sync_place", "SELECT s.system_identifier::text "
 	    "|| '.' || d.oid::text || '.' || substr(pg_walfile_name("
 	    "pg_current_wal_lsn()), 1, 8) AS place FROM pg_control_system() s, "
@@ -87,6 +90,7 @@ place(struct db *db, struct arena *a)
 		    "place"));
 		db->place_of = db->opens;
 	}
+	db->commit_next = commit;
 	return st;
 }
 
@@ -132,16 +136,8 @@ db_sync_read(struct db *db, struct arena *a, const char *user_id,
 
 	memset(out, 0, sizeof(*out));
 	out->next = after;
-	/* The commit goes with the page (db_tx_commit_with_next). */
-	if (db->place_of != db->opens || db->place[0] == '\0') {
-		int commit = db->commit_next;
-
-		db->commit_next = 0;
-		st = place(db, a);
-		db->commit_next = commit;
-		if (st != DB_OK)
-			return st;
-	}
+	if ((st = place(db, a)) != DB_OK)
+		return st;
 	st = db_sql(db, a, "sync_read", page_sql(), 4, p, 1, &r);
 	if (st != DB_OK)
 		return st;

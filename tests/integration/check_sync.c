@@ -59,11 +59,11 @@ replica_free(struct replica *r)
 static long
 pull_page(const char *cookie, struct replica *r, int limit, int *more)
 {
-	struct json_object	*changes, *c, *v;
+	struct json_object	*changes;
 	struct resp		 p;
-	char			 path[512], key[300];
+	char			 path[512];
 	long			 st;
-	size_t			 i;
+	int			 deletes;
 
 	snprintf(path, sizeof(path), "/api/sync?limit=%d%s%s", limit,
 	    r->cursor[0] ? "&cursor=" : "", r->cursor);
@@ -74,22 +74,9 @@ pull_page(const char *cookie, struct replica *r, int limit, int *more)
 		return st;
 	}
 	ck_assert(json_object_object_get_ex(p.json, "changes", &changes));
-	for (i = 0; i < json_object_array_length(changes); i++) {
-		c = json_object_array_get_idx(changes, i);
-		v = json_object_object_get(c, "id");
-		snprintf(key, sizeof(key), "%s/%s", json_object_get_string(
-		    json_object_object_get(c, "kind")), v ?
-		    json_object_get_string(v) : "");
-		if (strcmp(json_object_get_string(json_object_object_get(c,
-		    "op")), "delete") == 0) {
-			json_object_object_del(r->rows, key);
-			r->deletes++;
-		} else {
-			json_object_object_add(r->rows, key, json_object_get(
-			    json_object_object_get(c, "entity")));
-			r->puts++;
-		}
-	}
+	deletes = api_feed_apply(r->rows, p.json);
+	r->deletes += deletes;
+	r->puts += (int)json_object_array_length(changes) - deletes;
 	snprintf(r->cursor, sizeof(r->cursor), "%s", resp_str(&p, "cursor"));
 	*more = json_object_get_boolean(json_object_object_get(p.json,
 	    "more"));

@@ -1157,35 +1157,46 @@ suite_count(const char *sql)
 	return atol(suite_sql(sql));
 }
 
+int
+api_feed_apply(struct json_object *rows, struct json_object *page)
+{
+	struct json_object	*changes = json_object_object_get(page,
+	    "changes"), *c, *id;
+	char			 key[300];
+	int			 deletes = 0;
+	size_t			 i;
+
+	ck_assert_ptr_nonnull(changes);
+	for (i = 0; i < json_object_array_length(changes); i++) {
+		c = json_object_array_get_idx(changes, i);
+		id = json_object_object_get(c, "id");
+		snprintf(key, sizeof(key), "%s/%s", json_object_get_string(
+		    json_object_object_get(c, "kind")), id ?
+		    json_object_get_string(id) : "");
+		if (strcmp(json_object_get_string(json_object_object_get(c,
+		    "op")), "delete") == 0) {
+			json_object_object_del(rows, key);
+			deletes++;
+		} else
+			json_object_object_add(rows, key, json_object_get(
+			    json_object_object_get(c, "entity")));
+	}
+	return deletes;
+}
+
 struct json_object *
 api_feed(const char *cookie)
 {
-	struct json_object	*rows = json_object_new_object(), *changes, *c;
+	struct json_object	*rows = json_object_new_object();
 	struct resp		 r;
-	char			 path[512], cursor[256] = "", key[300];
+	char			 path[512], cursor[256] = "";
 	int			 more = 1;
-	size_t			 i;
 
 	while (more) {
 		snprintf(path, sizeof(path), "/api/sync?limit=100%s%s",
 		    cursor[0] ? "&cursor=" : "", cursor);
 		ck_assert_int_eq(api_req("GET", path, cookie, NULL, &r), 200);
-		changes = json_object_object_get(r.json, "changes");
-		for (i = 0; i < json_object_array_length(changes); i++) {
-			struct json_object *id;
-
-			c = json_object_array_get_idx(changes, i);
-			id = json_object_object_get(c, "id");
-			snprintf(key, sizeof(key), "%s/%s",
-			    json_object_get_string(json_object_object_get(c,
-			    "kind")), id ? json_object_get_string(id) : "");
-			if (json_object_object_get(c, "entity") != NULL)
-				json_object_object_add(rows, key,
-				    json_object_get(json_object_object_get(c,
-				    "entity")));
-			else
-				json_object_object_del(rows, key);
-		}
+		api_feed_apply(rows, r.json);
 		snprintf(cursor, sizeof(cursor), "%s", resp_str(&r, "cursor"));
 		more = json_object_get_boolean(json_object_object_get(r.json,
 		    "more"));

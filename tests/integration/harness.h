@@ -264,6 +264,9 @@ void		 api_race(int n, const struct race_req *q, long *status);
  * "kind/id" → the entity ("settings/" for the one row); caller puts it.
  */
 struct json_object *api_feed(const char *cookie);
+/* Apply one page of the feed (its JSON) to rows; how many deletions. */
+int		 api_feed_apply(struct json_object *rows,
+		    struct json_object *page);
 /* How many of feed's entities are of kind ("quests"). */
 int		 api_feed_count(struct json_object *feed, const char *kind);
 /* The id of the user called e, as SQL. */
