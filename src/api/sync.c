@@ -2,7 +2,8 @@
  * sync.c - GET /api/sync: the change feed (docs/api.md, "Keeping a
  * client in sync"). A page of the user's changes after a cursor, in one
  * snapshot, and the next cursor. The cursor says where it stands (a
- * seq), the floor of swept tombstones it was given with, where it is
+ * commit, a seq in it), the floor of swept tombstones it was given with,
+ * where it is
  * good (the database's epoch), and is signed for the user: a cursor the
  * feed cannot honour answers 409 resync_required, never a silent gap.
  */
@@ -22,7 +23,7 @@
 #define EPOCH_CHARS		16
 
 struct cursor {
-	long long	 seq;		/* the changes up to it are had */
+	struct db_sync_at at;		/* the changes up to it are had */
 	long long	 floor;		/* the floor it was given with */
 	char		 epoch[EPOCH_CHARS + 1];
 	char		 mac[32];
@@ -32,8 +33,8 @@ struct cursor {
 static const char *
 signed_text(struct http_request *req, const struct cursor *c)
 {
-	return arena_printf(req->arena, "sync v1 %s %lld %lld %s",
-	    req->user_id, c->seq, c->floor, c->epoch);
+	return arena_printf(req->arena, "sync v1 %s %lld %lld %lld %s",
+	    req->user_id, c->at.commit, c->at.seq, c->floor, c->epoch);
 }
 
 static const char *
@@ -42,8 +43,9 @@ cursor_write(struct http_request *req, struct cursor *c)
 	const char	*mac = auth_mac(req->arena, api_app(req)->keys.sync,
 	    signed_text(req, c));
 
-	return mac == NULL ? NULL : arena_printf(req->arena, "1.%lld.%lld.%s.%s",
-	    c->seq, c->floor, c->epoch, mac);
+	return mac == NULL ? NULL : arena_printf(req->arena,
+	    "1.%lld.%lld.%lld.%s.%s", c->at.commit, c->at.seq, c->floor,
+	    c->epoch, mac);
 }
 
 /* Parse s into c: 0, or -1 when it is not a cursor at all. */
@@ -55,9 +57,10 @@ cursor_read(const char *s, struct cursor *c)
 
 	memset(c, 0, sizeof(*c));
 	if (strlen(s) >= sizeof(rest) ||
-	    sscanf(s, "1.%lld.%lld.%16[0-9a-f].%31[A-Za-z0-9_-]%n", &c->seq,
-	    &c->floor, c->epoch, c->mac, &end) != 4 || s[end] != '\0' ||
-	    c->seq < 0 || c->floor < 0 || strlen(c->epoch) != EPOCH_CHARS)
+	    sscanf(s, "1.%lld.%lld.%lld.%16[0-9a-f].%31[A-Za-z0-9_-]%n",
+	    &c->at.commit, &c->at.seq, &c->floor, c->epoch, c->mac, &end) !=
+	    5 || s[end] != '\0' || c->at.commit < 0 || c->at.seq < 0 ||
+	    c->floor < 0 || strlen(c->epoch) != EPOCH_CHARS)
 		return -1;
 	return 0;
 }
@@ -80,11 +83,14 @@ cursor_refused(struct arena *a, const struct cursor *c,
 	if (strncmp(c->epoch, s->epoch, EPOCH_CHARS) != 0)
 		return "the database was restored or failed over since the "
 		    "cursor was given";
-	if (s->floor > (c->seq > c->floor ? c->seq : c->floor))
+	/* The last commit the cursor has whole. */
+	long long	 had = c->at.seq > 0 ? c->at.commit - 1 : c->at.commit;
+
+	if (s->floor > (had > c->floor ? had : c->floor))
 		return arena_printf(a, "deletions after the cursor were "
 		    "forgotten (a deletion is kept %d days)",
 		    DB_SYNC_TOMBSTONE_DAYS);
-	if (c->seq > (s->last > s->floor ? s->last : s->floor))
+	if (c->at.commit > (s->last > s->floor ? s->last : s->floor))
 		return "the cursor is ahead of the feed: the database lost "
 		    "changes";
 	return NULL;
@@ -99,14 +105,15 @@ reply(struct http_request *req, struct db_sync *s)
 	const char		*text;
 
 	memset(&next, 0, sizeof(next));
-	/* At the end of the feed the cursor stands at its end: past the
-	 * tombstones a first page leaves out, and past the floor. */
-	next.seq = s->next;
+	/* At the end of the feed the cursor has every commit whole: past
+	 * the tombstones a first page leaves out, and past the floor. */
+	next.at = s->next;
 	if (!s->more) {
-		if (s->last > next.seq)
-			next.seq = s->last;
-		if (s->floor > next.seq)
-			next.seq = s->floor;
+		if (s->last > next.at.commit)
+			next.at.commit = s->last;
+		if (s->floor > next.at.commit)
+			next.at.commit = s->floor;
+		next.at.seq = 0;
 	}
 	next.floor = s->floor;
 	snprintf(next.epoch, sizeof(next.epoch), "%s", s->epoch);
@@ -137,6 +144,7 @@ api_sync_get(struct http_request *req)
 	    "limit", NULL }) != 0 || api_count_or_reply(req, "limit",
 	    SYNC_LIMIT_MAX, SYNC_LIMIT_DEFAULT, &limit) != 0)
 		return;
+	memset(&c, 0, sizeof(c));	/* no cursor: from the start */
 	if (cursor != NULL && cursor_read(cursor, &c) != 0) {
 		http_reply_error(req, 400, "invalid_query", "cursor: not a "
 		    "cursor of the feed; start again without it");
@@ -155,7 +163,7 @@ api_sync_get(struct http_request *req)
 	db_tx_commit_with_next(&app->db);	/* a read: one round trip */
 	if (st == DB_OK)
 		st = db_sync_read(&app->db, req->arena, req->user_id,
-		    cursor != NULL ? c.seq : 0, cursor == NULL, (int)limit,
+		    c.at, cursor == NULL, (int)limit,
 		    SYNC_PAGE_BYTES, &s);
 	http_json_own(req, s.changes);
 	if (api_entity_commit_or_reply(req, NULL, st) != 0)

@@ -1,9 +1,11 @@
 /*
  * sync.c - the change feed. The triggers of sql/0019 note each written
- * row of every entity in sync_changes, in an order exact per user; a
- * page is one statement, so one snapshot: the changes after a seq, each
- * with its row as the entity's own GET shows it (db_entity_json_sql),
- * the user's floor and last seq, and where the cursor is good.
+ * row of every entity in sync_changes, under its transaction, which is
+ * numbered at COMMIT in an order exact per user; a page is one
+ * statement, so one snapshot: the changes after a place (a commit, a
+ * seq in it), each with its row as the entity's own GET shows it
+ * (db_entity_json_sql), the user's floor and last commit, and where
+ * the cursor is good.
  */
 #include "config.h"
 
@@ -32,8 +34,8 @@ page_sql(void)
 	buf_init(&b, 256 * 1024);
 	buf_puts(&b, "SELECT (SELECT epoch::text FROM sync_epoch) AS epoch, "
 	    "coalesce((SELECT floor FROM sync_feeds WHERE user_id = $1), 0) "
-	    "AS floor, coalesce((SELECT max(seq) FROM sync_changes WHERE "
-	    "user_id = $1), 0) AS last, c.seq, c.kind, c.id, c.deleted, "
+	    "AS floor, coalesce((SELECT writes FROM sync_feeds WHERE user_id "
+	    "= $1), 0) AS last, c.no, c.seq, c.kind, c.id, c.deleted, "
 	    "c.changed_at, CASE c.kind");
 	for (i = 0; model_entities[i] != NULL; i++) {
 		const struct model_entity *m = model_entities[i];
@@ -50,12 +52,20 @@ page_sql(void)
 		    id != NULL ? " AND t.id = c.id" : "", id == NULL ? "" :
 		    id->type == MT_UUID ? "::uuid" : "");
 	}
-	/* One row of nulls when there is no change (the LEFT JOIN). */
+	/* One row of nulls when there is no change (the LEFT JOIN). The
+	 * commits after the place, each with its first rows by seq (those
+	 * after the place's seq in the place's own; a place whose seq is 0
+	 * has its commit whole): an index range each, however far into a
+	 * commit of a million rows the place is, taken in order until the
+	 * page is full. */
 	buf_puts(&b, " END AS entity FROM (SELECT 1) one LEFT JOIN LATERAL "
-	    "(SELECT seq, kind, id, deleted, "
-	    "changed_at FROM sync_changes WHERE user_id = $1 AND seq > "
-	    "$2::bigint AND NOT (deleted AND $4::boolean) ORDER BY seq "
-	    "LIMIT $3::int) c ON true ORDER BY c.seq");
+	    "(SELECT k.no, r.* FROM sync_commits k CROSS JOIN LATERAL (SELECT "
+	    "seq, kind, id, deleted, changed_at FROM sync_changes s WHERE "
+	    "s.user_id = $1 AND s.xid = k.xid AND s.seq > CASE WHEN k.no = "
+	    "$2::bigint THEN $3::bigint ELSE 0 END AND NOT (deleted AND "
+	    "$5::boolean) ORDER BY s.seq LIMIT $4::int) r WHERE k.user_id = "
+	    "$1 AND k.no >= $2::bigint + ($3::bigint = 0)::int ORDER BY k.no, "
+	    "r.seq LIMIT $4::int) c ON true ORDER BY c.no, c.seq");
 	if ((kept = strdup(b.data)) == NULL)
 		fatal("%s: out of memory", __func__);
 	buf_cleanup(&b);
@@ -123,11 +133,11 @@ change(PGresult *r, int row, size_t *bytes)
 
 enum db_status
 db_sync_read(struct db *db, struct arena *a, const char *user_id,
-    long long after, int full, int limit, size_t max_bytes,
+    struct db_sync_at after, int full, int limit, size_t max_bytes,
     struct db_sync *out)
 {
-	const char	*p[4] = { user_id, db_num(a, after), db_num(a,
-	    limit + 1), full ? "true" : "false" };
+	const char	*p[5] = { user_id, db_num(a, after.commit), db_num(a,
+	    after.seq), db_num(a, limit + 1), full ? "true" : "false" };
 	const char	*where;
 	PGresult	*r;
 	enum db_status	 st;
@@ -138,7 +148,7 @@ db_sync_read(struct db *db, struct arena *a, const char *user_id,
 	out->next = after;
 	if ((st = place(db, a)) != DB_OK)
 		return st;
-	st = db_sql(db, a, "sync_read", page_sql(), 4, p, 1, &r);
+	st = db_sql(db, a, "sync_read", page_sql(), 5, p, 1, &r);
 	if (st != DB_OK)
 		return st;
 	if (PQntuples(r) == 0 || db_col_null(r, 0, "epoch") == NULL)
@@ -154,7 +164,8 @@ db_sync_read(struct db *db, struct arena *a, const char *user_id,
 		if (i > 0 && bytes >= max_bytes)
 			break;
 		json_object_array_add(out->changes, change(r, i, &bytes));
-		out->next = strtoll(db_col(r, i, "seq"), NULL, 10);
+		out->next.commit = strtoll(db_col(r, i, "no"), NULL, 10);
+		out->next.seq = strtoll(db_col(r, i, "seq"), NULL, 10);
 	}
 	out->more = i < n;
 	return DB_OK;
@@ -168,14 +179,21 @@ db_sync_sweep(struct db *db, struct arena *a, const char *user_id,
 	PGresult	*r;
 	enum db_status	 st;
 
-	/* The floor's update takes the user's lock: a writer's seq comes
-	 * after it, and no cursor between two sweeps is judged wrong. */
+	/* The floor's update takes the user's lock: a writer's commit is
+	 * numbered after it, and no cursor between two sweeps is judged
+	 * wrong. A commit whose rows all moved on to later ones (or were
+	 * swept by the run before: the statement sees one snapshot) is of
+	 * no page; the user's last stays, which a cursor may name. */
 	st = db_sql(db, a, "sync_sweep", "WITH gone AS (DELETE FROM "
 	    "sync_changes WHERE user_id = $1 AND deleted AND changed_at < "
-	    "now() - make_interval(days => $2::int) RETURNING seq), f AS "
-	    "(UPDATE sync_feeds SET floor = greatest(floor, (SELECT max(seq) "
-	    "FROM gone)) WHERE user_id = $1 AND EXISTS (SELECT 1 FROM gone)) "
-	    "SELECT count(*) AS n FROM gone", 2, p, 0, &r);
+	    "now() - make_interval(days => $2::int) RETURNING xid), f AS "
+	    "(UPDATE sync_feeds SET floor = greatest(floor, (SELECT max(k.no) "
+	    "FROM sync_commits k WHERE k.user_id = $1 AND k.xid IN (SELECT xid "
+	    "FROM gone))) WHERE user_id = $1 AND EXISTS (SELECT 1 FROM gone)), "
+	    "e AS (DELETE FROM sync_commits k WHERE k.user_id = $1 AND k.no < "
+	    "(SELECT writes FROM sync_feeds WHERE user_id = $1) AND NOT EXISTS "
+	    "(SELECT 1 FROM sync_changes s WHERE s.user_id = $1 AND s.xid = "
+	    "k.xid)) SELECT count(*) AS n FROM gone", 2, p, 0, &r);
 	*swept = st == DB_OK ? atol(db_col(r, 0, "n")) : 0;
 	return st;
 }

@@ -11,32 +11,41 @@
 /* Days a deletion stays in the feed (maintain sweeps it then). */
 #define DB_SYNC_TOMBSTONE_DAYS	30
 
-/* A page of the feed (sql/0019): the user's changes after a seq. */
+/* A place in a user's feed (sql/0019): the changes had are those of
+ * the commits before commit, and of commit those up to seq (0: all of
+ * commit's). */
+struct db_sync_at {
+	long long	 commit;
+	long long	 seq;
+};
+
+/* A page of the feed: the user's changes after a place. */
 struct db_sync {
 	/* Where a cursor is good: the cluster, the database, its timeline
 	 * and the epoch a restore replaces (hex, in the arena). */
 	const char		*epoch;
-	long long		 floor;	/* tombstones swept up to here */
-	long long		 last;	/* the greatest seq given out to the user */
+	long long		 floor;	/* tombstones swept up to this commit */
+	long long		 last;	/* the user's last commit */
 	/* The changes, oldest first (caller owns): each {kind, id, op,
 	 * changedAt[, entity]}. */
 	struct json_object	*changes;
-	long long		 next;	/* the seq of the page's last change */
+	struct db_sync_at	 next;	/* the place of the page's last one */
 	int			 more;	/* the page was cut: more follow */
 };
 
 /*
- * The user's changes after seq after, at most limit of them and about
+ * The user's changes after after, at most limit of them and about
  * max_bytes of entities (one at least), in one statement: one snapshot.
  * full: a first page, which leaves out the tombstones (the client has
  * nothing to delete). Times in UTC with milliseconds.
  */
 enum db_status	 db_sync_read(struct db *db, struct arena *a,
-		    const char *user_id, long long after, int full, int limit,
-		    size_t max_bytes, struct db_sync *out);
+		    const char *user_id, struct db_sync_at after, int full,
+		    int limit, size_t max_bytes, struct db_sync *out);
 /*
  * Forget the user's tombstones older than days, raising the floor of
- * the cursors the feed honours past them (maintain); *swept: how many.
+ * the cursors the feed honours past them, and the commits whose rows
+ * all moved on (maintain); *swept: how many tombstones.
  */
 enum db_status	 db_sync_sweep(struct db *db, struct arena *a,
 		    const char *user_id, long days, long *swept);

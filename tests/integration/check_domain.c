@@ -766,6 +766,11 @@ START_TEST(me_counts_and_deletes_everything)
 	ck_assert_int_eq(suite_count("SELECT (SELECT count(*) FROM quests WHERE "
 	    "title = 'q' AND domain_id = 'd') + (SELECT count(*) FROM "
 	    "log_events WHERE event_type = 'x')"), 0);
+	/* Its change feed went with it. */
+	ck_assert_int_eq(suite_count("SELECT (SELECT count(*) FROM sync_changes "
+	    "s WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id)) "
+	    "+ (SELECT count(*) FROM sync_commits k WHERE NOT EXISTS (SELECT 1 "
+	    "FROM users u WHERE u.id = k.user_id))"), 0);
 	/* Alice is untouched. */
 	ck_assert_int_eq(api_status("GET", "/api/me", alice, NULL), 200);
 }

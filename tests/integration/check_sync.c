@@ -20,6 +20,12 @@
 #include "harness.h"
 #include "../common/run.h"
 
+/* The user's commits whose rows all moved on, but the last. */
+#define EMPTY_COMMITS(e)	"SELECT count(*) FROM sync_commits k WHERE " \
+	"user_id = " OF(e) " AND no < (SELECT writes FROM sync_feeds f " \
+	"WHERE f.user_id = k.user_id) AND NOT EXISTS (SELECT 1 FROM " \
+	"sync_changes s WHERE (s.user_id, s.xid) = (k.user_id, k.xid))"
+
 static char		 alice[128], bob[128];
 
 static void
@@ -360,11 +366,24 @@ START_TEST(cursors_it_cannot_honour_are_409)
 	pull(cookie, &r, 100);
 	suite_sql("UPDATE sync_changes SET changed_at = now() - interval "
 	    "'31 days' WHERE deleted AND user_id = " OF("dave@example.org"));
+	/* The first of two settings' writes is a commit whose row moved
+	 * on. */
+	ck_assert_int_eq(api_status("PATCH", "/api/settings", cookie,
+	    "{\"settingsJson\":{\"theme\":\"dark\"}}"), 200);
+	ck_assert_int_eq(api_status("PATCH", "/api/settings", cookie,
+	    "{\"settingsJson\":{\"theme\":\"light\"}}"), 200);
+	ck_assert_int_eq(suite_count(EMPTY_COMMITS("dave@example.org")), 1);
 	ck_assert_int_eq(harness_passionctl(&suite_st, "maintain", NULL),
 	    0);
 	ck_assert_int_eq(suite_count("SELECT count(*) FROM sync_changes WHERE "
 	    "deleted AND user_id = " OF("dave@example.org")), 0);
 	ck_assert_int_eq(page_status(cookie, old, code, sizeof(code)), 409);
+	ck_assert_int_eq(page_status(cookie, r.cursor, NULL, 0), 200);
+	/* Empty commits are forgotten (the swept tombstone's by the next
+	 * run: a run sees one snapshot); the last stays. */
+	ck_assert_int_eq(harness_passionctl(&suite_st, "maintain", NULL),
+	    0);
+	ck_assert_int_eq(suite_count(EMPTY_COMMITS("dave@example.org")), 0);
 	ck_assert_int_eq(page_status(cookie, r.cursor, NULL, 0), 200);
 	/* A first page after that starts past the floor, and its cursor
 	 * is good (no loop of 409s). */
@@ -376,8 +395,13 @@ START_TEST(cursors_it_cannot_honour_are_409)
 	create(cookie, "/api/quests", "{\"title\":\"y\",\"domainId\":\"d\"}",
 	    id);
 	pull(cookie, &r, 100);
-	suite_sql("DELETE FROM sync_changes WHERE user_id = "
-	    OF("dave@example.org"));
+	/* The user's last commit, as a feed that lost it would be. */
+	suite_sql("WITH k AS (DELETE FROM sync_commits WHERE (user_id, no) = "
+	    "(SELECT user_id, writes FROM sync_feeds WHERE user_id = "
+	    OF("dave@example.org") ") RETURNING user_id, xid), c AS (DELETE "
+	    "FROM sync_changes s USING k WHERE (s.user_id, s.xid) = "
+	    "(k.user_id, k.xid)) UPDATE sync_feeds SET writes = writes - 1 "
+	    "WHERE user_id = " OF("dave@example.org"));
 	ck_assert_int_eq(page_status(cookie, r.cursor, code, sizeof(code)),
 	    409);
 	/* A restore's new epoch: every cursor before it. */
