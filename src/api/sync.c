@@ -21,6 +21,7 @@
 /* A page holds about this much of entities (one at least). */
 #define SYNC_PAGE_BYTES		((size_t)1 << 20)
 #define EPOCH_CHARS		16
+#define CURSOR_CHARS		127	/* more is not a cursor of ours */
 
 struct cursor {
 	struct db_sync_at at;		/* the changes up to it are had */
@@ -33,7 +34,7 @@ struct cursor {
 static const char *
 signed_text(struct http_request *req, const struct cursor *c)
 {
-	return arena_printf(req->arena, "sync v1 %s %lld %lld %lld %s",
+	return arena_printf(req->arena, "sync v2 %s %lld %lld %lld %s",
 	    req->user_id, c->at.commit, c->at.seq, c->floor, c->epoch);
 }
 
@@ -44,20 +45,29 @@ cursor_write(struct http_request *req, struct cursor *c)
 	    signed_text(req, c));
 
 	return mac == NULL ? NULL : arena_printf(req->arena,
-	    "1.%lld.%lld.%lld.%s.%s", c->at.commit, c->at.seq, c->floor,
+	    "2.%lld.%lld.%lld.%s.%s", c->at.commit, c->at.seq, c->floor,
 	    c->epoch, mac);
 }
 
-/* Parse s into c: 0, or -1 when it is not a cursor at all. */
+/*
+ * Parse s into c: 0; 1 for a cursor of the feed's first version (one
+ * seq a row, sql/0019), which no feed honours now; or -1 when it is not
+ * a cursor at all.
+ */
 static int
 cursor_read(const char *s, struct cursor *c)
 {
-	char	 rest[128];
 	int	 end = 0;
 
 	memset(c, 0, sizeof(*c));
-	if (strlen(s) >= sizeof(rest) ||
-	    sscanf(s, "1.%lld.%lld.%lld.%16[0-9a-f].%31[A-Za-z0-9_-]%n",
+	if (strlen(s) > CURSOR_CHARS)
+		return -1;
+	if (sscanf(s, "1.%lld.%lld.%16[0-9a-f].%31[A-Za-z0-9_-]%n",
+	    &c->at.seq, &c->floor, c->epoch, c->mac, &end) == 4 &&
+	    s[end] == '\0')
+		return 1;
+	end = 0;
+	if (sscanf(s, "2.%lld.%lld.%lld.%16[0-9a-f].%31[A-Za-z0-9_-]%n",
 	    &c->at.commit, &c->at.seq, &c->floor, c->epoch, c->mac, &end) !=
 	    5 || s[end] != '\0' || c->at.commit < 0 || c->at.seq < 0 ||
 	    c->floor < 0 || strlen(c->epoch) != EPOCH_CHARS)
@@ -139,15 +149,22 @@ api_sync_get(struct http_request *req)
 	const char	*cursor = http_query_get(req, "cursor"), *why;
 	long long	 limit;
 	enum db_status	 st;
+	int		 old = 0;
 
 	if (api_only_params_or_reply(req, (const char *const []){ "cursor",
 	    "limit", NULL }) != 0 || api_count_or_reply(req, "limit",
 	    SYNC_LIMIT_MAX, SYNC_LIMIT_DEFAULT, &limit) != 0)
 		return;
 	memset(&c, 0, sizeof(c));	/* no cursor: from the start */
-	if (cursor != NULL && cursor_read(cursor, &c) != 0) {
+	if (cursor != NULL && (old = cursor_read(cursor, &c)) < 0) {
 		http_reply_error(req, 400, "invalid_query", "cursor: not a "
 		    "cursor of the feed; start again without it");
+		return;
+	}
+	if (old > 0) {
+		http_reply_error(req, 409, "resync_required", "the cursor is of "
+		    "the feed's first version, which this server no longer "
+		    "reads: start again without a cursor");
 		return;
 	}
 	if (cursor != NULL && !cursor_mine(req, &c)) {

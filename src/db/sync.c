@@ -1,7 +1,7 @@
 /*
- * sync.c - the change feed. The triggers of sql/0019 note each written
- * row of every entity in sync_changes, under its transaction, which is
- * numbered at COMMIT in an order exact per user; a page is one
+ * sync.c - the change feed. The triggers of sql/0019 and 0021 note each
+ * written row of every entity in sync_changes, under its transaction,
+ * which is numbered at COMMIT in an order exact per user; a page is one
  * statement, so one snapshot: the changes after a place (a commit, a
  * seq in it), each with its row as the entity's own GET shows it
  * (db_entity_json_sql), the user's floor and last commit, and where

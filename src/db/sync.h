@@ -11,7 +11,7 @@
 /* Days a deletion stays in the feed (maintain sweeps it then). */
 #define DB_SYNC_TOMBSTONE_DAYS	30
 
-/* A place in a user's feed (sql/0019): the changes had are those of
+/* A place in a user's feed (sql/0021): the changes had are those of
  * the commits before commit, and of commit those up to seq (0: all of
  * commit's). */
 struct db_sync_at {

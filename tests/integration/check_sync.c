@@ -358,6 +358,10 @@ START_TEST(cursors_it_cannot_honour_are_409)
 	bent[2] = bent[2] == '9' ? '8' : '9';
 	ck_assert_int_eq(page_status(cookie, bent, code, sizeof(code)), 409);
 	ck_assert_str_eq(code, "resync_required");
+	/* A cursor of the feed's first version (sql/0019's: one seq). */
+	ck_assert_int_eq(page_status(cookie, "1.42.0.0123456789abcdef."
+	    "c2lnbmVkLWJ5LXRoZS1vbGQtZmVlZA", code, sizeof(code)), 409);
+	ck_assert_str_eq(code, "resync_required");
 	/* A deletion, then kept past its days: a cursor from before it
 	 * has missed it; one from after it has not. */
 	snprintf(old, sizeof(old), "%s", r.cursor);
