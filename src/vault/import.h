@@ -61,10 +61,18 @@ struct use {
 					   it shares, or 0 (sql/0018) */
 };
 
-/* A reference to check: to kind, id, where (texts in run's reftext). */
+/*
+ * A reference to check: the kind and id it names, and where it is —
+ * the naming entity's kind, field, key ("$.rewardLedger") and index in
+ * it. Texts are in run's reftext; the key is kept once for a run of
+ * entities, the path made again only for an error (imp_ref_path): a
+ * million references kept their paths' texts, 30 MB.
+ */
+#define REF_NO_INDEX	UINT32_MAX	/* a singleton's: "$.settings" */
 struct ref {
 	int		 kind;
-	uint32_t	 id, path;
+	uint16_t	 from, field;
+	uint32_t	 id, key, index;
 };
 
 struct kind {
@@ -114,6 +122,7 @@ struct run {
 	struct arena		 scratch;	/* one batch's statements */
 	struct idmap		 outside;	/* references out of the bundle */
 	struct idmap		 reftext;	/* the references' texts */
+	uint32_t		 ref_key;	/* the last key kept there */
 	unsigned char		 salt[16];	/* new ids are made with */
 	int			 plain;		/* the metadata, decrypted */
 	struct vault_envelope_stream *env;	/* opening it, as it comes */
@@ -135,6 +144,9 @@ void		 imp_idmap_free(struct idmap *m);
 long		 imp_kind_of(const struct run *r, const char *key);
 /* The kind field f names (its ref, the bundle's own ids), or -1. */
 long		 imp_ref_kind(const struct run *r, const struct model_field *f);
+/* Where ref is in the bundle: "$.rewardLedger[7].sourceEventId". */
+const char	*imp_ref_path(struct run *r, const struct ref *ref, char *buf,
+		    size_t len);
 /*
  * The id an entity of kind k is written with, into out: its own, or
  * (another user's) one made from it, the same for the whole run.

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,19 +28,54 @@ imp_blob_field(const struct model_entity *m)
 
 /* --- pass 1: check ---------------------------------------------------- */
 
+/* A reference of entity k (at path, "$.key[index]" or "$.key") by its
+ * field-th field to id of kind, kept to be checked once the bundle is
+ * read (imp_check_db) unless the bundle named it already. */
 static void
-add_ref(struct run *r, int kind, const char *id, const char *path)
+add_ref(struct run *r, int kind, const char *id, long k, size_t field,
+    const char *path)
 {
+	size_t		 n = strcspn(path, "[");
+	const char	*kept = r->ref_key ? imp_text(&r->reftext, r->ref_key) :
+	    NULL;
+	struct ref	*ref;
+
+	/* An entity earlier in the bundle: nothing left to check. */
+	if (imp_idmap_find(&r->kinds[kind].ids, id) != NULL)
+		return;
 	if (r->nrefs == r->cap_refs) {
 		r->cap_refs = r->cap_refs ? r->cap_refs * 2 : 256;
 		r->refs = realloc(r->refs, r->cap_refs * sizeof(*r->refs));
 		if (r->refs == NULL)
 			fatal("realloc: out of memory");
 	}
-	r->refs[r->nrefs].kind = kind;
-	r->refs[r->nrefs].id = imp_text_keep(&r->reftext, id);
-	r->refs[r->nrefs].path = imp_text_keep(&r->reftext, path);
-	r->nrefs++;
+	if (kept == NULL || strncmp(kept, path, n) != 0 || kept[n] != '\0') {
+		char	 key[256];
+
+		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		r->ref_key = imp_text_keep(&r->reftext, key);
+	}
+	ref = &r->refs[r->nrefs++];
+	ref->kind = kind;
+	ref->from = (uint16_t)k;
+	ref->field = (uint16_t)field;
+	ref->id = imp_text_keep(&r->reftext, id);
+	ref->key = r->ref_key;
+	ref->index = path[n] == '[' ? (uint32_t)strtoul(path + n + 1, NULL,
+	    10) : REF_NO_INDEX;
+}
+
+const char *
+imp_ref_path(struct run *r, const struct ref *ref, char *buf, size_t len)
+{
+	const char	*key = imp_text(&r->reftext, ref->key);
+	const char	*f = r->kinds[ref->from].m->fields[ref->field].json;
+
+	if (ref->index == REF_NO_INDEX)
+		snprintf(buf, len, "%s.%s", key, f);
+	else
+		snprintf(buf, len, "%s[%" PRIu32 "].%s", key, ref->index, f);
+	return buf;
 }
 
 static void
@@ -344,10 +380,8 @@ imp_check_entity(struct run *r, long k, long index, struct json_object *v,
 		if ((to = imp_ref_kind(r, &m->fields[i])) >= 0 &&
 		    (m->fields[i].flags & MF_REF) != 0 &&
 		    json_object_object_get_ex(v, m->fields[i].json, &o) &&
-		    o != NULL) {
-			snprintf(at, sizeof(at), "%s.%s", path,
-			    m->fields[i].json);
-			add_ref(r, (int)to, json_object_get_string(o), at);
-		}
+		    o != NULL)
+			add_ref(r, (int)to, json_object_get_string(o), k, i,
+			    path);
 	r->kinds[k].count++;
 }

@@ -255,6 +255,7 @@ imp_check_db(struct run *r)
 	struct kind		*kd;
 	enum db_status		 st;
 	size_t			 k, i;
+	char			 at[320];
 
 	if (r->zone != NULL) {
 		int	 known = 0;
@@ -310,8 +311,8 @@ imp_check_db(struct run *r)
 			    r->refs[i].id)) : NULL;
 
 			if (o != NULL && (o->meta & IDENT_DUP) == 0)
-				vault_report_error(&im->report, imp_text(
-				    &r->reftext, r->refs[i].path), "no %s %s in "
+				vault_report_error(&im->report, imp_ref_path(r,
+				    &r->refs[i], at, sizeof(at)), "no %s %s in "
 				    "the bundle or among the user's",
 				    r->kinds[k].m->name, imp_text(&r->reftext,
 				    r->refs[i].id));
