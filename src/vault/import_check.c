@@ -28,12 +28,12 @@ imp_blob_field(const struct model_entity *m)
 
 /* --- pass 1: check ---------------------------------------------------- */
 
-/* A reference of entity k (at path, "$.key[index]" or "$.key") by its
- * field-th field to id of kind, kept to be checked once the bundle is
- * read (imp_check_db) unless the bundle named it already. */
+/* A reference of entity k (element index at path, "$.key[index]", or
+ * "$.key") by its field-th field to id of kind, kept to be checked once
+ * the bundle is read (imp_check_db) unless the bundle named it already. */
 static void
-add_ref(struct run *r, int kind, const char *id, long k, size_t field,
-    const char *path)
+add_ref(struct run *r, int kind, const char *id, long k, long index,
+    size_t field, const char *path)
 {
 	size_t		 n = strcspn(path, "[");
 	const char	*kept = r->ref_key ? imp_text(&r->reftext, r->ref_key) :
@@ -61,8 +61,7 @@ add_ref(struct run *r, int kind, const char *id, long k, size_t field,
 	ref->field = (uint16_t)field;
 	ref->id = imp_text_keep(&r->reftext, id);
 	ref->key = r->ref_key;
-	ref->index = path[n] == '[' ? (uint32_t)strtoul(path + n + 1, NULL,
-	    10) : REF_NO_INDEX;
+	ref->index = path[n] == '[' ? (uint32_t)index : REF_NO_INDEX;
 }
 
 const char *
@@ -381,7 +380,7 @@ imp_check_entity(struct run *r, long k, long index, struct json_object *v,
 		    (m->fields[i].flags & MF_REF) != 0 &&
 		    json_object_object_get_ex(v, m->fields[i].json, &o) &&
 		    o != NULL)
-			add_ref(r, (int)to, json_object_get_string(o), k, i,
-			    path);
+			add_ref(r, (int)to, json_object_get_string(o), k,
+			    index, i, path);
 	r->kinds[k].count++;
 }
