@@ -552,6 +552,10 @@ enum db_status	 db_vault_ids(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id,
 		    const char *ids, int taken,
 		    void (*fn)(void *ud, const char *id), void *ud);
+/* Begin the transaction that reads what the user holds (db_vault_ids,
+ * db_vault_has) for an import: each statement planned afresh. */
+enum db_status	 db_vault_ask_begin(struct db *db, struct arena *a,
+		    const char *user_id);
 /* Begin an import's transaction: references checked at its commit. */
 enum db_status	 db_vault_begin(struct db *db, struct arena *a,
 		    const char *user_id);
