@@ -545,17 +545,12 @@ enum db_status	 db_vault_insert_wait(struct db *db);
 enum db_status	 db_vault_has(struct db *db, struct arena *a,
 		    const struct model_entity *m, const char *user_id, int *has);
 /*
- * Of ids (a text[] literal), those of m that are the user's (taken 0)
- * or another user's (taken 1: vault_ids_taken): fn(ud, id) for each.
+ * Of ids (a text[] literal), those of m that are held: fn(ud, id, mine)
+ * for each, mine 1 if the transaction's user holds it, 0 if another.
  */
 enum db_status	 db_vault_ids(struct db *db, struct arena *a,
-		    const struct model_entity *m, const char *user_id,
-		    const char *ids, int taken,
-		    void (*fn)(void *ud, const char *id), void *ud);
-/* Begin the transaction that reads what the user holds (db_vault_ids,
- * db_vault_has) for an import: each statement planned afresh. */
-enum db_status	 db_vault_ask_begin(struct db *db, struct arena *a,
-		    const char *user_id);
+		    const struct model_entity *m, const char *ids,
+		    void (*fn)(void *ud, const char *id, int mine), void *ud);
 /* Begin an import's transaction: references checked at its commit. */
 enum db_status	 db_vault_begin(struct db *db, struct arena *a,
 		    const char *user_id);

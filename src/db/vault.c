@@ -67,48 +67,21 @@ db_vault_has(struct db *db, struct arena *a, const struct model_entity *m,
 
 enum db_status
 db_vault_ids(struct db *db, struct arena *a, const struct model_entity *m,
-    const char *user_id, const char *ids, int taken,
-    void (*fn)(void *, const char *), void *ud)
+    const char *ids, void (*fn)(void *, const char *, int), void *ud)
 {
-	const char	*p[2] = { user_id, ids };
+	const char	*p[1] = { ids };
 	PGresult	*r;
 	enum db_status	 st;
 	int		 i;
 
-	if (taken)
-		st = db_sql(db, a, arena_printf(a, "vault_taken_%s", m->table),
-		    arena_printf(a, "SELECT t AS id FROM vault_ids_taken('%s', "
-		    "$2::text[]) t WHERE $1::uuid IS NOT NULL", m->table), 2, p,
-		    1, &r);
-	else
-		/* One probe by key per id, whatever the statistics say: as
-		 * "user_id = $1 AND id = ANY($2)" the planner, told the table
-		 * was small, read every row of the user against each batch's
-		 * 5 000 ids (a million imported after 100 000: 300 s). */
-		st = db_sql(db, a, arena_printf(a, "vault_mine_%s", m->table),
-		    arena_printf(a, "SELECT k.id FROM unnest($2::%s[]) k (id) "
-		    "CROSS JOIN LATERAL (SELECT 1 FROM %s t WHERE t.user_id = "
-		    "$1 AND t.id = k.id LIMIT 1) x", model_field(m, "id")->type ==
-		    MT_UUID ? "uuid" : "text", m->table), 2, p, 1, &r);
+	/* Found by the id alone, as the owner (sql/0022). */
+	st = db_sql(db, a, arena_printf(a, "vault_held_%s", m->table),
+	    arena_printf(a, "SELECT h.id, h.mine FROM vault_ids_held('%s', "
+	    "$1::%s[]) h", m->table, model_field(m, "id")->type == MT_UUID ?
+	    "uuid" : "text"), 1, p, 1, &r);
 	for (i = 0; st == DB_OK && i < PQntuples(r); i++)
-		fn(ud, db_col(r, i, "id"));
+		fn(ud, db_col(r, i, "id"), db_col_true(r, i, "mine"));
 	return st;
-}
-
-enum db_status
-db_vault_ask_begin(struct db *db, struct arena *a, const char *user_id)
-{
-	enum db_status	 st;
-
-	if ((st = db_tx_begin(db, user_id)) != DB_OK)
-		return st;
-	/*
-	 * Planned for the ids and the tables as they are now: a plan kept
-	 * from when a table was empty (a first import's) is wrong for
-	 * every batch of the next, and the only writes are none.
-	 */
-	return db_sql(db, a, "vault_ask_custom", "SET LOCAL plan_cache_mode "
-	    "= force_custom_plan", 0, NULL, 0, NULL);
 }
 
 enum db_status

@@ -507,7 +507,7 @@ ask_db(struct run *r)
 	struct vault_import	*im = r->im;
 	int			 over = 0, ok;
 
-	ok = db_vault_ask_begin(im->db, im->arena, im->user_id) == DB_OK &&
+	ok = db_tx_begin(im->db, im->user_id) == DB_OK &&
 	    imp_check_db(r) == DB_OK;
 	if (ok)
 		share_objects(r);

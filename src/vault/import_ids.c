@@ -177,21 +177,21 @@ array_add(struct buf *b, const char *id)
 struct over {
 	struct run	*r;
 	long		 k;
-	void		(*each)(struct run *, long, const char *);
+	void		(*each)(struct run *, long, const char *, int);
 };
 
 static void
-over_one(void *ud, const char *id)
+over_one(void *ud, const char *id, int mine)
 {
 	struct over	*o = ud;
 
-	o->each(o->r, o->k, id);
+	o->each(o->r, o->k, id, mine);
 }
 
 /* db_vault_ids over the ids in m (for kind k) a batch at a time. */
 static enum db_status
-over_ids(struct run *r, struct idmap *m, long k, int taken,
-    void (*each)(struct run *, long, const char *))
+over_ids(struct run *r, struct idmap *m, long k,
+    void (*each)(struct run *, long, const char *, int))
 {
 	struct over	 o = { r, k, each };
 	struct buf	 b;
@@ -207,8 +207,7 @@ over_ids(struct run *r, struct idmap *m, long k, int taken,
 			continue;
 		buf_putc(&b, '}');
 		st = db_vault_ids(r->im->db, &r->scratch, r->kinds[k].m,
-		    r->im->user_id, arena_strndup(&r->scratch, b.data, b.len),
-		    taken, over_one, &o);
+		    arena_strndup(&r->scratch, b.data, b.len), over_one, &o);
 		b.len = 0;
 		arena_reset(&r->scratch);
 	}
@@ -216,22 +215,19 @@ over_ids(struct run *r, struct idmap *m, long k, int taken,
 	return st;
 }
 
+/* An id of the bundle's held already: the user's is a duplicate, one of
+ * another user's is given an id of its own (remapped). */
 static void
-mark_dup(struct run *r, long k, const char *id)
-{
-	struct ident	*i = imp_idmap_find(&r->kinds[k].ids, id);
-
-	if (i != NULL)
-		i->meta |= IDENT_DUP;
-}
-
-static void
-mark_taken(struct run *r, long k, const char *id)
+mark_held(struct run *r, long k, const char *id, int mine)
 {
 	struct ident	*i = imp_idmap_find(&r->kinds[k].ids, id);
 
 	if (i == NULL || (i->meta & (IDENT_TAKEN | IDENT_DUP)) != 0)
 		return;
+	if (mine) {
+		i->meta |= IDENT_DUP;
+		return;
+	}
 	i->meta |= IDENT_TAKEN;
 	vault_report_count(&r->im->report, r->kinds[k].m->vault, "remapped",
 	    1);
@@ -239,12 +235,12 @@ mark_taken(struct run *r, long k, const char *id)
 
 /* An id outside the bundle found among the user's (in r->outside). */
 static void
-mark_found(struct run *r, long k, const char *id)
+mark_found(struct run *r, long k, const char *id, int mine)
 {
 	struct ident	*i = imp_idmap_find(&r->outside, id);
 
 	(void)k;
-	if (i != NULL)
+	if (i != NULL && mine)
 		i->meta |= IDENT_DUP;	/* here: "the user's" */
 }
 
@@ -284,10 +280,7 @@ imp_check_db(struct run *r)
 		}
 		if (kd->ids.n == 0 || kd->has_mine)
 			continue;
-		st = over_ids(r, &kd->ids, (long)k, 0, mark_dup);
-		if (st == DB_OK)
-			st = over_ids(r, &kd->ids, (long)k, 1, mark_taken);
-		if (st != DB_OK)
+		if ((st = over_ids(r, &kd->ids, (long)k, mark_held)) != DB_OK)
 			return st;
 		for (i = 0; i < kd->ids.cap; i++)
 			if (kd->ids.slots[i].off != 0 &&
@@ -304,7 +297,7 @@ imp_check_db(struct run *r)
 				imp_idmap_add(&r->outside, imp_text(&r->reftext,
 				    r->refs[i].id));
 		st = r->outside.n == 0 ? DB_OK : over_ids(r, &r->outside,
-		    (long)k, 0, mark_found);
+		    (long)k, mark_found);
 		for (i = 0; st == DB_OK && i < r->nrefs; i++) {
 			const struct ident *o = r->refs[i].kind == (int)k ?
 			    imp_idmap_find(&r->outside, imp_text(&r->reftext,

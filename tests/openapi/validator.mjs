@@ -77,7 +77,9 @@ function check({ method, path, status, body }) {
 	return `${method} ${path}: ${status}: ${ajv.errorsText(v.errors)}`;
 }
 
-createServer((req, res) => {
+// Port 0: a port of the system's choosing, said on stdout (two suites
+// that each picked a free port picked the same one).
+const server = createServer((req, res) => {
 	let data = "";
 	// As UTF-8 across chunks: a character split between two is one.
 	req.setEncoding("utf8");
@@ -92,4 +94,5 @@ createServer((req, res) => {
 		res.writeHead(problem ? 422 : 200, { "content-type": "text/plain" });
 		res.end(problem ?? "ok");
 	});
-}).listen(Number(port), "127.0.0.1", () => console.log(`listening ${port}`));
+}).listen(Number(port), "127.0.0.1",
+    () => console.log(`listening ${server.address().port}`));
