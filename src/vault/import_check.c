@@ -36,13 +36,13 @@ add_ref(struct run *r, int kind, const char *id, long k, long index,
     size_t field, const char *path)
 {
 	size_t		 n = strcspn(path, "[");
-	const char	*kept = r->ref_key ? imp_text(&r->reftext, r->ref_key) :
-	    NULL;
+	const char	*kept;
 	struct ref	*ref;
 
 	/* An entity earlier in the bundle: nothing left to check. */
 	if (imp_idmap_find(&r->kinds[kind].ids, id) != NULL)
 		return;
+	kept = r->ref_key ? imp_text(&r->reftext, r->ref_key) : NULL;
 	if (r->nrefs == r->cap_refs) {
 		r->cap_refs = r->cap_refs ? r->cap_refs * 2 : 256;
 		r->refs = realloc(r->refs, r->cap_refs * sizeof(*r->refs));
