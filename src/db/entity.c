@@ -435,10 +435,21 @@ db_entity_list_sql(struct arena *a, const struct model_entity *m,
 		buf_printf(&w, " AND (%s, id) < ($%d::%s, $%d)", key, np - 1,
 		    l->search != NULL ? "real" : "timestamptz", np);
 	}
-	if (l->search != NULL) {
+	if (l->search != NULL && l->scope_column == NULL && l->nfilters == 0) {
 		/* Ranked: title words weigh more (sql/0005), at most 1 000
 		 * matches found by the index (sql/0012); the cursor's key is
-		 * the rank, which float4 text carries exactly. */
+		 * the rank, which float4 text carries exactly. The page is
+		 * cut from the ranks before any entry is read: reading all
+		 * 1 000 first was a quarter of a search's time. */
+		p[np++] = l->search;
+		sql = arena_printf(a, "SELECT %s, s.rank::text AS rank FROM "
+		    "(SELECT id, rank FROM infobase_search($%d) AS s WHERE "
+		    "true%s ORDER BY rank DESC, id DESC LIMIT $2) AS s JOIN %s "
+		    "USING (id) WHERE user_id = $1 ORDER BY s.rank DESC, "
+		    "id DESC", db_entity_columns(a, m), np,
+		    w.data ? w.data : "", m->table);
+	} else if (l->search != NULL) {
+		/* Filtered: the filters are the entries' own columns. */
 		p[np++] = l->search;
 		sql = arena_printf(a, "SELECT %s, s.rank::text AS rank FROM "
 		    "infobase_search($%d) AS s JOIN %s USING (id) WHERE "

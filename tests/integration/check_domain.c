@@ -535,6 +535,58 @@ START_TEST(infobase_search_ranks_titles_first)
 	ck_assert_int_eq(json_object_array_length(json_object_object_get(
 	    r.json, "data")), 1);
 	resp_free(&r);
+	/* A search with filters, and its pages (the filters are read
+	 * before the page is cut). */
+	ck_assert_int_eq(api_req("GET", "/api/infobase?q=compression&"
+	    "pinned=false", c, NULL, &r), 200);
+	d = json_object_object_get(r.json, "data");
+	ck_assert_int_eq(json_object_array_length(d), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(d, 0), "title")), "Drum bus");
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/infobase?q=compression&"
+	    "category=mixing&limit=1", c, NULL, &r), 200);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(json_object_object_get(r.json, "data"),
+	    0), "title")), "Compression basics");
+	{
+		char path[512];
+		struct resp n;
+
+		snprintf(path, sizeof(path), "/api/infobase?q=compression&"
+		    "category=mixing&limit=1&cursor=%s",
+		    resp_str(&r, "nextCursor"));
+		ck_assert_int_eq(api_req("GET", path, c, NULL, &n), 200);
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		    json_object_array_get_idx(json_object_object_get(n.json,
+		    "data"), 0), "title")), "Drum bus");
+		ck_assert_ptr_null(resp_str(&n, "nextCursor"));
+		resp_free(&n);
+	}
+	resp_free(&r);
+	ck_assert_int_eq(api_req("GET", "/api/infobase?q=compression&"
+	    "category=theory", c, NULL, &r), 200);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    r.json, "data")), 0);
+	resp_free(&r);
+	/* A vector written now is lz4 (sql/0023: ranking decompresses it).
+	 * 300 words: a vector past the size PostgreSQL compresses at. */
+	{
+		struct buf body;
+		int k;
+
+		buf_init(&body, 8192);
+		buf_puts(&body, "{\"title\":\"Long\",\"id\":\"long-1\","
+		    "\"content\":\"");
+		for (k = 0; k < 300; k++)
+			buf_printf(&body, "word%d ", k);
+		buf_puts(&body, "\"}");
+		ck_assert_int_eq(api_status("POST", "/api/infobase", c,
+		    body.data), 201);
+		buf_cleanup(&body);
+		ck_assert_str_eq(suite_sql("SELECT pg_column_compression("
+		    "search) FROM infobase_entries WHERE id = 'long-1'"), "lz4");
+	}
 	ck_assert_int_eq(api_status("GET", "/api/infobase?q=", c, NULL), 400);
 	/* 500 000 characters of two-character CJK words, each its own
 	 * lexeme: past a search vector's 1 MB, stored (sql/0016) and found

@@ -284,6 +284,20 @@ START_TEST(every_list_statement_uses_an_index)
 		l.search = "sidechain";
 		sql = db_entity_list_sql(&a, m, alice, &l, &p, &n);
 		assert_indexed(m->table, "infobase search", sql, p, n);
+		/* Its next page (the page cut from the ranks), and a search
+		 * with a filter (the entries read first). */
+		l.key = "0.5";
+		l.after_id = "zzz";
+		sql = db_entity_list_sql(&a, m, alice, &l, &p, &n);
+		assert_indexed(m->table, "infobase search, next page", sql, p,
+		    n);
+		l.key = l.after_id = NULL;
+		l.nfilters = 1;
+		l.filters[0] = model_filter(m, "category");
+		l.values[0] = "c3";
+		sql = db_entity_list_sql(&a, m, alice, &l, &p, &n);
+		assert_indexed(m->table, "infobase search ?category=", sql, p,
+		    n);
 	}
 	arena_cleanup(&a);
 }
