@@ -461,6 +461,33 @@ START_TEST(tracks_live_in_their_library)
 }
 END_TEST
 
+/* The first entry's title of a page. */
+static const char *
+first_title(struct resp *r)
+{
+	return json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(json_object_object_get(r->json, "data"),
+	    0), "title"));
+}
+
+/* query's page after r's (its nextCursor): one entry, title, the last. */
+static void
+assert_last_page(const char *c, const char *query, struct resp *r,
+    const char *title)
+{
+	char		path[512];
+	struct resp	n;
+
+	snprintf(path, sizeof(path), "%s&cursor=%s", query,
+	    resp_str(r, "nextCursor"));
+	ck_assert_int_eq(api_req("GET", path, c, NULL, &n), 200);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    n.json, "data")), 1);
+	ck_assert_str_eq(first_title(&n), title);
+	ck_assert_ptr_null(resp_str(&n, "nextCursor"));
+	resp_free(&n);
+}
+
 START_TEST(infobase_search_ranks_titles_first)
 {
 	char		 c[128];
@@ -502,18 +529,11 @@ START_TEST(infobase_search_ranks_titles_first)
 	ck_assert_int_eq(api_req("GET", "/api/infobase?q=compression&limit=1", c,
 	    NULL, &r), 200);
 	ck_assert_ptr_nonnull(resp_str(&r, "nextCursor"));
+	assert_last_page(c, "/api/infobase?q=compression&limit=1", &r,
+	    "Drum bus");
 	{
 		char path[512];
-		struct resp n;
 
-		snprintf(path, sizeof(path), "/api/infobase?q=compression&"
-		    "limit=1&cursor=%s", resp_str(&r, "nextCursor"));
-		ck_assert_int_eq(api_req("GET", path, c, NULL, &n), 200);
-		ck_assert_str_eq(json_object_get_string(json_object_object_get(
-		    json_object_array_get_idx(json_object_object_get(n.json,
-		    "data"), 0), "title")), "Drum bus");
-		ck_assert_ptr_null(resp_str(&n, "nextCursor"));
-		resp_free(&n);
 		/* A search's cursor is not a plain list's. */
 		snprintf(path, sizeof(path), "/api/infobase?cursor=%s",
 		    resp_str(&r, "nextCursor"));
@@ -539,30 +559,15 @@ START_TEST(infobase_search_ranks_titles_first)
 	 * before the page is cut). */
 	ck_assert_int_eq(api_req("GET", "/api/infobase?q=compression&"
 	    "pinned=false", c, NULL, &r), 200);
-	d = json_object_object_get(r.json, "data");
-	ck_assert_int_eq(json_object_array_length(d), 1);
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(
-	    json_object_array_get_idx(d, 0), "title")), "Drum bus");
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(
+	    r.json, "data")), 1);
+	ck_assert_str_eq(first_title(&r), "Drum bus");
 	resp_free(&r);
 	ck_assert_int_eq(api_req("GET", "/api/infobase?q=compression&"
 	    "category=mixing&limit=1", c, NULL, &r), 200);
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(
-	    json_object_array_get_idx(json_object_object_get(r.json, "data"),
-	    0), "title")), "Compression basics");
-	{
-		char path[512];
-		struct resp n;
-
-		snprintf(path, sizeof(path), "/api/infobase?q=compression&"
-		    "category=mixing&limit=1&cursor=%s",
-		    resp_str(&r, "nextCursor"));
-		ck_assert_int_eq(api_req("GET", path, c, NULL, &n), 200);
-		ck_assert_str_eq(json_object_get_string(json_object_object_get(
-		    json_object_array_get_idx(json_object_object_get(n.json,
-		    "data"), 0), "title")), "Drum bus");
-		ck_assert_ptr_null(resp_str(&n, "nextCursor"));
-		resp_free(&n);
-	}
+	ck_assert_str_eq(first_title(&r), "Compression basics");
+	assert_last_page(c, "/api/infobase?q=compression&category=mixing&"
+	    "limit=1", &r, "Drum bus");
 	resp_free(&r);
 	ck_assert_int_eq(api_req("GET", "/api/infobase?q=compression&"
 	    "category=theory", c, NULL, &r), 200);
