@@ -296,21 +296,42 @@ harness_file_count(const char *path, const char *needle)
 	return n;
 }
 
+/*
+ * A loopback port free now, and not one handed out before by this
+ * process: the kernel may give a port just closed again, and a stack's
+ * nginx and its TCP upstream once got the same one (nginx: "Address
+ * already in use").
+ */
 int
 harness_free_port(void)
 {
+	static int		 given[256];
+	static size_t		 ngiven, next;
 	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd, port;
+	socklen_t		 len;
+	size_t			 i;
+	int			 fd, port, tries;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &len);
-	port = ntohs(sin.sin_port);
-	close(fd);
+	for (tries = 0; tries < 100; tries++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin,
+		    sizeof(sin)), 0);
+		len = sizeof(sin);
+		getsockname(fd, (struct sockaddr *)&sin, &len);
+		port = ntohs(sin.sin_port);
+		close(fd);
+		for (i = 0; i < ngiven && given[i] != port; i++)
+			;
+		if (i == ngiven)
+			break;
+	}
+	given[next] = port;
+	next = (next + 1) % (sizeof(given) / sizeof(*given));
+	if (ngiven < sizeof(given) / sizeof(*given))
+		ngiven++;
 	return port;
 }
 
