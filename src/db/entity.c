@@ -408,8 +408,8 @@ db_entity_list_sql(struct arena *a, const struct model_entity *m,
     int *nparams)
 {
 	struct buf	 w;
-	const char	**p, *sql, *key;
-	int		 i, np = 2;
+	const char	**p, *sql, *key, *cond, *from;
+	int		 i, np = 2, cut;
 
 	p = arena_calloc(a, sizeof(*p) * (size_t)(l->nfilters + 6));
 	p[0] = user_id;
@@ -435,31 +435,28 @@ db_entity_list_sql(struct arena *a, const struct model_entity *m,
 		buf_printf(&w, " AND (%s, id) < ($%d::%s, $%d)", key, np - 1,
 		    l->search != NULL ? "real" : "timestamptz", np);
 	}
-	if (l->search != NULL && l->scope_column == NULL && l->nfilters == 0) {
+	cond = w.data ? w.data : "";
+	if (l->search != NULL) {
 		/* Ranked: title words weigh more (sql/0005), at most 1 000
 		 * matches found by the index (sql/0012); the cursor's key is
-		 * the rank, which float4 text carries exactly. The page is
-		 * cut from the ranks before any entry is read: reading all
-		 * 1 000 first was a quarter of a search's time. */
+		 * the rank, which float4 text carries exactly. Without
+		 * filters the page is cut from the ranks before any entry is
+		 * read (reading all 1 000 first was a quarter of a search's
+		 * time); filters are the entries' columns, read first. */
+		cut = l->scope_column == NULL && l->nfilters == 0;
 		p[np++] = l->search;
-		sql = arena_printf(a, "SELECT %s, s.rank::text AS rank FROM "
-		    "(SELECT id, rank FROM infobase_search($%d) AS s WHERE "
-		    "true%s ORDER BY rank DESC, id DESC LIMIT $2) AS s JOIN %s "
-		    "USING (id) WHERE user_id = $1 ORDER BY s.rank DESC, "
-		    "id DESC", db_entity_columns(a, m), np,
-		    w.data ? w.data : "", m->table);
-	} else if (l->search != NULL) {
-		/* Filtered: the filters are the entries' own columns. */
-		p[np++] = l->search;
-		sql = arena_printf(a, "SELECT %s, s.rank::text AS rank FROM "
-		    "infobase_search($%d) AS s JOIN %s USING (id) WHERE "
-		    "user_id = $1%s ORDER BY %s DESC, id DESC LIMIT $2",
-		    db_entity_columns(a, m), np, m->table,
-		    w.data ? w.data : "", key);
+		from = cut ? arena_printf(a, "(SELECT id, rank FROM "
+		    "infobase_search($%d) AS s WHERE true%s ORDER BY rank DESC, "
+		    "id DESC LIMIT $2)", np, cond) :
+		    arena_printf(a, "infobase_search($%d)", np);
+		sql = arena_printf(a, "SELECT %s, s.rank::text AS rank FROM %s "
+		    "AS s JOIN %s USING (id) WHERE user_id = $1%s ORDER BY %s "
+		    "DESC, id DESC LIMIT $2", db_entity_columns(a, m), from,
+		    m->table, cut ? "" : cond, key);
 	} else
 		sql = arena_printf(a, "SELECT %s FROM %s WHERE user_id = $1%s "
 		    "ORDER BY %s DESC, id DESC LIMIT $2", db_entity_columns(a, m),
-		    m->table, w.data ? w.data : "", key);
+		    m->table, cond, key);
 	buf_cleanup(&w);
 	*params = p;
 	*nparams = np;
